@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app learning
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format translations extract ci clean
+
+run: $(VENV)/.installed translations
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Compiled catalogues are build output: made from the .po files, never committed.
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -q -d learning/translations
+
+# Refresh the catalogue after changing UI strings, then translate the new entries in the .po.
+extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o learning/translations/messages.pot .
+	$(BIN)/pybabel update -q -i learning/translations/messages.pot -d learning/translations \
+		--width 100 --no-fuzzy-matching
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

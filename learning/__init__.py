@@ -1,0 +1,32 @@
+"""The study-hour tracker for carbon emission manager (碳排放管理员) certification training."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from learning.config import PROJECT_ROOT, load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints and CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_settings(Path(app.instance_path), config))
+
+    from learning import cli, extensions
+    from learning.api import api_blueprint
+    from learning.web import register_blueprints
+
+    extensions.init_app(app)
+    register_blueprints(app)
+    app.register_blueprint(api_blueprint)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,179 @@
+"""Command-line interface: `flask --app learning <command>` (shared/api.md)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from learning import migrate
+from learning.db import get_database
+from learning.extensions import get_clock
+from learning.models import Role, User
+from learning.services import (
+    ServiceError,
+    accounts,
+    catalogue,
+    classes,
+    demo,
+    enrolments,
+    videos,
+)
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db, create_user, enrol, create_class, add_video, seed_demo):
+        app.cli.add_command(command)
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """One transaction; a refused operation prints its reason and exits with status 1."""
+    try:
+        with get_database(current_app).transaction() as session:
+            yield session
+    except ServiceError as error:
+        details = ", ".join(f"{key}={value}" for key, value in error.params.items())
+        click.echo(f"error: {error.code}" + (f" ({details})" if details else ""), err=True)
+        sys.exit(1)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise ServiceError("unknown_user", username=username)
+    return user
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create the database, or migrate it to the newest schema."""
+    database = get_database(current_app)
+    migrate.upgrade(database)
+    click.echo(f"database at revision {migrate.current_revision(database)}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--password", required=True)
+@click.option("--display-name", default=None)
+def create_user(username: str, role: str, password: str, display_name: str | None) -> None:
+    """Create a user of any role."""
+    with _transaction() as session:
+        user = accounts.create_user(
+            session,
+            username=username,
+            password=password,
+            role=Role(role),
+            display_name=display_name or username,
+            now=get_clock().now(),
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        )
+        click.echo(user.id)
+
+
+@click.command("enrol")
+@click.argument("username")
+@click.option("--work-type", required=True, help="e.g. accounting")
+@click.option("--level", type=click.IntRange(1, 5), required=True)
+@click.option("--class", "class_name", default=None, help="the class (班级) to put them in")
+def enrol(username: str, work_type: str, level: int, class_name: str | None) -> None:
+    """Enrol a trainee whose eligibility was checked off-line; prints the enrolment id."""
+    with _transaction() as session:
+        enrolment = enrolments.enrol(
+            session,
+            trainee=_user(session, username),
+            programme=catalogue.programme_for(session, work_type, level),
+            training_class=classes.class_by_name(session, class_name) if class_name else None,
+            now=get_clock().now(),
+            standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
+            eligibility_condition=enrolments.OFFLINE_CHECK,
+            reason="eligibility checked off-line (command line)",
+        )
+        click.echo(enrolment.id)
+
+
+@click.command("create-class")
+@click.argument("name")
+@click.option("--instructor", "instructors", multiple=True, required=True)
+def create_class(name: str, instructors: tuple[str, ...]) -> None:
+    """Create a class (班级) taught by one or more instructors; prints its id."""
+    with _transaction() as session:
+        training_class = classes.create_class(
+            session,
+            name=name,
+            instructors=[_user(session, username) for username in instructors],
+            now=get_clock().now(),
+        )
+        click.echo(training_class.id)
+
+
+@click.command("add-video")
+@click.option("--programme", "programmes", multiple=True, required=True, help="e.g. accounting-4")
+@click.option("--title", required=True)
+@click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--url", default=None)
+@click.option("--duration-s", type=click.IntRange(min=1), default=None)
+def add_video(
+    programmes: tuple[str, ...],
+    title: str,
+    file_path: str | None,
+    url: str | None,
+    duration_s: int | None,
+) -> None:
+    """Add a video to programmes: a file (its duration read from it) or a URL with --duration-s."""
+    if (file_path is None) == (url is None):
+        raise click.UsageError("give exactly one of --file and --url")
+    if url is not None and duration_s is None:
+        raise click.UsageError("a --url video needs --duration-s")
+    with _transaction() as session:
+        now = get_clock().now()
+        if file_path is not None:
+            video = videos.import_video_file(
+                session,
+                upload_folder=current_app.config["UPLOAD_FOLDER"],
+                source=file_path,
+                title=title,
+                programme_codes=list(programmes),
+                now=now,
+            )
+        else:
+            video = catalogue.add_video(
+                session,
+                title=title,
+                duration_s=duration_s or 0,
+                url=url,
+                programme_codes=list(programmes),
+                now=now,
+            )
+        click.echo(f"{video.id} {video.duration_s}s")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="do nothing (but print the logins) if users exist")
+@click.option("--trainees", type=click.IntRange(1, 100_000), default=40, show_default=True)
+def seed_demo(if_empty: bool, trainees: int) -> None:
+    """Fill the database with a demo: catalogue videos, classes, users of every role."""
+    with _transaction() as session:
+        has_users = session.scalar(select(func.count(User.id))) or 0
+        if has_users and not if_empty:
+            click.echo(
+                "error: the database already has users; seed-demo fills an empty one", err=True
+            )
+            sys.exit(1)
+        if not has_users:
+            demo.seed(
+                session,
+                upload_folder=current_app.config["UPLOAD_FOLDER"],
+                now=get_clock().now(),
+                standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                trainee_count=trainees,
+            )
+    click.echo(demo.LOGIN_HELP)

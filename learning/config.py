@@ -1,0 +1,154 @@
+"""Settings: defaults in code, then a config file, then environment variables, then test overrides.
+
+Every setting is an upper-case attribute of `Defaults`. A config file (a Python file of
+upper-case assignments, see `config/example.py`) is read from `$LEARNING_CONFIG`, or from
+`config/local.py` when that exists. Environment variables of the same names come last and are
+converted to the type of the default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and what to do."""
+
+
+class Defaults:
+    """The settings and their defaults. Comments give the unit."""
+
+    ENV = "development"  # development | production
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug.security method string
+    MAX_CONTENT_LENGTH = 1024 * 1024 * 1024  # bytes; video uploads are large
+
+    # Languages
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+
+    # Study-time accounting (shared accounting.md)
+    STANDARD_HOUR_MINUTES = 45
+    MAX_RATE = 1.0
+    SLACK_S = 5
+    HEARTBEAT_INTERVAL_S = 15
+    ATTENTION_MIN_MINUTES = 10.0
+    ATTENTION_MAX_MINUTES = 20.0
+    ATTENTION_TIMEOUT_MINUTES = 5.0
+    STALE_AFTER_S: int | None = None  # default: 3 x HEARTBEAT_INTERVAL_S + 15
+    LATE_BEAT_GRACE_S = 30 * 60
+    DAILY_CAP_S = 21_600
+    TIMEZONE = "Asia/Shanghai"
+
+    # On-site coaching: seconds credited for one attended full day
+    COACHING_DAY_S = 8 * 3600
+
+    TRAINING_BODY_NAME = "广东省清洁生产协会"
+
+    # Cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # forced on in production
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
+
+
+def setting_names() -> list[str]:
+    return [name for name in vars(Defaults) if name.isupper()]
+
+
+def load_settings(
+    instance_path: Path, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the merged settings for one application instance."""
+    settings = {name: getattr(Defaults, name) for name in setting_names()}
+    settings.update(_read_config_file())
+    settings.update(_read_environment(settings))
+    settings.update(overrides or {})
+    _fill_derived(settings, instance_path)
+    return settings
+
+
+def _read_config_file() -> dict[str, Any]:
+    path_text = os.environ.get("LEARNING_CONFIG")
+    path = Path(path_text) if path_text else PROJECT_ROOT / "config" / "local.py"
+    if not path.exists():
+        if path_text:
+            raise ConfigError(f"LEARNING_CONFIG points at {path}, which does not exist.")
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def _read_environment(current: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name in setting_names():
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            continue
+        found[name] = _convert(name, raw, getattr(Defaults, name))
+    if "LEARNING_ENV" in os.environ:
+        found["ENV"] = os.environ["LEARNING_ENV"]
+    return found
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError as error:
+        raise ConfigError(f"Environment variable {name}={raw!r} is not a valid number.") from error
+    return raw
+
+
+def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
+    if settings["ENV"] not in {"development", "production"}:
+        raise ConfigError("ENV (LEARNING_ENV) must be 'development' or 'production'.")
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'learning.sqlite'}"
+    if not settings["UPLOAD_FOLDER"]:
+        settings["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
+    if settings["STALE_AFTER_S"] is None:
+        settings["STALE_AFTER_S"] = 3 * int(settings["HEARTBEAT_INTERVAL_S"]) + 15
+    if settings["ENV"] == "production":
+        settings["SESSION_COOKIE_SECURE"] = True
+        settings["REMEMBER_COOKIE_SECURE"] = True
+        if not settings["SECRET_KEY"]:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production the application refuses to start without "
+                "one: set the SECRET_KEY environment variable (e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+    elif not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _development_secret(instance_path)
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Generate a secret once and keep it in the instance folder, so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,32 @@
+"""Typed ORM models, one module per aggregate. Importing this package registers every table."""
+
+from learning.models.audit import AuditEntry
+from learning.models.base import Base
+from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
+from learning.models.people import Role, TraineeCategory, TraineeProfile, User
+from learning.models.training import (
+    Enrolment,
+    EnrolmentStatus,
+    Payment,
+    TrainingClass,
+    class_instructors,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Enrolment",
+    "EnrolmentStatus",
+    "Level",
+    "Payment",
+    "Programme",
+    "ProgrammeVideo",
+    "Role",
+    "TraineeCategory",
+    "TraineeProfile",
+    "TrainingClass",
+    "User",
+    "Video",
+    "WorkType",
+    "class_instructors",
+]

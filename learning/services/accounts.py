@@ -1,0 +1,179 @@
+"""User accounts: creation, passwords, log-in checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from learning.models import Role, TraineeCategory, TraineeProfile, User
+from learning.services import ServiceError, audit
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+MIN_PASSWORD_LENGTH = 8
+# Compared against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    real_name: str
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    employer: str | None = None
+    category: int = int(TraineeCategory.INDIVIDUAL)
+
+
+def check_password_policy(password: str) -> None:
+    """At least 8 characters with a letter and a digit."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError("password_too_short", min_length=MIN_PASSWORD_LENGTH)
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        raise ServiceError("password_too_simple")
+
+
+def check_username(session: Session, username: str, *, exclude_user_id: int | None = None) -> None:
+    if not USERNAME_PATTERN.match(username):
+        raise ServiceError("username_invalid")
+    statement = select(User.id).where(func.lower(User.username) == username.lower())
+    existing = session.scalar(statement)
+    if existing is not None and existing != exclude_user_id:
+        raise ServiceError("username_taken", username=username)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    now: datetime,
+    hash_method: str = "scrypt",
+    profile: ProfileData | None = None,
+    actor_id: int | None = None,
+) -> User:
+    check_username(session, username)
+    check_password_policy(password)
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password, method=hash_method),
+        role=role.value,
+        display_name=display_name.strip() or username,
+        created_at=now,
+    )
+    if role == Role.TRAINEE:
+        data = profile or ProfileData(real_name=user.display_name)
+        user.profile = TraineeProfile(
+            real_name=data.real_name,
+            id_number=data.id_number,
+            phone=data.phone,
+            email=data.email,
+            employer=data.employer,
+            category=data.category,
+        )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="user.create",
+        subject=f"user:{user.id}",
+        details={"username": username, "role": role.value},
+    )
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work whether or not it exists)."""
+    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    now: datetime,
+    hash_method: str = "scrypt",
+    actor_id: int | None = None,
+    must_change: bool = False,
+) -> None:
+    check_password_policy(password)
+    user.password_hash = generate_password_hash(password, method=hash_method)
+    user.must_change_password = must_change
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="user.password",
+        subject=f"user:{user.id}",
+        details={"must_change": must_change},
+    )
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    role: Role,
+    active: bool,
+    now: datetime,
+    actor_id: int,
+) -> None:
+    changes = {}
+    if user.display_name != display_name:
+        changes["display_name"] = [user.display_name, display_name]
+        user.display_name = display_name
+    if user.role != role.value:
+        if user.id == actor_id:
+            raise ServiceError("cannot_change_own_role")
+        changes["role"] = [user.role, role.value]
+        user.role = role.value
+        if role == Role.TRAINEE and user.profile is None:
+            user.profile = TraineeProfile(real_name=display_name)
+    if user.active != active:
+        if user.id == actor_id:
+            raise ServiceError("cannot_deactivate_self")
+        changes["active"] = [user.active, active]
+        user.active = active
+        user.deactivated_at = None if active else now
+    if changes:
+        audit.record(
+            session,
+            at=now,
+            actor_id=actor_id,
+            action="user.update",
+            subject=f"user:{user.id}",
+            details=changes,
+        )
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """Keep the first 3 and last 4 characters: 440***********123X."""
+    if not id_number:
+        return ""
+    if len(id_number) <= 7:
+        return "*" * len(id_number)
+    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

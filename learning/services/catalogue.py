@@ -1,0 +1,165 @@
+"""The programme catalogue and its videos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from learning.models import Programme, ProgrammeVideo, Video
+from learning.services import ServiceError, audit
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    id: int
+    code: str
+    work_type_code: str
+    work_type_zh: str
+    work_type_en: str
+    level: int
+    required_hours: int
+    active: bool
+    video_count: int
+    video_seconds: int
+
+
+def programme_by_code(session: Session, code: str) -> Programme:
+    programme = session.scalar(select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise ServiceError("unknown_programme", code=code)
+    return programme
+
+
+def programme_for(session: Session, work_type_code: str, level: int) -> Programme:
+    return programme_by_code(session, f"{work_type_code}-{level}")
+
+
+def list_programmes(session: Session) -> list[ProgrammeRow]:
+    """Every programme with the count and total length of its current videos."""
+    totals = (
+        select(
+            ProgrammeVideo.programme_id,
+            func.count(Video.id).label("count"),
+            func.coalesce(func.sum(Video.duration_s), 0).label("seconds"),
+        )
+        .join(Video, Video.id == ProgrammeVideo.video_id)
+        .where(Video.retired_at.is_(None))
+        .group_by(ProgrammeVideo.programme_id)
+        .subquery()
+    )
+    statement = (
+        select(Programme, totals.c.count, totals.c.seconds)
+        .options(joinedload(Programme.work_type))
+        .outerjoin(totals, totals.c.programme_id == Programme.id)
+        .order_by(Programme.work_type_code, Programme.level.desc())
+    )
+    return [
+        ProgrammeRow(
+            id=programme.id,
+            code=programme.code,
+            work_type_code=programme.work_type_code,
+            work_type_zh=programme.work_type.name_zh,
+            work_type_en=programme.work_type.name_en,
+            level=programme.level,
+            required_hours=programme.required_hours,
+            active=programme.active,
+            video_count=count or 0,
+            video_seconds=seconds or 0,
+        )
+        for programme, count, seconds in session.execute(statement)
+    ]
+
+
+def update_programme(
+    session: Session,
+    programme: Programme,
+    *,
+    required_hours: int,
+    active: bool,
+    now: datetime,
+    actor_id: int | None,
+) -> None:
+    if not 1 <= required_hours <= 1000:
+        raise ServiceError("required_hours_out_of_range")
+    changes = {}
+    if programme.required_hours != required_hours:
+        changes["required_hours"] = [programme.required_hours, required_hours]
+        programme.required_hours = required_hours
+    if programme.active != active:
+        changes["active"] = [programme.active, active]
+        programme.active = active
+    if changes:
+        audit.record(
+            session,
+            at=now,
+            actor_id=actor_id,
+            action="programme.update",
+            subject=f"programme:{programme.code}",
+            details=changes,
+        )
+
+
+def programme_videos(session: Session, programme_id: int) -> list[Video]:
+    """The programme's current (not retired) videos, in order."""
+    statement = (
+        select(Video)
+        .join(ProgrammeVideo, ProgrammeVideo.video_id == Video.id)
+        .where(ProgrammeVideo.programme_id == programme_id, Video.retired_at.is_(None))
+        .order_by(ProgrammeVideo.position, Video.id)
+    )
+    return list(session.scalars(statement))
+
+
+def add_video(
+    session: Session,
+    *,
+    title: str,
+    duration_s: int,
+    programme_codes: list[str],
+    now: datetime,
+    file_path: str | None = None,
+    url: str | None = None,
+    mime_type: str | None = None,
+    actor_id: int | None = None,
+) -> Video:
+    """Add a video at the end of each named programme."""
+    if not title.strip():
+        raise ServiceError("title_required")
+    if duration_s <= 0:
+        raise ServiceError("duration_required")
+    if (file_path is None) == (url is None):
+        raise ServiceError("file_or_url_required")
+    programmes = [programme_by_code(session, code) for code in programme_codes]
+    if not programmes:
+        raise ServiceError("programme_required")
+    video = Video(
+        title=title.strip(),
+        duration_s=duration_s,
+        file_path=file_path,
+        url=url,
+        mime_type=mime_type,
+        created_at=now,
+    )
+    session.add(video)
+    session.flush()
+    for programme in programmes:
+        last = session.scalar(
+            select(func.max(ProgrammeVideo.position)).where(
+                ProgrammeVideo.programme_id == programme.id
+            )
+        )
+        session.add(
+            ProgrammeVideo(programme_id=programme.id, video_id=video.id, position=(last or 0) + 1)
+        )
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="video.add",
+        subject=f"video:{video.id}",
+        details={"title": video.title, "programmes": programme_codes, "duration_s": duration_s},
+    )
+    return video

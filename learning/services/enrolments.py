@@ -1,0 +1,183 @@
+"""Enrolments: creating them, and what they show (hours against the minimum, exam blockers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from learning.accounting.hours import hours_display, hours_missing
+from learning.models import Enrolment, Payment, Programme, Role, TrainingClass, User
+from learning.services import ServiceError, audit
+
+# Why an enrolment may not register for an exam yet (codes of shared/api.md).
+BLOCK_HOURS = "hours"
+BLOCK_ELIGIBILITY = "eligibility_not_approved"
+BLOCK_FEE = "fee_unpaid"
+# The eligibility condition recorded when staff checked the evidence off-line.
+OFFLINE_CHECK = "offline"
+
+
+@dataclass(frozen=True)
+class EnrolmentSummary:
+    """What every page and the API show of one enrolment, computed from stored totals."""
+
+    id: int
+    trainee_id: int
+    trainee_name: str
+    programme_code: str
+    work_type_code: str
+    work_type_zh: str
+    work_type_en: str
+    level: int
+    required_hours: int
+    online_hours: float
+    offline_hours: float
+    credited_hours: float
+    hours_missing: float
+    progress: float  # 0..1 of the required hours
+    class_id: int | None
+    class_name: str | None
+    last_studied_on: date | None
+    status: str
+    exam_eligible: bool
+    blocking_reasons: list[str]
+
+
+def enrol(
+    session: Session,
+    *,
+    trainee: User,
+    programme: Programme,
+    now: datetime,
+    standard_hour_minutes: int,
+    training_class: TrainingClass | None = None,
+    eligibility_condition: str | None = None,
+    actor_id: int | None = None,
+    reason: str | None = None,
+) -> Enrolment:
+    """Enrol a trainee in a programme. A given eligibility condition counts as approved."""
+    if trainee.role != Role.TRAINEE:
+        raise ServiceError("not_a_trainee", username=trainee.username)
+    if not programme.active:
+        raise ServiceError("programme_retired", code=programme.code)
+    existing = session.scalar(
+        select(Enrolment).where(
+            Enrolment.trainee_id == trainee.id, Enrolment.programme_id == programme.id
+        )
+    )
+    if existing is not None:
+        raise ServiceError("already_enrolled", username=trainee.username, code=programme.code)
+    enrolment = Enrolment(
+        trainee_id=trainee.id,
+        programme_id=programme.id,
+        class_id=training_class.id if training_class else None,
+        standard_hour_minutes=standard_hour_minutes,
+        eligibility_condition=eligibility_condition,
+        eligibility_approved_at=now if eligibility_condition else None,
+        created_at=now,
+    )
+    session.add(enrolment)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="enrolment.create",
+        enrolment_id=enrolment.id,
+        reason=reason,
+        details={
+            "programme": programme.code,
+            "eligibility_condition": eligibility_condition,
+            "class_id": enrolment.class_id,
+        },
+    )
+    return enrolment
+
+
+def required_seconds(enrolment: Enrolment) -> int:
+    """The programme's minimum in seconds, with the enrolment's own standard hour."""
+    return enrolment.programme.required_hours * enrolment.standard_hour_minutes * 60
+
+
+def blocking_reasons(enrolment: Enrolment, *, training_fee_paid: bool) -> list[str]:
+    """Every reason this enrolment may not register for an exam, in a fixed order."""
+    reasons = []
+    if enrolment.credited_s < required_seconds(enrolment) and not enrolment.exam_unlocked:
+        reasons.append(BLOCK_HOURS)
+    if enrolment.eligibility_approved_at is None:
+        reasons.append(BLOCK_ELIGIBILITY)
+    if not training_fee_paid:
+        reasons.append(BLOCK_FEE)
+    return reasons
+
+
+def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSummary:
+    minutes = enrolment.standard_hour_minutes
+    programme = enrolment.programme
+    required_s = required_seconds(enrolment)
+    reasons = blocking_reasons(enrolment, training_fee_paid=training_fee_paid)
+    return EnrolmentSummary(
+        id=enrolment.id,
+        trainee_id=enrolment.trainee_id,
+        trainee_name=enrolment.trainee.display_name,
+        programme_code=programme.code,
+        work_type_code=programme.work_type_code,
+        work_type_zh=programme.work_type.name_zh,
+        work_type_en=programme.work_type.name_en,
+        level=programme.level,
+        required_hours=programme.required_hours,
+        online_hours=hours_display(enrolment.online_s, minutes),
+        offline_hours=hours_display(enrolment.offline_s, minutes),
+        credited_hours=hours_display(enrolment.credited_s, minutes),
+        hours_missing=hours_missing(max(0, required_s - enrolment.credited_s), minutes),
+        progress=min(1.0, enrolment.credited_s / required_s) if required_s else 1.0,
+        class_id=enrolment.class_id,
+        class_name=enrolment.training_class.name if enrolment.training_class else None,
+        last_studied_on=enrolment.last_studied_on,
+        status=enrolment.status,
+        exam_eligible=not reasons,
+        blocking_reasons=reasons,
+    )
+
+
+def _load(session: Session, *conditions: object) -> list[Enrolment]:
+    statement = (
+        select(Enrolment)
+        .options(
+            joinedload(Enrolment.programme).joinedload(Programme.work_type),
+            joinedload(Enrolment.trainee),
+            joinedload(Enrolment.training_class),
+        )
+        .where(*conditions)
+        .order_by(Enrolment.id)
+    )
+    return list(session.scalars(statement).unique())
+
+
+def _paid_enrolment_ids(session: Session, enrolment_ids: list[int]) -> set[int]:
+    if not enrolment_ids:
+        return set()
+    statement = select(Payment.enrolment_id).where(
+        Payment.enrolment_id.in_(enrolment_ids), Payment.kind == "training"
+    )
+    return set(session.scalars(statement))
+
+
+def _summaries(session: Session, enrolments: list[Enrolment]) -> list[EnrolmentSummary]:
+    paid = _paid_enrolment_ids(session, [enrolment.id for enrolment in enrolments])
+    return [summarise(e, training_fee_paid=e.id in paid) for e in enrolments]
+
+
+def summaries_for_trainee(session: Session, trainee_id: int) -> list[EnrolmentSummary]:
+    return _summaries(session, _load(session, Enrolment.trainee_id == trainee_id))
+
+
+def summaries_for_class(session: Session, class_id: int) -> list[EnrolmentSummary]:
+    return _summaries(session, _load(session, Enrolment.class_id == class_id))
+
+
+def summary(session: Session, enrolment: Enrolment) -> EnrolmentSummary:
+    return _summaries(session, [enrolment])[0]

@@ -1,0 +1,16 @@
+"""HTML blueprints, one per audience."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from learning import errors
+from learning.web import admin, auth, classes, courses, home, labels, public
+
+
+def register_blueprints(app: Flask) -> None:
+    for module in (auth, home, courses, classes, admin, public):
+        app.register_blueprint(module.blueprint)
+    errors.init_app(app)
+    auth.init_app(app)
+    labels.init_app(app)

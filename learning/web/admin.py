@@ -1,0 +1,173 @@
+"""The admin area: users and programmes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from learning.db import get_session
+from learning.extensions import get_clock
+from learning.models import Programme, Role, User
+from learning.permissions import role_required
+from learning.services import ServiceError, accounts, catalogue, classes
+from learning.services.identity import normalise_id_number
+from learning.web.forms import ProgrammeForm, UserCreateForm, UserEditForm
+from learning.web.messages import describe
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+
+
+@blueprint.before_request
+@role_required(Role.ADMIN)
+def _admins_only() -> None:
+    """Every page of this blueprint is for admins only."""
+
+
+@blueprint.route("")
+def dashboard() -> ResponseReturnValue:
+    session = get_session()
+    counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_template(
+        "admin/dashboard.html",
+        counts=counts,
+        programmes=catalogue.list_programmes(session),
+        classes=classes.class_rows(session),
+    )
+
+
+@blueprint.route("/users")
+def users() -> ResponseReturnValue:
+    session = get_session()
+    role = request.args.get("role", "")
+    query = request.args.get("q", "").strip()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    statement = select(User).order_by(User.role, User.username)
+    if role in {r.value for r in Role}:
+        statement = statement.where(User.role == role)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(User.username).like(pattern) | func.lower(User.display_name).like(pattern)
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(statement.limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE))
+    return render_template(
+        "admin/users.html",
+        users=list(rows),
+        role=role,
+        q=query,
+        page=page,
+        pages=max(1, -(-total // USERS_PER_PAGE)),
+        total=total,
+    )
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+def create_user() -> ResponseReturnValue:
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        session = get_session()
+        profile = accounts.ProfileData(
+            real_name=form.display_name.data.strip(),
+            id_number=normalise_id_number(form.id_number.data) if form.id_number.data else None,
+            phone=form.phone.data or None,
+            employer=form.employer.data or None,
+            category=form.category.data,
+        )
+        try:
+            user = accounts.create_user(
+                session,
+                username=form.username.data.strip(),
+                password=form.password.data,
+                role=Role(form.role.data),
+                display_name=form.display_name.data,
+                now=get_clock().now(),
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                profile=profile,
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            target = form.password if error.code.startswith("password") else form.username
+            target.errors.append(describe(error))
+        else:
+            user.must_change_password = True
+            session.commit()
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/user_new.html", form=form)
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int) -> ResponseReturnValue:
+    session = get_session()
+    user = session.get(User, user_id) or abort(404)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        now = get_clock().now()
+        try:
+            accounts.update_user(
+                session,
+                user,
+                display_name=form.display_name.data.strip(),
+                role=Role(form.role.data),
+                active=form.active.data,
+                now=now,
+                actor_id=current_user.id,
+            )
+            if form.new_password.data:
+                accounts.set_password(
+                    session,
+                    user,
+                    form.new_password.data,
+                    now=now,
+                    hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                    actor_id=current_user.id,
+                    must_change=True,
+                )
+        except ServiceError as error:
+            session.rollback()
+            form.form_errors.append(describe(error))
+        else:
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"), code=303)
+    return render_template(
+        "admin/user_edit.html",
+        form=form,
+        user=user,
+        id_number=accounts.mask_id_number(user.profile.id_number) if user.profile else "",
+    )
+
+
+@blueprint.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
+def edit_programme(programme_id: int) -> ResponseReturnValue:
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    form = ProgrammeForm(obj=programme)
+    if form.validate_on_submit():
+        try:
+            catalogue.update_programme(
+                session,
+                programme,
+                required_hours=form.required_hours.data,
+                active=form.active.data,
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.required_hours.errors.append(describe(error))
+        else:
+            session.commit()
+            flash(_("Programme %(code)s saved.", code=programme.code), "success")
+            return redirect(url_for("admin.dashboard"), code=303)
+    videos = catalogue.programme_videos(session, programme.id)
+    return render_template(
+        "admin/programme_edit.html", form=form, programme=programme, videos=videos
+    )

@@ -1,0 +1,150 @@
+"""Logging in and out, changing one's password, choosing the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from learning.db import get_session
+from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock
+from learning.models import User
+from learning.permissions import login_required
+from learning.services import ServiceError, accounts
+from learning.web.forms import LanguageForm, LoginForm, PasswordChangeForm
+from learning.web.messages import describe
+
+blueprint = Blueprint("auth", __name__)
+
+# Pages a user who must change their password may still open.
+_OPEN_WHILE_PASSWORD_EXPIRED = {
+    "auth.change_password",
+    "auth.logout",
+    "auth.set_language",
+    "static",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_require_password_change)
+
+
+def _require_password_change() -> ResponseReturnValue | None:
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _OPEN_WHILE_PASSWORD_EXPIRED
+        and not request.path.startswith("/api/")
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        db_session = get_session()
+        user = accounts.authenticate(db_session, form.username.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong username or password."))
+        elif not user.active:
+            form.username.errors.append(
+                _("This account is deactivated. Please contact the training office.")
+            )
+        else:
+            session.clear()  # a fresh session on every login
+            login_user(user)
+            session["auth_version"] = auth_version(user)
+            _adopt_language_chosen_before_login(user)
+            return redirect(_safe_next(form.next.data) or url_for("home.index"), code=303)
+    return render_template("auth/login.html", form=form)
+
+
+def _adopt_language_chosen_before_login(user: User) -> None:
+    """Someone who picked a language on the login page keeps it once logged in."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if user.locale is None and chosen in current_app.config["LANGUAGES"]:
+        user.locale = chosen
+        get_session().commit()
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        db_session = get_session()
+        if (
+            accounts.authenticate(db_session, current_user.username, form.current_password.data)
+            is None
+        ):
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            try:
+                accounts.set_password(
+                    db_session,
+                    current_user,
+                    form.new_password.data,
+                    now=get_clock().now(),
+                    hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                    actor_id=current_user.id,
+                )
+            except ServiceError as error:
+                form.new_password.errors.append(describe(error))
+            else:
+                db_session.commit()
+                session["auth_version"] = auth_version(current_user)
+                flash(_("Your password has been changed."), "success")
+                return redirect(url_for("home.index"), code=303)
+    return render_template("auth/change_password.html", form=form)
+
+
+@blueprint.route("/language", methods=["POST"])
+def set_language() -> ResponseReturnValue:
+    form = LanguageForm()
+    language = form.language.data if form.validate_on_submit() else None
+    back = _safe_next(request.form.get("next")) or url_for("home.index")
+    response = make_response(redirect(back, code=303))
+    if language in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+        if current_user.is_authenticated:
+            current_user.locale = language
+            get_session().commit()
+    return response

@@ -1,0 +1,110 @@
+"""HTML forms (Flask-WTF: every form carries the CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from learning.models import Role, TraineeCategory
+from learning.services.identity import is_valid_id_number
+
+ROLE_LABELS = {
+    Role.TRAINEE.value: _l("Trainee"),
+    Role.INSTRUCTOR.value: _l("Instructor"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+
+CATEGORY_LABELS = {
+    TraineeCategory.KEY_EMITTING_UNIT: _l("Staff of a key emitting unit in allowance trading"),
+    TraineeCategory.TEACHING_RESEARCH: _l("Environment or circular-economy teaching and research"),
+    TraineeCategory.CONSULTING_FIRM: _l("Energy-saving, low-carbon or environmental consulting"),
+    TraineeCategory.FINANCIAL_INSTITUTION: _l("Financial institution following emission reduction"),
+    TraineeCategory.CARBON_PROFESSIONAL: _l(
+        "Carbon professional: verification, accounting, trading, monitoring"
+    ),
+    TraineeCategory.INDIVIDUAL: _l("Individual aiming to work in the dual-carbon field"),
+}
+
+
+def _valid_id_number(_form: FlaskForm, field: StringField) -> None:
+    if field.data and not is_valid_id_number(field.data):
+        raise ValidationError(_l("This is not a valid ID card number (check the last digit)."))
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=8, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField(validators=[DataRequired()])
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)]
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    id_number = StringField(
+        _l("ID card number"), validators=[Optional(), Length(min=18, max=18), _valid_id_number]
+    )
+    employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
+    category = SelectField(
+        _l("Trainee category"),
+        choices=[(int(key), label) for key, label in CATEGORY_LABELS.items()],
+        coerce=int,
+        default=int(TraineeCategory.INDIVIDUAL),
+    )
+    submit = SubmitField(_l("Create user"))
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    active = BooleanField(_l("Active (may log in)"))
+    new_password = PasswordField(
+        _l("Reset password (leave empty to keep)"), validators=[Optional(), Length(min=8, max=200)]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class ProgrammeForm(FlaskForm):
+    required_hours = IntegerField(
+        _l("Required standard hours"), validators=[DataRequired(), NumberRange(min=1, max=1000)]
+    )
+    active = BooleanField(_l("Open for enrolment"))
+    submit = SubmitField(_l("Save"))

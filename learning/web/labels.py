@@ -1,0 +1,69 @@
+"""Words shown for codes (levels, roles, blockers), in the user's language; Jinja helpers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from learning.web.forms import CATEGORY_LABELS, ROLE_LABELS
+
+LEVEL_LABELS = {
+    5: _l("Level 5 / Junior"),
+    4: _l("Level 4 / Intermediate"),
+    3: _l("Level 3 / Senior"),
+    2: _l("Level 2 / Technician"),
+    1: _l("Level 1 / Senior technician"),
+}
+
+ENROLMENT_STATUS_LABELS = {
+    "active": _l("Studying"),
+    "completed": _l("Completed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+def blocking_reason_text(code: str, hours_missing: float = 0.0) -> str:
+    """A blocker of exam registration in plain words, e.g. 还差 12.5 标准学时."""
+    if code == "hours":
+        return _("%(hours).1f standard hours still missing", hours=hours_missing)
+    texts = {
+        "eligibility_not_approved": _("Eligibility not yet approved"),
+        "fee_unpaid": _("Training fee not yet paid"),
+        "session_full": _("The exam session is full"),
+        "registration_closed": _("Registration for the exam session is closed"),
+        "level_mismatch": _("The exam session is for another work type or level"),
+    }
+    return texts.get(code, code)
+
+
+def localized(chinese: str, english: str) -> str:
+    """Pick the stored Chinese or English name of catalogue data."""
+    locale = get_locale()
+    return english if locale is not None and locale.language == "en" else chinese
+
+
+def format_hours(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def format_duration(seconds: int) -> str:
+    """Seconds as h:mm:ss or m:ss."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        LEVEL_LABELS=LEVEL_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        ENROLMENT_STATUS_LABELS=ENROLMENT_STATUS_LABELS,
+        blocking_reason_text=blocking_reason_text,
+        localized=localized,
+        current_locale=lambda: str(get_locale() or "zh"),
+    )
+    app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["duration"] = format_duration

@@ -1,0 +1,34 @@
+"""Plain-language messages for the codes services refuse with."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from learning.services import ServiceError
+
+
+def describe(error: ServiceError) -> str:
+    """The message for a refused operation, in the user's language."""
+    messages = {
+        "password_too_short": _("The password needs at least %(min_length)s characters."),
+        "password_too_simple": _("The password needs both letters and digits."),
+        "username_invalid": _(
+            "A username has 3 to 64 letters, digits or the characters _ . @ -, and no spaces."
+        ),
+        "username_taken": _("The username %(username)s is already taken."),
+        "cannot_change_own_role": _("You cannot change your own role."),
+        "cannot_deactivate_self": _("You cannot deactivate your own account."),
+        "required_hours_out_of_range": _("Required hours must be between 1 and 1000."),
+        "unknown_programme": _("There is no programme %(code)s."),
+        "already_enrolled": _("%(username)s is already enrolled in %(code)s."),
+        "not_a_trainee": _("%(username)s is not a trainee."),
+        "programme_retired": _("The programme %(code)s is closed for enrolment."),
+        "title_required": _("A title is required."),
+        "duration_required": _("The duration must be a positive number of seconds."),
+        "file_or_url_required": _("Give either a file or a URL, not both."),
+        "programme_required": _("Name at least one programme."),
+    }
+    template = messages.get(error.code)
+    if template is None:
+        return _("The request was refused (%(code)s).", code=error.code)
+    return template % {key: value for key, value in error.params.items()}

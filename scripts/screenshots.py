@@ -1,0 +1,63 @@
+"""Log in as each demo role and save screenshots of their pages (desktop and phone sizes).
+
+Usage: .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Needs the demo data (`make run` seeds it) and Debian's chromium at /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-gpu",
+]
+PAGES = {
+    "trainee01": ["/", "/enrolments/1"],
+    "teacher1": ["/", "/classes/1"],
+    "admin": ["/admin", "/admin/users", "/admin/users/new", "/admin/programmes/1"],
+}
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo1234")
+    page.click("button.primary")
+    page.wait_for_load_state("networkidle")
+
+
+def main(base: str, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        for size_name, (width, height) in SIZES.items():
+            for username, paths in PAGES.items():
+                context = browser.new_context(viewport={"width": width, "height": height})
+                page = context.new_page()
+                log_in(page, base, username)
+                for path in paths:
+                    page.goto(base + path)
+                    name = f"{size_name}-{username}{path.replace('/', '_')}.png"
+                    page.screenshot(path=str(out / name), full_page=True)
+                    print(out / name)
+                context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000",
+        Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/screens"),
+    )

@@ -1,0 +1,147 @@
+"""Shared fixtures: one migrated database per test session, rolled back after every test.
+
+`DATABASE_URL` in the environment runs the suite against that database (PostgreSQL in CI);
+otherwise a SQLite file in a temporary folder is used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from learning import create_app, migrate
+from learning.clock import FakeClock
+from learning.db import Database, get_database
+from tests import factories
+
+FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the real default (scrypt) is slow on purpose
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    translations = Path(__file__).parent.parent / "learning" / "translations"
+    for po_file in translations.glob("*/LC_MESSAGES/messages.po"):
+        mo_file = po_file.with_suffix(".mo")
+        if not mo_file.exists() or mo_file.stat().st_mtime < po_file.stat().st_mtime:
+            from babel.messages.mofile import write_mo
+            from babel.messages.pofile import read_po
+
+            with po_file.open("rb") as source, mo_file.open("wb") as target:
+                write_mo(target, read_po(source))
+
+
+def reset_schema(database: Database) -> None:
+    """Empty the database, whatever it holds."""
+    if database.is_sqlite:
+        return  # always a new file
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+def make_test_app(database_url: str, **overrides: Any) -> Flask:
+    settings = {
+        "TESTING": True,
+        "ENV": "development",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        **overrides,
+    }
+    app = create_app(settings)
+    app.extensions["clock"] = FakeClock()
+    return app
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    )
+    database = Database(url)
+    reset_schema(database)
+    migrate.upgrade(database)
+    database.dispose()
+    yield url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application on the shared database, inside a transaction rolled back at the end."""
+    app = make_test_app(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    database = get_database(app)
+    connection = database.engine.connect()
+    transaction = connection.begin()
+    database.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield app
+    transaction.rollback()
+    connection.close()
+    database.dispose()
+
+
+@pytest.fixture
+def clock(app: Flask) -> FakeClock:
+    return app.extensions["clock"]
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    session = get_database(app).session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def make(db_session: Session, clock: FakeClock) -> factories.Factory:
+    return factories.Factory(db_session, clock)
+
+
+class Client(FlaskClient):
+    """A test client that can log in through the form and send the CSRF token like a page."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login").get_data(as_text=True)
+        if "csrf-token" not in page:
+            page = self.get("/account/password").get_data(as_text=True)
+        match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def log_in(self, username: str, password: str = factories.PASSWORD) -> Any:
+        token = self.csrf_token()
+        return self.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def post_json(self, url: str, body: Any, **kwargs: Any) -> Any:
+        headers = {"X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}
+        return self.post(url, json=body, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def login(app: Flask, make: factories.Factory) -> Any:
+    """`login(user)` -> a client logged in as that user."""
+
+    def log_in_as(user: Any) -> Client:
+        make.commit()
+        app.test_client_class = Client
+        client: Client = app.test_client()  # type: ignore[assignment]
+        response = client.log_in(user.username)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return log_in_as

@@ -1,0 +1,74 @@
+"""Builders of test data that read like the domain: make.trainee(), make.enrolment(...)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from learning.clock import FakeClock
+from learning.models import Enrolment, Role, TrainingClass, User
+from learning.services import accounts, catalogue, classes, enrolments
+
+PASSWORD = "secret123"
+_numbers = itertools.count(1)
+
+
+class Factory:
+    def __init__(self, session: Session, clock: FakeClock) -> None:
+        self.session = session
+        self.clock = clock
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def user(self, role: Role, username: str | None = None, **kwargs: Any) -> User:
+        username = username or f"{role.value}{next(_numbers)}"
+        user = accounts.create_user(
+            self.session,
+            username=username,
+            password=kwargs.pop("password", PASSWORD),
+            role=role,
+            display_name=kwargs.pop("display_name", username.title()),
+            now=self.clock.now(),
+            hash_method="pbkdf2:sha256:1000",
+            **kwargs,
+        )
+        self.session.flush()
+        return user
+
+    def trainee(self, username: str | None = None, **kwargs: Any) -> User:
+        return self.user(Role.TRAINEE, username, **kwargs)
+
+    def instructor(self, username: str | None = None, **kwargs: Any) -> User:
+        return self.user(Role.INSTRUCTOR, username, **kwargs)
+
+    def admin(self, username: str | None = None, **kwargs: Any) -> User:
+        return self.user(Role.ADMIN, username, **kwargs)
+
+    def training_class(self, *instructors: User, name: str | None = None) -> TrainingClass:
+        return classes.create_class(
+            self.session,
+            name=name or f"Class {next(_numbers)}",
+            instructors=list(instructors),
+            now=self.clock.now(),
+        )
+
+    def enrolment(
+        self,
+        trainee: User,
+        programme_code: str = "accounting-4",
+        training_class: TrainingClass | None = None,
+        *,
+        approved: bool = True,
+    ) -> Enrolment:
+        return enrolments.enrol(
+            self.session,
+            trainee=trainee,
+            programme=catalogue.programme_by_code(self.session, programme_code),
+            training_class=training_class,
+            now=self.clock.now(),
+            standard_hour_minutes=45,
+            eligibility_condition="L4-a" if approved else None,
+        )
