@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,7 @@ def _user(session: Session, username: str) -> User:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create the database, or migrate it to the newest schema."""
     database = get_database(current_app)
@@ -59,6 +61,7 @@ def init_db() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--password", required=True)
@@ -79,6 +82,7 @@ def create_user(username: str, role: str, password: str, display_name: str | Non
 
 
 @click.command("enrol")
+@with_appcontext
 @click.argument("username")
 @click.option("--work-type", required=True, help="e.g. accounting")
 @click.option("--level", type=click.IntRange(1, 5), required=True)
@@ -100,6 +104,7 @@ def enrol(username: str, work_type: str, level: int, class_name: str | None) -> 
 
 
 @click.command("create-class")
+@with_appcontext
 @click.argument("name")
 @click.option("--instructor", "instructors", multiple=True, required=True)
 def create_class(name: str, instructors: tuple[str, ...]) -> None:
@@ -115,6 +120,7 @@ def create_class(name: str, instructors: tuple[str, ...]) -> None:
 
 
 @click.command("add-video")
+@with_appcontext
 @click.option("--programme", "programmes", multiple=True, required=True, help="e.g. accounting-4")
 @click.option("--title", required=True)
 @click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False), default=None)
@@ -156,6 +162,7 @@ def add_video(
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="do nothing (but print the logins) if users exist")
 @click.option("--trainees", type=click.IntRange(1, 100_000), default=40, show_default=True)
 def seed_demo(if_empty: bool, trainees: int) -> None:

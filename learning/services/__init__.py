@@ -5,7 +5,7 @@ class ServiceError(ValueError):
     """A refused operation. `code` names the reason; views turn it into a message in the user's
     language, the API into `{"error": code}`. `params` fill the message."""
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         super().__init__(code)
         self.code = code
         self.params = params

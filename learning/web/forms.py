@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -41,6 +42,11 @@ CATEGORY_LABELS = {
     ),
     TraineeCategory.INDIVIDUAL: _l("Individual aiming to work in the dual-carbon field"),
 }
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(str(int(key) if isinstance(key, int) else key), label)
+            for key, label in labels.items()]
 
 
 def _valid_id_number(_form: FlaskForm, field: StringField) -> None:
@@ -74,7 +80,7 @@ class LanguageForm(FlaskForm):
 class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=lambda: _choices(ROLE_LABELS))
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)]
     )
@@ -85,7 +91,7 @@ class UserCreateForm(FlaskForm):
     employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
     category = SelectField(
         _l("Trainee category"),
-        choices=[(int(key), label) for key, label in CATEGORY_LABELS.items()],
+        choices=lambda: _choices(CATEGORY_LABELS),
         coerce=int,
         default=int(TraineeCategory.INDIVIDUAL),
     )
@@ -94,7 +100,7 @@ class UserCreateForm(FlaskForm):
 
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=lambda: _choices(ROLE_LABELS))
     active = BooleanField(_l("Active (may log in)"))
     new_password = PasswordField(
         _l("Reset password (leave empty to keep)"), validators=[Optional(), Length(min=8, max=200)]

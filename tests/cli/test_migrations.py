@@ -1,0 +1,90 @@
+"""The schema comes from Alembic migrations, from an empty database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from learning import migrate
+from learning.db import Database, get_database
+from learning.models import Base, Programme
+from tests.conftest import make_test_app
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[Database]:
+    """A new, empty database of the kind the suite runs on."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        database = Database(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+        yield database
+        database.dispose()
+        return
+    name = f"learning_migration_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
+    yield database
+    database.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migrations_build_the_schema_and_catalogue_from_empty(empty_database: Database) -> None:
+    migrate.upgrade(empty_database)
+    assert migrate.current_revision(empty_database) == migrate.head_revision(empty_database)
+    tables = set(inspect(empty_database.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    with empty_database.engine.connect() as connection:
+        codes = set(connection.scalars(select(Programme.code)).all())
+        hours = dict(connection.execute(select(Programme.code, Programme.required_hours)).all())
+    assert len(codes) == 23
+    assert "consulting-4" not in codes
+    assert hours["accounting-4"] == hours["accounting-3"] == 80
+    assert hours["accounting-2"] == hours["aviation-1"] == 100
+
+
+def test_models_and_migrations_agree(empty_database: Database) -> None:
+    migrate.upgrade(empty_database)
+    with empty_database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == [], "write a migration for these model changes"
+
+
+def test_downgrade_to_empty_and_up_again(empty_database: Database) -> None:
+    migrate.upgrade(empty_database)
+    migrate.downgrade(empty_database, "base")
+    assert set(inspect(empty_database.engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(empty_database)
+    with empty_database.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Programme)) == 23
+
+
+def test_init_db_command_creates_and_then_keeps_the_database(empty_database: Database) -> None:
+    app = make_test_app(empty_database.url)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"], catch_exceptions=False)
+    assert first.exit_code == 0 and "0001" in first.output
+    second = runner.invoke(args=["init-db"], catch_exceptions=False)
+    assert second.exit_code == 0
+    get_database(app).dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'wal.sqlite'}")
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    database.dispose()

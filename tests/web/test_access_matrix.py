@@ -1,0 +1,135 @@
+"""Who may open what: every URL rule of the app x every kind of visitor.
+
+A route missing from ROUTES fails `test_every_route_has_a_rule`, so nobody can add a page or
+an endpoint without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+
+from learning.models import Enrolment, TrainingClass, User
+from tests.conftest import Client
+from tests.factories import Factory
+
+VISITORS = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructor", "admin"]
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    enrolment: Enrolment
+    training_class: TrainingClass
+    programme_id: int
+
+
+@pytest.fixture
+def world(make: Factory) -> World:
+    trainee, other_trainee = make.trainee(), make.trainee()
+    instructor, other_instructor = make.instructor(), make.instructor()
+    admin = make.admin()
+    training_class = make.training_class(instructor)
+    other_class = make.training_class(other_instructor)
+    enrolment = make.enrolment(trainee, "accounting-4", training_class)
+    make.enrolment(other_trainee, "accounting-4", other_class)
+    make.commit()
+    users = {
+        "trainee": trainee,
+        "other_trainee": other_trainee,
+        "instructor": instructor,
+        "other_instructor": other_instructor,
+        "admin": admin,
+    }
+    return World(users, enrolment, training_class, enrolment.programme_id)
+
+
+def _row(anonymous, trainee, other_trainee, instructor, other_instructor, admin):
+    return dict(
+        zip(
+            VISITORS,
+            (anonymous, trainee, other_trainee, instructor, other_instructor, admin),
+            strict=True,
+        )
+    )
+
+
+HEALTH = {200, 503}  # depends on the database and scheduler, never on who asks
+# endpoint -> (method, url builder, expected status per visitor)
+ROUTES = {
+    "auth.login": ("GET", lambda w: "/login", _row(200, 302, 302, 302, 302, 302)),
+    "auth.logout": ("POST", lambda w: "/logout", _row(303, 303, 303, 303, 303, 303)),
+    "auth.change_password": (
+        "GET",
+        lambda w: "/account/password",
+        _row(302, 200, 200, 200, 200, 200),
+    ),
+    "auth.set_language": ("POST", lambda w: "/language", _row(303, 303, 303, 303, 303, 303)),
+    "home.index": ("GET", lambda w: "/", _row(302, 200, 200, 200, 200, 302)),
+    "courses.course": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}",
+        _row(302, 200, 404, 200, 404, 200),
+    ),
+    "classes.dashboard": (
+        "GET",
+        lambda w: f"/classes/{w.training_class.id}",
+        _row(302, 403, 403, 200, 404, 200),
+    ),
+    "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),
+    "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
+    "admin.create_user": ("GET", lambda w: "/admin/users/new", _row(302, 403, 403, 403, 403, 200)),
+    "admin.edit_user": (
+        "GET",
+        lambda w: f"/admin/users/{w.users['trainee'].id}",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admin.edit_programme": (
+        "GET",
+        lambda w: f"/admin/programmes/{w.programme_id}",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "public.healthz": ("GET", lambda w: "/healthz", _row(*[HEALTH] * 6)),
+    "api.me": ("GET", lambda w: "/api/v1/me", _row(401, 200, 200, 200, 200, 200)),
+    "api.my_enrolments": (
+        "GET",
+        lambda w: "/api/v1/me/enrolments",
+        _row(401, 200, 200, 403, 403, 403),
+    ),
+}
+
+
+def test_every_route_has_a_rule(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    missing = endpoints - ROUTES.keys()
+    assert not missing, f"add these endpoints to ROUTES with who may use them: {sorted(missing)}"
+    assert not ROUTES.keys() - endpoints, "ROUTES names endpoints that no longer exist"
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_access(endpoint: str, visitor: str, world: World, app: Flask, login) -> None:
+    method, url_for_world, expected = ROUTES[endpoint]
+    if visitor == "anonymous":
+        app.test_client_class = Client
+        client: Client = app.test_client()  # type: ignore[assignment]
+    else:
+        client = login(world.users[visitor])
+    url = url_for_world(world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": client.csrf_token()})
+    allowed = expected[visitor]
+    allowed = allowed if isinstance(allowed, set) else {allowed}
+    assert response.status_code in allowed, f"{visitor} {method} {url}"
+    if url.startswith("/api/") and response.status_code >= 400:
+        assert response.is_json and "error" in response.get_json()
+
+
+def test_an_unknown_object_looks_like_a_forbidden_one(world: World, login) -> None:
+    client = login(world.users["other_trainee"])
+    assert client.get("/enrolments/999999").status_code == 404
+    assert client.get(f"/enrolments/{world.enrolment.id}").status_code == 404

@@ -1,0 +1,165 @@
+"""Admins manage users and programmes from the browser."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning.models import AuditEntry, Programme, Role, User
+from tests.factories import Factory
+
+VALID_ID = "11010519491231002X"
+
+
+def _create(client, **fields):
+    data = {
+        "username": "newbie",
+        "display_name": "新学员",
+        "role": "trainee",
+        "password": "start1234",
+        "phone": "13800000000",
+        "id_number": VALID_ID,
+        "employer": "广州发电有限公司",
+        "category": "1",
+        "csrf_token": client.csrf_token(),
+    }
+    data.update(fields)
+    return client.post("/admin/users/new", data=data)
+
+
+def test_admin_creates_a_trainee_with_profile(login, make: Factory, db_session: Session) -> None:
+    client = login(make.admin())
+    response = _create(client)
+    assert response.status_code == 303
+    user = db_session.scalar(select(User).where(User.username == "newbie"))
+    assert user.role == Role.TRAINEE
+    assert user.must_change_password
+    assert user.profile.id_number == VALID_ID
+    assert user.profile.category == 1
+    actions = db_session.scalars(select(AuditEntry.action)).all()
+    assert "user.create" in actions
+
+
+def test_bad_id_number_is_explained_on_the_form(login, make: Factory, db_session: Session) -> None:
+    client = login(make.admin())
+    response = _create(client, id_number="110105194912310021")
+    assert response.status_code == 200
+    assert "身份证号码无效" in response.get_data(as_text=True)
+    assert db_session.scalar(select(User).where(User.username == "newbie")) is None
+
+
+def test_taken_username_is_explained_on_the_form(login, make: Factory) -> None:
+    make.trainee("newbie")
+    client = login(make.admin())
+    response = _create(client)
+    assert response.status_code == 200
+    assert "已被使用" in response.get_data(as_text=True)
+
+
+def test_weak_password_is_explained_on_the_form(login, make: Factory) -> None:
+    client = login(make.admin())
+    response = _create(client, password="abcdefghij")
+    assert "密码须同时包含字母和数字" in response.get_data(as_text=True)
+
+
+def test_unknown_role_is_refused_on_the_form(login, make: Factory, db_session: Session) -> None:
+    client = login(make.admin())
+    response = _create(client, role="superuser")
+    assert response.status_code == 200
+    assert db_session.scalar(select(User).where(User.username == "newbie")) is None
+
+
+def test_admin_deactivates_a_user_who_then_cannot_log_in(
+    login, make: Factory, db_session: Session
+) -> None:
+    trainee = make.trainee("leaving")
+    client = login(make.admin())
+    response = client.post(
+        f"/admin/users/{trainee.id}",
+        data={"display_name": "Leaving", "role": "trainee", "csrf_token": client.csrf_token()},
+    )
+    assert response.status_code == 303
+    db_session.refresh(trainee)
+    assert not trainee.active
+    assert trainee.deactivated_at is not None
+    response = client.application.test_client().log_in("leaving")
+    assert "该账号已停用" in response.get_data(as_text=True)
+
+
+def test_admin_cannot_deactivate_themselves(login, make: Factory) -> None:
+    admin = make.admin()
+    client = login(admin)
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={"display_name": "Me", "role": "admin", "csrf_token": client.csrf_token()},
+    )
+    assert response.status_code == 200
+    assert "不能停用自己的账号" in response.get_data(as_text=True)
+
+
+def test_admin_resets_a_password_and_the_user_must_change_it(
+    login, make: Factory, db_session: Session
+) -> None:
+    trainee = make.trainee("forgetful")
+    client = login(make.admin())
+    client.post(
+        f"/admin/users/{trainee.id}",
+        data={
+            "display_name": "Forgetful",
+            "role": "trainee",
+            "active": "y",
+            "new_password": "fresh1234",
+            "csrf_token": client.csrf_token(),
+        },
+    )
+    db_session.refresh(trainee)
+    assert trainee.must_change_password
+    user_client = client.application.test_client()
+    assert user_client.log_in("forgetful", "fresh1234").status_code == 303
+    assert user_client.get("/").headers["Location"].endswith("/account/password")
+
+
+def test_user_list_filters_by_role_and_name(login, make: Factory) -> None:
+    make.trainee("zhangsan")
+    make.instructor("lisi")
+    client = login(make.admin())
+    page = client.get("/admin/users?role=instructor").get_data(as_text=True)
+    assert "lisi" in page and "zhangsan" not in page
+    page = client.get("/admin/users?q=zhang").get_data(as_text=True)
+    assert "zhangsan" in page and "lisi" not in page
+
+
+def test_admin_edits_required_hours_and_it_is_audited(
+    login, make: Factory, db_session: Session
+) -> None:
+    programme = db_session.scalar(select(Programme).where(Programme.code == "trading-3"))
+    client = login(make.admin())
+    response = client.post(
+        f"/admin/programmes/{programme.id}",
+        data={"required_hours": "90", "active": "y", "csrf_token": client.csrf_token()},
+    )
+    assert response.status_code == 303
+    db_session.refresh(programme)
+    assert programme.required_hours == 90
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "programme.update"))
+    assert entry.details == {"required_hours": [80, 90]}
+
+
+def test_required_hours_out_of_range_is_refused(login, make: Factory, db_session: Session) -> None:
+    programme = db_session.scalar(select(Programme).where(Programme.code == "trading-3"))
+    client = login(make.admin())
+    for bad in ["0", "-5", "abc", "100000", ""]:
+        response = client.post(
+            f"/admin/programmes/{programme.id}",
+            data={"required_hours": bad, "active": "y", "csrf_token": client.csrf_token()},
+        )
+        assert response.status_code == 200, bad
+        assert 'class="error"' in response.get_data(as_text=True)
+    db_session.refresh(programme)
+    assert programme.required_hours == 80
+
+
+def test_unknown_user_and_programme_are_404(login, make: Factory) -> None:
+    client = login(make.admin())
+    assert client.get("/admin/users/999999").status_code == 404
+    assert client.get("/admin/programmes/999999").status_code == 404
