@@ -26,13 +26,13 @@ format: $(VENV)/.installed
 
 # Compiled catalogues are build output: made from the .po files, never committed.
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d learning/translations
+	@$(BIN)/pybabel -q compile -d learning/translations
 
 # Refresh the catalogue after changing UI strings, then translate the new entries in the .po.
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o learning/translations/messages.pot .
-	$(BIN)/pybabel update -q -i learning/translations/messages.pot -d learning/translations \
+	$(BIN)/pybabel -q update -i learning/translations/messages.pot -d learning/translations \
 		--width 100 --no-fuzzy-matching
 
 $(VENV)/.installed: pyproject.toml

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from learning.models import Programme, ProgrammeVideo, Video
+from learning.models import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.services import ServiceError, audit
 
 
@@ -71,6 +72,75 @@ def list_programmes(session: Session) -> list[ProgrammeRow]:
         )
         for programme, count, seconds in session.execute(statement)
     ]
+
+
+def work_types(session: Session) -> list[WorkType]:
+    return list(session.scalars(select(WorkType).order_by(WorkType.sort_order, WorkType.code)))
+
+
+def levels(session: Session) -> list[Level]:
+    return list(session.scalars(select(Level).order_by(Level.number.desc())))
+
+
+def create_work_type(
+    session: Session, *, code: str, name_zh: str, name_en: str, now: datetime, actor_id: int | None
+) -> WorkType:
+    """A new work type (工种); its programmes are then created one level at a time."""
+    code = code.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,31}", code):
+        raise ServiceError("work_type_code_invalid")
+    if session.get(WorkType, code) is not None:
+        raise ServiceError("work_type_exists", code=code)
+    last = session.scalar(select(func.max(WorkType.sort_order))) or 0
+    work_type = WorkType(
+        code=code, name_zh=name_zh.strip(), name_en=name_en.strip(), sort_order=last + 1
+    )
+    session.add(work_type)
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="work_type.create",
+        subject=f"work_type:{code}",
+        details={"name_zh": name_zh, "name_en": name_en},
+    )
+    return work_type
+
+
+def create_programme(
+    session: Session,
+    *,
+    work_type_code: str,
+    level: int,
+    required_hours: int | None,
+    now: datetime,
+    actor_id: int | None,
+) -> Programme:
+    """Open a work type at a level; the required hours default to the level's minimum."""
+    work_type = session.get(WorkType, work_type_code)
+    level_row = session.get(Level, level)
+    if work_type is None or level_row is None:
+        raise ServiceError("unknown_programme", code=f"{work_type_code}-{level}")
+    code = f"{work_type_code}-{level}"
+    if session.scalar(select(Programme.id).where(Programme.code == code)) is not None:
+        raise ServiceError("programme_exists", code=code)
+    hours = required_hours or level_row.default_required_hours
+    if not 1 <= hours <= 1000:
+        raise ServiceError("required_hours_out_of_range")
+    programme = Programme(
+        code=code, work_type_code=work_type_code, level=level, required_hours=hours, active=True
+    )
+    session.add(programme)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="programme.create",
+        subject=f"programme:{code}",
+        details={"required_hours": hours},
+    )
+    return programme
 
 
 def update_programme(

@@ -14,7 +14,15 @@ from learning.models import Programme, Role, User
 from learning.permissions import role_required
 from learning.services import ServiceError, accounts, catalogue, classes
 from learning.services.identity import normalise_id_number
-from learning.web.forms import ProgrammeForm, UserCreateForm, UserEditForm
+from learning.web.forms import (
+    ProgrammeCreateForm,
+    ProgrammeForm,
+    UserCreateForm,
+    UserEditForm,
+    WorkTypeForm,
+    choices,
+)
+from learning.web.labels import LEVEL_LABELS, localized
 from learning.web.messages import describe
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -143,6 +151,66 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         user=user,
         id_number=accounts.mask_id_number(user.profile.id_number) if user.profile else "",
     )
+
+
+@blueprint.route("/programmes/new", methods=["GET", "POST"])
+def create_programme() -> ResponseReturnValue:
+    session = get_session()
+    form = ProgrammeCreateForm()
+    form.work_type.choices = choices(
+        {row.code: localized(row.name_zh, row.name_en) for row in catalogue.work_types(session)}
+    )
+    form.level.choices = choices(
+        {row.number: LEVEL_LABELS.get(row.number, row.name_zh) for row in catalogue.levels(session)}
+    )
+    if form.validate_on_submit():
+        try:
+            programme = catalogue.create_programme(
+                session,
+                work_type_code=form.work_type.data,
+                level=form.level.data,
+                required_hours=form.required_hours.data,
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.form_errors.append(describe(error))
+        else:
+            session.commit()
+            flash(_("Programme %(code)s saved.", code=programme.code), "success")
+            return redirect(url_for("admin.dashboard"), code=303)
+    return render_template("admin/programme_new.html", form=form)
+
+
+@blueprint.route("/work-types/new", methods=["GET", "POST"])
+def create_work_type() -> ResponseReturnValue:
+    form = WorkTypeForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            work_type = catalogue.create_work_type(
+                session,
+                code=form.code.data,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.code.errors.append(describe(error))
+        else:
+            session.commit()
+            flash(
+                _(
+                    "Work type %(code)s added. Now open it at the levels you train.",
+                    code=work_type.code,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.create_programme"), code=303)
+    return render_template("admin/work_type_new.html", form=form)
 
 
 @blueprint.route("/programmes/<int:programme_id>", methods=["GET", "POST"])

@@ -44,9 +44,12 @@ CATEGORY_LABELS = {
 }
 
 
-def _choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(str(int(key) if isinstance(key, int) else key), label)
-            for key, label in labels.items()]
+def choices(labels: dict) -> list[SelectChoice]:
+    """Select options from {value: label}."""
+    return [
+        SelectChoice(str(int(key) if isinstance(key, int) else key), label)
+        for key, label in labels.items()
+    ]
 
 
 def _valid_id_number(_form: FlaskForm, field: StringField) -> None:
@@ -80,7 +83,7 @@ class LanguageForm(FlaskForm):
 class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=lambda: _choices(ROLE_LABELS))
+    role = SelectField(_l("Role"), choices=lambda: choices(ROLE_LABELS))
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)]
     )
@@ -91,7 +94,7 @@ class UserCreateForm(FlaskForm):
     employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
     category = SelectField(
         _l("Trainee category"),
-        choices=lambda: _choices(CATEGORY_LABELS),
+        choices=lambda: choices(CATEGORY_LABELS),
         coerce=int,
         default=int(TraineeCategory.INDIVIDUAL),
     )
@@ -100,12 +103,34 @@ class UserCreateForm(FlaskForm):
 
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=lambda: _choices(ROLE_LABELS))
+    role = SelectField(_l("Role"), choices=lambda: choices(ROLE_LABELS))
     active = BooleanField(_l("Active (may log in)"))
     new_password = PasswordField(
         _l("Reset password (leave empty to keep)"), validators=[Optional(), Length(min=8, max=200)]
     )
     submit = SubmitField(_l("Save"))
+
+
+class ProgrammeCreateForm(FlaskForm):
+    work_type = SelectField(_l("Work type"), validators=[DataRequired()])
+    level = SelectField(_l("Level"), coerce=int, validators=[DataRequired()])
+    required_hours = IntegerField(
+        _l("Required standard hours"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+        description=_l("Leave empty for the level's minimum (80 or 100)."),
+    )
+    submit = SubmitField(_l("Create programme"))
+
+
+class WorkTypeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(min=2, max=32)],
+        description=_l("Lower-case letters, digits and _, e.g. accounting"),
+    )
+    name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("English name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Add work type"))
 
 
 class ProgrammeForm(FlaskForm):

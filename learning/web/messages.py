@@ -27,6 +27,11 @@ def describe(error: ServiceError) -> str:
         "duration_required": _("The duration must be a positive number of seconds."),
         "file_or_url_required": _("Give either a file or a URL, not both."),
         "programme_required": _("Name at least one programme."),
+        "programme_exists": _("The programme %(code)s exists already."),
+        "work_type_exists": _("The work type %(code)s exists already."),
+        "work_type_code_invalid": _(
+            "A code has 2 to 32 lower-case letters, digits or _, starting with a letter."
+        ),
     }
     template = messages.get(error.code)
     if template is None:

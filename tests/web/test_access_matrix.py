@@ -81,6 +81,16 @@ ROUTES = {
     "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.create_user": ("GET", lambda w: "/admin/users/new", _row(302, 403, 403, 403, 403, 200)),
+    "admin.create_programme": (
+        "GET",
+        lambda w: "/admin/programmes/new",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admin.create_work_type": (
+        "GET",
+        lambda w: "/admin/work-types/new",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
     "admin.edit_user": (
         "GET",
         lambda w: f"/admin/users/{w.users['trainee'].id}",

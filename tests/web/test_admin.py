@@ -163,3 +163,71 @@ def test_unknown_user_and_programme_are_404(login, make: Factory) -> None:
     client = login(make.admin())
     assert client.get("/admin/users/999999").status_code == 404
     assert client.get("/admin/programmes/999999").status_code == 404
+
+
+def test_admin_adds_a_work_type_and_opens_it_at_a_level(
+    login, make: Factory, db_session: Session
+) -> None:
+    client = login(make.admin())
+    response = client.post(
+        "/admin/work-types/new",
+        data={
+            "code": "forestry",
+            "name_zh": "林业碳汇计量员",
+            "name_en": "Forestry carbon sink",
+            "csrf_token": client.csrf_token(),
+        },
+    )
+    assert response.status_code == 303
+    page = client.get("/admin/programmes/new").get_data(as_text=True)
+    assert "林业碳汇计量员" in page
+    response = client.post(
+        "/admin/programmes/new",
+        data={
+            "work_type": "forestry",
+            "level": "2",
+            "required_hours": "",
+            "csrf_token": client.csrf_token(),
+        },
+    )
+    assert response.status_code == 303
+    programme = db_session.scalar(select(Programme).where(Programme.code == "forestry-2"))
+    assert programme.required_hours == 100
+
+
+def test_an_existing_programme_cannot_be_created_twice(login, make: Factory) -> None:
+    client = login(make.admin())
+    response = client.post(
+        "/admin/programmes/new",
+        data={"work_type": "accounting", "level": "4", "csrf_token": client.csrf_token()},
+    )
+    assert response.status_code == 200
+    assert "accounting-4" in response.get_data(as_text=True)
+
+
+def test_consulting_can_be_opened_at_level_4_by_an_admin(
+    login, make: Factory, db_session: Session
+) -> None:
+    client = login(make.admin())
+    client.post(
+        "/admin/programmes/new",
+        data={
+            "work_type": "consulting",
+            "level": "4",
+            "required_hours": "60",
+            "csrf_token": client.csrf_token(),
+        },
+    )
+    programme = db_session.scalar(select(Programme).where(Programme.code == "consulting-4"))
+    assert programme.required_hours == 60
+
+
+def test_bad_work_type_codes_are_refused(login, make: Factory) -> None:
+    client = login(make.admin())
+    for code in ["Accounting", "会计", "a b", "accounting"]:
+        response = client.post(
+            "/admin/work-types/new",
+            data={"code": code, "name_zh": "x", "name_en": "x", "csrf_token": client.csrf_token()},
+        )
+        assert response.status_code == 200, code
+        assert 'class="error"' in response.get_data(as_text=True)
