@@ -23,7 +23,14 @@ CHROMIUM_ARGS = [
 PAGES = {
     "trainee01": ["/", "/enrolments/1"],
     "teacher1": ["/", "/classes/1"],
-    "admin": ["/admin", "/admin/users", "/admin/users/new", "/admin/programmes/1"],
+    "admin": [
+        "/admin",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/users/5",
+        "/admin/programmes/1",
+        "/admin/programmes/new",
+    ],
 }
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
