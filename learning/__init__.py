@@ -21,12 +21,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_settings(Path(app.instance_path), config))
 
-    from learning import cli, extensions
-    from learning.api import api_blueprint
-    from learning.web import register_blueprints
+    from learning import api, cli, extensions, web
 
     extensions.init_app(app)
-    register_blueprints(app)
-    app.register_blueprint(api_blueprint)
+    web.register_blueprints(app)
+    api.init_app(app)
     cli.init_app(app)
     return app

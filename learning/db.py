@@ -2,7 +2,8 @@
 
 SQLite connections get WAL, a busy timeout and foreign keys. The pysqlite driver's own
 transaction handling is switched off and `BEGIN` is emitted by SQLAlchemy instead (SQLAlchemy's
-documented recipe), so SAVEPOINTs work and a writer can take `BEGIN IMMEDIATE`.
+documented recipe), so SAVEPOINTs work and a writer can take `BEGIN IMMEDIATE`
+(`lock_for_writing`).
 """
 
 from __future__ import annotations
@@ -55,9 +56,24 @@ def _make_engine(url: str, busy_timeout_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql(connection.info.pop("begin_statement", "BEGIN"))
+        # `session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})` takes the write
+        # lock at BEGIN, so a writer never fails half-way on a lock upgrade.
+        mode = connection.get_execution_options().get("sqlite_begin")
+        immediate = mode in {"IMMEDIATE", "EXCLUSIVE"}
+        connection.exec_driver_sql(f"BEGIN {mode}" if immediate else "BEGIN")
 
     return engine
+
+
+def lock_for_writing(session: Session) -> None:
+    """Start the session's transaction as a writer: `BEGIN IMMEDIATE` on SQLite.
+
+    Call it before the first statement of a transaction that will write after reading; row
+    locks (`SELECT ... FOR UPDATE`) do the same job on PostgreSQL. Inside a transaction that has
+    already begun it changes nothing (the session's first statement decided the kind of BEGIN).
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def init_app(app: Flask, database: Database) -> None:

@@ -8,7 +8,9 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from learning import db
+from learning.accounting import AccountingSettings
 from learning.clock import Clock
+from learning.config import ConfigError
 from learning.models import User
 
 login_manager = LoginManager()
@@ -24,6 +26,7 @@ def init_app(app: Flask) -> None:
     )
     db.init_app(app, database)
     app.extensions["clock"] = Clock()
+    app.extensions["accounting_settings"] = accounting_settings(app.config)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -34,6 +37,34 @@ def init_app(app: Flask) -> None:
 
 def get_clock() -> Clock:
     return current_app.extensions["clock"]
+
+
+def now_ms() -> int:
+    """The server clock in integer milliseconds since the epoch, as the accounting rules use."""
+    return int(get_clock().now().timestamp() * 1000)
+
+
+def get_accounting_settings() -> AccountingSettings:
+    return current_app.extensions["accounting_settings"]
+
+
+def accounting_settings(config: dict) -> AccountingSettings:
+    """The rules' settings from the app's; an invalid one stops the start with a clear message."""
+    try:
+        return AccountingSettings(
+            max_rate=float(config["MAX_RATE"]),
+            slack_s=config["SLACK_S"],
+            heartbeat_interval_s=config["HEARTBEAT_INTERVAL_S"],
+            attention_min_minutes=config["ATTENTION_MIN_MINUTES"],
+            attention_max_minutes=config["ATTENTION_MAX_MINUTES"],
+            attention_timeout_minutes=config["ATTENTION_TIMEOUT_MINUTES"],
+            stale_after_s=config["STALE_AFTER_S"],
+            late_beat_grace_s=config["LATE_BEAT_GRACE_S"],
+            daily_cap_s=config["DAILY_CAP_S"],
+            timezone=config["TIMEZONE"],
+        )
+    except ValueError as error:
+        raise ConfigError(f"Invalid accounting setting: {error}") from error
 
 
 def select_locale() -> str:
@@ -49,9 +80,13 @@ def select_locale() -> str:
 
 
 def _load_user(user_id: str) -> User | None:
+    """The logged-in user, read in a transaction of its own, so that a view's writing
+    transaction starts fresh (and, on SQLite, can begin as a writer)."""
     if not user_id.isdigit():
         return None
-    user = db.get_session().get(User, int(user_id))
+    db_session = db.get_session()
+    user = db_session.get(User, int(user_id))
+    db_session.commit()
     if user is None or not user.active:
         return None
     if session.get("auth_version") != auth_version(user):

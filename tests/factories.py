@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from learning.accounting import AccountingSettings
 from learning.clock import FakeClock
-from learning.models import Enrolment, Role, TrainingClass, User
-from learning.services import accounts, catalogue, classes, enrolments
+from learning.models import Enrolment, Role, TrainingClass, User, Video
+from learning.services import accounts, catalogue, classes, enrolments, study
 
 PASSWORD = "secret123"
 _numbers = itertools.count(1)
@@ -72,3 +73,26 @@ class Factory:
             standard_hour_minutes=45,
             eligibility_condition="L4-a" if approved else None,
         )
+
+    def video(
+        self, *programme_codes: str, duration_s: int = 600, title: str | None = None
+    ) -> Video:
+        return catalogue.add_video(
+            self.session,
+            title=title or f"Video {next(_numbers)}",
+            duration_s=duration_s,
+            url="https://videos.example/lesson.mp4",
+            programme_codes=list(programme_codes or ["accounting-4"]),
+            now=self.clock.now(),
+        )
+
+    def playback(self, enrolment: Enrolment, video: Video, settings: AccountingSettings) -> str:
+        opened = study.open_playback(
+            self.session,
+            trainee_id=enrolment.trainee_id,
+            enrolment_id=enrolment.id,
+            video_id=video.id,
+            settings=settings,
+            now_ms=int(self.clock.now().timestamp() * 1000),
+        )
+        return opened.playback_id

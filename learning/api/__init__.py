@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from learning.api import me  # noqa: E402  (routes register themselves on the blueprint)
+# The modules add their routes to the blueprint when imported.
+from learning.api import me, records, study, validation  # noqa: E402
 
-__all__ = ["api_blueprint", "me"]
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(api_blueprint)
+    validation.init_app(app)
+
+
+__all__ = ["api_blueprint", "init_app", "me", "records", "study"]

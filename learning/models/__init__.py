@@ -4,6 +4,15 @@ from learning.models.audit import AuditEntry
 from learning.models.base import Base
 from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
+from learning.models.study import (
+    BeatRecord,
+    CoachingDay,
+    Coverage,
+    OfflineCredit,
+    Playback,
+    StudyDay,
+    TraineeStudyState,
+)
 from learning.models.training import (
     Enrolment,
     EnrolmentStatus,
@@ -15,15 +24,22 @@ from learning.models.training import (
 __all__ = [
     "AuditEntry",
     "Base",
+    "BeatRecord",
+    "CoachingDay",
+    "Coverage",
     "Enrolment",
     "EnrolmentStatus",
     "Level",
+    "OfflineCredit",
     "Payment",
+    "Playback",
     "Programme",
     "ProgrammeVideo",
     "Role",
+    "StudyDay",
     "TraineeCategory",
     "TraineeProfile",
+    "TraineeStudyState",
     "TrainingClass",
     "User",
     "Video",

@@ -24,10 +24,12 @@ class World:
     enrolment: Enrolment
     training_class: TrainingClass
     programme_id: int
+    video_id: int
+    playback_id: str
 
 
 @pytest.fixture
-def world(make: Factory) -> World:
+def world(make: Factory, app: Flask) -> World:
     trainee, other_trainee = make.trainee(), make.trainee()
     instructor, other_instructor = make.instructor(), make.instructor()
     admin = make.admin()
@@ -35,6 +37,8 @@ def world(make: Factory) -> World:
     other_class = make.training_class(other_instructor)
     enrolment = make.enrolment(trainee, "accounting-4", training_class)
     make.enrolment(other_trainee, "accounting-4", other_class)
+    video = make.video("accounting-4")
+    playback_id = make.playback(enrolment, video, app.extensions["accounting_settings"])
     make.commit()
     users = {
         "trainee": trainee,
@@ -43,7 +47,11 @@ def world(make: Factory) -> World:
         "other_instructor": other_instructor,
         "admin": admin,
     }
-    return World(users, enrolment, training_class, enrolment.programme_id)
+    return World(users, enrolment, training_class, enrolment.programme_id, video.id, playback_id)
+
+
+def _first_beat(w: World) -> dict:
+    return {"seq": 1, "position_s": 0, "rate": 1, "paused": False, "visible": True, "event": "play"}
 
 
 def _row(anonymous, trainee, other_trainee, instructor, other_instructor, admin):
@@ -57,7 +65,7 @@ def _row(anonymous, trainee, other_trainee, instructor, other_instructor, admin)
 
 
 HEALTH = {200, 503}  # depends on the database and scheduler, never on who asks
-# endpoint -> (method, url builder, expected status per visitor)
+# endpoint -> (method, url builder, expected status per visitor[, JSON body builder])
 ROUTES = {
     "auth.login": ("GET", lambda w: "/login", _row(200, 302, 302, 302, 302, 302)),
     "auth.logout": ("POST", lambda w: "/logout", _row(303, 303, 303, 303, 303, 303)),
@@ -103,6 +111,33 @@ ROUTES = {
     ),
     "public.healthz": ("GET", lambda w: "/healthz", _row(*[HEALTH] * 6)),
     "api.me": ("GET", lambda w: "/api/v1/me", _row(401, 200, 200, 200, 200, 200)),
+    "api.open_playback": (
+        "POST",
+        lambda w: "/api/v1/playbacks",
+        _row(401, 201, 404, 403, 403, 403),
+        lambda w: {"enrolment_id": w.enrolment.id, "video_id": w.video_id},
+    ),
+    "api.heartbeat": (
+        "POST",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/heartbeats",
+        _row(401, 200, 404, 403, 403, 403),
+        _first_beat,
+    ),
+    "api.check_image": (
+        "GET",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck.png",
+        _row(401, 404, 404, 403, 403, 403),
+    ),
+    "api.enrolment_videos": (
+        "GET",
+        lambda w: f"/api/v1/enrolments/{w.enrolment.id}/videos",
+        _row(401, 200, 404, 200, 404, 200),
+    ),
+    "api.my_study_record": (
+        "GET",
+        lambda w: "/api/v1/me/study-record",
+        _row(401, 200, 200, 403, 403, 403),
+    ),
     "api.my_enrolments": (
         "GET",
         lambda w: "/api/v1/me/enrolments",
@@ -121,7 +156,7 @@ def test_every_route_has_a_rule(app: Flask) -> None:
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_access(endpoint: str, visitor: str, world: World, app: Flask, login) -> None:
-    method, url_for_world, expected = ROUTES[endpoint]
+    method, url_for_world, expected, *json_body = ROUTES[endpoint]
     if visitor == "anonymous":
         app.test_client_class = Client
         client: Client = app.test_client()  # type: ignore[assignment]
@@ -130,6 +165,8 @@ def test_access(endpoint: str, visitor: str, world: World, app: Flask, login) ->
     url = url_for_world(world)
     if method == "GET":
         response = client.get(url)
+    elif json_body:
+        response = client.post_json(url, json_body[0](world))
     else:
         response = client.post(url, data={"csrf_token": client.csrf_token()})
     allowed = expected[visitor]

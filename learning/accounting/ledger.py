@@ -1,0 +1,232 @@
+"""An in-memory engine that runs an ordered stream of events through the rules and keeps totals.
+
+``recompute`` feeds it every stored event (playback opened, beat received) in stored order and
+compares its totals with the stored ones (accounting.md rule 11); tests use it as a simulator.
+It holds plain dictionaries and replaces each state object once per beat, so millions of beats
+replay in minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from learning.accounting.intervals import IntervalSet
+from learning.accounting.rules import (
+    Beat,
+    BeatOutcome,
+    PlaybackState,
+    TraineeState,
+    apply_beat,
+    open_playback,
+)
+from learning.accounting.settings import AccountingSettings
+
+
+@dataclass(frozen=True)
+class OpenEvent:
+    """A playback opened at server time ``at_ms`` with the settings and duration of that moment."""
+
+    trainee_id: str
+    enrolment_id: str
+    video_id: str
+    playback_id: str
+    settings: AccountingSettings
+    duration_ms: int
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class BeatEvent:
+    """A beat received for ``playback_id`` at server time ``at_ms``."""
+
+    playback_id: str
+    beat: Beat
+    at_ms: int
+
+
+Event = OpenEvent | BeatEvent
+
+
+@dataclass(frozen=True)
+class EnrolmentFigures:
+    """Per enrolment: played time (passed the allowance and due point), credit, online seconds.
+
+    ``online_s`` is the sum over videos of floor(covered ms / 1000), as the hours are counted.
+    """
+
+    played_ms: int = 0
+    credited_ms: int = 0
+    online_s: int = 0
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A snapshot of everything the ledger keeps, comparable with ``==``."""
+
+    coverage: dict[tuple[str, str], tuple[tuple[int, int], ...]]
+    credited_by_day: dict[tuple[str, str], int]
+    credited_by_video_day: dict[tuple[str, str, str, str], int]
+    not_credited_by_day: dict[tuple[str, str, str], int]
+    enrolments: dict[str, EnrolmentFigures]
+    trainees: dict[str, TraineeState]
+    playbacks: dict[str, PlaybackState]
+
+
+class _Playback:
+    """A playback's state and where its credit goes."""
+
+    __slots__ = ("enrolment_id", "state", "trainee_id", "video_id")
+
+    def __init__(self, state: PlaybackState, trainee_id: str, enrolment_id: str, video_id: str):
+        self.state = state
+        self.trainee_id = trainee_id
+        self.enrolment_id = enrolment_id
+        self.video_id = video_id
+
+
+class Ledger:
+    """Applies events in order for many trainees and keeps every total the service stores.
+
+    Keys: coverage per ``(enrolment_id, video_id)``; credited ms per ``(trainee_id, day)`` and
+    per ``(trainee_id, day, enrolment_id, video_id)``; not-credited ms per
+    ``(trainee_id, day, reason)``; figures per enrolment. Server times are taken as the later of
+    the given time and the trainee's previous event, as the service's clock does.
+    """
+
+    def __init__(self, seeds: Mapping[str, str] | None = None) -> None:
+        self._trainees: dict[str, TraineeState] = {}
+        self._last_at: dict[str, int] = {}
+        self._latest_playback: dict[str, str] = {}
+        self._playbacks: dict[str, _Playback] = {}
+        self._coverage: dict[tuple[str, str], IntervalSet] = {}
+        self._enrolments: dict[str, list[int]] = {}
+        self._credited_by_day: dict[tuple[str, str], int] = {}
+        self._credited_by_video_day: dict[tuple[str, str, str, str], int] = {}
+        self._not_credited_by_day: dict[tuple[str, str, str], int] = {}
+        for trainee_id, seed in (seeds or {}).items():
+            self.add_trainee(trainee_id, seed)
+
+    @classmethod
+    def replay(cls, events: Iterable[Event], seeds: Mapping[str, str]) -> Ledger:
+        """A fresh ledger after applying ``events`` in order."""
+        ledger = cls(seeds)
+        for event in events:
+            ledger.apply(event)
+        return ledger
+
+    def add_trainee(self, trainee_id: str, seed: str) -> None:
+        if trainee_id in self._trainees:
+            raise ValueError(f"trainee {trainee_id!r} is already known")
+        self._trainees[trainee_id] = TraineeState(seed=seed)
+
+    def apply(self, event: Event) -> PlaybackState | BeatOutcome:
+        if isinstance(event, BeatEvent):
+            return self.beat(event.playback_id, event.beat, event.at_ms)
+        return self.open(
+            event.trainee_id,
+            event.enrolment_id,
+            event.video_id,
+            event.playback_id,
+            event.settings,
+            event.duration_ms,
+            event.at_ms,
+        )
+
+    def open(
+        self,
+        trainee_id: str,
+        enrolment_id: str,
+        video_id: str,
+        playback_id: str,
+        settings: AccountingSettings,
+        duration_ms: int,
+        at_ms: int,
+    ) -> PlaybackState:
+        """Open a playback, superseding the trainee's previous one."""
+        if trainee_id not in self._trainees:
+            raise KeyError(f"unknown trainee {trainee_id!r}")
+        if playback_id in self._playbacks:
+            raise ValueError(f"playback {playback_id!r} is already open")
+        now = self._clock(trainee_id, at_ms)
+        previous_id = self._latest_playback.get(trainee_id)
+        previous = None if previous_id is None else self._playbacks[previous_id]
+        state, previous_state = open_playback(
+            playback_id, settings, duration_ms, now, previous and previous.state
+        )
+        if previous is not None and previous_state is not None:
+            previous.state = previous_state
+        self._playbacks[playback_id] = _Playback(state, trainee_id, enrolment_id, video_id)
+        self._latest_playback[trainee_id] = playback_id
+        return state
+
+    def beat(self, playback_id: str, beat: Beat, at_ms: int) -> BeatOutcome:
+        """Judge a beat and add what it earned (and why not) to the totals."""
+        record = self._playbacks[playback_id]
+        trainee_id = record.trainee_id
+        now = self._clock(trainee_id, at_ms)
+        key = (record.enrolment_id, record.video_id)
+        coverage = self._coverage.get(key) or _EMPTY
+        outcome = apply_beat(self._trainees[trainee_id], record.state, coverage, beat, now)
+        record.state = outcome.playback
+        self._trainees[trainee_id] = outcome.trainee
+        if not outcome.duplicate:
+            self._count(record, coverage, outcome)
+        return outcome
+
+    def _clock(self, trainee_id: str, at_ms: int) -> int:
+        now = max(at_ms, self._last_at.get(trainee_id, at_ms))
+        self._last_at[trainee_id] = now
+        return now
+
+    def _count(self, record: _Playback, coverage: IntervalSet, outcome: BeatOutcome) -> None:
+        trainee_id, day = record.trainee_id, outcome.day
+        for reason, ms in outcome.not_credited_ms.items():
+            _bump(self._not_credited_by_day, (trainee_id, day, reason), ms)
+        not_credited = outcome.not_credited_ms
+        played = outcome.credited_ms + not_credited.get("rewatch", 0)
+        played += not_credited.get("daily_cap", 0)
+        if played == 0:
+            return
+        figures = self._enrolments.setdefault(record.enrolment_id, [0, 0, 0])
+        figures[0] += played
+        credited = outcome.credited_ms
+        if credited == 0:
+            return
+        figures[1] += credited
+        figures[2] += outcome.coverage.measure // 1000 - coverage.measure // 1000
+        self._coverage[(record.enrolment_id, record.video_id)] = outcome.coverage
+        _bump(self._credited_by_day, (trainee_id, day), credited)
+        video_key = (trainee_id, day, record.enrolment_id, record.video_id)
+        _bump(self._credited_by_video_day, video_key, credited)
+
+    def trainee(self, trainee_id: str) -> TraineeState:
+        return self._trainees[trainee_id]
+
+    def playback(self, playback_id: str) -> PlaybackState:
+        return self._playbacks[playback_id].state
+
+    def coverage(self, enrolment_id: str, video_id: str) -> IntervalSet:
+        """The coverage of a video in an enrolment (a copy: the ledger's own stays untouched)."""
+        return (self._coverage.get((enrolment_id, video_id)) or _EMPTY).copy()
+
+    def enrolment(self, enrolment_id: str) -> EnrolmentFigures:
+        return EnrolmentFigures(*self._enrolments.get(enrolment_id, (0, 0, 0)))
+
+    def totals(self) -> Totals:
+        return Totals(
+            coverage={key: tuple(cov) for key, cov in self._coverage.items()},
+            credited_by_day=dict(self._credited_by_day),
+            credited_by_video_day=dict(self._credited_by_video_day),
+            not_credited_by_day=dict(self._not_credited_by_day),
+            enrolments={key: EnrolmentFigures(*value) for key, value in self._enrolments.items()},
+            trainees=dict(self._trainees),
+            playbacks={key: record.state for key, record in self._playbacks.items()},
+        )
+
+
+_EMPTY = IntervalSet()
+
+
+def _bump(totals: dict, key: tuple, ms: int) -> None:
+    totals[key] = totals.get(key, 0) + ms

@@ -1,0 +1,587 @@
+"""The study-time rules of shared/accounting.md as a pure state machine.
+
+Nothing here reads a clock, a database or a random source: the server time ``now`` (integer
+milliseconds since the epoch, UTC) is passed in, and checks are drawn from the trainee's seed with
+hashlib. That is what lets ``recompute`` replay stored beats and get the stored totals exactly.
+
+All quantities are integer milliseconds; rates are integer thousandths (1x = 1000).
+
+A beat is handled in this order (each step documented on its function):
+
+1. a duplicate (``seq`` not above the last accepted one) changes nothing (rule 6);
+2. a beat to an ended playback, or past a deadline (grace, check timeout), is refused whole;
+3. otherwise its claimed interval ``[p, q)`` is judged: not in the credited state it is all
+   ``paused``, ``hidden`` or ``attention_pending``; in the credited state it passes, earliest part
+   first, through: clip to the duration, the allowance, the due point, re-watch, the daily cap;
+4. an ``attention_ok`` with the right code clears the pending check, and the playback takes the
+   beat's position and flags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from learning.accounting.intervals import IntervalSet
+from learning.accounting.settings import AccountingSettings
+
+EVENTS = frozenset(
+    {
+        "tick",
+        "play",
+        "pause",
+        "seeked",
+        "ratechange",
+        "ended",
+        "hidden",
+        "visible",
+        "attention_ok",
+        "close",
+    }
+)
+
+#: Every reason for not crediting, in the order of precedence of accounting.md rule 10.
+REASONS = (
+    "ended",
+    "superseded",
+    "seek",
+    "paused",
+    "hidden",
+    "beyond_duration",
+    "rate_limited",
+    "attention_pending",
+    "rewatch",
+    "daily_cap",
+)
+
+MAX_SEQ = 10**9
+ANSWER_MIN_DELAY_MS = 1000
+
+ACTIVE = "active"
+SUPERSEDED = "superseded"
+ENDED = "ended"
+
+_ANSWER_STATUS = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One heartbeat as the API layer validated it, in milliseconds and rate thousandths.
+
+    ``from_ms`` is read only for ``seeked``; ``attention_id``/``attention_code`` only for
+    ``attention_ok``. The cheap checks below keep a bad value from ever reaching the totals.
+    """
+
+    seq: int
+    position_ms: int
+    rate_milli: int
+    paused: bool
+    visible: bool
+    event: str
+    from_ms: int | None = None
+    attention_id: str | None = None
+    attention_code: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.seq <= MAX_SEQ:
+            raise ValueError(f"seq must be within 1..{MAX_SEQ}")
+        if self.position_ms < 0 or (self.from_ms is not None and self.from_ms < 0):
+            raise ValueError("positions must not be negative")
+        if self.rate_milli < 0:
+            raise ValueError("rate must not be negative")
+        if self.event not in EVENTS:
+            raise ValueError(f"unknown event {self.event!r}")
+
+
+@dataclass(frozen=True)
+class PendingCheck:
+    """A presence check waiting for its answer; ``resume_at_ms`` is where credit stopped."""
+
+    id: str
+    code: str
+    resume_at_ms: int
+    sent_at_ms: int
+
+
+@dataclass(frozen=True)
+class TraineeState:
+    """What carries over from playback to playback (never reset by opening one)."""
+
+    seed: str
+    checks_answered: int = 0
+    played_since_check_ms: int = 0
+    next_due_ms: int | None = None
+    pending: PendingCheck | None = None
+    day: str | None = None
+    day_credited_ms: int = 0
+
+
+@dataclass(frozen=True)
+class PlaybackState:
+    """One viewing of one video, with the settings and duration recorded when it opened.
+
+    ``crediting`` is the state the last accepted beat left: playing, visible and no check
+    pending. ``paused`` and ``visible`` are that beat's flags, kept so that a claim made outside
+    the credited state gets the right reason (``paused`` before ``hidden`` before
+    ``attention_pending``).
+    """
+
+    id: str
+    settings: AccountingSettings
+    duration_ms: int
+    opened_at_ms: int
+    status: str = ACTIVE
+    end_reason: str | None = None
+    superseded_at_ms: int | None = None
+    last_seq: int = 0
+    position_ms: int | None = None
+    crediting: bool = False
+    rate_milli: int = 1000
+    last_beat_at_ms: int | None = None
+    allowance_ms: int = 0
+    paused: bool = False
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class BeatOutcome:
+    """What a beat changed and why; ``coverage`` is the input object when nothing was added."""
+
+    trainee: TraineeState
+    playback: PlaybackState
+    coverage: IntervalSet
+    status: str
+    duplicate: bool
+    credited_ms: int
+    not_credited_ms: dict[str, int]
+    reason: str | None
+    new_intervals: tuple[tuple[int, int], ...]
+    day: str | None
+    check_raised: bool
+    check_cleared: bool
+
+
+# --- opening, superseding and deadlines -------------------------------------------------------
+
+
+def open_playback(
+    playback_id: str,
+    settings: AccountingSettings,
+    duration_ms: int,
+    now: int,
+    previous: PlaybackState | None,
+) -> tuple[PlaybackState, PlaybackState | None]:
+    """Open a playback; supersede (or, past its grace deadline, end) the trainee's previous one.
+
+    ``previous`` is the trainee's most recently opened playback, whatever its state. The new one
+    starts with ``min(0, A)`` of it, so re-opening never refreshes the slack (rule 3).
+    """
+    if duration_ms < 0:
+        raise ValueError("duration_ms must not be negative")
+    if previous is not None and previous.status == ACTIVE:
+        expired = expire(previous, now)
+        previous = expired if expired.status == ENDED else supersede(previous, now)
+    allowance = 0 if previous is None else min(0, previous.allowance_ms)
+    playback = PlaybackState(
+        id=playback_id,
+        settings=settings,
+        duration_ms=duration_ms,
+        opened_at_ms=now,
+        allowance_ms=allowance,
+    )
+    return playback, previous
+
+
+def supersede(playback: PlaybackState, now: int) -> PlaybackState:
+    """Mark an active playback superseded at ``now``; its allowance grows up to that moment only.
+
+    Playbacks that are not active are returned as they are.
+    """
+    if playback.status != ACTIVE:
+        return playback
+    return replace(
+        playback,
+        status=SUPERSEDED,
+        superseded_at_ms=now,
+        allowance_ms=_grown_allowance(playback, now, playback.crediting),
+    )
+
+
+def grace_deadline_ms(playback: PlaybackState) -> int:
+    """After this moment the playback accepts no beat (rule 9)."""
+    last = playback.opened_at_ms if playback.last_beat_at_ms is None else playback.last_beat_at_ms
+    return last + playback.settings.late_beat_grace_ms
+
+
+def is_stale(playback: PlaybackState, now: int) -> bool:
+    """An active playback that has had no beat for ``stale_after_s`` (it still accepts beats)."""
+    last = playback.opened_at_ms if playback.last_beat_at_ms is None else playback.last_beat_at_ms
+    return playback.status == ACTIVE and now - last >= playback.settings.stale_after_ms
+
+
+def expire(playback: PlaybackState, now: int) -> PlaybackState:
+    """End an active playback whose grace deadline has passed at ``now``; else return it as is.
+
+    The end is dated at the deadline (its allowance grows up to the deadline only), so the result
+    is the same whether a background job, the next open or the next beat notices it first.
+    """
+    deadline = grace_deadline_ms(playback)
+    if playback.status != ACTIVE or now < deadline:
+        return playback
+    return _ended(playback, "grace", _grown_allowance(playback, deadline, playback.crediting))
+
+
+def _ended(playback: PlaybackState, reason: str, allowance_ms: int) -> PlaybackState:
+    return replace(
+        playback, status=ENDED, end_reason=reason, crediting=False, allowance_ms=allowance_ms
+    )
+
+
+def _grown_allowance(playback: PlaybackState, until: int, crediting: bool) -> int:
+    """The allowance after growing from the last beat (or the opening) to ``until`` (rule 3).
+
+    Only an active playback in the credited state grows, by elapsed time times
+    ``min(rate, max_rate)``, floored, and never above the cap.
+    """
+    allowance = playback.allowance_ms
+    if not crediting or playback.status != ACTIVE:
+        return allowance
+    settings = playback.settings
+    since = playback.opened_at_ms if playback.last_beat_at_ms is None else playback.last_beat_at_ms
+    elapsed = max(0, until - since)
+    rate = min(playback.rate_milli, settings.max_rate_milli)
+    return min(settings.allowance_cap_ms, allowance + elapsed * rate // 1000)
+
+
+def _timed_out(trainee: TraineeState, playback: PlaybackState, now: int) -> bool:
+    """A check pending for the timeout, counted from when it was sent or this playback opened."""
+    pending = trainee.pending
+    if pending is None:
+        return False
+    started = max(pending.sent_at_ms, playback.opened_at_ms)
+    return now - started >= playback.settings.attention_timeout_ms
+
+
+# --- the beat ---------------------------------------------------------------------------------
+
+
+def apply_beat(
+    trainee: TraineeState,
+    playback: PlaybackState,
+    coverage: IntervalSet,
+    beat: Beat,
+    now: int,
+) -> BeatOutcome:
+    """Judge one beat at server time ``now``; the inputs are never modified."""
+    day = day_of(now, playback.settings.timezone)
+    if beat.seq <= playback.last_seq:
+        return _unchanged(trainee, playback, coverage, day, duplicate=True)
+    if playback.status == ENDED:
+        return _refused(trainee, playback, coverage, beat, day, ENDED)
+    past_grace = now >= grace_deadline_ms(playback)
+    timed_out = _timed_out(trainee, playback, now)
+    if playback.status == SUPERSEDED and (past_grace or timed_out):
+        return _refused(trainee, playback, coverage, beat, day, SUPERSEDED)
+    if past_grace:
+        return _refused(trainee, expire(playback, now), coverage, beat, day, ENDED)
+    if timed_out:
+        ended = _ended(playback, "attention_timeout", playback.allowance_ms)
+        return _refused(trainee, ended, coverage, beat, day, ENDED)
+    return _judged(trainee, playback, coverage, beat, now, day)
+
+
+def _unchanged(
+    trainee: TraineeState,
+    playback: PlaybackState,
+    coverage: IntervalSet,
+    day: str,
+    *,
+    duplicate: bool,
+    not_credited: dict[str, int] | None = None,
+    reason: str | None = None,
+) -> BeatOutcome:
+    return BeatOutcome(
+        trainee=trainee,
+        playback=playback,
+        coverage=coverage,
+        status=_ANSWER_STATUS[playback.status],
+        duplicate=duplicate,
+        credited_ms=0,
+        not_credited_ms=not_credited or {},
+        reason=reason,
+        new_intervals=(),
+        day=day,
+        check_raised=False,
+        check_cleared=False,
+    )
+
+
+def _refused(
+    trainee: TraineeState,
+    playback: PlaybackState,
+    coverage: IntervalSet,
+    beat: Beat,
+    day: str,
+    reason: str,
+) -> BeatOutcome:
+    """A beat refused whole: all of its raw claim gets ``reason``; nothing else changes."""
+    start, end = _claim(playback, beat)
+    claimed = max(0, end - start)
+    not_credited = {reason: claimed} if claimed else {}
+    return _unchanged(
+        trainee, playback, coverage, day, duplicate=False, not_credited=not_credited, reason=reason
+    )
+
+
+def _claim(playback: PlaybackState, beat: Beat) -> tuple[int, int]:
+    """The raw claimed interval ``(p, q)``; empty (q <= p) when it claims nothing (rule 2).
+
+    A ``seeked`` beat claims up to where the seek started (``from_ms``): the jump itself is
+    claimed by no one. One that does not say where it came from claims nothing.
+    """
+    start = playback.position_ms
+    if start is None:
+        return 0, 0
+    if beat.event != "seeked":
+        return start, beat.position_ms
+    return start, start if beat.from_ms is None else beat.from_ms
+
+
+@dataclass
+class _Tally:
+    """The working figures of one judged beat."""
+
+    trainee: TraineeState
+    allowance_ms: int
+    not_credited: dict[str, int]
+    credited_ms: int = 0
+    new_intervals: tuple[tuple[int, int], ...] = ()
+    check_raised: bool = False
+
+    def refuse(self, reason: str, ms: int) -> None:
+        if ms > 0:
+            self.not_credited[reason] = self.not_credited.get(reason, 0) + ms
+
+
+def _judged(
+    trainee: TraineeState,
+    playback: PlaybackState,
+    coverage: IntervalSet,
+    beat: Beat,
+    now: int,
+    day: str,
+) -> BeatOutcome:
+    """Judge the claim, then take on the beat's answer, position and flags."""
+    crediting = playback.crediting and trainee.pending is None
+    tally = _Tally(trainee, _grown_allowance(playback, now, crediting), {})
+    start, end = _claim(playback, beat)
+    if end > start:
+        if crediting:
+            _credit(tally, playback, coverage, beat, start, end, now, day)
+        else:
+            _refuse_outside_credited_state(tally, playback, start, end)
+    cleared = _answer(tally, trainee.pending, beat, now)
+    after = tally.trainee
+    new_playback = replace(
+        playback,
+        last_seq=beat.seq,
+        position_ms=beat.position_ms,
+        rate_milli=beat.rate_milli,
+        last_beat_at_ms=now,
+        allowance_ms=tally.allowance_ms,
+        paused=beat.paused,
+        visible=beat.visible,
+        crediting=not beat.paused and beat.visible and after.pending is None,
+    )
+    if beat.event == "close" and playback.status == ACTIVE:
+        new_playback = _ended(new_playback, "close", new_playback.allowance_ms)
+    return BeatOutcome(
+        trainee=after,
+        playback=new_playback,
+        coverage=coverage.with_added(tally.new_intervals),
+        status=_ANSWER_STATUS[playback.status],
+        duplicate=False,
+        credited_ms=tally.credited_ms,
+        not_credited_ms=tally.not_credited,
+        reason=_first_reason(tally.not_credited, start, end, playback, beat),
+        new_intervals=tally.new_intervals,
+        day=day,
+        check_raised=tally.check_raised,
+        check_cleared=cleared,
+    )
+
+
+def _first_reason(
+    not_credited: dict[str, int], start: int, end: int, playback: PlaybackState, beat: Beat
+) -> str | None:
+    """The first reason with milliseconds; ``seek`` for a move back or an empty reported seek."""
+    for reason in REASONS:
+        if reason in not_credited:
+            return reason
+    moved_back = end < start or (beat.event == "seeked" and end == start)
+    if playback.position_ms is not None and moved_back:
+        return "seek"
+    return None
+
+
+def _refuse_outside_credited_state(
+    tally: _Tally, playback: PlaybackState, start: int, end: int
+) -> None:
+    """Outside the credited state the whole claim is paused, hidden or attention_pending."""
+    if playback.paused:
+        tally.refuse("paused", end - start)
+    elif not playback.visible:
+        tally.refuse("hidden", end - start)
+    else:
+        inside = max(0, min(end, playback.duration_ms) - start)
+        tally.refuse("beyond_duration", end - start - inside)
+        tally.refuse("attention_pending", inside)
+
+
+def _credit(
+    tally: _Tally,
+    playback: PlaybackState,
+    coverage: IntervalSet,
+    beat: Beat,
+    start: int,
+    end: int,
+    now: int,
+    day: str,
+) -> None:
+    """Credited state: clip, allowance, due point, re-watch, cap; each passes the earliest part."""
+    settings = playback.settings
+    inside = max(0, min(end, playback.duration_ms) - start)
+    superseded = playback.status == SUPERSEDED
+    slack = 0 if superseded else settings.slack_ms
+    allowance = tally.allowance_ms
+    if beat.event != "seeked" and inside > allowance + slack + settings.heartbeat_interval_ms:
+        tally.refuse("seek", end - start)
+        return
+    tally.refuse("beyond_duration", end - start - inside)
+    passed = min(inside, max(0, allowance + slack))
+    tally.refuse("rate_limited", inside - passed)
+    tally.allowance_ms = allowance - passed
+    played = _cut_at_due_point(tally, settings, start, passed, now)
+    tally.refuse("attention_pending", passed - played)
+    gaps = coverage.subtract(start, start + played)
+    fresh = sum(gap_end - gap_start for gap_start, gap_end in gaps)
+    tally.refuse("rewatch", played - fresh)
+    _credit_within_daily_cap(tally, settings, gaps, fresh, day)
+
+
+def _cut_at_due_point(
+    tally: _Tally, settings: AccountingSettings, start: int, passed: int, now: int
+) -> int:
+    """How much of ``passed`` is before the due point; reaching it makes the check pending."""
+    trainee = tally.trainee
+    if passed == 0 or trainee.pending is not None:
+        return 0
+    due = trainee.next_due_ms
+    if due is None:
+        due = draw_due_ms(trainee.seed, trainee.checks_answered, settings)
+    played = max(0, min(passed, due - trainee.played_since_check_ms))
+    played_since = trainee.played_since_check_ms + played
+    pending = None
+    if played_since >= due:
+        pending = draw_check(trainee.seed, trainee.checks_answered, start + played, now)
+        tally.check_raised = True
+    tally.trainee = replace(
+        trainee, next_due_ms=due, played_since_check_ms=played_since, pending=pending
+    )
+    return played
+
+
+def _credit_within_daily_cap(
+    tally: _Tally,
+    settings: AccountingSettings,
+    gaps: list[tuple[int, int]],
+    fresh: int,
+    day: str,
+) -> None:
+    """Credit the earliest new milliseconds that fit under the day's cap (rule 8)."""
+    if fresh == 0:
+        return
+    trainee = tally.trainee
+    credited_today = trainee.day_credited_ms if trainee.day == day else 0
+    room = max(0, settings.daily_cap_ms - credited_today)
+    taken: list[tuple[int, int]] = []
+    left = room
+    for gap_start, gap_end in gaps:
+        if left == 0:
+            break
+        piece_end = min(gap_end, gap_start + left)
+        taken.append((gap_start, piece_end))
+        left -= piece_end - gap_start
+    credited = room - left
+    tally.refuse("daily_cap", fresh - credited)
+    if credited:
+        tally.credited_ms = credited
+        tally.new_intervals = tuple(taken)
+        tally.trainee = replace(trainee, day=day, day_credited_ms=credited_today + credited)
+
+
+def _answer(tally: _Tally, pending: PendingCheck | None, beat: Beat, now: int) -> bool:
+    """Clear the check the beat answers rightly, at least 1 s after it was sent (rule 7)."""
+    if beat.event != "attention_ok" or pending is None:
+        return False
+    if beat.attention_id != pending.id or beat.attention_code is None:
+        return False
+    if now - pending.sent_at_ms < ANSWER_MIN_DELAY_MS:
+        return False
+    if not hmac.compare_digest(beat.attention_code.strip().encode(), pending.code.encode()):
+        return False
+    tally.trainee = replace(
+        tally.trainee,
+        pending=None,
+        checks_answered=tally.trainee.checks_answered + 1,
+        played_since_check_ms=0,
+        next_due_ms=None,
+    )
+    return True
+
+
+# --- deterministic draws ----------------------------------------------------------------------
+
+
+def _digest(seed: str, purpose: str, counter: int) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seed}:{purpose}:{counter}".encode()).digest(), "big")
+
+
+def draw_due_ms(seed: str, counter: int, settings: AccountingSettings) -> int:
+    """The played time after the last answered check at which the next check falls."""
+    low, high = settings.attention_min_ms, settings.attention_max_ms
+    return low + _digest(seed, "due", counter) % (high - low + 1)
+
+
+def draw_check(seed: str, counter: int, resume_at_ms: int, now: int) -> PendingCheck:
+    """The check number ``counter``: an id to show and a 4-digit code drawn as an image."""
+    check_id = f"{_digest(seed, 'check', counter):064x}"[:20]
+    code = f"{_digest(seed, 'code', counter) % 10_000:04d}"
+    return PendingCheck(id=check_id, code=code, resume_at_ms=resume_at_ms, sent_at_ms=now)
+
+
+# --- calendar days ----------------------------------------------------------------------------
+
+_day_spans: dict[str, tuple[int, int, str]] = {}
+
+
+def day_of(now: int, timezone: str) -> str:
+    """The calendar day (``YYYY-MM-DD``) of ``now`` in ``timezone``.
+
+    Beats come in time order, so the span of the last day seen per timezone is remembered: the
+    common case is two comparisons instead of a time-zone conversion.
+    """
+    span = _day_spans.get(timezone)
+    if span is not None and span[0] <= now < span[1]:
+        return span[2]
+    zone = ZoneInfo(timezone)
+    local_day = datetime.fromtimestamp(now // 1000, zone).date()
+    start = datetime(local_day.year, local_day.month, local_day.day, tzinfo=zone)
+    following = local_day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=zone)
+    span = (round(start.timestamp()) * 1000, round(end.timestamp()) * 1000, local_day.isoformat())
+    _day_spans[timezone] = span
+    return span[2]

@@ -1,0 +1,126 @@
+"""The settings the accounting rules depend on, as recorded on each playback.
+
+A snapshot of these is stored with every playback (``to_dict``) and read back for a rebuild
+(``from_dict``): changing a setting changes the future, never the past (accounting.md rule 11).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@dataclass(frozen=True)
+class AccountingSettings:
+    """Accounting settings in the units of the settings file (seconds, minutes, a rate).
+
+    The rules work in integer milliseconds; the ``*_ms`` properties give the converted values.
+    ``stale_after_s`` defaults to ``3 * heartbeat_interval_s + 15``.
+    """
+
+    max_rate: float = 1.0
+    slack_s: int = 5
+    heartbeat_interval_s: int = 15
+    attention_min_minutes: int = 10
+    attention_max_minutes: int = 20
+    attention_timeout_minutes: int = 5
+    stale_after_s: int | None = None
+    late_beat_grace_s: int = 1800
+    daily_cap_s: int = 21600
+    timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        if self.stale_after_s is None:
+            object.__setattr__(self, "stale_after_s", 3 * self.heartbeat_interval_s + 15)
+        self._validate()
+
+    def _validate(self) -> None:
+        if isinstance(self.max_rate, bool) or not isinstance(self.max_rate, int | float):
+            raise ValueError("max_rate must be a number")
+        if not math.isfinite(self.max_rate) or not 0 < self.max_rate <= 1.0:
+            raise ValueError("max_rate must be above 0 and at most 1.0: playing faster never pays")
+        for name in _INTEGER_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer")
+        if self.slack_s < 0:
+            raise ValueError("slack_s must not be negative")
+        for name in _POSITIVE_FIELDS:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.attention_min_minutes > self.attention_max_minutes:
+            raise ValueError("attention_min_minutes must not exceed attention_max_minutes")
+        if self.stale_after_s > self.late_beat_grace_s:
+            raise ValueError("stale_after_s must not exceed late_beat_grace_s")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+            raise ValueError(f"unknown timezone {self.timezone!r}") from error
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able snapshot, with ``stale_after_s`` resolved."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AccountingSettings:
+        """Read a snapshot back; an unknown key is an error (a rebuild must not guess)."""
+        unknown = set(data) - {field.name for field in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown accounting settings: {sorted(unknown)}")
+        return cls(**data)
+
+    @property
+    def max_rate_milli(self) -> int:
+        return round(self.max_rate * 1000)
+
+    @property
+    def slack_ms(self) -> int:
+        return self.slack_s * 1000
+
+    @property
+    def heartbeat_interval_ms(self) -> int:
+        return self.heartbeat_interval_s * 1000
+
+    @property
+    def attention_min_ms(self) -> int:
+        return self.attention_min_minutes * 60_000
+
+    @property
+    def attention_max_ms(self) -> int:
+        return self.attention_max_minutes * 60_000
+
+    @property
+    def attention_timeout_ms(self) -> int:
+        return self.attention_timeout_minutes * 60_000
+
+    @property
+    def stale_after_ms(self) -> int:
+        return self.stale_after_s * 1000
+
+    @property
+    def late_beat_grace_ms(self) -> int:
+        return self.late_beat_grace_s * 1000
+
+    @property
+    def allowance_cap_ms(self) -> int:
+        """The allowance never grows above this (rule 3): a stalled page cannot hoard credit."""
+        return (self.stale_after_s + self.late_beat_grace_s) * 1000
+
+    @property
+    def daily_cap_ms(self) -> int:
+        return self.daily_cap_s * 1000
+
+
+_INTEGER_FIELDS = (
+    "slack_s",
+    "heartbeat_interval_s",
+    "attention_min_minutes",
+    "attention_max_minutes",
+    "attention_timeout_minutes",
+    "stale_after_s",
+    "late_beat_grace_s",
+    "daily_cap_s",
+)
+_POSITIVE_FIELDS = tuple(name for name in _INTEGER_FIELDS if name != "slack_s")

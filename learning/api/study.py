@@ -1,0 +1,187 @@
+"""Playbacks, heartbeats and presence checks (shared/api.md, shared/accounting.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from flask import Response, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from wtforms.validators import ValidationError as CsrfError
+
+from learning.accounting import Beat
+from learning.api import api_blueprint
+from learning.api.validation import ApiError, body, json_object, validate
+from learning.check_image import draw_code
+from learning.db import get_session
+from learning.extensions import csrf, get_accounting_settings, now_ms
+from learning.models import Role
+from learning.permissions import role_required
+from learning.services import ServiceError, study
+
+Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
+Event = Literal[
+    "tick",
+    "play",
+    "pause",
+    "seeked",
+    "ratechange",
+    "ended",
+    "hidden",
+    "visible",
+    "attention_ok",
+    "close",
+]
+
+
+class PlaybackOpen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enrolment_id: Annotated[int, Field(strict=True, ge=1)]
+    video_id: Annotated[int, Field(strict=True, ge=1)]
+
+
+class Heartbeat(BaseModel):
+    """One beat from the player. Numbers must be finite; positions non-negative; rate positive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: Annotated[int, Field(strict=True, ge=1, le=10**9)]
+    position_s: Position
+    rate: Annotated[float, Field(gt=0, le=16, allow_inf_nan=False)]
+    paused: StrictBool
+    visible: StrictBool
+    event: Event
+    from_s: Position | None = None
+    attention_id: Annotated[str, Field(max_length=64)] | None = None
+    attention_code: Annotated[str, Field(max_length=16)] | None = None
+    client_ts: Annotated[str, Field(max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _seek_has_origin(self) -> Heartbeat:
+        if self.event == "seeked" and self.from_s is None:
+            raise ValueError("a seeked beat needs from_s, the position before the seek")
+        return self
+
+    def to_beat(self) -> Beat:
+        seeked = self.event == "seeked"
+        answering = self.event == "attention_ok"
+        return Beat(
+            seq=self.seq,
+            position_ms=round(self.position_s * 1000),
+            rate_milli=round(self.rate * 1000),
+            paused=self.paused,
+            visible=self.visible,
+            event=self.event,
+            from_ms=round(self.from_s * 1000) if seeked and self.from_s is not None else None,
+            attention_id=self.attention_id if answering else None,
+            attention_code=self.attention_code if answering else None,
+        )
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", _("No such playback, or not yours."))
+
+
+@api_blueprint.post("/playbacks")
+@role_required(Role.TRAINEE)
+def open_playback() -> ResponseReturnValue:
+    wanted = body(PlaybackOpen)
+    session = get_session()
+    try:
+        opened = study.open_playback(
+            session,
+            trainee_id=current_user.id,
+            enrolment_id=wanted.enrolment_id,
+            video_id=wanted.video_id,
+            settings=get_accounting_settings(),
+            now_ms=now_ms(),
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise ApiError(404, "not_found", _("No such video in your enrolment.")) from error
+    session.commit()
+    return {
+        "playback_id": opened.playback_id,
+        "heartbeat_interval_s": opened.heartbeat_interval_s,
+        "resume_position_s": opened.resume_position_s,
+        "first_uncovered_s": opened.first_uncovered_s,
+        "max_rate": opened.max_rate,
+        "attention_check": _check_json(opened.playback_id, opened.attention_check),
+    }, 201
+
+
+@api_blueprint.post("/playbacks/<playback_id>/heartbeats")
+@csrf.exempt
+@role_required(Role.TRAINEE)
+def heartbeat(playback_id: str) -> ResponseReturnValue:
+    """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside."""
+    data = json_object()
+    token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
+    _check_csrf(token or request.headers.get("X-CSRFToken"))
+    beat = validate(Heartbeat, data)
+    session = get_session()
+    try:
+        answer = study.record_beat(
+            session,
+            trainee_id=current_user.id,
+            playback_id=playback_id,
+            beat=beat.to_beat(),
+            client_ts=beat.client_ts,
+            now_ms=now_ms(),
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise _not_found() from error
+    session.commit()
+    return _beat_json(answer)
+
+
+def _check_csrf(token: str | None) -> None:
+    try:
+        validate_csrf(token)
+    except CsrfError as error:
+        raise ApiError(400, "csrf", _("The security token is missing or expired.")) from error
+
+
+def _beat_json(answer: study.BeatAnswer) -> ResponseReturnValue:
+    result = {
+        "credited_s": answer.credited_s,
+        "not_credited_s": answer.not_credited_s,
+        "reason": answer.reason,
+        "covered_s": answer.covered_s,
+        "enrolment_online_hours": answer.enrolment_online_hours,
+        "attention_check": _check_json(answer.playback_id, answer.attention_check),
+    }
+    if answer.status == "ok":
+        return result
+    message = (
+        _("This video is now playing in another window or device.")
+        if answer.status == "superseded"
+        else _("This playback has ended. Reload the page to go on.")
+    )
+    return {**result, "error": answer.status, "message": message, "reason": answer.end_reason}, 409
+
+
+def _check_json(playback_id: str, check: study.CheckView | None) -> dict[str, object] | None:
+    if check is None:
+        return None
+    image_url = url_for("api.check_image", playback_id=playback_id, check_id=check.id)
+    return {"id": check.id, "resume_at_s": check.resume_at_s, "image_url": image_url}
+
+
+@api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>.png")
+@role_required(Role.TRAINEE)
+def check_image(playback_id: str, check_id: str) -> ResponseReturnValue:
+    try:
+        code = study.pending_check_code(
+            get_session(), trainee_id=current_user.id, playback_id=playback_id, check_id=check_id
+        )
+    except ServiceError as error:
+        raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
+    response = Response(draw_code(code, salt=check_id), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,75 @@
+"""Reading request bodies and query strings with pydantic, and the API's one error shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import Flask, Response, request
+from pydantic import BaseModel, ValidationError
+
+from learning.errors import json_error
+
+Model = TypeVar("Model", bound=BaseModel)
+
+MAX_JSON_BYTES = 16 * 1024
+
+
+class ApiError(Exception):
+    """An answer other than success: status, error code, human message and extra fields."""
+
+    def __init__(self, status: int, error: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.extra = extra
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, _answer)
+
+
+def _answer(error: ApiError) -> Response:
+    return json_error(error.status, error.error, error.message, **error.extra)
+
+
+def json_object() -> dict[str, Any]:
+    """The body as a JSON object: JSON, or the same JSON sent as text/plain (sendBeacon)."""
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise ApiError(413, "too_large", f"The body is over {MAX_JSON_BYTES} bytes.")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise ApiError(413, "too_large", f"The body is over {MAX_JSON_BYTES} bytes.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(400, "bad_json", "The body is not valid UTF-8 JSON.") from error
+    if not isinstance(data, dict):
+        raise ApiError(400, "not_an_object", "The body must be a JSON object.")
+    return data
+
+
+def validate(model: type[Model], data: Any) -> Model:
+    """`data` checked against `model`, or a 422 naming every failing field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields = [
+            {
+                "field": ".".join(str(part) for part in item["loc"]) or "(body)",
+                "message": item["msg"],
+            }
+            for item in error.errors(include_url=False, include_context=False)
+        ]
+        raise ApiError(
+            422, "validation", "Some fields are missing or invalid.", fields=fields
+        ) from error
+
+
+def body(model: type[Model]) -> Model:
+    return validate(model, json_object())
+
+
+def query(model: type[Model]) -> Model:
+    return validate(model, request.args.to_dict())

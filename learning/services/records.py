@@ -1,0 +1,140 @@
+"""What a trainee studied: per video coverage, and the study record (学习记录) per day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from learning.accounting import completed
+from learning.models import Coverage, Enrolment, OfflineCredit, ProgrammeVideo, StudyDay, Video
+
+
+@dataclass(frozen=True)
+class VideoProgress:
+    id: int
+    title: str
+    duration_s: int
+    covered_s: int
+    completed: bool
+
+
+@dataclass(frozen=True)
+class VideoDay:
+    video_id: int
+    title: str
+    credited_s: int
+
+
+@dataclass(frozen=True)
+class OfflineDay:
+    kind: str  # coaching | other
+    seconds: int
+    reason: str | None
+
+
+@dataclass
+class DayRecord:
+    """One day of a trainee's study: what was credited and, for the rest, why not."""
+
+    date: date
+    online_ms: int = 0
+    offline_s: int = 0
+    not_credited_ms: dict[str, int] = field(default_factory=dict)
+    videos: list[VideoDay] = field(default_factory=list)
+    offline: list[OfflineDay] = field(default_factory=list)
+
+    @property
+    def online_s(self) -> int:
+        return self.online_ms // 1000
+
+    @property
+    def credited_s(self) -> int:
+        return self.online_s + self.offline_s
+
+    @property
+    def not_credited_s(self) -> dict[str, int]:
+        return {reason: ms // 1000 for reason, ms in self.not_credited_ms.items() if ms >= 1000}
+
+
+def video_progress(session: Session, enrolment: Enrolment) -> list[VideoProgress]:
+    """The programme's current videos in order, with what this enrolment covered of each."""
+    statement = (
+        select(Video, Coverage.covered_s)
+        .join(ProgrammeVideo, ProgrammeVideo.video_id == Video.id)
+        .outerjoin(
+            Coverage,
+            (Coverage.video_id == Video.id) & (Coverage.enrolment_id == enrolment.id),
+        )
+        .where(ProgrammeVideo.programme_id == enrolment.programme_id, Video.retired_at.is_(None))
+        .order_by(ProgrammeVideo.position, Video.id)
+    )
+    return [
+        VideoProgress(
+            id=video.id,
+            title=video.title,
+            duration_s=video.duration_s,
+            covered_s=covered_s or 0,
+            completed=completed(covered_s or 0, video.duration_s),
+        )
+        for video, covered_s in session.execute(statement)
+    ]
+
+
+def study_record(
+    session: Session, trainee_id: int, date_from: date | None = None, date_to: date | None = None
+) -> list[DayRecord]:
+    """Every day with a beat or offline time, oldest first (dates inclusive)."""
+    days: dict[date, DayRecord] = {}
+
+    def day(value: date) -> DayRecord:
+        return days.setdefault(value, DayRecord(date=value))
+
+    online = (
+        select(StudyDay, Video.title)
+        .join(Video, Video.id == StudyDay.video_id)
+        .where(StudyDay.trainee_id == trainee_id)
+        .order_by(StudyDay.day, StudyDay.video_id)
+    )
+    online = _within(online, StudyDay.day, date_from, date_to)
+    credited_by_video: dict[date, dict[int, list[Any]]] = defaultdict(dict)
+    for row, title in session.execute(online):
+        record = day(row.day)
+        record.online_ms += row.credited_ms
+        for reason, ms in row.not_credited.items():
+            record.not_credited_ms[reason] = record.not_credited_ms.get(reason, 0) + ms
+        entry = credited_by_video[row.day].setdefault(row.video_id, [title, 0])
+        entry[1] += row.credited_ms
+    for value, videos in credited_by_video.items():
+        days[value].videos = [
+            VideoDay(video_id=video_id, title=title, credited_s=ms // 1000)
+            for video_id, (title, ms) in videos.items()
+            if ms
+        ]
+    offline = (
+        select(OfflineCredit)
+        .join(Enrolment, Enrolment.id == OfflineCredit.enrolment_id)
+        .where(Enrolment.trainee_id == trainee_id, OfflineCredit.revoked_at.is_(None))
+        .order_by(OfflineCredit.day, OfflineCredit.id)
+    )
+    for credit in session.scalars(_within(offline, OfflineCredit.day, date_from, date_to)):
+        record = day(credit.day)
+        record.offline_s += credit.seconds
+        record.offline.append(
+            OfflineDay(kind=credit.kind, seconds=credit.seconds, reason=credit.reason)
+        )
+    return [days[value] for value in sorted(days)]
+
+
+def _within(
+    statement: Select[Any], column: Any, date_from: date | None, date_to: date | None
+) -> Select[Any]:
+    if date_from is not None:
+        statement = statement.where(column >= date_from)
+    if date_to is not None:
+        statement = statement.where(column <= date_to)
+    return statement

@@ -1,0 +1,471 @@
+"""Study time: opening playbacks and recording heartbeats through the pure accounting rules.
+
+Everything a trainee does here runs under a lock on their `trainee_study_state` row (and, on
+SQLite, a `BEGIN IMMEDIATE` transaction), so their beats and openings are processed one at a
+time, numbered in that order (`event_no`) and timed by a clock that never goes backwards. The
+caller commits: the raw beat, the playback, the coverage, the day sums and the enrolment total
+are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from learning.accounting import (
+    AccountingSettings,
+    Beat,
+    BeatOutcome,
+    IntervalSet,
+    PendingCheck,
+    PlaybackState,
+    TraineeState,
+    apply_beat,
+    hours_display,
+)
+from learning.accounting import open_playback as open_playback_rule
+from learning.db import lock_for_writing
+from learning.models import (
+    BeatRecord,
+    Coverage,
+    Enrolment,
+    Playback,
+    ProgrammeVideo,
+    StudyDay,
+    TraineeStudyState,
+    Video,
+)
+from learning.services import ServiceError
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A pending presence check as the client may see it (never the code)."""
+
+    id: str
+    resume_at_s: float
+
+
+@dataclass(frozen=True)
+class OpenedPlayback:
+    playback_id: str
+    heartbeat_interval_s: int
+    resume_position_s: float
+    first_uncovered_s: int
+    max_rate: float
+    attention_check: CheckView | None
+
+
+@dataclass(frozen=True)
+class BeatAnswer:
+    playback_id: str
+    status: str  # ok | superseded | ended
+    end_reason: str | None  # why the playback cannot go on: superseded, close, grace, ...
+    credited_s: int
+    not_credited_s: dict[str, int]
+    reason: str | None
+    covered_s: int
+    enrolment_online_hours: float
+    attention_check: CheckView | None
+
+
+def new_playback_id() -> str:
+    """An id nobody can guess: 128 random bits."""
+    return secrets.token_hex(16)
+
+
+# --- opening a playback -----------------------------------------------------------------------
+
+
+def open_playback(
+    session: Session,
+    *,
+    trainee_id: int,
+    enrolment_id: int,
+    video_id: int,
+    settings: AccountingSettings,
+    now_ms: int,
+) -> OpenedPlayback:
+    """Open a playback of a video of the trainee's enrolment; supersede their other one."""
+    lock_for_writing(session)
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.trainee_id != trainee_id:
+        raise ServiceError("not_found")
+    video = _video_of_programme(session, enrolment.programme_id, video_id)
+    state = _locked_state(session, trainee_id, create=True)
+    now = _tick(state, now_ms)
+    previous_row = (
+        session.get(Playback, state.latest_playback_id) if state.latest_playback_id else None
+    )
+    previous = playback_state(previous_row) if previous_row is not None else None
+    playback_id = new_playback_id()
+    playback, previous = open_playback_rule(
+        playback_id, settings, video.duration_s * 1000, now, previous
+    )
+    if previous_row is not None and previous is not None:
+        store_playback(previous_row, previous)
+    state.event_count += 1
+    state.latest_playback_id = playback_id
+    row = Playback(
+        id=playback_id,
+        trainee_id=trainee_id,
+        enrolment_id=enrolment_id,
+        video_id=video_id,
+        event_no=state.event_count,
+        opened_at_ms=now,
+        settings=settings.to_dict(),
+        duration_ms=playback.duration_ms,
+    )
+    store_playback(row, playback)
+    resume_ms = _resume_position_ms(session, enrolment_id, video_id, playback.duration_ms)
+    session.add(row)
+    coverage = _coverage(session, enrolment_id, video_id)
+    return OpenedPlayback(
+        playback_id=playback_id,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        resume_position_s=resume_ms / 1000,
+        first_uncovered_s=_first_uncovered_s(coverage, playback.duration_ms),
+        max_rate=settings.max_rate,
+        attention_check=_check_view(trainee_state(state).pending),
+    )
+
+
+def _video_of_programme(session: Session, programme_id: int, video_id: int) -> Video:
+    statement = (
+        select(Video)
+        .join(ProgrammeVideo, ProgrammeVideo.video_id == Video.id)
+        .where(
+            ProgrammeVideo.programme_id == programme_id,
+            Video.id == video_id,
+            Video.retired_at.is_(None),
+        )
+    )
+    video = session.scalar(statement)
+    if video is None:
+        raise ServiceError("not_found")
+    return video
+
+
+def _resume_position_ms(session: Session, enrolment_id: int, video_id: int, duration: int) -> int:
+    """Where the last playback of this video in this enrolment stopped; 0 at the end or none."""
+    statement = (
+        select(Playback.position_ms)
+        .where(Playback.enrolment_id == enrolment_id, Playback.video_id == video_id)
+        .order_by(Playback.event_no.desc())
+        .limit(1)
+    )
+    position = session.scalar(statement)
+    if position is None or position >= duration - 2000:
+        return 0
+    return position
+
+
+def _first_uncovered_s(coverage: IntervalSet, duration_ms: int) -> int:
+    return min(coverage.first_gap_from(0), duration_ms) // 1000
+
+
+# --- recording a beat -------------------------------------------------------------------------
+
+
+def record_beat(
+    session: Session,
+    *,
+    trainee_id: int,
+    playback_id: str,
+    beat: Beat,
+    client_ts: str | None,
+    now_ms: int,
+) -> BeatAnswer:
+    """Judge one beat, store it with what it earned, and update every kept total."""
+    lock_for_writing(session)
+    row = session.get(Playback, playback_id, with_for_update=True)
+    if row is None or row.trainee_id != trainee_id:
+        raise ServiceError("not_found")
+    state = _locked_state(session, trainee_id, create=False)
+    now = _tick(state, now_ms)
+    coverage_row = session.get(Coverage, (row.enrolment_id, row.video_id))
+    coverage = IntervalSet.from_list(coverage_row.intervals) if coverage_row else IntervalSet()
+    outcome = apply_beat(trainee_state(state), playback_state(row), coverage, beat, now)
+    state.event_count += 1
+    _store_beat(session, row, state.event_count, beat, client_ts, now, outcome)
+    if not outcome.duplicate:
+        store_playback(row, outcome.playback)
+        store_trainee_state(state, outcome.trainee)
+        _add_to_totals(session, row, outcome, coverage, coverage_row)
+    covered_s = min(outcome.coverage.measure, row.duration_ms) // 1000
+    online_s, minutes = session.execute(
+        select(Enrolment.online_s, Enrolment.standard_hour_minutes).where(
+            Enrolment.id == row.enrolment_id
+        )
+    ).one()
+    return BeatAnswer(
+        playback_id=playback_id,
+        status=outcome.status,
+        end_reason=_end_reason(outcome.playback),
+        credited_s=outcome.credited_ms // 1000,
+        not_credited_s={reason: ms // 1000 for reason, ms in outcome.not_credited_ms.items()},
+        reason=outcome.reason,
+        covered_s=covered_s,
+        enrolment_online_hours=hours_display(online_s, minutes),
+        attention_check=_check_view(outcome.trainee.pending),
+    )
+
+
+def beat_from_record(record: BeatRecord) -> Beat:
+    """The beat exactly as it was judged, read back from the log (for a rebuild)."""
+    return Beat(
+        seq=record.seq,
+        position_ms=record.position_ms,
+        rate_milli=record.rate_milli,
+        paused=record.paused,
+        visible=record.visible,
+        event=record.event,
+        from_ms=record.from_ms,
+        attention_id=record.attention_id,
+        attention_code=record.attention_code,
+    )
+
+
+def _end_reason(playback: PlaybackState) -> str | None:
+    if playback.status == "superseded":
+        return "superseded"
+    return playback.end_reason
+
+
+def _store_beat(
+    session: Session,
+    playback: Playback,
+    event_no: int,
+    beat: Beat,
+    client_ts: str | None,
+    now: int,
+    outcome: BeatOutcome,
+) -> None:
+    session.add(
+        BeatRecord(
+            playback_id=playback.id,
+            trainee_id=playback.trainee_id,
+            event_no=event_no,
+            server_at_ms=now,
+            day=outcome.day,
+            seq=beat.seq,
+            event=beat.event,
+            position_ms=beat.position_ms,
+            from_ms=beat.from_ms,
+            rate_milli=beat.rate_milli,
+            paused=beat.paused,
+            visible=beat.visible,
+            attention_id=beat.attention_id,
+            attention_code=beat.attention_code,
+            client_ts=client_ts,
+            status="duplicate" if outcome.duplicate else outcome.status,
+            credited_ms=outcome.credited_ms,
+            not_credited=dict(outcome.not_credited_ms),
+        )
+    )
+
+
+def _add_to_totals(
+    session: Session,
+    playback: Playback,
+    outcome: BeatOutcome,
+    before: IntervalSet,
+    coverage_row: Coverage | None,
+) -> None:
+    """Coverage, the day's sums and the enrolment's online seconds, from one beat's outcome."""
+    if outcome.credited_ms:
+        covered_s = min(outcome.coverage.measure, playback.duration_ms) // 1000
+        if coverage_row is None:
+            coverage_row = Coverage(enrolment_id=playback.enrolment_id, video_id=playback.video_id)
+            session.add(coverage_row)
+        coverage_row.intervals = outcome.coverage.to_list()
+        coverage_row.covered_s = covered_s
+        gained_s = covered_s - min(before.measure, playback.duration_ms) // 1000
+        session.execute(
+            update(Enrolment)
+            .where(Enrolment.id == playback.enrolment_id)
+            .values(
+                online_s=Enrolment.online_s + gained_s,
+                last_studied_on=date.fromisoformat(outcome.day),
+            )
+        )
+    if outcome.credited_ms or outcome.not_credited_ms:
+        _add_to_day(session, playback, outcome)
+
+
+def _add_to_day(session: Session, playback: Playback, outcome: BeatOutcome) -> None:
+    day = date.fromisoformat(outcome.day)
+    row = session.scalar(
+        select(StudyDay).where(
+            StudyDay.trainee_id == playback.trainee_id,
+            StudyDay.day == day,
+            StudyDay.enrolment_id == playback.enrolment_id,
+            StudyDay.video_id == playback.video_id,
+        )
+    )
+    if row is None:
+        row = StudyDay(
+            trainee_id=playback.trainee_id,
+            day=day,
+            enrolment_id=playback.enrolment_id,
+            video_id=playback.video_id,
+            credited_ms=0,
+            not_credited={},
+        )
+        session.add(row)
+    row.credited_ms += outcome.credited_ms
+    not_credited = dict(row.not_credited)
+    for reason, ms in outcome.not_credited_ms.items():
+        not_credited[reason] = not_credited.get(reason, 0) + ms
+    row.not_credited = not_credited
+
+
+# --- the presence check image -----------------------------------------------------------------
+
+
+def pending_check_code(
+    session: Session, *, trainee_id: int, playback_id: str, check_id: str
+) -> str:
+    """The code of the trainee's pending check, for drawing; not found unless it is theirs."""
+    playback = session.get(Playback, playback_id)
+    state = session.get(TraineeStudyState, trainee_id)
+    if (
+        playback is None
+        or playback.trainee_id != trainee_id
+        or state is None
+        or state.pending_id != check_id
+        or state.pending_code is None
+    ):
+        raise ServiceError("not_found")
+    return state.pending_code
+
+
+# --- the trainee's lock and state -------------------------------------------------------------
+
+
+def _locked_state(session: Session, trainee_id: int, *, create: bool) -> TraineeStudyState:
+    """The trainee's state row, locked for this transaction (created on first use)."""
+    if create:
+        _insert_if_missing(session, trainee_id)
+    state = session.get(TraineeStudyState, trainee_id, with_for_update=True)
+    if state is None:
+        raise ServiceError("not_found")
+    return state
+
+
+def _insert_if_missing(session: Session, trainee_id: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(TraineeStudyState)
+        .values(
+            trainee_id=trainee_id,
+            seed=secrets.token_hex(16),
+            event_count=0,
+            clock_ms=0,
+            checks_answered=0,
+            played_since_check_ms=0,
+            day_credited_ms=0,
+        )
+        .on_conflict_do_nothing(index_elements=["trainee_id"])
+    )
+
+
+def _tick(state: TraineeStudyState, now_ms: int) -> int:
+    """The trainee's clock: the later of now and their last event, so it never goes backwards."""
+    now = max(now_ms, state.clock_ms)
+    state.clock_ms = now
+    return now
+
+
+def trainee_state(row: TraineeStudyState) -> TraineeState:
+    """The rules' view of a trainee's stored study state."""
+    pending = None
+    if row.pending_id is not None:
+        pending = PendingCheck(
+            id=row.pending_id,
+            code=row.pending_code or "",
+            resume_at_ms=row.pending_resume_at_ms or 0,
+            sent_at_ms=row.pending_sent_at_ms or 0,
+        )
+    return TraineeState(
+        seed=row.seed,
+        checks_answered=row.checks_answered,
+        played_since_check_ms=row.played_since_check_ms,
+        next_due_ms=row.next_due_ms,
+        pending=pending,
+        day=row.day,
+        day_credited_ms=row.day_credited_ms,
+    )
+
+
+def store_trainee_state(row: TraineeStudyState, state: TraineeState) -> None:
+    """Write the rules' view of a trainee's state back onto the row."""
+    row.checks_answered = state.checks_answered
+    row.played_since_check_ms = state.played_since_check_ms
+    row.next_due_ms = state.next_due_ms
+    pending = state.pending
+    row.pending_id = pending.id if pending else None
+    row.pending_code = pending.code if pending else None
+    row.pending_resume_at_ms = pending.resume_at_ms if pending else None
+    row.pending_sent_at_ms = pending.sent_at_ms if pending else None
+    row.day = state.day
+    row.day_credited_ms = state.day_credited_ms
+
+
+@lru_cache(maxsize=64)
+def _settings(snapshot: tuple[tuple[str, object], ...]) -> AccountingSettings:
+    return AccountingSettings.from_dict(dict(snapshot))
+
+
+def playback_state(row: Playback) -> PlaybackState:
+    """The rules' view of a stored playback."""
+    return PlaybackState(
+        id=row.id,
+        settings=_settings(tuple(sorted(row.settings.items()))),
+        duration_ms=row.duration_ms,
+        opened_at_ms=row.opened_at_ms,
+        status=row.status,
+        end_reason=row.end_reason,
+        superseded_at_ms=row.superseded_at_ms,
+        last_seq=row.last_seq,
+        position_ms=row.position_ms,
+        crediting=row.crediting,
+        rate_milli=row.rate_milli,
+        last_beat_at_ms=row.last_beat_at_ms,
+        allowance_ms=row.allowance_ms,
+        paused=row.paused,
+        visible=row.visible,
+    )
+
+
+def store_playback(row: Playback, state: PlaybackState) -> None:
+    """Write the rules' view of a playback back onto its row."""
+    row.status = state.status
+    row.end_reason = state.end_reason
+    row.superseded_at_ms = state.superseded_at_ms
+    row.last_seq = state.last_seq
+    row.position_ms = state.position_ms
+    row.crediting = state.crediting
+    row.rate_milli = state.rate_milli
+    row.last_beat_at_ms = state.last_beat_at_ms
+    row.allowance_ms = state.allowance_ms
+    row.paused = state.paused
+    row.visible = state.visible
+
+
+def _coverage(session: Session, enrolment_id: int, video_id: int) -> IntervalSet:
+    row = session.get(Coverage, (enrolment_id, video_id))
+    return IntervalSet.from_list(row.intervals) if row else IntervalSet()
+
+
+def _check_view(pending: PendingCheck | None) -> CheckView | None:
+    if pending is None:
+        return None
+    return CheckView(id=pending.id, resume_at_s=pending.resume_at_ms / 1000)

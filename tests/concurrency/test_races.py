@@ -1,0 +1,142 @@
+"""Beats and openings racing from several threads, on a database that really commits.
+
+Runs on SQLite (the default) and on PostgreSQL (`DATABASE_URL`), like the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from learning import migrate
+from learning.db import Database, get_database
+from learning.models import BeatRecord, Coverage, Playback
+from learning.services import recompute
+from tests.conftest import Client, make_test_app
+from tests.factories import PASSWORD, Factory
+
+THREADS = 8
+
+
+@pytest.fixture
+def live_app(empty_database: Database, tmp_path) -> Iterator[Flask]:
+    migrate.upgrade(empty_database)
+    app = make_test_app(empty_database.url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    app.test_client_class = Client
+    yield app
+    get_database(app).dispose()
+
+
+@pytest.fixture
+def setup(live_app: Flask) -> dict[str, Any]:
+    database = get_database(live_app)
+    with database.transaction() as session:
+        make = Factory(session, live_app.extensions["clock"])
+        trainee = make.trainee("racer")
+        enrolment = make.enrolment(trainee, "accounting-4")
+        video = make.video("accounting-4", duration_s=3600)
+        return {"enrolment_id": enrolment.id, "video_id": video.id}
+
+
+def clients(app: Flask, count: int) -> list[Client]:
+    result = []
+    for _ in range(count):
+        client: Client = app.test_client()  # type: ignore[assignment]
+        assert client.log_in("racer", PASSWORD).status_code == 303
+        result.append(client)
+    return result
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads released at the same moment; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = calls[index]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def beat(client: Client, token: str, playback_id: str, seq: int, position: float):
+    body = {
+        "seq": seq,
+        "position_s": position,
+        "rate": 1,
+        "paused": False,
+        "visible": True,
+        "event": "tick",
+    }
+    return client.post(
+        f"/api/v1/playbacks/{playback_id}/heartbeats", json=body, headers={"X-CSRFToken": token}
+    )
+
+
+def open_playback(client: Client, token: str, setup: dict[str, Any]):
+    return client.post("/api/v1/playbacks", json=setup, headers={"X-CSRFToken": token})
+
+
+def assert_rebuilds_exactly(app: Flask) -> None:
+    with get_database(app).transaction() as session:
+        rebuilt = recompute.replay(session)
+        assert recompute.differences(session, rebuilt.ledger) == []
+
+
+def test_the_same_beat_from_many_threads_is_credited_once(live_app: Flask, setup) -> None:
+    pages = clients(live_app, THREADS)
+    tokens = [page.csrf_token() for page in pages]
+    playback_id = open_playback(pages[0], tokens[0], setup).get_json()["playback_id"]
+    assert beat(pages[0], tokens[0], playback_id, 1, 0).status_code == 200
+    live_app.extensions["clock"].advance(15)
+    answers = race(
+        [lambda i=i: beat(pages[i], tokens[i], playback_id, 2, 15) for i in range(THREADS)]
+    )
+    assert [answer.status_code for answer in answers] == [200] * THREADS
+    assert sorted(answer.get_json()["credited_s"] for answer in answers) == [0] * 7 + [15]
+    assert_rebuilds_exactly(live_app)
+
+
+def test_different_beats_racing_earn_no_more_than_the_wall_clock(live_app: Flask, setup) -> None:
+    pages = clients(live_app, THREADS)
+    tokens = [page.csrf_token() for page in pages]
+    playback_id = open_playback(pages[0], tokens[0], setup).get_json()["playback_id"]
+    beat(pages[0], tokens[0], playback_id, 1, 0)
+    live_app.extensions["clock"].advance(15)
+    answers = race(
+        [
+            lambda i=i: beat(pages[i], tokens[i], playback_id, 2 + i, 15 * (i + 1))
+            for i in range(THREADS)
+        ]
+    )
+    assert all(answer.status_code == 200 for answer in answers)
+    with get_database(live_app).transaction() as session:
+        covered = session.scalar(select(Coverage.covered_s)) or 0
+        credited_ms = session.scalar(select(func.sum(BeatRecord.credited_ms))) or 0
+    # whatever order they were processed in (the highest seq first reads as a jump: nothing)
+    assert covered <= 15 + 5
+    assert credited_ms // 1000 == covered
+    assert_rebuilds_exactly(live_app)
+
+
+def test_racing_opens_leave_exactly_one_active_playback(live_app: Flask, setup) -> None:
+    pages = clients(live_app, THREADS)
+    tokens = [page.csrf_token() for page in pages]
+    answers = race([lambda i=i: open_playback(pages[i], tokens[i], setup) for i in range(THREADS)])
+    assert [answer.status_code for answer in answers] == [201] * THREADS
+    with get_database(live_app).transaction() as session:
+        statuses = session.scalars(select(Playback.status)).all()
+        event_numbers = session.scalars(select(Playback.event_no)).all()
+    assert sorted(statuses) == ["active"] + ["superseded"] * (THREADS - 1)
+    assert sorted(event_numbers) == list(range(1, THREADS + 1))
+    assert_rebuilds_exactly(live_app)

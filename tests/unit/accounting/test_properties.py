@@ -1,0 +1,325 @@
+"""Properties over random beat streams from honest and hostile clients (hypothesis).
+
+The hostile client controls everything HTTP lets it control: which page it beats, seq, position,
+flags, rate, event, answers, and when it opens pages. What it cannot control is the server clock,
+which only the ``wait`` steps move.
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from learning.accounting import EVENTS, AccountingSettings, Beat
+
+SECOND = 1000
+MINUTE = 60 * SECOND
+T0 = 1_772_413_200_000  # 2026-03-02 09:00 Asia/Shanghai
+
+SETTINGS_VARIANTS = [
+    AccountingSettings(attention_min_minutes=1, attention_max_minutes=2, daily_cap_s=300),
+    AccountingSettings(max_rate=0.5, slack_s=2, attention_min_minutes=2, attention_max_minutes=3),
+    AccountingSettings(slack_s=0, attention_min_minutes=30, attention_max_minutes=30),
+]
+PROPERTY_SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def often(common, *rare, weight=4):
+    """Pick ``common`` ``weight`` times as often as all of ``rare`` together."""
+    return st.sampled_from([common] * (weight * len(rare)) + list(rare))
+
+
+def beat_specs(weight: int):
+    """What a client puts in a beat; ``weight`` is how much likelier the ordinary choice is."""
+    return st.fixed_dictionaries(
+        {
+            "page": often(-1, -2, 0, weight=weight),
+            "event": often("tick", *sorted(EVENTS - {"tick"}), weight=weight),
+            "speed_milli": often(1000, 0, 500, 2000, 10_000, weight=weight),
+            "move": often("speed", "back", "jump", "resume", "stay", weight=weight),
+            "paused": often(False, True, weight=weight),
+            "visible": often(True, False, weight=weight),
+            "rate_milli": often(1000, 250, 2000, 16_000, weight=weight),
+            "from_delta": st.integers(-5 * SECOND, 30 * SECOND),
+            "answer": often("right", "wrong", "none", weight=weight),
+            "answers_check": st.booleans(),
+            "seq_step": often(1, 2, 0, -1, weight=weight),
+        }
+    )
+
+
+LONG_WAITS = {37: 5 * MINUTE, 38: 31 * MINUTE, 39: 11 * 60 * MINUTE}
+waits = st.tuples(st.integers(0, 39), st.integers(0, 20 * SECOND)).map(
+    lambda pair: LONG_WAITS.get(pair[0], pair[1])
+)
+
+
+@st.composite
+def streams(draw):
+    """Settings and steps ``(wait, action, beat spec)`` from a client hostile to some degree."""
+    weight = draw(st.sampled_from([1, 4, 20]))
+    actions = often("beat", "open", "duplicate", weight=4 * weight)
+    step = st.tuples(waits, actions, beat_specs(weight))
+    return draw(st.sampled_from(SETTINGS_VARIANTS)), draw(st.lists(step, min_size=25, max_size=100))
+
+
+@dataclass
+class Run:
+    """A stream played into a world, with what an outside observer can measure."""
+
+    world: object
+    pages: list = field(default_factory=list)
+    crediting_ms: int = 0
+    outcomes: list = field(default_factory=list)
+
+
+def play_stream(make_world, stream, skip_duplicates=False) -> Run:
+    """Play the stream; the observer adds each wait while some active page is crediting."""
+    chosen, ops = stream
+    run = Run(make_world(chosen))
+    world = run.world
+    run.pages.append(world.open(duration_ms=10 * MINUTE))
+    for wait, action, spec in ops:
+        if _some_page_crediting(run):
+            run.crediting_ms += wait
+        world.advance(wait)
+        if action == "open" or _latest_has_ended(run):
+            run.pages.append(world.open(video=f"v{len(run.pages) % 3}", duration_ms=10 * MINUTE))
+        page = run.pages[spec["page"] % len(run.pages)]
+        if action == "beat":
+            run.outcomes.append(_send(run, page, spec, wait))
+        elif not skip_duplicates:
+            _resend_last_accepted(run, page)
+    return run
+
+
+def _latest_has_ended(run: Run) -> bool:
+    """A client whose page was closed opens another one (so that streams keep playing)."""
+    return run.world.ledger.playback(run.pages[-1].playback_id).status == "ended"
+
+
+def _some_page_crediting(run: Run) -> bool:
+    """The observer's view: an active page whose last accepted beat left it crediting."""
+    for page in run.pages:
+        state = run.world.ledger.playback(page.playback_id)
+        if state.status == "active" and state.crediting:
+            return True
+    return False
+
+
+def _send(run: Run, page, spec, wait):
+    pending = run.world.pending()
+    position = {
+        "speed": page.position_ms + wait * spec["speed_milli"] // 1000,
+        "back": max(0, page.position_ms - 30 * SECOND),
+        "jump": page.position_ms + 10 * MINUTE,
+        "resume": pending.resume_at_ms if pending else page.position_ms,
+        "stay": page.position_ms,
+    }[spec["move"]]
+    event = spec["event"]
+    if pending is not None and spec["answers_check"]:
+        event = "attention_ok"
+    extras = {}
+    if event == "seeked":
+        extras["from_ms"] = max(0, page.position_ms + spec["from_delta"])
+    if event == "attention_ok" and spec["answer"] != "none":
+        right = pending is not None and spec["answer"] == "right"
+        extras["attention_id"] = pending.id if pending else "nope"
+        extras["attention_code"] = pending.code if right else "x"
+    return page.send(
+        event,
+        seq=max(1, page.seq + spec["seq_step"]),
+        position_ms=position,
+        paused=spec["paused"],
+        visible=spec["visible"],
+        rate_milli=spec["rate_milli"],
+        **extras,
+    )
+
+
+def _resend_last_accepted(run: Run, page) -> None:
+    state = run.world.ledger.playback(page.playback_id)
+    accepted = [outcome for outcome in page.outcomes if outcome.playback.last_seq == state.last_seq]
+    if state.last_seq and accepted:
+        beat = _beat_of(page, state.last_seq)
+        assert page.deliver(beat, run.world.now).duplicate
+
+
+def _beat_of(page, seq: int) -> Beat:
+    return next(event.beat for event in reversed(page.world.events) if _is_beat(event, page, seq))
+
+
+def _is_beat(event, page, seq) -> bool:
+    return getattr(event, "playback_id", None) == page.playback_id and event.beat.seq == seq
+
+
+# --- the wall-clock bound ---------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(streams())
+def test_credit_never_exceeds_crediting_wall_time_plus_slack(make_world, stream):
+    run = play_stream(make_world, stream)
+    chosen = run.world.settings
+    bound = run.crediting_ms * chosen.max_rate_milli // 1000 + chosen.slack_ms
+    assert run.world.credited() <= bound
+    elapsed = run.world.now - T0
+    assert run.world.credited() <= elapsed * chosen.max_rate_milli // 1000 + chosen.slack_ms
+
+
+@PROPERTY_SETTINGS
+@given(streams())
+def test_credit_per_day_never_exceeds_the_cap(make_world, stream):
+    run = play_stream(make_world, stream)
+    for ms in run.world.totals().credited_by_day.values():
+        assert ms <= run.world.settings.daily_cap_ms
+
+
+@PROPERTY_SETTINGS
+@given(streams())
+def test_coverage_stays_inside_the_video_and_equals_the_credit(make_world, stream):
+    run = play_stream(make_world, stream)
+    totals = run.world.totals()
+    for pairs in totals.coverage.values():
+        assert all(0 <= start < end <= 10 * MINUTE for start, end in pairs)
+    covered = sum(end - start for pairs in totals.coverage.values() for start, end in pairs)
+    assert covered == run.world.credited()
+    for outcome in run.outcomes:
+        allowance = outcome.playback.allowance_ms
+        assert allowance >= -run.world.settings.slack_ms
+
+
+# --- retries, replays -------------------------------------------------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(streams())
+def test_duplicated_beats_change_no_total(make_world, stream):
+    with_duplicates = play_stream(make_world, stream)
+    without = play_stream(make_world, stream, skip_duplicates=True)
+    assert with_duplicates.world.totals() == without.world.totals()
+
+
+@PROPERTY_SETTINGS
+@given(streams())
+def test_replaying_the_stored_events_gives_the_same_totals(make_world, stream):
+    run = play_stream(make_world, stream)
+    assert run.world.replay().totals() == run.world.totals()
+
+
+# --- order and splitting ----------------------------------------------------------------------
+
+claims = st.lists(st.integers(0, 40 * SECOND), min_size=2, max_size=12)
+
+
+@PROPERTY_SETTINGS
+@given(st.integers(0, 10 * MINUTE), claims, st.randoms(use_true_random=False))
+def test_a_burst_delivered_out_of_order_never_earns_more(make_world, pause, sizes, rng):
+    """Queued ticks arrive together; any order earns no more than the order they were sent in."""
+    in_order, shuffled = make_world(SETTINGS_VARIANTS[2]), make_world(SETTINGS_VARIANTS[2])
+    burst = []
+    position = 0
+    for seq, size in enumerate(sizes, start=2):
+        position += size
+        burst.append(Beat(seq, position, 1000, False, True, "tick"))
+    delivered = burst.copy()
+    rng.shuffle(delivered)
+    for world, order in ((in_order, burst), (shuffled, delivered)):
+        page = world.open()
+        page.send("play")
+        world.advance(pause)
+        for beat in order:
+            page.deliver(beat, world.now)
+    assert shuffled.credited() <= in_order.credited()
+
+
+@st.composite
+def viewings(draw):
+    """Beats ``(wait, claim)`` at 1x and groups of them; a group's merged claim is no seek."""
+    steps = draw(
+        st.lists(
+            st.tuples(st.integers(1, 20 * SECOND), st.integers(0, 40 * SECOND)),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    cuts = draw(st.lists(st.booleans(), min_size=len(steps), max_size=len(steps)))
+    groups, group, waited, claimed = [], [], 0, 0
+    for (wait, claim), cut in zip(steps, cuts, strict=True):
+        claim = min(claim, waited + wait + 15 * SECOND - claimed)
+        group.append((wait, claim))
+        waited, claimed = waited + wait, claimed + claim
+        if cut:
+            groups.append(group)
+            group, waited, claimed = [], 0, 0
+    if group:
+        groups.append(group)
+    return groups
+
+
+@PROPERTY_SETTINGS
+@given(viewings())
+def test_splitting_a_viewing_into_more_beats_never_earns_more(make_world, groups):
+    """Same times and positions, some beats left out; valid while no merged beat is a seek and
+    the allowance stays under its cap (see the report: otherwise splitting can earn more)."""
+    chosen = SETTINGS_VARIANTS[2]
+    split, merged = make_world(chosen), make_world(chosen)
+    pages = {id(split): split.open(), id(merged): merged.open()}
+    for world in (split, merged):
+        pages[id(world)].send("play")
+    position = 0
+    for group in groups:
+        for index, (wait, claim) in enumerate(group):
+            position += claim
+            for world in (split, merged):
+                world.advance(wait)
+            split_page = pages[id(split)]
+            split_page.send(position_ms=position)
+            if index == len(group) - 1:
+                pages[id(merged)].send(position_ms=position)
+    assert split.credited() <= merged.credited()
+
+
+# --- honest viewers ---------------------------------------------------------------------------
+
+honest_plans = st.lists(
+    st.one_of(
+        st.tuples(st.just("play"), st.integers(1 * SECOND, 8 * MINUTE)),
+        st.tuples(st.just("pause"), st.integers(1 * SECOND, 10 * MINUTE)),
+        st.tuples(st.just("cut"), st.integers(1 * SECOND, 25 * MINUTE)),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(honest_plans, st.integers(0, 2**32))
+def test_honest_viewer_loses_at_most_the_jitter_of_each_resume(
+    make_world, honest_viewer, plan, seed
+):
+    """Credit is the media watched, less at most 3 s per start, resume or answered check."""
+    world = make_world()
+    viewer = honest_viewer(world.open(duration_ms=10 * 60 * MINUTE), random.Random(seed))
+    viewer.start()
+    resumes = 1
+    for action, ms in plan:
+        if action == "play":
+            viewer.play(ms)
+        elif action == "pause":
+            viewer.pause(ms)
+            resumes += 1
+        else:
+            viewer.network_cut(0, ms)
+            viewer.play(ms + 15 * SECOND)
+    viewer.close()
+    resumes += world.ledger.trainee("t1").checks_answered
+    credited = world.credited()
+    assert credited <= viewer.position_ms
+    assert viewer.position_ms - credited <= max(0, resumes * 3 * SECOND - 5 * SECOND)
+    assert world.not_credited("seek") == 0
