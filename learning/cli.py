@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,12 +24,21 @@ from learning.services import (
     classes,
     demo,
     enrolments,
+    recompute,
     videos,
 )
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, create_user, enrol, create_class, add_video, seed_demo):
+    for command in (
+        init_db,
+        create_user,
+        enrol,
+        create_class,
+        add_video,
+        seed_demo,
+        recompute_totals,
+    ):
         app.cli.add_command(command)
 
 
@@ -184,3 +194,27 @@ def seed_demo(if_empty: bool, trainees: int) -> None:
                 trainee_count=trainees,
             )
     click.echo(demo.LOGIN_HELP)
+
+
+@click.command("recompute")
+@click.option("--check", is_flag=True, help="only compare; exit 1 on any difference")
+@with_appcontext
+def recompute_totals(check: bool) -> None:
+    """Rebuild every stored study total from the raw beats (or, with --check, compare)."""
+    started = time.perf_counter()
+    with _transaction() as session:
+        rebuilt = recompute.replay(session)
+        found = recompute.differences(session, rebuilt)
+        for difference in found[:50]:
+            click.echo(str(difference), err=check)
+        if len(found) > 50:
+            click.echo(f"... and {len(found) - 50} more", err=check)
+        if not check:
+            recompute.write_totals(session, rebuilt)
+    seconds = time.perf_counter() - started
+    summary = f"{rebuilt.trainees} trainees, {rebuilt.events} events replayed in {seconds:.1f} s"
+    if check and found:
+        click.echo(f"{len(found)} differences; {summary}", err=True)
+        sys.exit(1)
+    verb = "corrected" if found else "no differences"
+    click.echo(f"{len(found)} {verb}; {summary}" if found else f"{verb}; {summary}")

@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from learning.accounting import BeatEvent, Event, Ledger, OpenEvent
+from learning.accounting import BeatEvent, BeatOutcome, Event, Ledger, OpenEvent, Totals
 from learning.models import (
     BeatRecord,
     Coverage,
@@ -49,9 +49,16 @@ class Difference:
         return f"{self.what} {self.key}: stored {self.stored!r}, rebuilt {self.rebuilt!r}"
 
 
+DayKey = tuple[str, str, str, str]  # trainee, day, enrolment, video
+
+
 @dataclass(frozen=True)
 class Rebuild:
+    """The replay: the ledger's totals, plus the not-credited time per video and day (the
+    ledger sums it per trainee and day; the study record shows it per video too)."""
+
     ledger: Ledger
+    not_credited_by_video_day: dict[DayKey, dict[str, int]]
     trainees: int
     events: int
 
@@ -59,18 +66,27 @@ class Rebuild:
 def replay(session: Session) -> Rebuild:
     """Replay every trainee's stored events through the rules, into a fresh ledger."""
     seeds = {
-        str(tid): seed
-        for tid, seed in session.execute(
+        str(trainee_id): seed
+        for trainee_id, seed in session.execute(
             select(TraineeStudyState.trainee_id, TraineeStudyState.seed)
         )
     }
     ledger = Ledger(seeds)
+    not_credited: dict[DayKey, dict[str, int]] = defaultdict(dict)
+    where: dict[str, tuple[str, str, str]] = {}
     count = 0
     for trainee_id in sorted(int(key) for key in seeds):
         for event in _events(session, trainee_id):
-            ledger.apply(event)
+            outcome = ledger.apply(event)
             count += 1
-    return Rebuild(ledger=ledger, trainees=len(seeds), events=count)
+            if isinstance(event, OpenEvent):
+                where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
+            elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
+                trainee, enrolment, video = where[event.playback_id]
+                bucket = not_credited[(trainee, outcome.day or "", enrolment, video)]
+                for reason, ms in outcome.not_credited_ms.items():
+                    bucket[reason] = bucket.get(reason, 0) + ms
+    return Rebuild(ledger, dict(not_credited), trainees=len(seeds), events=count)
 
 
 def _events(session: Session, trainee_id: int) -> Iterator[Event]:
@@ -120,49 +136,31 @@ def _open_event(row: Playback) -> OpenEvent:
 # --- comparing ----------------------------------------------------------------------------------
 
 
-def differences(session: Session, ledger: Ledger) -> list[Difference]:
+def differences(session: Session, rebuilt: Rebuild) -> list[Difference]:
     """Every kept total that differs from the replay (empty when all agree)."""
-    totals = ledger.totals()
-    found: list[Difference] = []
-    found += _compare(
-        "coverage",
-        _stored_coverage(session),
-        {
-            f"{e}/{v}": [list(pair) for pair in pairs]
-            for (e, v), pairs in totals.coverage.items()
-            if pairs
-        },
-    )
-    found += _compare(
-        "credited",
-        _stored_credited(session),
-        {_day_key(k): ms for k, ms in totals.credited_by_video_day.items() if ms},
-    )
-    found += _compare(
-        "not credited",
-        _stored_not_credited(session),
-        {_day_key(k): ms for k, ms in totals.not_credited_by_day.items() if ms},
-    )
-    found += _compare(
-        "online seconds",
-        _stored_online(session),
-        {key: figures.online_s for key, figures in totals.enrolments.items() if figures.online_s},
-    )
-    found += _compare("offline seconds", _stored_offline(session), _credited_offline(session))
-    found += _compare(
-        "trainee state",
-        {
-            str(row.trainee_id): trainee_state(row)
-            for row in session.scalars(select(TraineeStudyState))
-        },
-        totals.trainees,
-    )
-    found += _compare(
-        "playback",
-        {row.id: playback_state(row) for row in session.scalars(select(Playback))},
-        totals.playbacks,
-    )
-    return found
+    totals = rebuilt.ledger.totals()
+    coverage = {
+        f"{enrolment}/{video}": [list(pair) for pair in pairs]
+        for (enrolment, video), pairs in totals.coverage.items()
+        if pairs
+    }
+    credited = {"/".join(key): ms for key, ms in totals.credited_by_video_day.items() if ms}
+    not_credited = {
+        "/".join(key): reasons
+        for key, reasons in rebuilt.not_credited_by_video_day.items()
+        if any(reasons.values())
+    }
+    online = {key: f.online_s for key, f in totals.enrolments.items() if f.online_s}
+    return [
+        *_compare("coverage", _stored_coverage(session), coverage),
+        *_compare("credited", _stored_credited(session), credited),
+        *_compare("not credited", _stored_not_credited(session), not_credited),
+        *_compare("online seconds", _stored_online(session), online),
+        *_compare("last studied", _stored_last_studied(session), _last_studied(totals)),
+        *_compare("offline seconds", _stored_offline(session), _credited_offline(session)),
+        *_compare("trainee state", _stored_trainees(session), totals.trainees),
+        *_compare("playback", _stored_playbacks(session), totals.playbacks),
+    ]
 
 
 def _compare(what: str, stored: dict[str, object], rebuilt: dict[str, object]) -> list[Difference]:
@@ -171,10 +169,6 @@ def _compare(what: str, stored: dict[str, object], rebuilt: dict[str, object]) -
         for key in sorted(stored.keys() | rebuilt.keys())
         if stored.get(key) != rebuilt.get(key)
     ]
-
-
-def _day_key(parts: tuple[str, ...]) -> str:
-    return "/".join(parts)
 
 
 def _stored_coverage(session: Session) -> dict[str, object]:
@@ -205,13 +199,49 @@ def _stored_credited(session: Session) -> dict[str, object]:
 
 
 def _stored_not_credited(session: Session) -> dict[str, object]:
-    sums: dict[str, int] = defaultdict(int)
-    for trainee_id, day, not_credited in session.execute(
-        select(StudyDay.trainee_id, StudyDay.day, StudyDay.not_credited)
-    ):
-        for reason, ms in not_credited.items():
-            sums[f"{trainee_id}/{day.isoformat()}/{reason}"] += ms
-    return {key: ms for key, ms in sums.items() if ms}
+    rows = session.execute(
+        select(
+            StudyDay.trainee_id,
+            StudyDay.day,
+            StudyDay.enrolment_id,
+            StudyDay.video_id,
+            StudyDay.not_credited,
+        )
+    )
+    return {
+        f"{t}/{d.isoformat()}/{e}/{v}": reasons
+        for t, d, e, v, reasons in rows
+        if any(reasons.values())
+    }
+
+
+def _stored_last_studied(session: Session) -> dict[str, object]:
+    rows = session.execute(
+        select(Enrolment.id, Enrolment.last_studied_on).where(
+            Enrolment.last_studied_on.is_not(None)
+        )
+    )
+    return {str(enrolment_id): day.isoformat() for enrolment_id, day in rows}
+
+
+def _last_studied(totals: Totals) -> dict[str, object]:
+    """The last day with credit, per enrolment."""
+    last: dict[str, object] = {}
+    for (_trainee, day, enrolment, _video), ms in totals.credited_by_video_day.items():
+        if ms and day > str(last.get(enrolment, "")):
+            last[enrolment] = day
+    return last
+
+
+def _stored_trainees(session: Session) -> dict[str, object]:
+    return {
+        str(row.trainee_id): trainee_state(row)
+        for row in session.scalars(select(TraineeStudyState))
+    }
+
+
+def _stored_playbacks(session: Session) -> dict[str, object]:
+    return {row.id: playback_state(row) for row in session.scalars(select(Playback))}
 
 
 def _stored_online(session: Session) -> dict[str, object]:
@@ -238,9 +268,9 @@ def _credited_offline(session: Session) -> dict[str, object]:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def write_totals(session: Session, ledger: Ledger) -> None:
+def write_totals(session: Session, rebuilt: Rebuild) -> None:
     """Replace every kept total with the replay's."""
-    totals = ledger.totals()
+    totals = rebuilt.ledger.totals()
     session.execute(delete(Coverage))
     session.execute(delete(StudyDay))
     session.execute(update(Enrolment).values(online_s=0, offline_s=0, last_studied_on=None))
@@ -254,81 +284,43 @@ def write_totals(session: Session, ledger: Ledger) -> None:
                 covered_s=measure // 1000,
             )
         )
-    _write_days(session, totals.credited_by_video_day, totals.not_credited_by_day)
+    _write_days(session, totals.credited_by_video_day, rebuilt.not_credited_by_video_day)
     for enrolment_id, figures in totals.enrolments.items():
         session.execute(
             update(Enrolment)
             .where(Enrolment.id == int(enrolment_id))
             .values(online_s=figures.online_s)
         )
+    for enrolment_id, day in _last_studied(totals).items():
+        session.execute(
+            update(Enrolment)
+            .where(Enrolment.id == int(enrolment_id))
+            .values(last_studied_on=date.fromisoformat(str(day)))
+        )
     for enrolment_id, seconds in _credited_offline(session).items():
         session.execute(
             update(Enrolment).where(Enrolment.id == int(enrolment_id)).values(offline_s=seconds)
         )
-    _write_last_studied(session, totals.credited_by_video_day)
     for row in session.scalars(select(TraineeStudyState)):
         store_trainee_state(row, totals.trainees[str(row.trainee_id)])
     for row in session.scalars(select(Playback)):
         store_playback(row, totals.playbacks[row.id])
 
 
-def _write_days(session: Session, credited: dict, not_credited: dict) -> None:
-    """Day rows per (trainee, day, enrolment, video). The not-credited sums are kept per trainee
-    and day by the ledger; they are put back on the rows the beats themselves stored them on."""
-    rows: dict[tuple[int, str, int, int], StudyDay] = {}
-
-    def row(trainee_id: int, day: str, enrolment_id: int, video_id: int) -> StudyDay:
-        key = (trainee_id, day, enrolment_id, video_id)
-        if key not in rows:
-            rows[key] = StudyDay(
-                trainee_id=trainee_id,
+def _write_days(
+    session: Session,
+    credited: dict[DayKey, int],
+    not_credited: dict[DayKey, dict[str, int]],
+) -> None:
+    for key in credited.keys() | not_credited.keys():
+        trainee_id, day, enrolment_id, video_id = key
+        session.add(
+            StudyDay(
+                trainee_id=int(trainee_id),
                 day=date.fromisoformat(day),
-                enrolment_id=enrolment_id,
-                video_id=video_id,
-                credited_ms=0,
-                not_credited={},
+                enrolment_id=int(enrolment_id),
+                video_id=int(video_id),
+                credited_ms=credited.get(key, 0),
+                not_credited=dict(not_credited.get(key, {})),
             )
-            session.add(rows[key])
-        return rows[key]
-
-    for (trainee_id, day, enrolment_id, video_id), ms in credited.items():
-        row(int(trainee_id), day, int(enrolment_id), int(video_id)).credited_ms += ms
-    for (trainee_id, day, enrolment_id, video_id), reasons in _not_credited_by_video(
-        session
-    ).items():
-        target = row(trainee_id, day, enrolment_id, video_id)
-        target.not_credited = dict(reasons)
-    del not_credited  # the per-video split comes from the beat log; the ledger's sums are checked
-
-
-def _not_credited_by_video(session: Session) -> dict[tuple[int, str, int, int], dict[str, int]]:
-    sums: dict[tuple[int, str, int, int], dict[str, int]] = defaultdict(dict)
-    statement = (
-        select(
-            BeatRecord.trainee_id,
-            BeatRecord.day,
-            Playback.enrolment_id,
-            Playback.video_id,
-            BeatRecord.not_credited,
-        )
-        .join(Playback, Playback.id == BeatRecord.playback_id)
-        .where(BeatRecord.status != "duplicate")
-    )
-    for trainee_id, day, enrolment_id, video_id, reasons in session.execute(statement):
-        bucket = sums[(trainee_id, day, enrolment_id, video_id)]
-        for reason, ms in reasons.items():
-            bucket[reason] = bucket.get(reason, 0) + ms
-    return sums
-
-
-def _write_last_studied(session: Session, credited: dict) -> None:
-    last: dict[int, str] = {}
-    for (_trainee_id, day, enrolment_id, _video_id), ms in credited.items():
-        if ms and day > last.get(int(enrolment_id), ""):
-            last[int(enrolment_id)] = day
-    for enrolment_id, day in last.items():
-        session.execute(
-            update(Enrolment)
-            .where(Enrolment.id == enrolment_id)
-            .values(last_studied_on=date.fromisoformat(day))
         )

@@ -57,5 +57,5 @@ def totals_rebuild_exactly(app: Flask, db_session: Session) -> Iterator[None]:
     yield
     db_session.rollback()
     rebuilt = recompute.replay(db_session)
-    differences = recompute.differences(db_session, rebuilt.ledger)
+    differences = recompute.differences(db_session, rebuilt)
     assert differences == [], "\n".join(str(d) for d in differences[:20])

@@ -487,3 +487,22 @@ def test_an_unparsable_client_timestamp_is_kept_and_ignored(player, db_session) 
     assert page.send("play", client_ts="yesterday-ish").status_code == 200
     record = db_session.scalar(select(BeatRecord))
     assert record.client_ts == "yesterday-ish"
+
+
+def test_recompute_finds_a_corrupted_total_and_repairs_it(
+    app: Flask, player, db_session, learner
+) -> None:
+    page = player()
+    page.play(120)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["recompute", "--check"]).exit_code == 0
+    db_session.execute(Coverage.__table__.update().values(intervals=[[0, 500_000]], covered_s=500))
+    db_session.execute(Enrolment.__table__.update().values(online_s=9999))
+    db_session.commit()
+    result = runner.invoke(args=["recompute", "--check"])
+    assert result.exit_code == 1
+    assert "coverage" in result.output and "online seconds" in result.output
+    repaired = runner.invoke(args=["recompute"])
+    assert repaired.exit_code == 0 and "corrected" in repaired.output
+    assert runner.invoke(args=["recompute", "--check"]).exit_code == 0
+    assert abs(covered(db_session, learner) - 120) <= 2
