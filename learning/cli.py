@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from learning import migrate
 from learning.db import get_database
-from learning.extensions import get_clock
+from learning.extensions import get_accounting_settings, get_clock
 from learning.models import Role, User
 from learning.services import (
     ServiceError,
@@ -175,8 +175,11 @@ def add_video(
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="do nothing (but print the logins) if users exist")
 @click.option("--trainees", type=click.IntRange(1, 100_000), default=40, show_default=True)
-def seed_demo(if_empty: bool, trainees: int) -> None:
-    """Fill the database with a demo: catalogue videos, classes, users of every role."""
+@click.option(
+    "--history-days", type=click.IntRange(0, 3650), default=demo.HISTORY_DAYS, show_default=True
+)
+def seed_demo(if_empty: bool, trainees: int, history_days: int) -> None:
+    """Fill the database with a demo: videos, classes, users of every role, study history."""
     with _transaction() as session:
         has_users = session.scalar(select(func.count(User.id))) or 0
         if has_users and not if_empty:
@@ -185,14 +188,17 @@ def seed_demo(if_empty: bool, trainees: int) -> None:
             )
             sys.exit(1)
         if not has_users:
-            demo.seed(
+            beats = demo.seed(
                 session,
                 upload_folder=current_app.config["UPLOAD_FOLDER"],
                 now=get_clock().now(),
                 standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                settings=get_accounting_settings(),
                 trainee_count=trainees,
+                history_days=history_days,
             )
+            click.echo(f"demo created with {beats} heartbeats of study history")
     click.echo(demo.LOGIN_HELP)
 
 

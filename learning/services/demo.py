@@ -9,10 +9,30 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.models import Payment, Role, TraineeCategory, TrainingClass, User
-from learning.services import accounts, catalogue, classes, enrolments, videos
+from learning.accounting import AccountingSettings
+from learning.models import (
+    Enrolment,
+    Payment,
+    Programme,
+    Role,
+    TraineeCategory,
+    TrainingClass,
+    User,
+    Video,
+)
+from learning.services import (
+    accounts,
+    catalogue,
+    classes,
+    demo_history,
+    enrolments,
+    offline,
+    videos,
+)
+from learning.services.demo_history import Habit, Learner
 from learning.services.identity import check_digit
 
 DEMO_PASSWORD = "demo1234"
@@ -31,6 +51,41 @@ DEMO_VIDEOS = [
     ("trading.webm", "全国碳排放权交易市场规则"),
     ("quota-management.webm", "碳排放配额管理与清缴"),
 ]
+LECTURE_FILE = "lecture.webm"
+LECTURE_TOPICS = [
+    "碳排放管理员职业道德与法律法规",
+    "应对气候变化政策与“双碳”目标",
+    "温室气体基础知识",
+    "企业温室气体排放核算方法",
+    "燃料燃烧排放核算",
+    "工业生产过程排放核算",
+    "净购入电力和热力排放核算",
+    "排放因子与活动数据",
+    "碳排放监测计划编制",
+    "碳排放数据质量控制",
+    "碳排放报告编制",
+    "碳排放核查程序与要点",
+    "全国碳排放权交易市场",
+    "碳排放配额分配与清缴",
+    "碳排放权交易实务",
+    "国家核证自愿减排量(CCER)",
+    "碳资产管理",
+    "碳足迹与产品碳标签",
+    "企业碳中和路径规划",
+    "碳金融工具与绿色金融",
+]
+# Lectures of 45 minutes = one standard hour each, enough online content for the minimum.
+LECTURES_PER_LEVEL = {4: 84, 3: 84, 2: 104, 1: 104}
+HISTORY_DAYS = 75
+# How the demo trainees study, chosen by their number (trainee01 ... trainee40).
+HABITS = [
+    Habit(study_probability=0.85, minutes_per_session=80),  # done before the exam
+    Habit(study_probability=0.7, minutes_per_session=65),  # ahead
+    Habit(study_probability=0.6, minutes_per_session=55),  # on track
+    Habit(study_probability=0.4, minutes_per_session=40),  # behind
+    Habit(study_probability=0.6, minutes_per_session=50, stops_after_days=30),  # inactive
+]
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN_NAMES = [
     "伟",
@@ -77,8 +132,11 @@ def seed(
     now: datetime,
     standard_hour_minutes: int,
     hash_method: str,
+    settings: AccountingSettings,
     trainee_count: int = 40,
-) -> None:
+    history_days: int = HISTORY_DAYS,
+) -> int:
+    """Create the demo; returns the number of synthetic heartbeats in its history."""
     rng = random.Random(20260302)
     _import_videos(session, upload_folder, now)
 
@@ -109,16 +167,29 @@ def seed(
         )
         for name, teacher, work_type, level in CLASS_PLAN
     ]
+    learners = []
     for number in range(1, trainee_count + 1):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
         trainee = user(f"trainee{number:02d}", Role.TRAINEE, name, _profile(rng, name))
-        _enrol_in_varied_state(
+        enrolment = _enrol_in_varied_state(
             session, rng, trainee, number, class_list, now, standard_hour_minutes
         )
+        if enrolment.eligibility_approved_at is not None:
+            videos_in_order = _programme_videos(session, enrolment.programme_id)
+            habit = HABITS[number % len(HABITS)]
+            learners.append(Learner(trainee.id, enrolment.id, videos_in_order, habit))
+    beats = demo_history.generate(
+        session, learners=learners, settings=settings, until=now, days=history_days, rng=rng
+    )
+    _coaching(session, class_list[0][0], now)
+    return beats
 
 
 def _import_videos(session: Session, upload_folder: str | Path, now: datetime) -> None:
-    codes = [row.code for row in catalogue.list_programmes(session)]
+    """The short introductions in every programme, then numbered 45-minute lectures: one
+    stored file registered under each lecture's title."""
+    programmes = list(session.scalars(select(Programme).order_by(Programme.id)))
+    codes = [programme.code for programme in programmes]
     for filename, title in DEMO_VIDEOS:
         videos.import_video_file(
             session,
@@ -127,6 +198,61 @@ def _import_videos(session: Session, upload_folder: str | Path, now: datetime) -
             title=title,
             programme_codes=codes,
             now=now,
+        )
+    first: Video | None = None
+    for number in range(1, max(LECTURES_PER_LEVEL.values()) + 1):
+        topic = LECTURE_TOPICS[(number - 1) % len(LECTURE_TOPICS)]
+        part = (number - 1) // len(LECTURE_TOPICS) + 1
+        title = f"第{number}讲 {topic}（{part}）"
+        wanted = [p.code for p in programmes if LECTURES_PER_LEVEL.get(p.level, 0) >= number]
+        if first is None:
+            first = videos.import_video_file(
+                session,
+                upload_folder=upload_folder,
+                source=DEMO_MEDIA / LECTURE_FILE,
+                title=title,
+                programme_codes=wanted,
+                now=now,
+            )
+            continue
+        catalogue.add_video(
+            session,
+            title=title,
+            duration_s=first.duration_s,
+            programme_codes=wanted,
+            now=now,
+            file_path=first.file_path,
+            mime_type=first.mime_type,
+        )
+
+
+def _programme_videos(session: Session, programme_id: int) -> list[tuple[int, int]]:
+    return [(v.id, v.duration_s) for v in catalogue.programme_videos(session, programme_id)]
+
+
+def _coaching(session: Session, training_class: TrainingClass, now: datetime) -> None:
+    """The 1+1 on-site coaching of the first class, held last week; most attended."""
+    enrolment_ids = sorted(
+        session.scalars(select(Enrolment.id).where(Enrolment.class_id == training_class.id))
+    )
+    topics = ["第一天：讲解重点考核内容", "第二天：复习题集答疑"]
+    for offset, topic in enumerate(topics):
+        coaching_day = offline.create_coaching_day(
+            session,
+            training_class=training_class,
+            day=(now - timedelta(days=8 - offset)).date(),
+            topic=topic,
+            credit_s=8 * 3600,
+            now=now,
+            actor_id=None,
+        )
+        present = {eid for index, eid in enumerate(enrolment_ids) if (index + offset) % 6}
+        offline.record_attendance(
+            session,
+            coaching_day=coaching_day,
+            present_enrolment_ids=present,
+            now=now,
+            actor_id=None,
         )
 
 
@@ -156,7 +282,7 @@ def _enrol_in_varied_state(
     class_list: list[tuple[TrainingClass, str, int]],
     now: datetime,
     standard_hour_minutes: int,
-) -> None:
+) -> Enrolment:
     """Most trainees in a class with the fee paid; some unpaid, some outside any class."""
     training_class: TrainingClass | None
     training_class, work_type, level = class_list[number % len(class_list)]
@@ -187,3 +313,4 @@ def _enrol_in_varied_state(
     if number % 13 == 0:  # left the training body: history kept, log-in refused
         trainee.active = False
         trainee.deactivated_at = now
+    return enrolment

@@ -17,7 +17,15 @@ from datetime import date
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from learning.accounting import BeatEvent, BeatOutcome, Event, Ledger, OpenEvent, Totals
+from learning.accounting import (
+    BeatEvent,
+    BeatOutcome,
+    Event,
+    Ledger,
+    OpenEvent,
+    PlaybackState,
+    Totals,
+)
 from learning.models import (
     BeatRecord,
     Coverage,
@@ -63,6 +71,32 @@ class Rebuild:
     events: int
 
 
+class Replayer:
+    """Feeds events to a ledger and keeps what the ledger does not: not-credited time per video
+    and day. The rebuild uses it on stored events; the demo uses it on simulated ones."""
+
+    def __init__(self, seeds: dict[str, str] | None = None) -> None:
+        self.ledger = Ledger(seeds)
+        self.events = 0
+        self._not_credited: dict[DayKey, dict[str, int]] = defaultdict(dict)
+        self._where: dict[str, tuple[str, str, str]] = {}
+
+    def apply(self, event: Event) -> PlaybackState | BeatOutcome:
+        outcome = self.ledger.apply(event)
+        self.events += 1
+        if isinstance(event, OpenEvent):
+            self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
+        elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
+            trainee, enrolment, video = self._where[event.playback_id]
+            bucket = self._not_credited[(trainee, outcome.day or "", enrolment, video)]
+            for reason, ms in outcome.not_credited_ms.items():
+                bucket[reason] = bucket.get(reason, 0) + ms
+        return outcome
+
+    def rebuild(self, trainees: int) -> Rebuild:
+        return Rebuild(self.ledger, dict(self._not_credited), trainees, self.events)
+
+
 def replay(session: Session) -> Rebuild:
     """Replay every trainee's stored events through the rules, into a fresh ledger."""
     seeds = {
@@ -71,22 +105,11 @@ def replay(session: Session) -> Rebuild:
             select(TraineeStudyState.trainee_id, TraineeStudyState.seed)
         )
     }
-    ledger = Ledger(seeds)
-    not_credited: dict[DayKey, dict[str, int]] = defaultdict(dict)
-    where: dict[str, tuple[str, str, str]] = {}
-    count = 0
+    replayer = Replayer(seeds)
     for trainee_id in sorted(int(key) for key in seeds):
         for event in _events(session, trainee_id):
-            outcome = ledger.apply(event)
-            count += 1
-            if isinstance(event, OpenEvent):
-                where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
-            elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
-                trainee, enrolment, video = where[event.playback_id]
-                bucket = not_credited[(trainee, outcome.day or "", enrolment, video)]
-                for reason, ms in outcome.not_credited_ms.items():
-                    bucket[reason] = bucket.get(reason, 0) + ms
-    return Rebuild(ledger, dict(not_credited), trainees=len(seeds), events=count)
+            replayer.apply(event)
+    return replayer.rebuild(trainees=len(seeds))
 
 
 def _events(session: Session, trainee_id: int) -> Iterator[Event]:

@@ -1,17 +1,28 @@
-"""The class page for its instructors and admins: the roster with hours."""
+"""The class page for its instructors and admins: the roster, coaching days and attendance."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from learning.db import get_session
-from learning.models import Role
+from learning.extensions import get_clock
+from learning.models import CoachingDay, Role, TrainingClass
 from learning.permissions import class_or_404, role_required
-from learning.services import enrolments
+from learning.services import ServiceError, enrolments, offline
+from learning.web.forms import CoachingDayForm
+from learning.web.messages import describe
 
 blueprint = Blueprint("classes", __name__)
+
+
+def hours_to_seconds(hours: Decimal) -> int:
+    return int(hours * 3600)
 
 
 @blueprint.route("/classes/<int:class_id>")
@@ -19,5 +30,83 @@ blueprint = Blueprint("classes", __name__)
 def dashboard(class_id: int) -> ResponseReturnValue:
     session = get_session()
     training_class = class_or_404(session, current_user, class_id)
-    roster = enrolments.summaries_for_class(session, class_id)
-    return render_template("classes/dashboard.html", training_class=training_class, roster=roster)
+    return _render(training_class, CoachingDayForm())
+
+
+@blueprint.route("/classes/<int:class_id>/coaching-days", methods=["POST"])
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def add_coaching_day(class_id: int) -> ResponseReturnValue:
+    session = get_session()
+    training_class = class_or_404(session, current_user, class_id)
+    form = CoachingDayForm()
+    if form.validate_on_submit():
+        try:
+            day = offline.create_coaching_day(
+                session,
+                training_class=training_class,
+                day=form.day.data,
+                topic=form.topic.data,
+                credit_s=hours_to_seconds(form.hours.data),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.day.errors.append(describe(error))
+        else:
+            session.commit()
+            flash(_("Coaching day added. Now record who attended."), "success")
+            return redirect(
+                url_for("classes.attendance", class_id=class_id, day_id=day.id), code=303
+            )
+    return _render(training_class, form), 200
+
+
+def _render(training_class: TrainingClass, form: CoachingDayForm) -> str:
+    session = get_session()
+    roster = enrolments.summaries_for_class(session, training_class.id)
+    days = session.scalars(
+        select(CoachingDay)
+        .where(CoachingDay.class_id == training_class.id)
+        .order_by(CoachingDay.day)
+    ).all()
+    return render_template(
+        "classes/dashboard.html",
+        training_class=training_class,
+        roster=roster,
+        coaching_days=days,
+        form=form,
+    )
+
+
+@blueprint.route("/classes/<int:class_id>/coaching-days/<int:day_id>", methods=["GET", "POST"])
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
+    session = get_session()
+    training_class = class_or_404(session, current_user, class_id)
+    coaching_day = session.get(CoachingDay, day_id)
+    if coaching_day is None or coaching_day.class_id != training_class.id:
+        abort(404)
+    if request.method == "POST":
+        present = {int(value) for value in request.form.getlist("present") if value.isdigit()}
+        try:
+            offline.record_attendance(
+                session,
+                coaching_day=coaching_day,
+                present_enrolment_ids=present,
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            flash(describe(error), "error")
+        else:
+            session.commit()
+            flash(_("Attendance saved: %(count)s present.", count=len(present)), "success")
+            return redirect(url_for("classes.dashboard", class_id=class_id), code=303)
+    return render_template(
+        "classes/attendance.html",
+        training_class=training_class,
+        coaching_day=coaching_day,
+        rows=offline.attendance(session, coaching_day),
+    )

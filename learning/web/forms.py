@@ -6,12 +6,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
+    DecimalField,
     HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -139,3 +142,39 @@ class ProgrammeForm(FlaskForm):
     )
     active = BooleanField(_l("Open for enrolment"))
     submit = SubmitField(_l("Save"))
+
+
+class DateRangeForm(FlaskForm):
+    """GET filters: no CSRF needed for reading."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
+class CoachingDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    hours = DecimalField(
+        _l("Hours credited to each attendee"),
+        places=2,
+        default=8,
+        validators=[DataRequired(), NumberRange(min=0.25, max=24)],
+    )
+    submit = SubmitField(_l("Add coaching day"))
+
+
+class OfflineTimeForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    hours = DecimalField(
+        _l("Clock hours"), places=2, validators=[DataRequired(), NumberRange(min=0.25, max=24)]
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Add offline time"))
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Revoke"))

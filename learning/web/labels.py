@@ -24,6 +24,25 @@ ENROLMENT_STATUS_LABELS = {
 }
 
 
+NOT_CREDITED_LABELS = {
+    "ended": _l("arrived after the playback had ended"),
+    "superseded": _l("the video was playing in another window"),
+    "seek": _l("skipped ahead, not counted"),
+    "paused": _l("paused, not counted"),
+    "hidden": _l("the tab was hidden, not counted"),
+    "beyond_duration": _l("past the end of the video"),
+    "rate_limited": _l("played faster than real time; the excess is not counted"),
+    "attention_pending": _l("waiting for the presence check, not counted"),
+    "rewatch": _l("watched before, counted once"),
+    "daily_cap": _l("over the daily study limit"),
+}
+
+OFFLINE_KIND_LABELS = {
+    "coaching": _l("On-site coaching"),
+    "other": _l("Other offline study"),
+}
+
+
 def blocking_reason_text(code: str, hours_missing: float = 0.0) -> str:
     """A blocker of exam registration in plain words, e.g. 还差 12.5 标准学时."""
     if code == "hours":
@@ -61,6 +80,8 @@ def init_app(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         ENROLMENT_STATUS_LABELS=ENROLMENT_STATUS_LABELS,
+        NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
+        OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
         blocking_reason_text=blocking_reason_text,
         localized=localized,
         current_locale=lambda: str(get_locale() or "zh"),

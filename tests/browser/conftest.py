@@ -62,6 +62,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             now=app.extensions["clock"].now(),
             standard_hour_minutes=45,
             hash_method=FAST_HASH,
+            settings=app.extensions["accounting_settings"],
+            history_days=10,
         )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

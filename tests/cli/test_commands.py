@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.models import AuditEntry, Enrolment, ProgrammeVideo, Role, User, Video
+from learning.models import AuditEntry, BeatRecord, Enrolment, ProgrammeVideo, Role, User, Video
 from learning.services.demo import DEMO_MEDIA, DEMO_PASSWORD
 from tests.factories import Factory
 
@@ -163,16 +163,21 @@ def test_add_video_by_url_needs_a_duration(app: Flask, db_session: Session) -> N
 
 
 def test_seed_demo_fills_an_empty_database_once(app: Flask, db_session: Session) -> None:
-    result = run(app, "seed-demo")
+    result = run(app, "seed-demo", "--history-days", "6")
     assert result.exit_code == 0, result.output
     assert "trainee01" in result.output and DEMO_PASSWORD in result.output
     roles = dict(db_session.execute(select(User.role, func.count()).group_by(User.role)).all())
     assert roles == {"admin": 1, "instructor": 2, "trainee": 40}
-    assert db_session.scalar(select(func.count(Video.id))) == 5
+    assert db_session.scalar(select(func.count(Video.id))) == 5 + 104
+    assert db_session.scalar(select(func.count(BeatRecord.id))) > 1000
+    studied = db_session.scalars(select(Enrolment.online_s)).all()
+    assert max(studied) > 3600 and min(studied) == 0
+    assert run(app, "recompute", "--check").exit_code == 0
     enrolments = db_session.scalars(select(Enrolment)).all()
     assert len(enrolments) == 40
     assert {e.class_id is None for e in enrolments} == {True, False}
     assert any(not user.active for user in db_session.scalars(select(User)))
     assert run(app, "seed-demo").exit_code == 1
     assert run(app, "seed-demo", "--if-empty").exit_code == 0
+    assert run(app, "recompute", "--check").exit_code == 0
     assert db_session.scalar(select(func.count(User.id)).where(User.role == Role.TRAINEE)) == 40

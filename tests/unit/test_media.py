@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,6 +19,7 @@ DEMO_DURATIONS_S = {
     "mrv": 120,
     "trading": 90,
     "quota-management": 60,
+    "lecture": 45 * 60,
 }
 
 
@@ -60,6 +62,26 @@ def test_demo_video_probes_to_its_duration(stem: str) -> None:
     assert abs(info.duration_s - DEMO_DURATIONS_S[stem]) <= 1
     assert (info.container, info.mime_type) == ("webm", "video/webm")
     assert (info.width, info.height) == (320, 180)
+
+
+def test_lecture_video_lasts_exactly_45_minutes() -> None:
+    info = probe_video(DEMO_MEDIA / "lecture.webm")
+    assert info == VideoInfo(
+        duration_s=2700, container="webm", width=320, height=180, mime_type="video/webm"
+    )
+
+
+def test_lecture_video_has_a_keyframe_every_10_seconds() -> None:
+    # Seeking a 45-minute video must not decode from far back (the script's Encoding).
+    with av.open(str(DEMO_MEDIA / "lecture.webm")) as container:
+        keyframes = [
+            float(packet.pts * packet.time_base)
+            for packet in container.demux(video=0)
+            if packet.is_keyframe and packet.pts is not None
+        ]
+    assert keyframes[0] == 0
+    assert max(b - a for a, b in itertools.pairwise(keyframes)) <= 10
+    assert keyframes[-1] >= 2700 - 10
 
 
 def test_text_file_named_webm_is_not_a_video(tmp_path: Path) -> None:

@@ -7,11 +7,13 @@ an endpoint without deciding who may use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from flask import Flask
 
 from learning.models import Enrolment, TrainingClass, User
+from learning.services import offline
 from tests.conftest import Client
 from tests.factories import Factory
 
@@ -26,6 +28,8 @@ class World:
     programme_id: int
     video_id: int
     playback_id: str
+    coaching_day_id: int
+    credit_id: int
 
 
 @pytest.fixture
@@ -39,6 +43,24 @@ def world(make: Factory, app: Flask) -> World:
     make.enrolment(other_trainee, "accounting-4", other_class)
     video = make.video("accounting-4")
     playback_id = make.playback(enrolment, video, app.extensions["accounting_settings"])
+    coaching_day = offline.create_coaching_day(
+        make.session,
+        training_class=training_class,
+        day=date(2026, 3, 20),
+        topic="考前辅导",
+        credit_s=8 * 3600,
+        now=make.clock.now(),
+        actor_id=instructor.id,
+    )
+    credit = offline.add_offline_time(
+        make.session,
+        enrolment=enrolment,
+        seconds=3600,
+        day=date(2026, 3, 21),
+        reason="补录线下学习",
+        now=make.clock.now(),
+        actor_id=admin.id,
+    )
     make.commit()
     users = {
         "trainee": trainee,
@@ -47,7 +69,16 @@ def world(make: Factory, app: Flask) -> World:
         "other_instructor": other_instructor,
         "admin": admin,
     }
-    return World(users, enrolment, training_class, enrolment.programme_id, video.id, playback_id)
+    return World(
+        users,
+        enrolment,
+        training_class,
+        enrolment.programme_id,
+        video.id,
+        playback_id,
+        coaching_day.id,
+        credit.id,
+    )
 
 
 def _first_beat(w: World) -> dict:
@@ -85,6 +116,27 @@ ROUTES = {
         "GET",
         lambda w: f"/classes/{w.training_class.id}",
         _row(302, 403, 403, 200, 404, 200),
+    ),
+    "record.my_record": ("GET", lambda w: "/me/record", _row(302, 200, 200, 403, 403, 403)),
+    "classes.add_coaching_day": (
+        "POST",
+        lambda w: f"/classes/{w.training_class.id}/coaching-days",
+        _row(302, 403, 403, 200, 404, 200),
+    ),
+    "classes.attendance": (
+        "GET",
+        lambda w: f"/classes/{w.training_class.id}/coaching-days/{w.coaching_day_id}",
+        _row(302, 403, 403, 200, 404, 200),
+    ),
+    "courses.add_offline_time": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/offline",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "courses.revoke_offline_time": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/offline/{w.credit_id}/revoke",
+        _row(302, 403, 403, 403, 403, 303),
     ),
     "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),

@@ -1,0 +1,229 @@
+"""Synthetic study history for the demo: honest viewers, simulated through the real rules.
+
+Each learner studies on some evenings, watching the programme's videos in order at 1x with a
+beat every heartbeat interval (plus a little network jitter), answering the presence checks
+after a few seconds and sometimes pausing. The events go through the same pure rules as live
+beats (`recompute.Replayer`); the raw playbacks and beats are stored and the kept totals are
+written from the replay, so `recompute --check` holds on the demo as on real data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from learning.accounting import AccountingSettings, Beat, BeatEvent, BeatOutcome, OpenEvent
+from learning.models import BeatRecord, Playback, TraineeStudyState
+from learning.services.recompute import Replayer, write_totals
+
+
+@dataclass(frozen=True)
+class Habit:
+    """How a learner studies: how often, how long, and until when."""
+
+    study_probability: float  # chance of studying on a given day
+    minutes_per_session: float  # mean length of an evening's session
+    stops_after_days: int | None = None  # inactive from then on
+
+
+@dataclass(frozen=True)
+class Learner:
+    trainee_id: int
+    enrolment_id: int
+    videos: list[tuple[int, int]]  # (video id, duration in seconds), in programme order
+    habit: Habit
+
+
+class _Simulation:
+    """The state of one simulated learner's history."""
+
+    def __init__(
+        self,
+        learner: Learner,
+        settings: AccountingSettings,
+        rng: random.Random,
+        replayer: Replayer,
+        playbacks: list[dict],
+        beats: list[dict],
+    ) -> None:
+        self.learner = learner
+        self.settings = settings
+        self.rng = rng
+        self.replayer = replayer
+        self.playbacks = playbacks
+        self.beats = beats
+        self.trainee = str(learner.trainee_id)
+        self.event_no = 0
+        self.video_index = 0
+        self.position_ms = 0
+        self.now = 0
+        self.playback_id = ""
+        self.seq = 0
+
+    def session(self, start_ms: int, minutes: float) -> None:
+        """One evening: play videos in order until the time is up or the programme is done."""
+        self.now = start_ms
+        end = start_ms + int(minutes * 60_000)
+        while self.now < end and self.video_index < len(self.learner.videos):
+            self._play_video_until(end)
+
+    def _play_video_until(self, end: int) -> None:
+        video_id, duration_s = self.learner.videos[self.video_index]
+        duration = duration_s * 1000
+        self._open(video_id, duration)
+        self._beat("play")
+        interval = self.settings.heartbeat_interval_ms
+        while self.now < end and self.position_ms < duration:
+            step = interval + self.rng.randint(0, 1500)
+            self.now += step
+            self.position_ms = min(duration, self.position_ms + step)
+            outcome = self._beat("ended" if self.position_ms >= duration else "tick")
+            if outcome.trainee.pending is not None:
+                self._answer(outcome)
+            elif self.rng.random() < 0.01:
+                self._pause()
+        self._beat("close", paused=True)
+        if self.position_ms >= duration:
+            self.video_index += 1
+            self.position_ms = 0
+
+    def _open(self, video_id: int, duration_ms: int) -> None:
+        self.event_no += 1
+        self.playback_id = f"{self.rng.getrandbits(128):032x}"
+        self.seq = 0
+        event = OpenEvent(
+            self.trainee,
+            str(self.learner.enrolment_id),
+            str(video_id),
+            self.playback_id,
+            self.settings,
+            duration_ms,
+            self.now,
+        )
+        self.replayer.apply(event)
+        self.playbacks.append(
+            {
+                "id": self.playback_id,
+                "trainee_id": self.learner.trainee_id,
+                "enrolment_id": self.learner.enrolment_id,
+                "video_id": video_id,
+                "event_no": self.event_no,
+                "opened_at_ms": self.now,
+                "settings": self.settings.to_dict(),
+                "duration_ms": duration_ms,
+            }
+        )
+
+    def _beat(
+        self, event: str, *, paused: bool = False, attention: tuple[str, str] | None = None
+    ) -> BeatOutcome:
+        self.seq += 1
+        self.event_no += 1
+        beat = Beat(
+            seq=self.seq,
+            position_ms=self.position_ms,
+            rate_milli=1000,
+            paused=paused,
+            visible=True,
+            event=event,
+            attention_id=attention[0] if attention else None,
+            attention_code=attention[1] if attention else None,
+        )
+        outcome = self.replayer.apply(BeatEvent(self.playback_id, beat, self.now))
+        assert isinstance(outcome, BeatOutcome)
+        self.beats.append(
+            {
+                "playback_id": self.playback_id,
+                "trainee_id": self.learner.trainee_id,
+                "event_no": self.event_no,
+                "server_at_ms": self.now,
+                "day": outcome.day,
+                "seq": self.seq,
+                "event": event,
+                "position_ms": self.position_ms,
+                "from_ms": None,
+                "rate_milli": 1000,
+                "paused": paused,
+                "visible": True,
+                "attention_id": beat.attention_id,
+                "attention_code": beat.attention_code,
+                "client_ts": None,
+                "status": "duplicate" if outcome.duplicate else outcome.status,
+                "credited_ms": outcome.credited_ms,
+                "not_credited": dict(outcome.not_credited_ms),
+            }
+        )
+        return outcome
+
+    def _answer(self, outcome: BeatOutcome) -> None:
+        """The person reads the code and types it a few seconds later; the player seeks back."""
+        pending = outcome.trainee.pending
+        assert pending is not None
+        self.now += self.rng.randint(4_000, 25_000)
+        self.position_ms = pending.resume_at_ms
+        self._beat("attention_ok", attention=(pending.id, pending.code))
+
+    def _pause(self) -> None:
+        self._beat("pause", paused=True)
+        self.now += self.rng.randint(30_000, 300_000)
+        self._beat("play")
+
+
+def generate(
+    session: Session,
+    *,
+    learners: list[Learner],
+    settings: AccountingSettings,
+    until: datetime,
+    days: int,
+    rng: random.Random,
+) -> int:
+    """Simulate `days` of history ending the day before `until`; returns the number of beats."""
+    zone = ZoneInfo(settings.timezone)
+    first_day = (until.astimezone(zone) - timedelta(days=days)).date()
+    replayer = Replayer()
+    playbacks: list[dict] = []
+    beats: list[dict] = []
+    for learner in learners:
+        seed = f"{rng.getrandbits(128):032x}"
+        session.add(
+            TraineeStudyState(
+                trainee_id=learner.trainee_id,
+                seed=seed,
+                event_count=0,
+                clock_ms=0,
+                checks_answered=0,
+                played_since_check_ms=0,
+                day_credited_ms=0,
+            )
+        )
+        replayer.ledger.add_trainee(str(learner.trainee_id), seed)
+        simulation = _Simulation(learner, settings, rng, replayer, playbacks, beats)
+        for offset in range(days):
+            habit = learner.habit
+            if habit.stops_after_days is not None and offset >= habit.stops_after_days:
+                break
+            if rng.random() >= habit.study_probability:
+                continue
+            day = first_day + timedelta(days=offset)
+            evening = datetime(day.year, day.month, day.day, 19, tzinfo=zone)
+            start = evening + timedelta(minutes=rng.randint(0, 150))
+            minutes = max(10.0, rng.gauss(habit.minutes_per_session, 15))
+            simulation.session(int(start.timestamp() * 1000), minutes)
+        state_row = session.get(TraineeStudyState, learner.trainee_id)
+        assert state_row is not None
+        state_row.event_count = simulation.event_no
+        state_row.clock_ms = simulation.now
+        state_row.latest_playback_id = simulation.playback_id or None
+    session.flush()
+    if playbacks:
+        session.execute(insert(Playback), playbacks)
+    for start in range(0, len(beats), 20_000):
+        session.execute(insert(BeatRecord), beats[start : start + 20_000])
+    write_totals(session, replayer.rebuild(trainees=len(learners)))
+    return len(beats)
