@@ -21,8 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
 ]
 PAGES = {
-    "trainee01": ["/", "/enrolments/1"],
-    "teacher1": ["/", "/classes/1"],
+    "trainee01": ["/", "/enrolments/1", "/me/record"],
+    "trainee06": ["/enrolments/6"],
+    "teacher1": ["/", "/classes/1", "/classes/1/coaching-days/1"],
     "admin": [
         "/admin",
         "/admin/users",
@@ -30,6 +31,7 @@ PAGES = {
         "/admin/users/5",
         "/admin/programmes/1",
         "/admin/programmes/new",
+        "/enrolments/6",
     ],
 }
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
