@@ -52,7 +52,9 @@ Event = OpenEvent | BeatEvent
 class EnrolmentFigures:
     """Per enrolment: played time (passed the allowance and due point), credit, online seconds.
 
-    ``online_s`` is the sum over videos of floor(covered ms / 1000), as the hours are counted.
+    ``online_s`` is the sum over videos of floor(covered ms / 1000), as the hours are counted;
+    each beat adds its gain in covered seconds clipped to its playback's duration, as the service
+    does, so a video re-cut shorter never counts more than it lasts.
     """
 
     played_ms: int = 0
@@ -151,8 +153,9 @@ class Ledger:
         now = self._clock(trainee_id, at_ms)
         previous_id = self._latest_playback.get(trainee_id)
         previous = None if previous_id is None else self._playbacks[previous_id]
+        previous_state = None if previous is None else previous.state
         state, previous_state = open_playback(
-            playback_id, settings, duration_ms, now, previous and previous.state
+            playback_id, settings, duration_ms, now, previous_state
         )
         if previous is not None and previous_state is not None:
             previous.state = previous_state
@@ -194,7 +197,8 @@ class Ledger:
         if credited == 0:
             return
         figures[1] += credited
-        figures[2] += outcome.coverage.measure // 1000 - coverage.measure // 1000
+        duration = record.state.duration_ms
+        figures[2] += _covered_s(outcome.coverage, duration) - _covered_s(coverage, duration)
         self._coverage[(record.enrolment_id, record.video_id)] = outcome.coverage
         _bump(self._credited_by_day, (trainee_id, day), credited)
         video_key = (trainee_id, day, record.enrolment_id, record.video_id)
@@ -226,6 +230,11 @@ class Ledger:
 
 
 _EMPTY = IntervalSet()
+
+
+def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:
+    """Covered seconds, never above the duration of the playback that earned them."""
+    return min(coverage.measure, duration_ms) // 1000
 
 
 def _bump(totals: dict, key: tuple, ms: int) -> None:

@@ -12,7 +12,8 @@ A beat is handled in this order (each step documented on its function):
 2. a beat to an ended playback, or past a deadline (grace, check timeout), is refused whole;
 3. otherwise its claimed interval ``[p, q)`` is judged: not in the credited state it is all
    ``paused``, ``hidden`` or ``attention_pending``; in the credited state it passes, earliest part
-   first, through: clip to the duration, the allowance, the due point, re-watch, the daily cap;
+   first, through: clip to the duration, the allowance, the due point, re-watch, the daily cap
+   (a due point reached makes the check pending, on the active playback only);
 4. an ``attention_ok`` with the right code clears the pending check, and the playback takes the
    beat's position and flags.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -352,11 +353,15 @@ def _claim(playback: PlaybackState, beat: Beat) -> tuple[int, int]:
 
 @dataclass
 class _Tally:
-    """The working figures of one judged beat."""
+    """The working figures of one judged beat.
 
-    trainee: TraineeState
+    Trainee changes are collected in ``trainee_changes`` and applied once at the end: each step
+    reads only fields that no earlier step of the same beat changes.
+    """
+
     allowance_ms: int
-    not_credited: dict[str, int]
+    not_credited: dict[str, int] = field(default_factory=dict)
+    trainee_changes: dict[str, object] = field(default_factory=dict)
     credited_ms: int = 0
     new_intervals: tuple[tuple[int, int], ...] = ()
     check_raised: bool = False
@@ -376,15 +381,15 @@ def _judged(
 ) -> BeatOutcome:
     """Judge the claim, then take on the beat's answer, position and flags."""
     crediting = playback.crediting and trainee.pending is None
-    tally = _Tally(trainee, _grown_allowance(playback, now, crediting), {})
+    tally = _Tally(_grown_allowance(playback, now, crediting))
     start, end = _claim(playback, beat)
     if end > start:
         if crediting:
-            _credit(tally, playback, coverage, beat, start, end, now, day)
+            _credit(tally, trainee, playback, coverage, beat, start, end, now, day)
         else:
             _refuse_outside_credited_state(tally, playback, start, end)
-    cleared = _answer(tally, trainee.pending, beat, now)
-    after = tally.trainee
+    cleared = _answer(tally, trainee, beat, now)
+    after = replace(trainee, **tally.trainee_changes) if tally.trainee_changes else trainee
     new_playback = replace(
         playback,
         last_seq=beat.seq,
@@ -443,6 +448,7 @@ def _refuse_outside_credited_state(
 
 def _credit(
     tally: _Tally,
+    trainee: TraineeState,
     playback: PlaybackState,
     coverage: IntervalSet,
     beat: Beat,
@@ -464,38 +470,52 @@ def _credit(
     passed = min(inside, max(0, allowance + slack))
     tally.refuse("rate_limited", inside - passed)
     tally.allowance_ms = allowance - passed
-    played = _cut_at_due_point(tally, settings, start, passed, now)
+    played = _cut_at_due_point(tally, trainee, playback, start, passed, now)
     tally.refuse("attention_pending", passed - played)
     gaps = coverage.subtract(start, start + played)
     fresh = sum(gap_end - gap_start for gap_start, gap_end in gaps)
     tally.refuse("rewatch", played - fresh)
-    _credit_within_daily_cap(tally, settings, gaps, fresh, day)
+    _credit_within_daily_cap(tally, trainee, settings, gaps, fresh, day)
 
 
 def _cut_at_due_point(
-    tally: _Tally, settings: AccountingSettings, start: int, passed: int, now: int
+    tally: _Tally,
+    trainee: TraineeState,
+    playback: PlaybackState,
+    start: int,
+    passed: int,
+    now: int,
 ) -> int:
-    """How much of ``passed`` is before the due point; reaching it makes the check pending."""
-    trainee = tally.trainee
-    if passed == 0 or trainee.pending is not None:
+    """How much of ``passed`` is before the due point; reaching it makes the check pending.
+
+    Only the active playback raises the check: a superseded page's late beats stop at the due
+    point, and the check becomes pending at the next credited-state claim of the active page.
+    So a check is always raised by the one page that can grow an allowance, which stops growing
+    at that moment; otherwise that page would keep earning wall time while the check waits.
+    """
+    if trainee.pending is not None:
         return 0
     due = trainee.next_due_ms
     if due is None:
-        due = draw_due_ms(trainee.seed, trainee.checks_answered, settings)
+        if passed == 0:
+            return 0
+        due = draw_due_ms(trainee.seed, trainee.checks_answered, playback.settings)
     played = max(0, min(passed, due - trainee.played_since_check_ms))
     played_since = trainee.played_since_check_ms + played
     pending = None
-    if played_since >= due:
+    if played_since >= due and playback.status == ACTIVE:
         pending = draw_check(trainee.seed, trainee.checks_answered, start + played, now)
         tally.check_raised = True
-    tally.trainee = replace(
-        trainee, next_due_ms=due, played_since_check_ms=played_since, pending=pending
-    )
+    if played or pending or due != trainee.next_due_ms:
+        tally.trainee_changes.update(
+            next_due_ms=due, played_since_check_ms=played_since, pending=pending
+        )
     return played
 
 
 def _credit_within_daily_cap(
     tally: _Tally,
+    trainee: TraineeState,
     settings: AccountingSettings,
     gaps: list[tuple[int, int]],
     fresh: int,
@@ -504,7 +524,6 @@ def _credit_within_daily_cap(
     """Credit the earliest new milliseconds that fit under the day's cap (rule 8)."""
     if fresh == 0:
         return
-    trainee = tally.trainee
     credited_today = trainee.day_credited_ms if trainee.day == day else 0
     room = max(0, settings.daily_cap_ms - credited_today)
     taken: list[tuple[int, int]] = []
@@ -520,11 +539,12 @@ def _credit_within_daily_cap(
     if credited:
         tally.credited_ms = credited
         tally.new_intervals = tuple(taken)
-        tally.trainee = replace(trainee, day=day, day_credited_ms=credited_today + credited)
+        tally.trainee_changes.update(day=day, day_credited_ms=credited_today + credited)
 
 
-def _answer(tally: _Tally, pending: PendingCheck | None, beat: Beat, now: int) -> bool:
+def _answer(tally: _Tally, trainee: TraineeState, beat: Beat, now: int) -> bool:
     """Clear the check the beat answers rightly, at least 1 s after it was sent (rule 7)."""
+    pending = trainee.pending
     if beat.event != "attention_ok" or pending is None:
         return False
     if beat.attention_id != pending.id or beat.attention_code is None:
@@ -533,10 +553,9 @@ def _answer(tally: _Tally, pending: PendingCheck | None, beat: Beat, now: int) -
         return False
     if not hmac.compare_digest(beat.attention_code.strip().encode(), pending.code.encode()):
         return False
-    tally.trainee = replace(
-        tally.trainee,
+    tally.trainee_changes.update(
         pending=None,
-        checks_answered=tally.trainee.checks_answered + 1,
+        checks_answered=trainee.checks_answered + 1,
         played_since_check_ms=0,
         next_due_ms=None,
     )

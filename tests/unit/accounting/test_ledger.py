@@ -265,6 +265,33 @@ def test_unanswered_check_ends_the_playback_after_the_timeout(make_world):
     assert reopened.answer(world.pending()).check_cleared
 
 
+def test_check_due_in_a_superseded_queue_is_raised_on_the_active_page(make_world):
+    """The phone's queue reaches the due point; the laptop shows the check, and the minutes the
+    check waits for its answer earn nothing on either page."""
+    world = make_world(AccountingSettings(attention_min_minutes=1, attention_max_minutes=1))
+    phone = world.open()
+    phone.send("play")
+    for _ in range(3):
+        phone.tick()
+    world.advance(30 * SECOND)
+    laptop = world.open(video="v2")
+    laptop.send("play")
+    world.advance(SECOND)
+    late = phone.send(position_ms=phone.position_ms + 15 * SECOND)
+    assert (late.credited_ms, late.check_raised) == (15 * SECOND, False)
+    raised = laptop.tick()
+    assert raised.check_raised
+    assert raised.not_credited_ms == {"attention_pending": 15 * SECOND}
+    assert world.pending().resume_at_ms == 0
+    world.advance(4 * MINUTE)
+    assert laptop.answer(world.pending()).check_cleared
+    world.advance(SECOND)
+    for _ in range(20):
+        laptop.send(position_ms=laptop.position_ms + 15 * SECOND)
+    # 1 s of allowance left when the check was raised, 1 s since the answer, and the slack.
+    assert laptop.credited == 2 * SECOND + SLACK
+
+
 # --- several pages ----------------------------------------------------------------------------
 
 
@@ -405,6 +432,22 @@ def test_enrolment_figures_count_whole_seconds_per_video(make_world):
         played_ms=2 * 1_999 + 1_000, credited_ms=2 * 1_999, online_s=2
     )
     assert world.ledger.enrolment("nobody") == EnrolmentFigures()
+
+
+def test_online_seconds_never_count_more_than_the_video_lasts(make_world):
+    """Coverage from a longer cut of a video stays, but seconds count up to the current length."""
+    world = make_world(NO_CHECKS)
+    long_cut = world.open(duration_ms=60 * SECOND)
+    long_cut.send("play")
+    long_cut.tick(10 * SECOND)
+    long_cut.send("seeked", position_ms=50 * SECOND, from_ms=10 * SECOND)
+    long_cut.tick(10 * SECOND)
+    assert world.ledger.enrolment("e1").online_s == 20
+    short_cut = world.open(duration_ms=30 * SECOND)
+    short_cut.send("play", position_ms=10 * SECOND)
+    short_cut.tick(20 * SECOND)
+    assert world.ledger.coverage("e1", "v1").measure == 40 * SECOND
+    assert world.ledger.enrolment("e1").online_s == 20 + (30 - 20)
 
 
 def test_credit_is_recorded_per_trainee_day_enrolment_and_video(make_world):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learning.accounting import EVENTS, AccountingSettings, Beat
+from learning.accounting import EVENTS, AccountingSettings, Beat, grace_deadline_ms
 
 SECOND = 1000
 MINUTE = 60 * SECOND
@@ -79,14 +79,13 @@ class Run:
 
 
 def play_stream(make_world, stream, skip_duplicates=False) -> Run:
-    """Play the stream; the observer adds each wait while some active page is crediting."""
+    """Play the stream, measuring the crediting wall time as an observer would."""
     chosen, ops = stream
     run = Run(make_world(chosen))
     world = run.world
     run.pages.append(world.open(duration_ms=10 * MINUTE))
     for wait, action, spec in ops:
-        if _some_page_crediting(run):
-            run.crediting_ms += wait
+        run.crediting_ms += _crediting_part(run, wait)
         world.advance(wait)
         if action == "open" or _latest_has_ended(run):
             run.pages.append(world.open(video=f"v{len(run.pages) % 3}", duration_ms=10 * MINUTE))
@@ -103,13 +102,16 @@ def _latest_has_ended(run: Run) -> bool:
     return run.world.ledger.playback(run.pages[-1].playback_id).status == "ended"
 
 
-def _some_page_crediting(run: Run) -> bool:
-    """The observer's view: an active page whose last accepted beat left it crediting."""
+def _crediting_part(run: Run, wait: int) -> int:
+    """The observer's view of the next ``wait``: how much of it some page of the trainee spends
+    active (before its grace deadline), left playing and visible, with no check pending."""
+    if run.world.pending() is not None:
+        return 0
     for page in run.pages:
         state = run.world.ledger.playback(page.playback_id)
         if state.status == "active" and state.crediting:
-            return True
-    return False
+            return max(0, min(wait, grace_deadline_ms(state) - run.world.now))
+    return 0
 
 
 def _send(run: Run, page, spec, wait):
@@ -143,15 +145,13 @@ def _send(run: Run, page, spec, wait):
 
 
 def _resend_last_accepted(run: Run, page) -> None:
-    state = run.world.ledger.playback(page.playback_id)
-    accepted = [outcome for outcome in page.outcomes if outcome.playback.last_seq == state.last_seq]
-    if state.last_seq and accepted:
-        beat = _beat_of(page, state.last_seq)
+    """Retry the page's last accepted beat (the same seq, so the same content or not)."""
+    last_seq = run.world.ledger.playback(page.playback_id).last_seq
+    if last_seq:
+        beat = next(
+            event.beat for event in reversed(run.world.events) if _is_beat(event, page, last_seq)
+        )
         assert page.deliver(beat, run.world.now).duplicate
-
-
-def _beat_of(page, seq: int) -> Beat:
-    return next(event.beat for event in reversed(page.world.events) if _is_beat(event, page, seq))
 
 
 def _is_beat(event, page, seq) -> bool:

@@ -257,12 +257,13 @@ def test_claim_with_a_check_pending_is_attention_pending_after_beyond_duration()
     assert not outcome.playback.crediting
 
 
-def test_check_raised_elsewhere_stops_credit_and_growth_of_a_crediting_playback():
-    """The playback says crediting, but the trainee's check (raised on another page) is pending."""
+def test_check_raised_after_a_page_was_superseded_stops_its_late_beats():
+    """The superseded page was crediting when it was left; the active page raised a check since."""
     check = PendingCheck("c1", "1234", resume_at_ms=0, sent_at_ms=T0)
-    outcome = judge(started(), beat(2, 15_000), T0 + 15_000, who=trainee(pending=check))
+    playback = started(status="superseded", superseded_at_ms=T0, allowance_ms=9_000)
+    outcome = judge(playback, beat(2, 15_000), T0 + 15_000, who=trainee(pending=check))
     assert outcome.not_credited_ms == {"attention_pending": 15_000}
-    assert outcome.playback.allowance_ms == 0
+    assert outcome.playback.allowance_ms == 9_000
     assert not outcome.playback.crediting
 
 
@@ -491,6 +492,26 @@ def test_allowance_comes_before_the_due_point():
     outcome = judge(started(), beat(2, 30_000), T0 + 15_000, who=who)
     assert outcome.not_credited_ms == {"rate_limited": 10_000, "attention_pending": 10_000}
     assert outcome.credited_ms == 10_000
+
+
+def test_superseded_late_beat_stops_at_the_due_point_without_raising_the_check():
+    who = trainee(next_due_ms=60_000, played_since_check_ms=50_000)
+    playback = started(status="superseded", superseded_at_ms=T0, allowance_ms=30_000)
+    outcome = judge(playback, beat(2, 15_000), T0 + 20_000, who=who)
+    assert outcome.credited_ms == 10_000
+    assert outcome.not_credited_ms == {"attention_pending": 5_000}
+    assert not outcome.check_raised
+    assert outcome.trainee.pending is None
+    assert outcome.trainee.played_since_check_ms == 60_000
+
+
+def test_active_page_raises_a_check_that_came_due_elsewhere_where_it_stands():
+    who = trainee(next_due_ms=60_000, played_since_check_ms=60_000)
+    outcome = judge(started(300_000), beat(2, 315_000), T0 + 15_000, who=who)
+    assert outcome.check_raised
+    assert outcome.trainee.pending.resume_at_ms == 300_000
+    assert outcome.not_credited_ms == {"attention_pending": 15_000}
+    assert not outcome.playback.crediting
 
 
 # --- decision 5 / rule 7: answering a check ---------------------------------------------------
@@ -769,7 +790,7 @@ def test_day_of_uses_the_timezone_day_boundary():
     assert day_of(midnight - 1, "Asia/Shanghai") == "2026-03-02"
     assert day_of(midnight, "Asia/Shanghai") == "2026-03-03"
     assert day_of(midnight, "UTC") == "2026-03-02"
-    assert day_of(midnight - 1, "Asia/Shanghai") == "2026-03-02"
+    assert day_of(midnight - 1, "Asia/Shanghai") == "2026-03-02"  # after asking another zone
 
 
 # --- decision 12: what the playback keeps -----------------------------------------------------
