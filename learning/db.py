@@ -2,19 +2,36 @@
 
 SQLite connections get WAL, a busy timeout and foreign keys. The pysqlite driver's own
 transaction handling is switched off and `BEGIN` is emitted by SQLAlchemy instead (SQLAlchemy's
-documented recipe), so SAVEPOINTs work and a writer can take `BEGIN IMMEDIATE`
-(`lock_for_writing`).
+documented recipe), so SAVEPOINTs work and a writer can begin as one. On SQLite a transaction
+that reads and then writes fails at once ("database is locked") if another writer committed in
+between; so every transaction of a state-changing request, a command or a job begins with
+`BEGIN IMMEDIATE` (it waits for the write lock up to the busy timeout instead). Requests that
+only read (GET) keep plain, concurrent `BEGIN`s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+_writing: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside this block begin as writers (SQLite `BEGIN IMMEDIATE`)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 class Database:
@@ -31,8 +48,8 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction, committed at the end (for CLI commands and jobs)."""
-        with self.session_factory.begin() as session:
+        """A session in one writing transaction, committed at the end (commands, jobs)."""
+        with writing(), self.session_factory.begin() as session:
             yield session
 
     def dispose(self) -> None:
@@ -56,29 +73,27 @@ def _make_engine(url: str, busy_timeout_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        # `session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})` takes the write
-        # lock at BEGIN, so a writer never fails half-way on a lock upgrade.
-        mode = connection.get_execution_options().get("sqlite_begin")
-        immediate = mode in {"IMMEDIATE", "EXCLUSIVE"}
-        connection.exec_driver_sql(f"BEGIN {mode}" if immediate else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
     return engine
 
 
-def lock_for_writing(session: Session) -> None:
-    """Start the session's transaction as a writer: `BEGIN IMMEDIATE` on SQLite.
-
-    Call it before the first statement of a transaction that will write after reading; row
-    locks (`SELECT ... FOR UPDATE`) do the same job on PostgreSQL. Inside a transaction that has
-    already begun it changes nothing (the session's first statement decided the kind of BEGIN).
-    """
-    if not session.in_transaction():
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def init_app(app: Flask, database: Database) -> None:
     app.extensions["database"] = database
+    app.before_request(_mark_writing_request)
+    app.teardown_request(_unmark_writing_request)
     app.teardown_appcontext(_close_session)
+
+
+def _mark_writing_request() -> None:
+    if request.method not in SAFE_METHODS:
+        g.writing_token = _writing.set(True)
+
+
+def _unmark_writing_request(_error: BaseException | None) -> None:
+    token = g.pop("writing_token", None)
+    if token is not None:
+        _writing.reset(token)
 
 
 def get_database(app: Flask) -> Database:

@@ -80,13 +80,9 @@ def select_locale() -> str:
 
 
 def _load_user(user_id: str) -> User | None:
-    """The logged-in user, read in a transaction of its own, so that a view's writing
-    transaction starts fresh (and, on SQLite, can begin as a writer)."""
     if not user_id.isdigit():
         return None
-    db_session = db.get_session()
-    user = db_session.get(User, int(user_id))
-    db_session.commit()
+    user = db.get_session().get(User, int(user_id))
     if user is None or not user.active:
         return None
     if session.get("auth_version") != auth_version(user):

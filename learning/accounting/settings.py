@@ -23,9 +23,9 @@ class AccountingSettings:
     max_rate: float = 1.0
     slack_s: int = 5
     heartbeat_interval_s: int = 15
-    attention_min_minutes: int = 10
-    attention_max_minutes: int = 20
-    attention_timeout_minutes: int = 5
+    attention_min_minutes: float = 10
+    attention_max_minutes: float = 20
+    attention_timeout_minutes: float = 5
     stale_after_s: int | None = None
     late_beat_grace_s: int = 1800
     daily_cap_s: int = 21600
@@ -47,6 +47,12 @@ class AccountingSettings:
                 raise ValueError(f"{name} must be an integer")
         if self.slack_s < 0:
             raise ValueError("slack_s must not be negative")
+        for name in _MINUTE_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} must be a number")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite")
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
@@ -85,15 +91,15 @@ class AccountingSettings:
 
     @property
     def attention_min_ms(self) -> int:
-        return self.attention_min_minutes * 60_000
+        return round(self.attention_min_minutes * 60_000)
 
     @property
     def attention_max_ms(self) -> int:
-        return self.attention_max_minutes * 60_000
+        return round(self.attention_max_minutes * 60_000)
 
     @property
     def attention_timeout_ms(self) -> int:
-        return self.attention_timeout_minutes * 60_000
+        return round(self.attention_timeout_minutes * 60_000)
 
     @property
     def stale_after_ms(self) -> int:
@@ -116,11 +122,10 @@ class AccountingSettings:
 _INTEGER_FIELDS = (
     "slack_s",
     "heartbeat_interval_s",
-    "attention_min_minutes",
-    "attention_max_minutes",
-    "attention_timeout_minutes",
     "stale_after_s",
     "late_beat_grace_s",
     "daily_cap_s",
 )
-_POSITIVE_FIELDS = tuple(name for name in _INTEGER_FIELDS if name != "slack_s")
+# Minutes may have fractions (tests and demos shorten the presence checks to seconds).
+_MINUTE_FIELDS = ("attention_min_minutes", "attention_max_minutes", "attention_timeout_minutes")
+_POSITIVE_FIELDS = (*(name for name in _INTEGER_FIELDS if name != "slack_s"), *_MINUTE_FIELDS)

@@ -1,10 +1,10 @@
 """Study time: opening playbacks and recording heartbeats through the pure accounting rules.
 
-Everything a trainee does here runs under a lock on their `trainee_study_state` row (and, on
-SQLite, a `BEGIN IMMEDIATE` transaction), so their beats and openings are processed one at a
-time, numbered in that order (`event_no`) and timed by a clock that never goes backwards. The
-caller commits: the raw beat, the playback, the coverage, the day sums and the enrolment total
-are written in one transaction.
+Everything a trainee does here runs under a lock on their `trainee_study_state` row (on SQLite,
+the request's writing transaction: see `learning.db`), so their beats and openings are processed
+one at a time, numbered in that order (`event_no`) and timed by a clock that never goes
+backwards. The caller commits: the raw beat, the playback, the coverage, the day sums and the
+enrolment total are written in one transaction.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from learning.accounting import (
     hours_display,
 )
 from learning.accounting import open_playback as open_playback_rule
-from learning.db import lock_for_writing
 from learning.models import (
     BeatRecord,
     Coverage,
@@ -93,7 +92,6 @@ def open_playback(
     now_ms: int,
 ) -> OpenedPlayback:
     """Open a playback of a video of the trainee's enrolment; supersede their other one."""
-    lock_for_writing(session)
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.trainee_id != trainee_id:
         raise ServiceError("not_found")
@@ -183,7 +181,6 @@ def record_beat(
     now_ms: int,
 ) -> BeatAnswer:
     """Judge one beat, store it with what it earned, and update every kept total."""
-    lock_for_writing(session)
     row = session.get(Playback, playback_id, with_for_update=True)
     if row is None or row.trainee_id != trainee_id:
         raise ServiceError("not_found")

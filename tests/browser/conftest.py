@@ -16,11 +16,13 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from learning import migrate
+from learning.clock import Clock
 from learning.db import get_database
 from learning.services import demo
 from tests.conftest import FAST_HASH, make_test_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+BEAT_INTERVAL_S = 5  # shorter than the default 15 s, so the tests wait less
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -51,8 +53,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """The app with the demo data on its own SQLite file, served by a thread."""
     folder = tmp_path_factory.mktemp("live")
     app = make_test_app(
-        f"sqlite:///{folder / 'live.sqlite'}", UPLOAD_FOLDER=str(folder / "uploads")
+        f"sqlite:///{folder / 'live.sqlite'}",
+        UPLOAD_FOLDER=str(folder / "uploads"),
+        HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S,
     )
+    app.extensions["clock"] = Clock()  # a real browser plays in real time
     database = get_database(app)
     migrate.upgrade(database)
     with database.transaction() as session:

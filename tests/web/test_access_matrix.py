@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 
 from learning.models import Enrolment, TrainingClass, User
-from learning.services import offline
+from learning.services import offline, videos
+from learning.services.demo import DEMO_MEDIA
 from tests.conftest import Client
 from tests.factories import Factory
 
@@ -30,6 +31,7 @@ class World:
     playback_id: str
     coaching_day_id: int
     credit_id: int
+    file_video_id: int
 
 
 @pytest.fixture
@@ -61,6 +63,14 @@ def world(make: Factory, app: Flask) -> World:
         now=make.clock.now(),
         actor_id=admin.id,
     )
+    file_video = videos.import_video_file(
+        make.session,
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        source=DEMO_MEDIA / "intro.webm",
+        title="导论",
+        programme_codes=["accounting-4"],
+        now=make.clock.now(),
+    )
     make.commit()
     users = {
         "trainee": trainee,
@@ -78,6 +88,7 @@ def world(make: Factory, app: Flask) -> World:
         playback_id,
         coaching_day.id,
         credit.id,
+        file_video.id,
     )
 
 
@@ -116,6 +127,16 @@ ROUTES = {
         "GET",
         lambda w: f"/classes/{w.training_class.id}",
         _row(302, 403, 403, 200, 404, 200),
+    ),
+    "player.play": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/videos/{w.video_id}",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "player.video_file": (
+        "GET",
+        lambda w: f"/videos/{w.file_video_id}/file",
+        _row(302, 200, 200, 200, 200, 200),  # both trainees are in its programme
     ),
     "record.my_record": ("GET", lambda w: "/me/record", _row(302, 200, 200, 403, 403, 403)),
     "classes.add_coaching_day": (
@@ -223,9 +244,10 @@ def test_access(endpoint: str, visitor: str, world: World, app: Flask, login) ->
         response = client.post(url, data={"csrf_token": client.csrf_token()})
     allowed = expected[visitor]
     allowed = allowed if isinstance(allowed, set) else {allowed}
-    assert response.status_code in allowed, f"{visitor} {method} {url}"
-    if url.startswith("/api/") and response.status_code >= 400:
-        assert response.is_json and "error" in response.get_json()
+    with response:
+        assert response.status_code in allowed, f"{visitor} {method} {url}"
+        if url.startswith("/api/") and response.status_code >= 400:
+            assert response.is_json and "error" in response.get_json()
 
 
 def test_an_unknown_object_looks_like_a_forbidden_one(world: World, login) -> None:

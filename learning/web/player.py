@@ -1,0 +1,67 @@
+"""Watching: the player page, and the video files served with range requests (seekable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from learning.db import get_session
+from learning.models import Enrolment, ProgrammeVideo, Role, Video
+from learning.permissions import enrolment_or_404, login_required, role_required
+from learning.services import enrolments, records
+
+blueprint = Blueprint("player", __name__)
+
+
+@blueprint.route("/enrolments/<int:enrolment_id>/videos/<int:video_id>")
+@role_required(Role.TRAINEE)
+def play(enrolment_id: int, video_id: int) -> ResponseReturnValue:
+    session = get_session()
+    enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    progress = records.video_progress(session, enrolment)
+    index = next((i for i, video in enumerate(progress) if video.id == video_id), None)
+    if index is None:
+        abort(404)
+    video = session.get(Video, video_id)
+    return render_template(
+        "player/player.html",
+        enrolment=enrolments.summary(session, enrolment),
+        video=progress[index],
+        source=video.url or url_for("player.video_file", video_id=video_id),
+        mime_type=video.mime_type or "",
+        previous=progress[index - 1] if index > 0 else None,
+        following=progress[index + 1] if index + 1 < len(progress) else None,
+    )
+
+
+@blueprint.route("/videos/<int:video_id>/file")
+@login_required
+def video_file(video_id: int) -> ResponseReturnValue:
+    """The stored file, with HTTP range requests so the player can seek."""
+    session = get_session()
+    video = session.get(Video, video_id)
+    if video is None or video.file_path is None or not _may_watch(video):
+        abort(404)
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / video.file_path
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=video.mime_type, conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _may_watch(video: Video) -> bool:
+    """Staff may watch any video; a trainee only one of a programme they are enrolled in."""
+    if current_user.role != Role.TRAINEE:
+        return True
+    statement = (
+        select(Enrolment.id)
+        .join(ProgrammeVideo, ProgrammeVideo.programme_id == Enrolment.programme_id)
+        .where(Enrolment.trainee_id == current_user.id, ProgrammeVideo.video_id == video.id)
+        .limit(1)
+    )
+    return get_session().scalar(statement) is not None

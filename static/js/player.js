@@ -1,0 +1,329 @@
+// The course player: reports what the video does to the server as heartbeats (shared/api.md).
+//
+// Beats go through a queue kept in localStorage, sent one at a time and in order, so a network
+// cut loses nothing and a retry never sends a beat twice (the server ignores a seq it has
+// seen). The last beat leaves with navigator.sendBeacon when the page goes away; beats still
+// queued are sent before the next playback opens. No framework, no build step.
+
+const API = "/api/v1";
+const QUEUE_PREFIX = "learning.beats.";
+const RETRY_MS = 2000;
+
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+
+function storageKey(playbackId) {
+  return QUEUE_PREFIX + playbackId;
+}
+
+function loadQueue(playbackId) {
+  try {
+    return JSON.parse(localStorage.getItem(storageKey(playbackId))) || [];
+  } catch {
+    return [];
+  }
+}
+
+function saveQueue(playbackId, beats) {
+  const key = storageKey(playbackId);
+  if (beats.length) localStorage.setItem(key, JSON.stringify(beats));
+  else localStorage.removeItem(key);
+}
+
+async function postJson(url, body) {
+  return fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+    body: JSON.stringify(body),
+  });
+}
+
+// Send one beat; "sent" (answered, even with a refusal), or "retry" (no answer: network).
+async function deliver(playbackId, beat) {
+  try {
+    const response = await postJson(`${API}/playbacks/${playbackId}/heartbeats`, beat);
+    if (response.status >= 500 || response.status === 429) return { outcome: "retry" };
+    const body = await response.json().catch(() => ({}));
+    return { outcome: "sent", status: response.status, body };
+  } catch {
+    return { outcome: "retry" };
+  }
+}
+
+// Beats of earlier playbacks left in this browser (a closed tab, a dropped network).
+async function flushEarlierQueues(exceptId) {
+  const keys = Object.keys(localStorage).filter((key) => key.startsWith(QUEUE_PREFIX));
+  for (const key of keys) {
+    const playbackId = key.slice(QUEUE_PREFIX.length);
+    if (playbackId === exceptId) continue;
+    const beats = loadQueue(playbackId);
+    while (beats.length) {
+      const { outcome } = await deliver(playbackId, beats[0]);
+      if (outcome === "retry") return; // still offline: keep them for later
+      beats.shift();
+      saveQueue(playbackId, beats);
+    }
+  }
+}
+
+class Player {
+  constructor(root) {
+    this.root = root;
+    this.video = root.querySelector("video");
+    this.enrolmentId = Number(root.dataset.enrolmentId);
+    this.videoId = Number(root.dataset.videoId);
+    this.playbackId = null;
+    this.seq = 0;
+    this.queue = [];
+    this.sending = false;
+    this.stopped = false;
+    this.timer = null;
+    this.lastPosition = 0;
+    this.seekFrom = null;
+    this.quietSeek = false; // a seek the player makes itself (resume, answered check)
+    this.check = null;
+    this.maxRate = 1;
+    this.interval = 15;
+  }
+
+  async start() {
+    await flushEarlierQueues(null);
+    const response = await postJson(`${API}/playbacks`, {
+      enrolment_id: this.enrolmentId,
+      video_id: this.videoId,
+    }).catch(() => null);
+    if (!response || response.status !== 201) {
+      this.say(this.root.dataset.msgError);
+      return;
+    }
+    const opened = await response.json();
+    this.playbackId = opened.playback_id;
+    this.interval = opened.heartbeat_interval_s;
+    this.maxRate = opened.max_rate;
+    this.listen();
+    this.resumeAt(opened.resume_position_s);
+    if (opened.attention_check) this.showCheck(opened.attention_check);
+  }
+
+  resumeAt(seconds) {
+    const apply = () => {
+      if (seconds > 0 && seconds < this.video.duration) {
+        this.quietSeek = true;
+        this.video.currentTime = seconds;
+      }
+      this.lastPosition = seconds;
+    };
+    if (this.video.readyState >= 1) apply();
+    else this.video.addEventListener("loadedmetadata", apply, { once: true });
+  }
+
+  listen() {
+    const video = this.video;
+    video.addEventListener("play", () => {
+      if (this.check) {
+        video.pause();
+        return;
+      }
+      this.beat("play");
+      this.startTimer();
+    });
+    video.addEventListener("pause", () => {
+      this.stopTimer();
+      this.beat("pause");
+    });
+    video.addEventListener("timeupdate", () => {
+      if (!video.seeking) this.lastPosition = video.currentTime;
+    });
+    video.addEventListener("seeking", () => {
+      if (this.seekFrom === null) this.seekFrom = this.lastPosition;
+    });
+    video.addEventListener("seeked", () => {
+      const from = this.seekFrom ?? this.lastPosition;
+      this.seekFrom = null;
+      this.lastPosition = video.currentTime;
+      if (this.quietSeek) {
+        this.quietSeek = false;
+        return;
+      }
+      this.beat("seeked", { from_s: from });
+    });
+    video.addEventListener("ratechange", () => {
+      if (video.playbackRate > this.maxRate) video.playbackRate = this.maxRate;
+      this.beat("ratechange");
+    });
+    video.addEventListener("ended", () => {
+      this.stopTimer();
+      this.beat("ended");
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") {
+        this.beat("hidden");
+        video.pause();
+      } else {
+        this.beat("visible");
+      }
+    });
+    window.addEventListener("online", () => this.pump());
+    window.addEventListener("pagehide", () => this.leave());
+    this.root.querySelector("[data-check-form]").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.answerCheck();
+    });
+  }
+
+  startTimer() {
+    this.stopTimer();
+    this.timer = setInterval(() => this.beat("tick"), this.interval * 1000);
+  }
+
+  stopTimer() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  snapshot(event, extra = {}) {
+    this.seq += 1;
+    return {
+      seq: this.seq,
+      position_s: Math.max(0, Math.round(this.video.currentTime * 1000) / 1000),
+      rate: this.video.playbackRate > 0 ? this.video.playbackRate : 1,
+      paused: this.video.paused,
+      visible: document.visibilityState === "visible",
+      event,
+      client_ts: new Date().toISOString(),
+      ...extra,
+    };
+  }
+
+  beat(event, extra = {}) {
+    if (this.stopped || !this.playbackId) return;
+    this.queue.push(this.snapshot(event, extra));
+    saveQueue(this.playbackId, this.queue);
+    this.pump();
+  }
+
+  // One request at a time, oldest first; a beat leaves the queue only once it was answered.
+  async pump() {
+    if (this.sending || this.stopped) return;
+    this.sending = true;
+    while (this.queue.length && !this.stopped) {
+      const { outcome, status, body } = await deliver(this.playbackId, this.queue[0]);
+      if (outcome === "retry") {
+        this.showSync(this.queue.length);
+        setTimeout(() => this.pump(), RETRY_MS);
+        break;
+      }
+      this.queue.shift();
+      saveQueue(this.playbackId, this.queue);
+      this.showSync(this.queue.length);
+      if (status === 409) this.stop(body.error);
+      else if (status === 200) this.answered(body);
+    }
+    this.sending = false;
+  }
+
+  answered(body) {
+    this.root.querySelector("[data-covered]").textContent = clock(body.covered_s);
+    this.root.querySelector("[data-hours]").textContent = body.enrolment_online_hours.toFixed(1);
+    if (body.attention_check) this.showCheck(body.attention_check);
+    else if (this.check) this.hideCheck();
+  }
+
+  showCheck(check) {
+    const form = this.root.querySelector("[data-check]");
+    const again = this.check && this.check.id === check.id && this.answering;
+    this.check = check;
+    this.answering = false;
+    this.video.pause();
+    this.root.querySelector("[data-check-image]").src = `${check.image_url}?t=${Date.now()}`;
+    const error = this.root.querySelector("[data-check-error]");
+    error.hidden = !again;
+    error.textContent = this.root.dataset.msgWrong;
+    form.hidden = false;
+    const input = this.root.querySelector("[data-check-code]");
+    input.value = "";
+    input.focus();
+  }
+
+  hideCheck() {
+    this.check = null;
+    this.root.querySelector("[data-check]").hidden = true;
+  }
+
+  // The answer, the seek back to where credit stopped and the resume, in one beat (rule 7).
+  answerCheck() {
+    if (!this.check) return;
+    const code = this.root.querySelector("[data-check-code]").value.trim();
+    const resumeAt = this.check.resume_at_s;
+    this.answering = true;
+    this.queue.push(this.snapshot("attention_ok", {
+      attention_id: this.check.id,
+      attention_code: code,
+      position_s: resumeAt,
+      paused: false,
+    }));
+    saveQueue(this.playbackId, this.queue);
+    this.root.querySelector("[data-check]").hidden = true;
+    const checkId = this.check.id;
+    this.check = null;
+    this.quietSeek = true;
+    this.video.currentTime = resumeAt;
+    this.lastPosition = resumeAt;
+    this.pump().then(() => {
+      if (!this.check || this.check.id !== checkId) this.video.play().catch(() => {});
+    });
+  }
+
+  stop(reason) {
+    this.stopped = true;
+    this.stopTimer();
+    this.video.pause();
+    this.queue = [];
+    saveQueue(this.playbackId, this.queue);
+    this.say(reason === "superseded" ? this.root.dataset.msgSuperseded : this.root.dataset.msgEnded);
+  }
+
+  // The page goes away: the last beat by beacon if nothing is waiting, else queued for later.
+  leave() {
+    if (this.stopped || !this.playbackId) return;
+    this.stopTimer();
+    const last = this.snapshot("close", { paused: true });
+    if (!this.queue.length && navigator.sendBeacon) {
+      const body = JSON.stringify({ ...last, csrf_token: csrfToken });
+      const sent = navigator.sendBeacon(
+        `${API}/playbacks/${this.playbackId}/heartbeats`,
+        new Blob([body], { type: "text/plain" }),
+      );
+      if (sent) return;
+    }
+    this.queue.push(last);
+    saveQueue(this.playbackId, this.queue);
+  }
+
+  say(message) {
+    const notice = this.root.querySelector("[data-notice]");
+    notice.textContent = message;
+    notice.hidden = false;
+  }
+
+  showSync(waiting) {
+    const sync = this.root.querySelector("[data-sync]");
+    sync.textContent = waiting > 1 ? this.root.dataset.msgOffline : "";
+    sync.dataset.waiting = String(waiting);
+  }
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+const root = document.querySelector("[data-player]");
+if (root) {
+  const player = new Player(root);
+  window.learningPlayer = player; // for the browser tests and for support staff
+  player.start();
+}
