@@ -25,5 +25,5 @@ def test_minutes_must_be_positive_finite_numbers(bad: object) -> None:
 
 
 def test_playing_faster_is_never_allowed_to_pay() -> None:
-    with pytest.raises(ValueError, match="at most 1.0"):
+    with pytest.raises(ValueError, match=r"at most 1\.0"):
         AccountingSettings(max_rate=1.5)
