@@ -1,6 +1,6 @@
 """Log in as each demo role and save screenshots of their pages (desktop and phone sizes).
 
-Usage: .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Usage: .venv/bin/python -m scripts.screenshots [BASE_URL] [OUT_DIR]  (from the project root)
 Needs the demo data (`make run` seeds it) and Debian's chromium at /usr/bin/chromium.
 """
 
@@ -9,17 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-gpu",
-]
+from tests.browser.conftest import CHROMIUM_ARGS, log_in
+
 PAGES = {
     "trainee01": ["/", "/enrolments/1", "/me/record"],
     "trainee06": ["/enrolments/6"],
@@ -35,14 +28,6 @@ PAGES = {
     ],
 }
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo1234")
-    page.click("button.primary")
-    page.wait_for_load_state("networkidle")
 
 
 def main(base: str, out: Path) -> None:

@@ -12,7 +12,7 @@ from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from wtforms.validators import ValidationError as CsrfError
 
-from learning.accounting import Beat
+from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint
 from learning.api.validation import ApiError, body, json_object, validate
 from learning.check_image import draw_code
@@ -23,18 +23,8 @@ from learning.permissions import role_required
 from learning.services import ServiceError, study
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
-Event = Literal[
-    "tick",
-    "play",
-    "pause",
-    "seeked",
-    "ratechange",
-    "ended",
-    "hidden",
-    "visible",
-    "attention_ok",
-    "close",
-]
+# The events the rules know, as a closed list in the schema (and in the OpenAPI document).
+Event = Literal[tuple(sorted(EVENTS))]  # type: ignore[valid-type]
 
 
 class PlaybackOpen(BaseModel):

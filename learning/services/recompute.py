@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -178,9 +179,13 @@ def differences(session: Session, rebuilt: Rebuild) -> list[Difference]:
         *_compare("coverage", _stored_coverage(session), coverage),
         *_compare("credited", _stored_credited(session), credited),
         *_compare("not credited", _stored_not_credited(session), not_credited),
-        *_compare("online seconds", _stored_online(session), online),
+        *_compare("online seconds", _stored_seconds(session, Enrolment.online_s), online),
         *_compare("last studied", _stored_last_studied(session), _last_studied(totals)),
-        *_compare("offline seconds", _stored_offline(session), _credited_offline(session)),
+        *_compare(
+            "offline seconds",
+            _stored_seconds(session, Enrolment.offline_s),
+            _credited_offline(session),
+        ),
         *_compare("trainee state", _stored_trainees(session), totals.trainees),
         *_compare("playback", _stored_playbacks(session), totals.playbacks),
     ]
@@ -267,16 +272,10 @@ def _stored_playbacks(session: Session) -> dict[str, object]:
     return {row.id: playback_state(row) for row in session.scalars(select(Playback))}
 
 
-def _stored_online(session: Session) -> dict[str, object]:
-    rows = session.execute(select(Enrolment.id, Enrolment.online_s).where(Enrolment.online_s != 0))
-    return {str(enrolment_id): online_s for enrolment_id, online_s in rows}
-
-
-def _stored_offline(session: Session) -> dict[str, object]:
-    rows = session.execute(
-        select(Enrolment.id, Enrolment.offline_s).where(Enrolment.offline_s != 0)
-    )
-    return {str(enrolment_id): offline_s for enrolment_id, offline_s in rows}
+def _stored_seconds(session: Session, column: Any) -> dict[str, object]:
+    """An enrolment total (online_s or offline_s) per enrolment, where it is not 0."""
+    rows = session.execute(select(Enrolment.id, column).where(column != 0))
+    return {str(enrolment_id): seconds for enrolment_id, seconds in rows}
 
 
 def _credited_offline(session: Session) -> dict[str, object]:
