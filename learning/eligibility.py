@@ -561,20 +561,20 @@ def _reasons(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple
     return _EVALUATORS[subject](requirement, evidence, as_of)
 
 
-def _all(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
+def _all_reasons(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
     return tuple(
         reason for part in requirement["all"] for reason in _reasons(part, evidence, as_of)
     )
 
 
-def _years(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
+def _years_reasons(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
     needed = requirement["years"]
     if evidence.years_of_work >= needed:
         return ()
     return (Reason("years_short", {"needed": needed, "declared": evidence.years_of_work}),)
 
 
-def _certificate_met(
+def _certificate_reasons(
     requirement: Requirement, evidence: Evidence, as_of: date
 ) -> tuple[Reason, ...]:
     spec = requirement["certificate"]
@@ -594,7 +594,7 @@ def _certificate_met(
     )
 
 
-def _title_met(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
+def _title_reasons(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
     spec = requirement["title"]
     matches_field = spec.get("matches_field", True)
     held = [
@@ -639,7 +639,9 @@ def _time_reasons(
     )
 
 
-def _education_met(requirement: Requirement, evidence: Evidence, as_of: date) -> tuple[Reason, ...]:
+def _education_reasons(
+    requirement: Requirement, evidence: Evidence, as_of: date
+) -> tuple[Reason, ...]:
     spec = requirement["education"]
     majors = spec.get("major", list(MAJORS))
     if any(
@@ -678,11 +680,11 @@ def _status_accepted(education: Education, spec: dict[str, Any], as_of: date) ->
 
 
 _EVALUATORS: dict[str, Callable[[Requirement, Evidence, date], tuple[Reason, ...]]] = {
-    "all": _all,
-    "years": _years,
-    "certificate": _certificate_met,
-    "title": _title_met,
-    "education": _education_met,
+    "all": _all_reasons,
+    "years": _years_reasons,
+    "certificate": _certificate_reasons,
+    "title": _title_reasons,
+    "education": _education_reasons,
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
@@ -37,6 +40,11 @@ def init_app(app: Flask) -> None:
 
 def get_clock() -> Clock:
     return current_app.extensions["clock"]
+
+
+def today() -> date:
+    """Today in the configured TIMEZONE (dates of the product are days of that zone)."""
+    return get_clock().now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def now_ms() -> int:

@@ -3,6 +3,7 @@
 from learning.models.audit import AuditEntry
 from learning.models.base import Base
 from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
+from learning.models.exams import ExamRegistration, ExamSession, ExamSessionStatus
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
 from learning.models.study import (
     BeatRecord,
@@ -29,6 +30,9 @@ __all__ = [
     "Coverage",
     "Enrolment",
     "EnrolmentStatus",
+    "ExamRegistration",
+    "ExamSession",
+    "ExamSessionStatus",
     "Level",
     "OfflineCredit",
     "Payment",

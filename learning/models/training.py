@@ -86,7 +86,7 @@ class Payment(Base):
     amount_fen: Mapped[int]
     paid_on: Mapped[date]
     method: Mapped[str] = mapped_column(String(50))
-    receipt_no: Mapped[str] = mapped_column(String(64))
+    receipt_no: Mapped[str] = mapped_column(String(64), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
 

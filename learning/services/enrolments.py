@@ -181,3 +181,33 @@ def summaries_for_class(session: Session, class_id: int) -> list[EnrolmentSummar
 
 def summary(session: Session, enrolment: Enrolment) -> EnrolmentSummary:
     return _summaries(session, [enrolment])[0]
+
+
+def set_exam_unlock(
+    session: Session,
+    enrolment: Enrolment,
+    *,
+    unlocked: bool,
+    reason: str,
+    now: datetime,
+    actor_id: int,
+) -> None:
+    """Let an enrolment register for exams whatever its hours (or take that back), with the
+    reason kept in the audit log with the state before and after."""
+    if not reason.strip():
+        raise ServiceError("reason_required")
+    before = enrolment.exam_unlocked
+    enrolment.exam_unlocked = unlocked
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="eligibility.unlock" if unlocked else "eligibility.revoke",
+        enrolment_id=enrolment.id,
+        reason=reason.strip(),
+        details={
+            "before": {"exam_unlocked": before},
+            "after": {"exam_unlocked": unlocked},
+            "credited_s": enrolment.credited_s,
+        },
+    )

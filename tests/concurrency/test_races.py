@@ -140,3 +140,68 @@ def test_racing_opens_leave_exactly_one_active_playback(live_app: Flask, setup) 
     assert sorted(statuses) == ["active"] + ["superseded"] * (THREADS - 1)
     assert sorted(event_numbers) == list(range(1, THREADS + 1))
     assert_rebuilds_exactly(live_app)
+
+
+def test_racing_registrations_never_oversell_seats(live_app: Flask) -> None:
+    from datetime import date
+
+    from learning.models import ExamRegistration, ExamSession, Payment
+    from learning.services import exams
+
+    database = get_database(live_app)
+    clock = live_app.extensions["clock"]
+    with database.transaction() as session:
+        make = Factory(session, clock)
+        enrolment_ids = []
+        for number in range(THREADS):
+            enrolment = make.enrolment(make.trainee(f"seat{number}"), "accounting-4")
+            enrolment.online_s = 80 * 45 * 60
+            session.add(
+                Payment(
+                    enrolment_id=enrolment.id,
+                    kind="training",
+                    amount_fen=1,
+                    paid_on=date(2026, 3, 1),
+                    method="cash",
+                    receipt_no=f"S{number}",
+                    recorded_at=clock.now(),
+                )
+            )
+            enrolment_ids.append(enrolment.id)
+        exam_session = exams.create_session(
+            session,
+            work_type_code="accounting",
+            level=4,
+            starts_on=date(2026, 5, 20),
+            registration_closes_on=date(2026, 5, 1),
+            capacity=3,
+            place="考点",
+            coaching_starts_on=None,
+            coaching_hours=0,
+            now=clock.now(),
+            actor_id=None,
+        )
+        session_id = exam_session.id
+    pages = []
+    for number in range(THREADS):
+        client: Client = live_app.test_client()  # type: ignore[assignment]
+        assert client.log_in(f"seat{number}", PASSWORD).status_code == 303
+        pages.append((client, client.csrf_token()))
+    answers = race(
+        [
+            lambda i=i: pages[i][0].post(
+                "/api/v1/exam-registrations",
+                json={"enrolment_id": enrolment_ids[i], "exam_session_id": session_id},
+                headers={"X-CSRFToken": pages[i][1]},
+            )
+            for i in range(THREADS)
+        ]
+    )
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [201] * 3 + [409] * (THREADS - 3)
+    refused = [a.get_json() for a in answers if a.status_code == 409]
+    assert all(body["blocking_reasons"] == ["session_full"] for body in refused)
+    with database.transaction() as session:
+        assert session.get(ExamSession, session_id).seats_taken == 3
+        registrations = session.scalars(select(ExamRegistration)).all()
+        assert len(registrations) == 3

@@ -1,0 +1,169 @@
+"""Admin endpoints: exam sessions, unlocking exam eligibility, fees, the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from flask import request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select
+
+from learning.api import api_blueprint
+from learning.api.exams import session_json
+from learning.api.validation import ApiError, body
+from learning.db import get_session
+from learning.extensions import get_clock, today
+from learning.models import AuditEntry, Role, User
+from learning.permissions import enrolment_or_404, role_required
+from learning.services import ServiceError, enrolments, exams, fees
+from learning.web.messages import describe
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ExamSessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    work_type: Annotated[str, Field(max_length=32)]
+    level: Annotated[int, Field(strict=True, ge=1, le=5)]
+    starts_on: date
+    registration_closes_on: date
+    capacity: Annotated[int, Field(strict=True, ge=1, le=exams.MAX_CAPACITY)]
+    place: Text
+    coaching_starts_on: date | None = None
+    coaching_hours: Annotated[float, Field(ge=0, le=exams.MAX_COACHING_HOURS, allow_inf_nan=False)]
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: Annotated[int, Field(strict=True, gt=0, le=fees.MAX_AMOUNT_FEN)]
+    paid_on: date
+    method: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    receipt_no: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ]
+    kind: Literal["training", "assessment"]
+
+
+def _refused(error: ServiceError) -> ApiError:
+    return ApiError(422, error.code, describe(error))
+
+
+@api_blueprint.post("/admin/exam-sessions")
+@role_required(Role.ADMIN)
+def create_exam_session() -> ResponseReturnValue:
+    wanted = body(ExamSessionIn)
+    session = get_session()
+    try:
+        exam_session = exams.create_session(
+            session,
+            work_type_code=wanted.work_type,
+            level=wanted.level,
+            starts_on=wanted.starts_on,
+            registration_closes_on=wanted.registration_closes_on,
+            capacity=wanted.capacity,
+            place=wanted.place,
+            coaching_starts_on=wanted.coaching_starts_on,
+            coaching_hours=wanted.coaching_hours,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise _refused(error) from error
+    session.commit()
+    return session_json(exam_session), 201
+
+
+@api_blueprint.route("/admin/enrolments/<int:enrolment_id>/unlock", methods=["POST", "DELETE"])
+@role_required(Role.ADMIN)
+def unlock_enrolment(enrolment_id: int) -> ResponseReturnValue:
+    wanted = body(ReasonIn)
+    session = get_session()
+    enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    enrolments.set_exam_unlock(
+        session,
+        enrolment,
+        unlocked=request.method == "POST",
+        reason=wanted.reason,
+        now=get_clock().now(),
+        actor_id=current_user.id,
+    )
+    session.commit()
+    return {"enrolment_id": enrolment.id, "exam_unlocked": enrolment.exam_unlocked}
+
+
+@api_blueprint.post("/admin/enrolments/<int:enrolment_id>/payments")
+@role_required(Role.ADMIN)
+def record_payment(enrolment_id: int) -> ResponseReturnValue:
+    wanted = body(PaymentIn)
+    session = get_session()
+    enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    try:
+        payment = fees.record_payment(
+            session,
+            enrolment=enrolment,
+            amount_fen=wanted.amount_fen,
+            paid_on=wanted.paid_on,
+            method=wanted.method,
+            receipt_no=wanted.receipt_no,
+            kind=wanted.kind,
+            today=today(),
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise _refused(error) from error
+    session.commit()
+    return {
+        "id": payment.id,
+        "enrolment_id": enrolment.id,
+        "amount_fen": payment.amount_fen,
+        "paid_on": payment.paid_on.isoformat(),
+        "method": payment.method,
+        "receipt_no": payment.receipt_no,
+        "kind": payment.kind,
+    }, 201
+
+
+@api_blueprint.get("/admin/audit")
+@role_required(Role.ADMIN)
+def audit_log() -> ResponseReturnValue:
+    enrolment_id = request.args.get("enrolment_id", type=int)
+    if enrolment_id is None:
+        raise ApiError(
+            422,
+            "validation",
+            _("Give enrolment_id."),
+            fields=[{"field": "enrolment_id", "message": "required integer"}],
+        )
+    session = get_session()
+    enrolment_or_404(session, current_user, enrolment_id)
+    rows = session.execute(
+        select(AuditEntry, User.username)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(AuditEntry.enrolment_id == enrolment_id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    return [
+        {
+            "at": entry.at.isoformat(),
+            "actor": username,
+            "action": entry.action,
+            "reason": entry.reason,
+            "details": entry.details,
+        }
+        for entry, username in rows
+    ]

@@ -1,0 +1,81 @@
+"""Exam sessions (考试批次) and the registrations of enrolments for them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learning.models.base import Base
+from learning.models.catalogue import WorkType
+from learning.models.training import Enrolment
+
+
+class ExamSessionStatus(enum.StrEnum):
+    OPEN = "open"  # registration open until registration_closes_on
+    CLOSED = "closed"  # registration closed, exam ahead
+    HELD = "held"  # the exam took place
+
+
+class ExamSession(Base):
+    """One sitting of the assessment for a work type at a level, with a fixed number of seats.
+
+    `seats_taken` is raised only by a conditional UPDATE (`seats_taken < capacity`), which is
+    what keeps seats from being oversold when registrations race.
+    """
+
+    __tablename__ = "exam_sessions"
+    __table_args__ = (
+        CheckConstraint("capacity > 0", name="capacity"),
+        CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats"),
+        CheckConstraint("registration_closes_on <= starts_on", name="closes_before_start"),
+        Index(
+            "ix_exam_sessions_work_type_code_level_starts_on",
+            "work_type_code",
+            "level",
+            "starts_on",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_type_code: Mapped[str] = mapped_column(ForeignKey("work_types.code"))
+    level: Mapped[int] = mapped_column(ForeignKey("levels.number"))
+    starts_on: Mapped[date]
+    registration_closes_on: Mapped[date]
+    place: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int]
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    coaching_starts_on: Mapped[date | None]
+    coaching_tenths: Mapped[int] = mapped_column(default=0)  # standard hours x 10
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # theory, skill[, review]
+    status: Mapped[str] = mapped_column(String(16), default=ExamSessionStatus.OPEN.value)
+    created_at: Mapped[datetime]
+
+    work_type: Mapped[WorkType] = relationship()
+
+    @property
+    def coaching_hours(self) -> float:
+        return self.coaching_tenths / 10
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken
+
+
+class ExamRegistration(Base):
+    """An enrolment registered for an exam session; a retake pays the assessment fee only."""
+
+    __tablename__ = "exam_registrations"
+    __table_args__ = (UniqueConstraint("enrolment_id", "exam_session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    exam_session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    retake: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+    enrolment: Mapped[Enrolment] = relationship()
+    exam_session: Mapped[ExamSession] = relationship()

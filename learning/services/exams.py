@@ -1,0 +1,247 @@
+"""Exam sessions and registration for them, with every reason a registration is refused.
+
+Registration needs approved eligibility, the fee paid, an open session of the enrolment's work
+type and level with a seat left, and credited hours of at least the programme's minimum less
+the coaching hours the session itself provides (the 2 on-site days come just before the exam).
+An admin's unlock lifts the hours condition only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from learning.accounting import hours_missing
+from learning.models import (
+    Enrolment,
+    ExamRegistration,
+    ExamSession,
+    ExamSessionStatus,
+    Level,
+    Payment,
+    Programme,
+)
+from learning.services import ServiceError, audit
+from learning.services.enrolments import required_seconds
+
+MAX_CAPACITY = 10_000
+MAX_COACHING_HOURS = 100
+
+
+class NotEligible(ServiceError):
+    """Registration refused; `reasons` lists every code that applies (shared/api.md)."""
+
+    def __init__(self, reasons: list[str], hours_missing: float) -> None:
+        super().__init__("not_eligible", hours_missing=hours_missing)
+        self.reasons = reasons
+        self.hours_missing = hours_missing
+
+
+@dataclass(frozen=True)
+class Blockers:
+    reasons: list[str]
+    hours_missing: float
+
+
+def create_session(
+    session: Session,
+    *,
+    work_type_code: str,
+    level: int,
+    starts_on: date,
+    registration_closes_on: date,
+    capacity: int,
+    place: str,
+    coaching_starts_on: date | None,
+    coaching_hours: float,
+    now: datetime,
+    actor_id: int | None,
+) -> ExamSession:
+    """Open an exam session for a programme; the parts follow the level (review at 2 and 1)."""
+    code = f"{work_type_code}-{level}"
+    if session.scalar(select(Programme.id).where(Programme.code == code)) is None:
+        raise ServiceError("unknown_programme", code=code)
+    if registration_closes_on > starts_on:
+        raise ServiceError("closes_after_start")
+    if coaching_starts_on is not None and coaching_starts_on >= starts_on:
+        raise ServiceError("coaching_after_start")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise ServiceError("capacity_out_of_range", most=MAX_CAPACITY)
+    if not 0 <= coaching_hours <= MAX_COACHING_HOURS:
+        raise ServiceError("coaching_hours_out_of_range", most=MAX_COACHING_HOURS)
+    if not place.strip():
+        raise ServiceError("place_required")
+    level_row = session.get(Level, level)
+    parts = ["theory", "skill"] + (
+        ["review"] if level_row and level_row.has_comprehensive_review else []
+    )
+    exam_session = ExamSession(
+        work_type_code=work_type_code,
+        level=level,
+        starts_on=starts_on,
+        registration_closes_on=registration_closes_on,
+        place=place.strip(),
+        capacity=capacity,
+        coaching_starts_on=coaching_starts_on,
+        coaching_tenths=round(coaching_hours * 10),
+        parts=parts,
+        created_at=now,
+    )
+    session.add(exam_session)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="exam_session.create",
+        subject=f"exam_session:{exam_session.id}",
+        details={"programme": code, "starts_on": starts_on.isoformat(), "capacity": capacity},
+    )
+    return exam_session
+
+
+def sessions_open_to(session: Session, *, trainee_id: int | None, today: date) -> list[ExamSession]:
+    """Sessions still taking registrations: a trainee's own programmes, or all for staff."""
+    statement = (
+        select(ExamSession)
+        .where(
+            ExamSession.status == ExamSessionStatus.OPEN.value,
+            ExamSession.registration_closes_on >= today,
+        )
+        .order_by(ExamSession.starts_on, ExamSession.id)
+    )
+    if trainee_id is not None:
+        own = (
+            select(Programme.work_type_code, Programme.level)
+            .join(Enrolment, Enrolment.programme_id == Programme.id)
+            .where(Enrolment.trainee_id == trainee_id)
+        )
+        pairs = {(work_type, level) for work_type, level in session.execute(own)}
+        return [s for s in session.scalars(statement) if (s.work_type_code, s.level) in pairs]
+    return list(session.scalars(statement))
+
+
+def blockers(
+    session: Session, enrolment: Enrolment, exam_session: ExamSession, today: date
+) -> Blockers:
+    """Every reason this enrolment may not register for this session, in the API's order."""
+    reasons = []
+    programme = enrolment.programme
+    coaching_s = exam_session.coaching_tenths * enrolment.standard_hour_minutes * 6
+    short_s = max(0, required_seconds(enrolment) - coaching_s - enrolment.credited_s)
+    if short_s and not enrolment.exam_unlocked:
+        reasons.append("hours")
+    if enrolment.eligibility_approved_at is None:
+        reasons.append("eligibility_not_approved")
+    if not _fee_paid(session, enrolment, exam_session):
+        reasons.append("fee_unpaid")
+    if exam_session.seats_left <= 0:
+        reasons.append("session_full")
+    if (
+        exam_session.status != ExamSessionStatus.OPEN.value
+        or today > exam_session.registration_closes_on
+    ):
+        reasons.append("registration_closed")
+    if (exam_session.work_type_code, exam_session.level) != (
+        programme.work_type_code,
+        programme.level,
+    ):
+        reasons.append("level_mismatch")
+    missing = hours_missing(short_s, enrolment.standard_hour_minutes) if "hours" in reasons else 0.0
+    return Blockers(reasons, missing)
+
+
+def _previous_sitting(
+    session: Session, enrolment: Enrolment, exam_session: ExamSession
+) -> date | None:
+    """The date of the enrolment's last earlier sitting, if this one would be a retake."""
+    return session.scalar(
+        select(func.max(ExamSession.starts_on))
+        .join(ExamRegistration, ExamRegistration.exam_session_id == ExamSession.id)
+        .where(
+            ExamRegistration.enrolment_id == enrolment.id,
+            ExamSession.starts_on < exam_session.starts_on,
+        )
+    )
+
+
+def _fee_paid(session: Session, enrolment: Enrolment, exam_session: ExamSession) -> bool:
+    """The training package covers the first sitting; a retake needs an assessment fee paid
+    after the previous sitting."""
+    previous = _previous_sitting(session, enrolment, exam_session)
+    statement = select(Payment.id).where(Payment.enrolment_id == enrolment.id)
+    if previous is None:
+        statement = statement.where(Payment.kind == "training")
+    else:
+        statement = statement.where(Payment.kind == "assessment", Payment.paid_on >= previous)
+    return session.scalar(statement.limit(1)) is not None
+
+
+def register(
+    session: Session,
+    *,
+    enrolment: Enrolment,
+    exam_session_id: int,
+    today: date,
+    now: datetime,
+    actor_id: int | None,
+) -> ExamRegistration:
+    """Register for a session, or raise NotEligible with every reason that applies."""
+    exam_session = session.get(ExamSession, exam_session_id)
+    if exam_session is None:
+        raise ServiceError("not_found")
+    existing = session.scalar(
+        select(ExamRegistration.id).where(
+            ExamRegistration.enrolment_id == enrolment.id,
+            ExamRegistration.exam_session_id == exam_session_id,
+        )
+    )
+    if existing is not None:
+        raise ServiceError("already_registered")
+    found = blockers(session, enrolment, exam_session, today)
+    if found.reasons:
+        raise NotEligible(found.reasons, found.hours_missing)
+    if not _take_seat(session, exam_session_id):
+        raise NotEligible(["session_full"], 0.0)
+    registration = ExamRegistration(
+        enrolment_id=enrolment.id,
+        exam_session_id=exam_session_id,
+        retake=_previous_sitting(session, enrolment, exam_session) is not None,
+        created_at=now,
+    )
+    session.add(registration)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="exam.register",
+        enrolment_id=enrolment.id,
+        subject=f"exam_session:{exam_session_id}",
+        details={"retake": registration.retake},
+    )
+    return registration
+
+
+def _take_seat(session: Session, exam_session_id: int) -> bool:
+    """One seat, atomically: concurrent registrations can never take more than the capacity."""
+    result = session.execute(
+        update(ExamSession)
+        .where(ExamSession.id == exam_session_id, ExamSession.seats_taken < ExamSession.capacity)
+        .values(seats_taken=ExamSession.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def registrations_of(session: Session, enrolment_id: int) -> list[ExamRegistration]:
+    return list(
+        session.scalars(
+            select(ExamRegistration)
+            .where(ExamRegistration.enrolment_id == enrolment_id)
+            .order_by(ExamRegistration.created_at)
+        )
+    )

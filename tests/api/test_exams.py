@@ -1,0 +1,274 @@
+"""Exam sessions, registration gating, unlock and revoke, fees (shared/api.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning.models import AuditEntry, Enrolment, ExamSession, Payment
+from learning.services import exams
+from tests.factories import Factory
+
+SESSION = {
+    "work_type": "accounting",
+    "level": 4,
+    "starts_on": "2026-05-20",
+    "registration_closes_on": "2026-05-01",
+    "capacity": 2,
+    "place": "广州市天河区 考点",
+    "coaching_starts_on": "2026-05-12",
+    "coaching_hours": 21.3,
+}
+HOUR_S = 45 * 60
+
+
+@pytest.fixture
+def admin(login, make: Factory):
+    return login(make.admin())
+
+
+def open_session(admin, **changes) -> dict:
+    response = admin.post_json("/api/v1/admin/exam-sessions", {**SESSION, **changes})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def ready_trainee(
+    make: Factory, clock, *, programme="accounting-4", hours=80, paid=True, approved=True
+) -> Enrolment:
+    enrolment = make.enrolment(make.trainee(), programme, approved=approved)
+    enrolment.online_s = hours * HOUR_S
+    if paid:
+        make.session.add(
+            Payment(
+                enrolment_id=enrolment.id,
+                kind="training",
+                amount_fen=220_000,
+                paid_on=date(2026, 3, 1),
+                method="bank",
+                recorded_at=clock.now(),
+                receipt_no=f"R{enrolment.id}",
+            )
+        )
+    make.commit()
+    return enrolment
+
+
+def register(login, enrolment: Enrolment, session_id: int):
+    client = login(enrolment.trainee)
+    return client.post_json(
+        "/api/v1/exam-registrations", {"enrolment_id": enrolment.id, "exam_session_id": session_id}
+    )
+
+
+def test_admin_opens_a_session_with_the_parts_of_its_level(admin) -> None:
+    four = open_session(admin)
+    assert four["parts"] == ["theory", "skill"] and four["seats_left"] == 2
+    assert four["coaching_hours"] == 21.3
+    two = open_session(admin, level=2)
+    assert two["parts"] == ["theory", "skill", "review"]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"registration_closes_on": "2026-06-01"}, "closes_after_start"),
+        ({"coaching_starts_on": "2026-05-25"}, "coaching_after_start"),
+        ({"work_type": "consulting"}, "unknown_programme"),
+    ],
+)
+def test_a_session_that_makes_no_sense_is_refused(admin, change, code) -> None:
+    response = admin.post_json("/api/v1/admin/exam-sessions", {**SESSION, **change})
+    assert response.status_code == 422 and response.get_json()["error"] == code
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"capacity": 0},
+        {"capacity": "10"},
+        {"level": 7},
+        {"starts_on": "soon"},
+        {"coaching_hours": -1},
+        {"place": "   "},
+        {"surprise": 1},
+    ],
+)
+def test_bad_session_fields_are_422(admin, change) -> None:
+    response = admin.post_json("/api/v1/admin/exam-sessions", {**SESSION, **change})
+    assert response.status_code == 422 and response.get_json()["fields"]
+
+
+def test_a_ready_trainee_registers_and_takes_a_seat(admin, login, make, clock, db_session):
+    exam = open_session(admin)
+    enrolment = ready_trainee(make, clock)
+    sessions = login(enrolment.trainee).get("/api/v1/exam-sessions").get_json()
+    assert [s["id"] for s in sessions] == [exam["id"]]
+    response = register(login, enrolment, exam["id"])
+    assert response.status_code == 201, response.get_json()
+    db_session.expire_all()
+    assert db_session.get(ExamSession, exam["id"]).seats_left == 1
+    again = register(login, enrolment, exam["id"])
+    assert again.status_code == 409 and again.get_json()["error"] == "already_registered"
+
+
+def test_missing_hours_are_counted_net_of_the_coaching_the_session_gives(
+    admin, login, make, clock
+) -> None:
+    exam = open_session(admin)  # 21.3 standard hours of coaching
+    enrolment = ready_trainee(make, clock, hours=46)  # 80 - 21.3 = 58.7 needed: 12.7 short
+    response = register(login, enrolment, exam["id"])
+    body = response.get_json()
+    assert response.status_code == 409
+    assert body["error"] == "not_eligible"
+    assert body["blocking_reasons"] == ["hours"]
+    assert body["hours_missing"] == 12.7
+    assert "还差 12.7 标准学时" in body["message"]
+
+
+def test_every_reason_that_applies_is_listed(admin, login, make, clock) -> None:
+    exam = open_session(
+        admin,
+        work_type="trading",
+        level=3,
+        registration_closes_on="2026-03-01",
+        starts_on="2026-03-10",
+        coaching_starts_on=None,
+    )
+    clock.set(clock.now().replace(month=3, day=5))
+    enrolment = ready_trainee(make, clock, hours=0, paid=False, approved=False)
+    body = register(login, enrolment, exam["id"]).get_json()
+    assert body["blocking_reasons"] == [
+        "hours",
+        "eligibility_not_approved",
+        "fee_unpaid",
+        "registration_closed",
+        "level_mismatch",
+    ]
+
+
+def test_a_full_session_is_refused(admin, login, make, clock) -> None:
+    exam = open_session(admin, capacity=1)
+    first, second = ready_trainee(make, clock), ready_trainee(make, clock)
+    assert register(login, first, exam["id"]).status_code == 201
+    body = register(login, second, exam["id"]).get_json()
+    assert body["blocking_reasons"] == ["session_full"]
+
+
+def test_unlock_lifts_the_hours_only_and_is_audited(admin, login, make, clock, db_session):
+    exam = open_session(admin)
+    enrolment = ready_trainee(make, clock, hours=10, paid=False)
+    url = f"/api/v1/admin/enrolments/{enrolment.id}/unlock"
+    assert admin.post_json(url, {"reason": ""}).status_code == 422
+    assert admin.post_json(url, {}).status_code == 422
+    response = admin.post_json(url, {"reason": "已在其他机构完成同等学时，见证明材料"})
+    assert response.status_code == 200 and response.get_json()["exam_unlocked"] is True
+    assert register(login, enrolment, exam["id"]).get_json()["blocking_reasons"] == ["fee_unpaid"]
+    revoke = admin.delete(
+        url, json={"reason": "证明材料不符"}, headers={"X-CSRFToken": admin.csrf_token()}
+    )
+    assert revoke.status_code == 200 and revoke.get_json()["exam_unlocked"] is False
+    log = admin.get(f"/api/v1/admin/audit?enrolment_id={enrolment.id}").get_json()
+    unlocks = [e for e in log if e["action"].startswith("eligibility.")]
+    assert [e["action"] for e in unlocks] == ["eligibility.unlock", "eligibility.revoke"]
+    assert unlocks[0]["reason"] == "已在其他机构完成同等学时，见证明材料"
+    assert unlocks[0]["details"]["before"] == {"exam_unlocked": False}
+    assert unlocks[0]["details"]["after"] == {"exam_unlocked": True}
+    assert all(e["actor"] for e in unlocks)
+    assert admin.get("/api/v1/admin/audit").status_code == 422
+
+
+def test_payments_are_recorded_after_approval_only(admin, make, clock, db_session) -> None:
+    approved = ready_trainee(make, clock, paid=False)
+    pending = ready_trainee(make, clock, paid=False, approved=False)
+    payment = {
+        "amount_fen": 220000,
+        "paid_on": "2026-03-01",
+        "method": "银行转账",
+        "receipt_no": "2026-0001",
+        "kind": "training",
+    }
+    ok = admin.post_json(f"/api/v1/admin/enrolments/{approved.id}/payments", payment)
+    assert ok.status_code == 201 and ok.get_json()["amount_fen"] == 220000
+    refused = admin.post_json(
+        f"/api/v1/admin/enrolments/{pending.id}/payments", {**payment, "receipt_no": "2026-0002"}
+    )
+    assert refused.get_json()["error"] == "fee_before_approval"
+    duplicate = admin.post_json(f"/api/v1/admin/enrolments/{approved.id}/payments", payment)
+    assert duplicate.get_json()["error"] == "receipt_exists"
+    future = admin.post_json(
+        f"/api/v1/admin/enrolments/{approved.id}/payments",
+        {**payment, "receipt_no": "X", "paid_on": "2030-01-01"},
+    )
+    assert future.get_json()["error"] == "paid_in_future"
+    for bad in [
+        {"amount_fen": 0},
+        {"amount_fen": -5},
+        {"amount_fen": 1.5},
+        {"kind": "gift"},
+        {"paid_on": "yesterday"},
+    ]:
+        response = admin.post_json(
+            f"/api/v1/admin/enrolments/{approved.id}/payments",
+            {**payment, "receipt_no": "Y", **bad},
+        )
+        assert response.status_code == 422, bad
+    assert len(db_session.scalars(select(Payment)).all()) == 1
+    assert db_session.scalar(select(AuditEntry).where(AuditEntry.action == "fee.record"))
+
+
+def test_a_retake_needs_the_assessment_fee_only(admin, login, make, clock, db_session) -> None:
+    first = open_session(admin)
+    enrolment = ready_trainee(make, clock)
+    assert register(login, enrolment, first["id"]).status_code == 201
+    retake = open_session(
+        admin, starts_on="2026-08-20", registration_closes_on="2026-08-01", coaching_starts_on=None
+    )
+    clock.set(clock.now().replace(month=6, day=5))  # the first sitting is past
+    body = register(login, enrolment, retake["id"]).get_json()
+    assert body["blocking_reasons"] == ["fee_unpaid"]
+    response = admin.post_json(
+        f"/api/v1/admin/enrolments/{enrolment.id}/payments",
+        {
+            "amount_fen": 50000,
+            "paid_on": "2026-06-01",
+            "method": "微信",
+            "receipt_no": "B-1",
+            "kind": "assessment",
+        },
+    )
+    assert response.status_code == 201
+    second = register(login, enrolment, retake["id"])
+    assert second.status_code == 201 and second.get_json()["retake"] is True
+
+
+def test_staff_see_every_open_session_and_trainees_only_theirs(admin, login, make, clock):
+    open_session(admin)
+    open_session(admin, work_type="trading", level=3)
+    trainee_view = login(ready_trainee(make, clock).trainee).get("/api/v1/exam-sessions")
+    assert [s["work_type"] for s in trainee_view.get_json()] == ["accounting"]
+    assert len(admin.get("/api/v1/exam-sessions").get_json()) == 2
+
+
+def test_the_service_lists_reasons_without_a_request(make: Factory, clock, db_session: Session):
+    enrolment = ready_trainee(make, clock, hours=79)
+    exam_session = exams.create_session(
+        db_session,
+        work_type_code="accounting",
+        level=4,
+        starts_on=date(2026, 5, 20),
+        registration_closes_on=date(2026, 5, 1),
+        capacity=5,
+        place="x",
+        coaching_starts_on=None,
+        coaching_hours=0,
+        now=clock.now(),
+        actor_id=None,
+    )
+    found = exams.blockers(
+        db_session, db_session.get(Enrolment, enrolment.id), exam_session, date(2026, 4, 1)
+    )
+    assert found.reasons == ["hours"] and found.hours_missing == 1.0
