@@ -5,11 +5,22 @@ from __future__ import annotations
 from flask import Flask
 
 from learning import errors
-from learning.web import admin, auth, classes, courses, home, labels, player, public, record
+from learning.web import (
+    admin,
+    auth,
+    classes,
+    courses,
+    exams,
+    home,
+    labels,
+    player,
+    public,
+    record,
+)
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, home, courses, player, record, classes, admin, public):
+    for module in (auth, home, courses, player, record, classes, exams, admin, public):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     auth.init_app(app)

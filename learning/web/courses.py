@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from learning.db import get_session
-from learning.extensions import get_clock
+from learning.extensions import get_clock, today
 from learning.models import OfflineCredit, Role
 from learning.permissions import enrolment_or_404, login_required, role_required
-from learning.services import ServiceError, enrolments, offline, records
+from learning.services import ServiceError, audit, enrolments, exams, fees, offline, records
 from learning.web.classes import hours_to_seconds
-from learning.web.forms import OfflineTimeForm, RevokeForm
+from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm
 from learning.web.messages import describe
 
 blueprint = Blueprint("courses", __name__)
@@ -28,17 +28,36 @@ def course(enrolment_id: int) -> ResponseReturnValue:
     return _render(enrolment_id, OfflineTimeForm())
 
 
-def _render(enrolment_id: int, form: OfflineTimeForm) -> str:
+def _render(
+    enrolment_id: int,
+    form: OfflineTimeForm,
+    payment_form: PaymentForm | None = None,
+    unlock_form: UnlockForm | None = None,
+) -> str:
     session = get_session()
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    is_admin = current_user.role == Role.ADMIN
+    programme = enrolment.programme
+    open_sessions = [
+        s
+        for s in exams.sessions_open_to(session, trainee_id=None, today=today())
+        if (s.work_type_code, s.level) == (programme.work_type_code, programme.level)
+    ]
     return render_template(
         "courses/course.html",
         enrolment=enrolments.summary(session, enrolment),
         videos=records.video_progress(session, enrolment),
         credits=offline.credits_of(session, enrolment.id),
         is_own=enrolment.trainee_id == current_user.id,
+        exam_sessions=open_sessions,
+        registrations=exams.registrations_of(session, enrolment.id),
+        payments=fees.payments_of(session, enrolment.id),
+        audit_entries=audit.entries_for_enrolment(session, enrolment.id) if is_admin else [],
+        exam_unlocked=enrolment.exam_unlocked,
         form=form,
         revoke_form=RevokeForm(),
+        payment_form=payment_form or PaymentForm(),
+        unlock_form=unlock_form or UnlockForm(),
     )
 
 
@@ -67,6 +86,62 @@ def add_offline_time(enrolment_id: int) -> ResponseReturnValue:
             flash(_("Offline time added."), "success")
             return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
     return _render(enrolment_id, form), 200
+
+
+@blueprint.route("/enrolments/<int:enrolment_id>/unlock", methods=["POST"])
+@role_required(Role.ADMIN)
+def unlock(enrolment_id: int) -> ResponseReturnValue:
+    session = get_session()
+    enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    form = UnlockForm()
+    if not form.validate_on_submit():
+        return _render(enrolment_id, OfflineTimeForm(), unlock_form=form), 200
+    enrolments.set_exam_unlock(
+        session,
+        enrolment,
+        unlocked=bool(form.unlock.data),
+        reason=form.reason.data,
+        now=get_clock().now(),
+        actor_id=current_user.id,
+    )
+    session.commit()
+    flash(
+        _("Exam registration unlocked.")
+        if enrolment.exam_unlocked
+        else _("The unlock was revoked."),
+        "success",
+    )
+    return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
+
+
+@blueprint.route("/enrolments/<int:enrolment_id>/payments", methods=["POST"])
+@role_required(Role.ADMIN)
+def record_payment(enrolment_id: int) -> ResponseReturnValue:
+    session = get_session()
+    enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        try:
+            fees.record_payment(
+                session,
+                enrolment=enrolment,
+                amount_fen=int(form.amount_yuan.data * 100),
+                paid_on=form.paid_on.data,
+                method=form.method.data,
+                receipt_no=form.receipt_no.data,
+                kind=form.kind.data,
+                today=today(),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.form_errors.append(describe(error))
+        else:
+            session.commit()
+            flash(_("Payment recorded."), "success")
+            return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
+    return _render(enrolment_id, OfflineTimeForm(), payment_form=form), 200
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/offline/<int:credit_id>/revoke", methods=["POST"])

@@ -178,3 +178,44 @@ class OfflineTimeForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Revoke"))
+
+
+class ExamSessionForm(FlaskForm):
+    programme = SelectField(_l("Programme"), validators=[DataRequired()])
+    starts_on = DateField(_l("Exam day"), validators=[DataRequired()])
+    registration_closes_on = DateField(_l("Registration closes on"), validators=[DataRequired()])
+    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
+    capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    coaching_starts_on = DateField(_l("On-site coaching starts on"), validators=[Optional()])
+    coaching_hours = DecimalField(
+        _l("Standard hours the coaching gives"),
+        places=1,
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    submit = SubmitField(_l("Open exam session"))
+
+
+class UnlockForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    unlock = SubmitField(_l("Unlock exam registration"))
+    revoke = SubmitField(_l("Revoke the unlock"))
+
+
+class PaymentForm(FlaskForm):
+    kind = SelectField(_l("Fee"), choices=lambda: choices(FEE_KIND_LABELS))
+    amount_yuan = DecimalField(
+        _l("Amount (yuan)"),
+        places=2,
+        validators=[DataRequired(), NumberRange(min=0.01, max=100000)],
+    )
+    paid_on = DateField(_l("Paid on"), validators=[DataRequired()])
+    method = StringField(_l("Method"), validators=[DataRequired(), Length(max=50)])
+    receipt_no = StringField(_l("Receipt number"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Record payment"))
+
+
+FEE_KIND_LABELS = {
+    "training": _l("Training package (training, practice, coaching and one assessment)"),
+    "assessment": _l("Assessment only (retake)"),
+}

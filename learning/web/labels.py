@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from learning.web.forms import CATEGORY_LABELS, ROLE_LABELS
+from learning.web.forms import CATEGORY_LABELS, FEE_KIND_LABELS, ROLE_LABELS
 
 LEVEL_LABELS = {
     5: _l("Level 5 / Junior"),
@@ -35,6 +38,12 @@ NOT_CREDITED_LABELS = {
     "attention_pending": _l("waiting for the presence check, not counted"),
     "rewatch": _l("watched before, counted once"),
     "daily_cap": _l("over the daily study limit"),
+}
+
+EXAM_PART_LABELS = {
+    "theory": _l("Theory exam"),
+    "skill": _l("Skill assessment"),
+    "review": _l("Comprehensive review"),
 }
 
 OFFLINE_KIND_LABELS = {
@@ -74,6 +83,12 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_datetime_local(moment: datetime) -> str:
+    """A stored UTC time in the configured TIMEZONE, to the minute."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         LEVEL_LABELS=LEVEL_LABELS,
@@ -82,9 +97,12 @@ def init_app(app: Flask) -> None:
         ENROLMENT_STATUS_LABELS=ENROLMENT_STATUS_LABELS,
         NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
+        EXAM_PART_LABELS=EXAM_PART_LABELS,
+        FEE_KIND_LABELS=FEE_KIND_LABELS,
         blocking_reason_text=blocking_reason_text,
         localized=localized,
         current_locale=lambda: str(get_locale() or "zh"),
     )
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["datetime_local"] = format_datetime_local

@@ -159,6 +159,26 @@ ROUTES = {
         lambda w: f"/enrolments/{w.enrolment.id}/offline/{w.credit_id}/revoke",
         _row(302, 403, 403, 403, 403, 303),
     ),
+    "exams.sessions": (
+        "GET",
+        lambda w: "/admin/exam-sessions",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "exams.register": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/exam-registrations",
+        _row(302, 303, 404, 403, 403, 403),
+    ),
+    "courses.unlock": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/unlock",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "courses.record_payment": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/payments",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
     "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.create_user": ("GET", lambda w: "/admin/users/new", _row(302, 403, 403, 403, 403, 200)),

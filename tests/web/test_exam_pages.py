@@ -1,0 +1,112 @@
+"""Exam sessions, registration, unlocking and fees through the pages, as people use them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning.models import AuditEntry, ExamRegistration, ExamSession, Payment
+from tests.factories import Factory
+
+
+def open_session(client, **changes) -> None:
+    data = {
+        "programme": "accounting-4",
+        "starts_on": "2026-05-20",
+        "registration_closes_on": "2026-05-01",
+        "place": "广州市天河区考点",
+        "capacity": "30",
+        "coaching_starts_on": "2026-05-12",
+        "coaching_hours": "21.3",
+        "csrf_token": client.csrf_token(),
+        **changes,
+    }
+    return client.post("/admin/exam-sessions", data=data)
+
+
+def test_admin_opens_a_session_from_the_form(login, make: Factory, db_session: Session) -> None:
+    client = login(make.admin())
+    assert open_session(client).status_code == 303
+    page = client.get("/admin/exam-sessions").get_data(as_text=True)
+    assert "广州市天河区考点" in page and "理论知识考试" in page
+    bad = open_session(client, registration_closes_on="2026-06-01")
+    assert bad.status_code == 200 and "报名截止日期不能晚于考试日期" in bad.get_data(as_text=True)
+    assert len(db_session.scalars(select(ExamSession)).all()) == 1
+
+
+def test_the_whole_path_through_the_pages(login, make: Factory, db_session: Session) -> None:
+    admin = login(make.admin())
+    open_session(admin)
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    enrolment.online_s = 50 * 45 * 60  # 50 of 80 hours; with 21.3 of coaching, 8.7 short
+    make.commit()
+    trainee = login(enrolment.trainee)
+    course = trainee.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert "广州市天河区考点" in course
+    session_id = db_session.scalar(select(ExamSession.id))
+    refused = trainee.post(
+        f"/enrolments/{enrolment.id}/exam-registrations",
+        data={"exam_session_id": session_id, "csrf_token": trainee.csrf_token()},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "报名本次考试还差 8.7 标准学时" in refused and "培训费尚未缴纳" in refused
+    paid = admin.post(
+        f"/enrolments/{enrolment.id}/payments",
+        data={
+            "kind": "training",
+            "amount_yuan": "2200",
+            "paid_on": "2026-03-01",
+            "method": "银行转账",
+            "receipt_no": "GD-2026-001",
+            "csrf_token": admin.csrf_token(),
+        },
+    )
+    assert paid.status_code == 303
+    assert db_session.scalar(select(Payment.amount_fen)) == 220000
+    unlocked = admin.post(
+        f"/enrolments/{enrolment.id}/unlock",
+        data={"reason": "企业内训学时已核实", "unlock": "y", "csrf_token": admin.csrf_token()},
+    )
+    assert unlocked.status_code == 303
+    done = trainee.post(
+        f"/enrolments/{enrolment.id}/exam-registrations",
+        data={"exam_session_id": session_id, "csrf_token": trainee.csrf_token()},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "考试报名成功" in done
+    assert db_session.scalar(select(ExamRegistration.enrolment_id)) == enrolment.id
+    admin_view = admin.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert "eligibility.unlock" in admin_view and "企业内训学时已核实" in admin_view
+    assert "fee.record" in admin_view and "exam.register" in admin_view
+    assert "审计日志" not in trainee.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+
+
+def test_unlock_needs_a_reason(login, make: Factory, db_session: Session) -> None:
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    admin = login(make.admin())
+    response = admin.post(
+        f"/enrolments/{enrolment.id}/unlock",
+        data={"reason": "", "unlock": "y", "csrf_token": admin.csrf_token()},
+    )
+    assert response.status_code == 200
+    assert (
+        db_session.scalar(select(AuditEntry).where(AuditEntry.action.like("eligibility.%"))) is None
+    )
+
+
+def test_a_payment_form_with_mistakes_keeps_what_was_typed(login, make: Factory) -> None:
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    admin = login(make.admin())
+    response = admin.post(
+        f"/enrolments/{enrolment.id}/payments",
+        data={
+            "kind": "training",
+            "amount_yuan": "-3",
+            "paid_on": "2026-03-01",
+            "method": "现金",
+            "receipt_no": "KEEP-ME",
+            "csrf_token": admin.csrf_token(),
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'value="KEEP-ME"' in page
