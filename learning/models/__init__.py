@@ -1,5 +1,11 @@
 """Typed ORM models, one module per aggregate. Importing this package registers every table."""
 
+from learning.models.admissions import (
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    EligibilityCondition,
+)
 from learning.models.audit import AuditEntry
 from learning.models.base import Base
 from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
@@ -23,11 +29,15 @@ from learning.models.training import (
 )
 
 __all__ = [
+    "Application",
+    "ApplicationDocument",
+    "ApplicationStatus",
     "AuditEntry",
     "Base",
     "BeatRecord",
     "CoachingDay",
     "Coverage",
+    "EligibilityCondition",
     "Enrolment",
     "EnrolmentStatus",
     "ExamRegistration",
