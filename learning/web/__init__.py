@@ -7,6 +7,7 @@ from flask import Flask
 from learning import errors
 from learning.web import (
     admin,
+    admissions,
     auth,
     classes,
     courses,
@@ -20,7 +21,7 @@ from learning.web import (
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, home, courses, player, record, classes, exams, admin, public):
+    for module in (auth, home, courses, player, record, classes, exams, admissions, admin, public):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     auth.init_app(app)

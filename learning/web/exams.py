@@ -82,9 +82,15 @@ def register(enrolment_id: int) -> ResponseReturnValue:
         coaching = session.get(ExamSession, session_id)
         for code in refused.reasons:
             if code == "hours" and coaching is not None and coaching.coaching_tenths:
-                flash(_("To register for this session, %(missing).1f more standard hours are "
+                flash(
+                    _(
+                        "To register for this session, %(missing).1f more standard hours are "
                         "needed: its on-site coaching already counts for %(coaching).1f.",
-                        missing=refused.hours_missing, coaching=coaching.coaching_hours), "error")
+                        missing=refused.hours_missing,
+                        coaching=coaching.coaching_hours,
+                    ),
+                    "error",
+                )
             else:
                 flash(blocking_reason_text(code, refused.hours_missing), "error")
         return back

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from learning.eligibility import EDUCATION_KIND_LABELS
 from learning.models import Role, TraineeCategory
 from learning.services.identity import is_valid_id_number
 
@@ -219,3 +222,82 @@ FEE_KIND_LABELS = {
     "training": _l("Training package (training, practice, coaching and one assessment)"),
     "assessment": _l("Assessment only (retake)"),
 }
+
+
+OCCUPATION_LABELS = {"same": _l("This occupation"), "related": _l("A related occupation")}
+TITLE_LEVEL_LABELS = {
+    "junior": _l("Junior title (初级)"),
+    "intermediate": _l("Intermediate title (中级)"),
+    "senior": _l("Senior title (高级)"),
+}
+MAJOR_LABELS = {"this": _l("This major"), "related": _l("A related major"), "other": _l("Other")}
+CERTIFICATE_LEVEL_LABELS = {
+    5: _l("Level 5"),
+    4: _l("Level 4"),
+    3: _l("Level 3"),
+    2: _l("Level 2"),
+    1: _l("Level 1"),
+}
+
+
+class RegistrationForm(FlaskForm):
+    """The public application (报名): account, profile, programme, evidence, proofs."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    real_name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=100)])
+    id_number = StringField(
+        _l("ID card number"), validators=[DataRequired(), Length(min=18, max=18), _valid_id_number]
+    )
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(min=11, max=11)])
+    employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
+    category = SelectField(
+        _l("Trainee category"), choices=lambda: choices(CATEGORY_LABELS), coerce=int
+    )
+    programme = SelectField(_l("Work type and level"), validators=[DataRequired()])
+    years_of_work = DecimalField(
+        _l("Years of work in this or a related occupation"),
+        places=1,
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=60)],
+    )
+    has_certificate = BooleanField(_l("I hold a skill-level certificate"))
+    certificate_occupation = SelectField(_l("Of"), choices=lambda: choices(OCCUPATION_LABELS))
+    certificate_level = SelectField(
+        _l("Level"), choices=lambda: choices(CERTIFICATE_LEVEL_LABELS), coerce=int
+    )
+    certificate_issued_on = DateField(_l("Issued on"), validators=[Optional()])
+    has_title = BooleanField(_l("I hold a professional title"))
+    title_level = SelectField(_l("Title"), choices=lambda: choices(TITLE_LEVEL_LABELS))
+    title_matches_field = BooleanField(_l("The title matches this field"), default=True)
+    title_obtained_on = DateField(_l("Obtained on"), validators=[Optional()])
+    education_kind = SelectField(_l("Education"), choices=lambda: education_choices())
+    education_major = SelectField(_l("Major"), choices=lambda: choices(MAJOR_LABELS))
+    education_graduated_on = DateField(_l("Graduated on"), validators=[Optional()])
+    education_final_year = BooleanField(_l("I am a final-year student"))
+    education_evaluated = BooleanField(_l("The programme passed evaluation (经评估论证)"))
+    documents = MultipleFileField(_l("Proofs: ID card, diploma, certificates (PDF, JPEG or PNG)"))
+    declaration = BooleanField(
+        _l("I declare that this information is true."), validators=[DataRequired()]
+    )
+    submit = SubmitField(_l("Submit application"))
+
+
+def education_choices() -> list[SelectChoice]:
+    language = "en" if str(get_locale()) == "en" else "zh"
+    return [
+        SelectChoice("", _l("None of these")),
+        *(SelectChoice(kind, label) for kind, label in EDUCATION_KIND_LABELS[language].items()),
+    ]
+
+
+class DecisionForm(FlaskForm):
+    condition = SelectField(_l("Condition met"))
+    training_class = SelectField(_l("Class"), coerce=int)
+    approve = SubmitField(_l("Approve"))
+    reason = StringField(_l("Reason for rejection"), validators=[Optional(), Length(max=500)])
+    reject = SubmitField(_l("Reject"))

@@ -40,6 +40,12 @@ NOT_CREDITED_LABELS = {
     "daily_cap": _l("over the daily study limit"),
 }
 
+APPLICATION_STATUS_LABELS = {
+    "submitted": _l("Under review"),
+    "approved": _l("Approved"),
+    "rejected": _l("Not approved"),
+}
+
 EXAM_PART_LABELS = {
     "theory": _l("Theory exam"),
     "skill": _l("Skill assessment"),
@@ -64,6 +70,29 @@ def blocking_reason_text(code: str, hours_missing: float = 0.0) -> str:
         "level_mismatch": _("The exam session is for another work type or level"),
     }
     return texts.get(code, code)
+
+
+def eligibility_reason_text(code: str, params: dict) -> str:
+    """Why declared evidence does not meet a condition, in plain words."""
+    if code == "years_short":
+        return _(
+            "%(needed)s years of work needed, %(declared)s declared",
+            needed=params["needed"],
+            declared=params["declared"],
+        )
+    if code == "certificate_missing":
+        return _("no level-%(level)s (or higher) certificate", level=params["min_level"])
+    if code in {"certificate_years_short", "certificate_held_short", "title_years_short"}:
+        return _(
+            "%(needed)s years needed after it, %(counted)s counted",
+            needed=params["needed"],
+            counted=params["counted"],
+        )
+    if code == "title_missing":
+        return _("no matching professional title")
+    if code == "education_missing":
+        return _("no diploma of the kind this condition names")
+    return code
 
 
 def localized(chinese: str, english: str) -> str:
@@ -98,8 +127,10 @@ def init_app(app: Flask) -> None:
         NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
         EXAM_PART_LABELS=EXAM_PART_LABELS,
+        APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
         FEE_KIND_LABELS=FEE_KIND_LABELS,
         blocking_reason_text=blocking_reason_text,
+        eligibility_reason_text=eligibility_reason_text,
         localized=localized,
         current_locale=lambda: str(get_locale() or "zh"),
     )

@@ -49,6 +49,12 @@ def describe(error: ServiceError) -> str:
         "payment_details_required": _("Give the payment method and the receipt number."),
         "receipt_exists": _("The receipt %(receipt_no)s is recorded already."),
         "already_registered": _("Already registered for this session."),
+        "too_many_documents": _("Upload at most %(most)s files."),
+        "document_too_large": _("%(name)s is larger than %(most_mb)s MB."),
+        "document_type": _("%(name)s is not a PDF, JPEG or PNG file."),
+        "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
+        "unknown_condition": _("%(code)s is not a condition of this level."),
+        "already_decided": _("This application was decided already."),
         "programme_exists": _("The programme %(code)s exists already."),
         "work_type_exists": _("The work type %(code)s exists already."),
         "work_type_code_invalid": _(

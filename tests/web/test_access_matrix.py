@@ -12,12 +12,14 @@ from datetime import date
 import pytest
 from flask import Flask
 
+from learning.eligibility import Evidence
 from learning.models import Enrolment, TrainingClass, User
-from learning.services import offline, videos
+from learning.services import accounts, applications, offline, videos
 from learning.services.demo import DEMO_MEDIA
 from tests.conftest import Client
 from tests.factories import Factory
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 VISITORS = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructor", "admin"]
 
 
@@ -32,6 +34,8 @@ class World:
     coaching_day_id: int
     credit_id: int
     file_video_id: int
+    application_id: int
+    document_id: int
 
 
 @pytest.fixture
@@ -71,6 +75,18 @@ def world(make: Factory, app: Flask) -> World:
         programme_codes=["accounting-4"],
         now=make.clock.now(),
     )
+    application = applications.submit(
+        make.session,
+        username="applicant1",
+        password="apply1234",
+        profile=accounts.ProfileData(real_name="申请人"),
+        programme=enrolment.programme,
+        evidence=Evidence(years_of_work=6),
+        uploads=[applications.Upload("id.png", PNG)],
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        now=make.clock.now(),
+        hash_method="pbkdf2:sha256:1000",
+    )
     make.commit()
     users = {
         "trainee": trainee,
@@ -89,6 +105,8 @@ def world(make: Factory, app: Flask) -> World:
         coaching_day.id,
         credit.id,
         file_video.id,
+        application.id,
+        application.documents[0].id,
     )
 
 
@@ -177,6 +195,37 @@ ROUTES = {
     "courses.record_payment": (
         "POST",
         lambda w: f"/enrolments/{w.enrolment.id}/payments",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admissions.register": ("GET", lambda w: "/register", _row(200, 302, 302, 302, 302, 302)),
+    "admissions.my_applications": (
+        "GET",
+        lambda w: "/me/applications",
+        _row(302, 200, 200, 403, 403, 403),
+    ),
+    "admissions.document": (  # the applicant is none of these; owners are tested elsewhere
+        "GET",
+        lambda w: f"/applications/{w.application_id}/documents/{w.document_id}",
+        _row(302, 404, 404, 404, 404, 200),
+    ),
+    "admissions.queue": (
+        "GET",
+        lambda w: "/admin/applications",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admissions.review": (
+        "GET",
+        lambda w: f"/admin/applications/{w.application_id}",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admissions.qr_page": (
+        "GET",
+        lambda w: "/admin/registration-qr",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admissions.qr_image": (
+        "GET",
+        lambda w: "/admin/registration-qr.png",
         _row(302, 403, 403, 403, 403, 200),
     ),
     "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),

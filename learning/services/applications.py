@@ -1,0 +1,323 @@
+"""Applications (报名): a person registers, declares eligibility evidence and uploads proofs;
+an admin approves with the condition met (which creates the enrolment) or rejects with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning import eligibility
+from learning.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    EligibilityCondition,
+    Enrolment,
+    Programme,
+    Role,
+    TrainingClass,
+)
+from learning.services import ServiceError, accounts, audit, enrolments
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENTS = 8
+DOCUMENT_SUBFOLDER = "documents"
+_SIGNATURES = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+}
+_PHONE = re.compile(r"^1\d{10}$")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the browser sent it."""
+
+    name: str
+    data: bytes
+
+
+def document_type(data: bytes) -> tuple[str, str] | None:
+    """(mime type, extension) from the file's first bytes; None if not PDF, JPEG or PNG."""
+    for signature, kind in _SIGNATURES.items():
+        if data.startswith(signature):
+            return kind
+    return None
+
+
+def check_uploads(uploads: list[Upload]) -> None:
+    if len(uploads) > MAX_DOCUMENTS:
+        raise ServiceError("too_many_documents", most=MAX_DOCUMENTS)
+    for upload in uploads:
+        if len(upload.data) > MAX_DOCUMENT_BYTES:
+            raise ServiceError(
+                "document_too_large",
+                name=upload.name,
+                most_mb=round(MAX_DOCUMENT_BYTES / 1024 / 1024, 1),
+            )
+        if document_type(upload.data) is None:
+            raise ServiceError("document_type", name=upload.name)
+
+
+def evidence_to_json(evidence: eligibility.Evidence) -> dict[str, Any]:
+    return {
+        "years_of_work": evidence.years_of_work,
+        "certificates": [
+            {"occupation": c.occupation, "level": c.level, "issued_on": c.issued_on.isoformat()}
+            for c in evidence.certificates
+        ],
+        "titles": [
+            {
+                "level": t.level,
+                "matches_field": t.matches_field,
+                "obtained_on": t.obtained_on.isoformat(),
+            }
+            for t in evidence.titles
+        ],
+        "education": [
+            {
+                "kind": e.kind,
+                "major": e.major,
+                "graduated_on": e.graduated_on.isoformat() if e.graduated_on else None,
+                "final_year": e.final_year,
+                "evaluated_programme": e.evaluated_programme,
+            }
+            for e in evidence.education
+        ],
+    }
+
+
+def evidence_from_json(data: dict[str, Any]) -> eligibility.Evidence:
+    return eligibility.Evidence(
+        years_of_work=float(data["years_of_work"]),
+        certificates=tuple(
+            eligibility.Certificate(c["occupation"], c["level"], date.fromisoformat(c["issued_on"]))
+            for c in data["certificates"]
+        ),
+        titles=tuple(
+            eligibility.Title(t["level"], t["matches_field"], date.fromisoformat(t["obtained_on"]))
+            for t in data["titles"]
+        ),
+        education=tuple(
+            eligibility.Education(
+                e["kind"],
+                e["major"],
+                date.fromisoformat(e["graduated_on"]) if e["graduated_on"] else None,
+                e["final_year"],
+                e["evaluated_programme"],
+            )
+            for e in data["education"]
+        ),
+    )
+
+
+def conditions(session: Session, level: int) -> list[EligibilityCondition]:
+    return list(
+        session.scalars(
+            select(EligibilityCondition)
+            .where(EligibilityCondition.level == level, EligibilityCondition.active.is_(True))
+            .order_by(EligibilityCondition.code)
+        )
+    )
+
+
+def evaluate(
+    session: Session, level: int, evidence: eligibility.Evidence, as_of: date
+) -> list[tuple[EligibilityCondition, eligibility.ConditionResult]]:
+    """Each condition of the level with whether the declared evidence meets it, and why not."""
+    rows = conditions(session, level)
+    results = eligibility.evaluate_level(
+        level,
+        evidence,
+        as_of,
+        conditions=[
+            {
+                "code": row.code,
+                "level": row.level,
+                "requirement": row.requirement,
+                "text_zh": row.text_zh,
+                "text_en": row.text_en,
+            }
+            for row in rows
+        ],
+    )
+    by_code = {result.code: result for result in results}
+    return [(row, by_code[row.code]) for row in rows]
+
+
+def submit(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    profile: accounts.ProfileData,
+    programme: Programme,
+    evidence: eligibility.Evidence,
+    uploads: list[Upload],
+    upload_folder: str | Path,
+    now: datetime,
+    hash_method: str,
+) -> Application:
+    """Create the applicant's account and their application, storing the proofs."""
+    if not programme.active:
+        raise ServiceError("programme_retired", code=programme.code)
+    if profile.phone and not _PHONE.match(profile.phone):
+        raise ServiceError("phone_invalid")
+    check_uploads(uploads)
+    user = accounts.create_user(
+        session,
+        username=username,
+        password=password,
+        role=Role.TRAINEE,
+        display_name=profile.real_name,
+        now=now,
+        hash_method=hash_method,
+        profile=profile,
+    )
+    application = Application(
+        applicant_id=user.id,
+        programme_id=programme.id,
+        evidence=evidence_to_json(evidence),
+        submitted_at=now,
+    )
+    session.add(application)
+    session.flush()
+    for upload in uploads:
+        _store(session, application, upload, Path(upload_folder), now)
+    audit.record(
+        session,
+        at=now,
+        actor_id=user.id,
+        action="application.submit",
+        subject=f"application:{application.id}",
+        details={"programme": programme.code},
+    )
+    return application
+
+
+def _store(
+    session: Session, application: Application, upload: Upload, folder: Path, now: datetime
+) -> None:
+    mime_type, extension = document_type(upload.data) or ("", "")
+    relative = Path(DOCUMENT_SUBFOLDER) / f"{secrets.token_hex(16)}.{extension}"
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(upload.data)
+    session.add(
+        ApplicationDocument(
+            application_id=application.id,
+            original_name=_display_name(upload.name),
+            stored_path=relative.as_posix(),
+            mime_type=mime_type,
+            size_bytes=len(upload.data),
+            uploaded_at=now,
+        )
+    )
+
+
+def _display_name(name: str) -> str:
+    """The file's own name only (never a path), for showing to people."""
+    return (Path(name.replace("\\", "/")).name or "document")[:200]
+
+
+def approve(
+    session: Session,
+    application: Application,
+    *,
+    condition_code: str,
+    training_class: TrainingClass | None,
+    now: datetime,
+    actor_id: int,
+    standard_hour_minutes: int,
+) -> Enrolment:
+    """Approve under one condition of the programme's level; this creates the enrolment."""
+    _still_open(application)
+    codes = {row.code for row in conditions(session, application.programme.level)}
+    if condition_code not in codes:
+        raise ServiceError("unknown_condition", code=condition_code)
+    enrolment = enrolments.enrol(
+        session,
+        trainee=application.applicant,
+        programme=application.programme,
+        training_class=training_class,
+        now=now,
+        standard_hour_minutes=standard_hour_minutes,
+        eligibility_condition=condition_code,
+        actor_id=actor_id,
+        reason=f"application {application.id} approved under {condition_code}",
+    )
+    application.status = ApplicationStatus.APPROVED.value
+    application.condition_code = condition_code
+    application.decided_at = now
+    application.decided_by_id = actor_id
+    application.enrolment_id = enrolment.id
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="application.approve",
+        enrolment_id=enrolment.id,
+        subject=f"application:{application.id}",
+        details={"condition": condition_code},
+    )
+    return enrolment
+
+
+def reject(
+    session: Session, application: Application, *, reason: str, now: datetime, actor_id: int
+) -> None:
+    _still_open(application)
+    if not reason.strip():
+        raise ServiceError("reason_required")
+    application.status = ApplicationStatus.REJECTED.value
+    application.decision_reason = reason.strip()
+    application.decided_at = now
+    application.decided_by_id = actor_id
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="application.reject",
+        subject=f"application:{application.id}",
+        reason=reason.strip(),
+    )
+
+
+def _still_open(application: Application) -> None:
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("already_decided")
+
+
+def queue(session: Session) -> list[Application]:
+    """Applications waiting first (oldest first), then the decided ones, newest first."""
+    waiting = session.scalars(
+        select(Application)
+        .where(Application.status == ApplicationStatus.SUBMITTED.value)
+        .order_by(Application.submitted_at)
+    )
+    decided = session.scalars(
+        select(Application)
+        .where(Application.status != ApplicationStatus.SUBMITTED.value)
+        .order_by(Application.decided_at.desc())
+        .limit(100)
+    )
+    return [*waiting, *decided]
+
+
+def applications_of(session: Session, user_id: int) -> list[Application]:
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.applicant_id == user_id)
+            .order_by(Application.submitted_at.desc())
+        )
+    )
