@@ -10,7 +10,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from learning.web.forms import CATEGORY_LABELS, FEE_KIND_LABELS, ROLE_LABELS
+from learning.eligibility import EDUCATION_KIND_LABELS
+from learning.web.forms import (
+    CATEGORY_LABELS,
+    FEE_KIND_LABELS,
+    MAJOR_LABELS,
+    OCCUPATION_LABELS,
+    ROLE_LABELS,
+    TITLE_LEVEL_LABELS,
+)
 
 LEVEL_LABELS = {
     5: _l("Level 5 / Junior"),
@@ -95,6 +103,12 @@ def eligibility_reason_text(code: str, params: dict) -> str:
     return code
 
 
+def education_kind_label(kind: str) -> str:
+    locale = get_locale()
+    language = "en" if locale is not None and locale.language == "en" else "zh"
+    return EDUCATION_KIND_LABELS[language].get(kind, kind)
+
+
 def localized(chinese: str, english: str) -> str:
     """Pick the stored Chinese or English name of catalogue data."""
     locale = get_locale()
@@ -128,6 +142,10 @@ def init_app(app: Flask) -> None:
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
         EXAM_PART_LABELS=EXAM_PART_LABELS,
         APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
+        OCCUPATION_LABELS=OCCUPATION_LABELS,
+        MAJOR_LABELS=MAJOR_LABELS,
+        TITLE_LEVEL_LABELS=TITLE_LEVEL_LABELS,
+        education_kind_label=education_kind_label,
         FEE_KIND_LABELS=FEE_KIND_LABELS,
         blocking_reason_text=blocking_reason_text,
         eligibility_reason_text=eligibility_reason_text,
