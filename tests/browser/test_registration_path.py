@@ -67,7 +67,7 @@ def test_apply_approve_pay_refuse_unlock_register(browser, live_server: LiveServ
     admin = staff.new_page()
     log_in(admin, live_server.url, "admin")
     admin.goto(f"{live_server.url}/admin/applications")
-    admin.click("table a:text-is(\"审核\")")
+    admin.click('table a:text-is("审核")')
     admin.wait_for_load_state("networkidle")
     admin.screenshot(path=str(SHOTS / "review.png"), full_page=True)
     assert admin.input_value("select[name=condition]") == "L3-a"
