@@ -17,7 +17,7 @@ from learning.api.exams import session_json
 from learning.api.validation import ApiError, body
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import AuditEntry, Role, User
+from learning.models import AuditEntry, ExamRegistration, Role, User
 from learning.permissions import enrolment_or_404, role_required
 from learning.services import ServiceError, enrolments, exams, fees
 from learning.web.messages import describe
@@ -167,3 +167,57 @@ def audit_log() -> ResponseReturnValue:
         }
         for entry, username in rows
     ]
+
+
+class ResultsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    absent: bool = False
+    scores: (
+        dict[Literal["theory", "skill", "review"], Annotated[int, Field(strict=True, ge=0, le=100)]]
+        | None
+    ) = None
+    certificate_no: Annotated[str, Field(max_length=22)] | None = None
+    certificate_issued_on: date | None = None
+
+
+@api_blueprint.post("/admin/exam-registrations/<int:registration_id>/results")
+@role_required(Role.ADMIN)
+def record_results(registration_id: int) -> ResponseReturnValue:
+    wanted = body(ResultsIn)
+    session = get_session()
+    registration = session.get(ExamRegistration, registration_id)
+    if registration is None:
+        raise ApiError(404, "not_found", _("No such exam registration."))
+    if not wanted.absent and wanted.scores is None:
+        raise ApiError(
+            422,
+            "validation",
+            _("Give the scores, or absent: true."),
+            fields=[{"field": "scores", "message": "required unless absent"}],
+        )
+    try:
+        exams.record_results(
+            session,
+            registration,
+            scores=None if wanted.absent else dict(wanted.scores or {}),
+            certificate_no=wanted.certificate_no,
+            certificate_issued_on=wanted.certificate_issued_on,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise _refused(error) from error
+    session.commit()
+    return {
+        "id": registration.id,
+        "outcome": registration.outcome,
+        "scores": registration.scores,
+        "certificate_no": registration.certificate_no,
+        "certificate_issued_on": (
+            registration.certificate_issued_on.isoformat()
+            if registration.certificate_issued_on
+            else None
+        ),
+    }

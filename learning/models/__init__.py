@@ -9,7 +9,13 @@ from learning.models.admissions import (
 from learning.models.audit import AuditEntry
 from learning.models.base import Base
 from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
-from learning.models.exams import ExamRegistration, ExamSession, ExamSessionStatus
+from learning.models.exams import (
+    ExamOutcome,
+    ExamRegistration,
+    ExamSession,
+    ExamSessionStatus,
+    SubsidyRate,
+)
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
 from learning.models.study import (
     BeatRecord,
@@ -40,6 +46,7 @@ __all__ = [
     "EligibilityCondition",
     "Enrolment",
     "EnrolmentStatus",
+    "ExamOutcome",
     "ExamRegistration",
     "ExamSession",
     "ExamSessionStatus",
@@ -51,6 +58,7 @@ __all__ = [
     "ProgrammeVideo",
     "Role",
     "StudyDay",
+    "SubsidyRate",
     "TraineeCategory",
     "TraineeProfile",
     "TraineeStudyState",

@@ -65,8 +65,18 @@ class ExamSession(Base):
         return self.capacity - self.seats_taken
 
 
+class ExamOutcome(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ABSENT = "absent"
+
+
 class ExamRegistration(Base):
-    """An enrolment registered for an exam session; a retake pays the assessment fee only."""
+    """An enrolment registered for an exam session; a retake pays the assessment fee only.
+
+    After the exam an admin records the part scores (`scores`: part -> 0..100), the outcome and,
+    for those who passed, the nationally coded certificate (number, date).
+    """
 
     __tablename__ = "exam_registrations"
     __table_args__ = (UniqueConstraint("enrolment_id", "exam_session_id"),)
@@ -76,6 +86,22 @@ class ExamRegistration(Base):
     exam_session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
     retake: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    certificate_no: Mapped[str | None] = mapped_column(String(22), unique=True)
+    certificate_issued_on: Mapped[date | None]
+    results_recorded_at: Mapped[datetime | None]
 
     enrolment: Mapped[Enrolment] = relationship()
     exam_session: Mapped[ExamSession] = relationship()
+
+
+class SubsidyRate(Base):
+    """The individual training subsidy of a level (Guangdong 2025 catalogue), in fen; editable."""
+
+    __tablename__ = "subsidy_rates"
+
+    level: Mapped[int] = mapped_column(
+        ForeignKey("levels.number"), primary_key=True, autoincrement=False
+    )
+    amount_fen: Mapped[int]

@@ -8,6 +8,7 @@ An admin's unlock lifts the hours condition only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,12 +18,14 @@ from sqlalchemy.orm import Session
 from learning.accounting import hours_missing
 from learning.models import (
     Enrolment,
+    ExamOutcome,
     ExamRegistration,
     ExamSession,
     ExamSessionStatus,
     Level,
     Payment,
     Programme,
+    SubsidyRate,
 )
 from learning.services import ServiceError, audit
 from learning.services.enrolments import required_seconds
@@ -244,4 +247,108 @@ def registrations_of(session: Session, enrolment_id: int) -> list[ExamRegistrati
             .where(ExamRegistration.enrolment_id == enrolment_id)
             .order_by(ExamRegistration.created_at)
         )
+    )
+
+
+# --- results, certificates and subsidies ------------------------------------------------------
+
+PASS_MARK = 60
+# Skill-level certificates: Y (employer) or S (social evaluation organisation) + 21 digits.
+CERTIFICATE_NUMBER = re.compile(r"^[YS]\d{21}$")
+SUBSIDY_CLAIM_MONTHS = 12
+
+
+def record_results(
+    session: Session,
+    registration: ExamRegistration,
+    *,
+    scores: dict[str, int] | None,
+    certificate_no: str | None,
+    certificate_issued_on: date | None,
+    now: datetime,
+    actor_id: int,
+) -> None:
+    """Part scores (each passed at PASS_MARK on its own; None: absent), the outcome, and for a
+    pass the certificate. The state before and after goes to the audit log."""
+    parts = registration.exam_session.parts
+    before = {
+        "outcome": registration.outcome,
+        "scores": dict(registration.scores),
+        "certificate_no": registration.certificate_no,
+    }
+    if scores is None:
+        outcome, scores = ExamOutcome.ABSENT.value, {}
+    else:
+        if set(scores) != set(parts):
+            raise ServiceError("scores_for_every_part", parts="、".join(parts))
+        if any(not 0 <= score <= 100 for score in scores.values()):
+            raise ServiceError("score_out_of_range")
+        passed = all(score >= PASS_MARK for score in scores.values())
+        outcome = ExamOutcome.PASSED.value if passed else ExamOutcome.FAILED.value
+    if outcome == ExamOutcome.PASSED.value and certificate_no:
+        number = certificate_no.strip().upper()
+        if not CERTIFICATE_NUMBER.match(number):
+            raise ServiceError("certificate_number_invalid")
+        if (
+            certificate_issued_on is None
+            or certificate_issued_on < registration.exam_session.starts_on
+        ):
+            raise ServiceError("certificate_date_invalid")
+        registration.certificate_no = number
+        registration.certificate_issued_on = certificate_issued_on
+    elif certificate_no:
+        raise ServiceError("certificate_without_pass")
+    registration.scores = dict(scores)
+    registration.outcome = outcome
+    registration.results_recorded_at = now
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="exam.results",
+        enrolment_id=registration.enrolment_id,
+        subject=f"exam_registration:{registration.id}",
+        details={
+            "before": before,
+            "after": {
+                "outcome": outcome,
+                "scores": scores,
+                "certificate_no": registration.certificate_no,
+            },
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Subsidy:
+    amount_fen: int
+    claim_by: date  # Guangdong: within 12 months of the certificate's issue
+
+
+def subsidy(session: Session, registration: ExamRegistration) -> Subsidy | None:
+    """What a certified trainee can claim, if anything (a higher level of the same occupation
+    already subsidised is checked by the subsidy office, and shown in the admin report)."""
+    if registration.certificate_issued_on is None:
+        return None
+    rate = session.get(SubsidyRate, registration.exam_session.level)
+    if rate is None:
+        return None
+    issued = registration.certificate_issued_on
+    month = issued.month - 1 + SUBSIDY_CLAIM_MONTHS
+    claim_by = date(issued.year + month // 12, month % 12 + 1, min(issued.day, 28))
+    return Subsidy(rate.amount_fen, claim_by)
+
+
+def certified_report(session: Session) -> tuple[int, int]:
+    """(certificates recorded, subsidy they can claim in fen), for the admin dashboard."""
+    rows = session.execute(
+        select(ExamSession.level, func.count(ExamRegistration.id))
+        .join(ExamRegistration, ExamRegistration.exam_session_id == ExamSession.id)
+        .where(ExamRegistration.certificate_no.is_not(None))
+        .group_by(ExamSession.level)
+    ).all()
+    rates = {rate.level: rate.amount_fen for rate in session.scalars(select(SubsidyRate))}
+    return (
+        sum(count for _level, count in rows),
+        sum(rates.get(level, 0) * count for level, count in rows),
     )

@@ -12,7 +12,7 @@ from learning.db import get_session
 from learning.extensions import get_clock
 from learning.models import Programme, Role, User
 from learning.permissions import role_required
-from learning.services import ServiceError, accounts, catalogue, classes
+from learning.services import ServiceError, accounts, catalogue, classes, exams
 from learning.services.identity import normalise_id_number
 from learning.web.forms import (
     ProgrammeCreateForm,
@@ -40,9 +40,12 @@ def _admins_only() -> None:
 def dashboard() -> ResponseReturnValue:
     session = get_session()
     counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    certified, subsidy_fen = exams.certified_report(session)
     return render_template(
         "admin/dashboard.html",
         counts=counts,
+        certified=certified,
+        subsidy_yuan=subsidy_fen // 100,
         programmes=catalogue.list_programmes(session),
         classes=classes.class_rows(session),
     )

@@ -5,14 +5,16 @@ Admins also add offline study time here (with a reason) and revoke it.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import OfflineCredit, Role
+from learning.models import ExamRegistration, OfflineCredit, Role
 from learning.permissions import enrolment_or_404, login_required, role_required
 from learning.services import ServiceError, audit, enrolments, exams, fees, offline, records
 from learning.web.classes import hours_to_seconds
@@ -50,7 +52,12 @@ def _render(
         credits=offline.credits_of(session, enrolment.id),
         is_own=enrolment.trainee_id == current_user.id,
         exam_sessions=open_sessions,
-        registrations=exams.registrations_of(session, enrolment.id),
+        registrations=[
+            (registration, exams.subsidy(session, registration))
+            for registration in exams.registrations_of(session, enrolment.id)
+        ],
+        admitted=enrolment.exam_unlocked
+        or enrolment.credited_s >= enrolments.required_seconds(enrolment),
         payments=fees.payments_of(session, enrolment.id),
         audit_entries=audit.entries_for_enrolment(session, enrolment.id) if is_admin else [],
         exam_unlocked=enrolment.exam_unlocked,
@@ -142,6 +149,49 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
             flash(_("Payment recorded."), "success")
             return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
     return _render(enrolment_id, OfflineTimeForm(), payment_form=form), 200
+
+
+@blueprint.route(
+    "/enrolments/<int:enrolment_id>/registrations/<int:registration_id>/results", methods=["POST"]
+)
+@role_required(Role.ADMIN)
+def record_results(enrolment_id: int, registration_id: int) -> ResponseReturnValue:
+    session = get_session()
+    enrolment = enrolment_or_404(session, current_user, enrolment_id)
+    registration = session.get(ExamRegistration, registration_id)
+    if registration is None or registration.enrolment_id != enrolment.id:
+        abort(404)
+    back = redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
+    try:
+        scores = (
+            None
+            if request.form.get("absent")
+            else {
+                part: int(request.form.get(part, "").strip())
+                for part in registration.exam_session.parts
+            }
+        )
+        issued_text = request.form.get("certificate_issued_on", "").strip()
+        exams.record_results(
+            session,
+            registration,
+            scores=scores,
+            certificate_no=request.form.get("certificate_no", "").strip() or None,
+            certificate_issued_on=date.fromisoformat(issued_text) if issued_text else None,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ValueError:
+        session.rollback()
+        flash(_("Scores are whole numbers from 0 to 100, and dates are YYYY-MM-DD."), "error")
+        return back
+    except ServiceError as error:
+        session.rollback()
+        flash(describe(error), "error")
+        return back
+    session.commit()
+    flash(_("Results saved."), "success")
+    return back
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/offline/<int:credit_id>/revoke", methods=["POST"])

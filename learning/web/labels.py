@@ -60,6 +60,12 @@ EXAM_PART_LABELS = {
     "review": _l("Comprehensive review"),
 }
 
+EXAM_OUTCOME_LABELS = {
+    "passed": _l("Passed"),
+    "failed": _l("Not passed"),
+    "absent": _l("Absent"),
+}
+
 OFFLINE_KIND_LABELS = {
     "coaching": _l("On-site coaching"),
     "other": _l("Other offline study"),
@@ -141,6 +147,7 @@ def init_app(app: Flask) -> None:
         NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
         EXAM_PART_LABELS=EXAM_PART_LABELS,
+        EXAM_OUTCOME_LABELS=EXAM_OUTCOME_LABELS,
         APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
         OCCUPATION_LABELS=OCCUPATION_LABELS,
         MAJOR_LABELS=MAJOR_LABELS,

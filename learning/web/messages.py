@@ -55,6 +55,13 @@ def describe(error: ServiceError) -> str:
         "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
         "unknown_condition": _("%(code)s is not a condition of this level."),
         "already_decided": _("This application was decided already."),
+        "scores_for_every_part": _("Give a score for every part: %(parts)s."),
+        "score_out_of_range": _("Scores are from 0 to 100."),
+        "certificate_number_invalid": _(
+            "A certificate number is Y or S followed by 21 digits (22 characters)."
+        ),
+        "certificate_date_invalid": _("The certificate date must be on or after the exam day."),
+        "certificate_without_pass": _("A certificate is recorded only for a pass."),
         "programme_exists": _("The programme %(code)s exists already."),
         "work_type_exists": _("The work type %(code)s exists already."),
         "work_type_code_invalid": _(

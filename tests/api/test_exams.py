@@ -272,3 +272,68 @@ def test_the_service_lists_reasons_without_a_request(make: Factory, clock, db_se
         db_session, db_session.get(Enrolment, enrolment.id), exam_session, date(2026, 4, 1)
     )
     assert found.reasons == ["hours"] and found.hours_missing == 1.0
+
+
+def _sat(admin, login, make, clock, level: int = 4):
+    exam = open_session(admin, level=level, coaching_starts_on=None, coaching_hours=0)
+    programme = "accounting-4" if level == 4 else "accounting-2"
+    enrolment = ready_trainee(make, clock, programme=programme, hours=100)
+    registration = register(login, enrolment, exam["id"]).get_json()
+    return enrolment, registration["id"]
+
+
+def test_results_with_a_certificate_and_the_subsidy(admin, login, make, clock, db_session):
+    enrolment, registration_id = _sat(admin, login, make, clock)
+    url = f"/api/v1/admin/exam-registrations/{registration_id}/results"
+    body = {
+        "scores": {"theory": 78, "skill": 65},
+        "certificate_no": "S2044000000012604000123",
+        "certificate_issued_on": "2026-06-30",
+    }
+    assert admin.post_json(url, {**body, "certificate_no": "X123"}).status_code == 422
+    refused = admin.post_json(url, {**body, "certificate_no": "Y12345678901234567890"})
+    assert (
+        refused.status_code == 422 and refused.get_json()["error"] == "certificate_number_invalid"
+    )
+    early = admin.post_json(
+        url,
+        {**body, "certificate_no": "S204400000001260400012", "certificate_issued_on": "2026-01-01"},
+    )
+    assert early.get_json()["error"] == "certificate_date_invalid"
+    response = admin.post_json(url, {**body, "certificate_no": "s204400000001260400012"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["outcome"] == "passed"
+    assert response.get_json()["certificate_no"] == "S204400000001260400012"
+    page = login(enrolment.trainee).get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert "¥1500" in page and "2027-06-28" in page
+    dashboard = admin.get("/admin").get_data(as_text=True)
+    assert "¥1,500" in dashboard
+    log = admin.get(f"/api/v1/admin/audit?enrolment_id={enrolment.id}").get_json()
+    results = next(e for e in log if e["action"] == "exam.results")
+    assert results["details"]["before"]["outcome"] is None
+    assert results["details"]["after"]["outcome"] == "passed"
+
+
+def test_each_part_passes_on_its_own(admin, login, make, clock) -> None:
+    _enrolment, registration_id = _sat(admin, login, make, clock, level=2)
+    url = f"/api/v1/admin/exam-registrations/{registration_id}/results"
+    missing = admin.post_json(url, {"scores": {"theory": 90, "skill": 90}})
+    assert missing.get_json()["error"] == "scores_for_every_part"
+    failed = admin.post_json(url, {"scores": {"theory": 95, "skill": 92, "review": 59}})
+    assert failed.get_json()["outcome"] == "failed"
+    no_certificate = admin.post_json(
+        url,
+        {
+            "scores": {"theory": 95, "skill": 92, "review": 59},
+            "certificate_no": "S204400000001260400012",
+            "certificate_issued_on": "2026-06-30",
+        },
+    )
+    assert no_certificate.get_json()["error"] == "certificate_without_pass"
+    absent = admin.post_json(url, {"absent": True})
+    assert absent.get_json()["outcome"] == "absent"
+    assert admin.post_json(url, {}).status_code == 422
+    assert (
+        admin.post_json(url, {"scores": {"theory": 101, "skill": 1, "review": 1}}).status_code
+        == 422
+    )

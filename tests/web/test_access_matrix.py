@@ -177,6 +177,17 @@ ROUTES = {
         lambda w: f"/enrolments/{w.enrolment.id}/offline/{w.credit_id}/revoke",
         _row(302, 403, 403, 403, 403, 303),
     ),
+    "courses.record_results": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/registrations/999999/results",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "api.record_results": (
+        "POST",
+        lambda w: "/api/v1/admin/exam-registrations/999999/results",
+        _row(401, 403, 403, 403, 403, 404),
+        lambda w: {"absent": True},
+    ),
     "exams.sessions": (
         "GET",
         lambda w: "/admin/exam-sessions",
