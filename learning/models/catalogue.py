@@ -50,6 +50,10 @@ class Programme(Base):
     level: Mapped[int] = mapped_column(ForeignKey("levels.number"))
     required_hours: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True)
+    # Fees in fen, asked for after approval: the training package (training, practice,
+    # coaching, one assessment) and the assessment alone (a retake). None: not set yet.
+    training_fee_fen: Mapped[int | None]
+    assessment_fee_fen: Mapped[int | None]
 
     work_type: Mapped[WorkType] = relationship()
     level_info: Mapped[Level] = relationship()

@@ -151,16 +151,25 @@ def update_programme(
     active: bool,
     now: datetime,
     actor_id: int | None,
+    training_fee_fen: int | None = None,
+    assessment_fee_fen: int | None = None,
 ) -> None:
     if not 1 <= required_hours <= 1000:
         raise ServiceError("required_hours_out_of_range")
-    changes = {}
-    if programme.required_hours != required_hours:
-        changes["required_hours"] = [programme.required_hours, required_hours]
-        programme.required_hours = required_hours
-    if programme.active != active:
-        changes["active"] = [programme.active, active]
-        programme.active = active
+    for fee in (training_fee_fen, assessment_fee_fen):
+        if fee is not None and not 0 < fee <= 10_000_000:
+            raise ServiceError("amount_out_of_range")
+    changes: dict[str, list[object]] = {}
+    wanted = {
+        "required_hours": required_hours,
+        "active": active,
+        "training_fee_fen": training_fee_fen,
+        "assessment_fee_fen": assessment_fee_fen,
+    }
+    for name, value in wanted.items():
+        if getattr(programme, name) != value:
+            changes[name] = [getattr(programme, name), value]
+            setattr(programme, name, value)
     if changes:
         audit.record(
             session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from learning.accounting.hours import hours_display, hours_missing
@@ -157,18 +157,29 @@ def _load(session: Session, *conditions: object) -> list[Enrolment]:
     return list(session.scalars(statement).unique())
 
 
-def _paid_enrolment_ids(session: Session, enrolment_ids: list[int]) -> set[int]:
+def _training_paid_fen(session: Session, enrolment_ids: list[int]) -> dict[int, int]:
+    """Training-fee payments per enrolment, in fen."""
     if not enrolment_ids:
-        return set()
-    statement = select(Payment.enrolment_id).where(
-        Payment.enrolment_id.in_(enrolment_ids), Payment.kind == "training"
+        return {}
+    statement = (
+        select(Payment.enrolment_id, func.sum(Payment.amount_fen))
+        .where(Payment.enrolment_id.in_(enrolment_ids), Payment.kind == "training")
+        .group_by(Payment.enrolment_id)
     )
-    return set(session.scalars(statement))
+    return {enrolment_id: int(total) for enrolment_id, total in session.execute(statement)}
+
+
+def training_fee_paid(enrolment: Enrolment, paid_fen: int | None) -> bool:
+    """Paid in full when the programme sets a fee; otherwise any training payment counts."""
+    fee = enrolment.programme.training_fee_fen
+    return paid_fen is not None and (fee is None or paid_fen >= fee)
 
 
 def _summaries(session: Session, enrolments: list[Enrolment]) -> list[EnrolmentSummary]:
-    paid = _paid_enrolment_ids(session, [enrolment.id for enrolment in enrolments])
-    return [summarise(e, training_fee_paid=e.id in paid) for e in enrolments]
+    paid = _training_paid_fen(session, [enrolment.id for enrolment in enrolments])
+    return [
+        summarise(e, training_fee_paid=training_fee_paid(e, paid.get(e.id))) for e in enrolments
+    ]
 
 
 def summaries_for_trainee(session: Session, trainee_id: int) -> list[EnrolmentSummary]:

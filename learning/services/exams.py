@@ -172,15 +172,20 @@ def _previous_sitting(
 
 
 def _fee_paid(session: Session, enrolment: Enrolment, exam_session: ExamSession) -> bool:
-    """The training package covers the first sitting; a retake needs an assessment fee paid
-    after the previous sitting."""
+    """The training package covers the first sitting; a retake needs the assessment fee paid
+    after the previous sitting. Paid means paid in full where the programme sets the fee."""
     previous = _previous_sitting(session, enrolment, exam_session)
-    statement = select(Payment.id).where(Payment.enrolment_id == enrolment.id)
+    programme = enrolment.programme
+    statement = select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_fen), 0))
+    statement = statement.where(Payment.enrolment_id == enrolment.id)
     if previous is None:
         statement = statement.where(Payment.kind == "training")
+        fee = programme.training_fee_fen
     else:
         statement = statement.where(Payment.kind == "assessment", Payment.paid_on >= previous)
-    return session.scalar(statement.limit(1)) is not None
+        fee = programme.assessment_fee_fen
+    count, total = session.execute(statement).one()
+    return count > 0 and (fee is None or total >= fee)
 
 
 def register(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -221,6 +223,9 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
     session = get_session()
     programme = session.get(Programme, programme_id) or abort(404)
     form = ProgrammeForm(obj=programme)
+    if not form.is_submitted():
+        form.training_fee.data = _yuan(programme.training_fee_fen)
+        form.assessment_fee.data = _yuan(programme.assessment_fee_fen)
     if form.validate_on_submit():
         try:
             catalogue.update_programme(
@@ -230,6 +235,8 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
                 active=form.active.data,
                 now=get_clock().now(),
                 actor_id=current_user.id,
+                training_fee_fen=_fen(form.training_fee.data),
+                assessment_fee_fen=_fen(form.assessment_fee.data),
             )
         except ServiceError as error:
             session.rollback()
@@ -242,3 +249,11 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
     return render_template(
         "admin/programme_edit.html", form=form, programme=programme, videos=videos
     )
+
+
+def _yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else Decimal(fen) / 100
+
+
+def _fen(yuan: Decimal | None) -> int | None:
+    return None if yuan is None else int(yuan * 100)

@@ -45,6 +45,7 @@ def _render(
         for s in exams.sessions_open_to(session, trainee_id=None, today=today())
         if (s.work_type_code, s.level) == (programme.work_type_code, programme.level)
     ]
+    payments = fees.payments_of(session, enrolment.id)
     return render_template(
         "courses/course.html",
         enrolment=enrolments.summary(session, enrolment),
@@ -58,7 +59,9 @@ def _render(
         ],
         admitted=enrolment.exam_unlocked
         or enrolment.credited_s >= enrolments.required_seconds(enrolment),
-        payments=fees.payments_of(session, enrolment.id),
+        payments=payments,
+        training_fee_fen=programme.training_fee_fen,
+        training_paid_fen=sum(p.amount_fen for p in payments if p.kind == "training"),
         audit_entries=audit.entries_for_enrolment(session, enrolment.id) if is_admin else [],
         exam_unlocked=enrolment.exam_unlocked,
         form=form,

@@ -143,6 +143,16 @@ class ProgrammeForm(FlaskForm):
     required_hours = IntegerField(
         _l("Required standard hours"), validators=[DataRequired(), NumberRange(min=1, max=1000)]
     )
+    training_fee = DecimalField(
+        _l("Training package fee (yuan)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0.01, max=100000)],
+    )
+    assessment_fee = DecimalField(
+        _l("Assessment fee for a retake (yuan)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0.01, max=100000)],
+    )
     active = BooleanField(_l("Open for enrolment"))
     submit = SubmitField(_l("Save"))
 

@@ -337,3 +337,25 @@ def test_each_part_passes_on_its_own(admin, login, make, clock) -> None:
         admin.post_json(url, {"scores": {"theory": 101, "skill": 1, "review": 1}}).status_code
         == 422
     )
+
+
+def test_a_set_fee_must_be_paid_in_full(admin, login, make, clock, db_session) -> None:
+    exam = open_session(admin, coaching_starts_on=None, coaching_hours=0)
+    enrolment = ready_trainee(make, clock, hours=80, paid=False)
+    programme = make.session.get(Enrolment, enrolment.id).programme
+    programme.training_fee_fen = 240_000
+    make.commit()
+    payment = {
+        "amount_fen": 100_000,
+        "paid_on": "2026-03-01",
+        "method": "现金",
+        "receipt_no": "P-1",
+        "kind": "training",
+    }
+    admin.post_json(f"/api/v1/admin/enrolments/{enrolment.id}/payments", payment)
+    assert register(login, enrolment, exam["id"]).get_json()["blocking_reasons"] == ["fee_unpaid"]
+    admin.post_json(
+        f"/api/v1/admin/enrolments/{enrolment.id}/payments",
+        {**payment, "amount_fen": 140_000, "receipt_no": "P-2"},
+    )
+    assert register(login, enrolment, exam["id"]).status_code == 201

@@ -231,3 +231,23 @@ def test_bad_work_type_codes_are_refused(login, make: Factory) -> None:
         )
         assert response.status_code == 200, code
         assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_admin_sets_the_fees_of_a_programme(login, make: Factory, db_session: Session) -> None:
+    programme = db_session.scalar(select(Programme).where(Programme.code == "trading-3"))
+    client = login(make.admin())
+    response = client.post(
+        f"/admin/programmes/{programme.id}",
+        data={
+            "required_hours": "80",
+            "active": "y",
+            "training_fee": "2400",
+            "assessment_fee": "600.50",
+            "csrf_token": client.csrf_token(),
+        },
+    )
+    assert response.status_code == 303
+    db_session.refresh(programme)
+    assert (programme.training_fee_fen, programme.assessment_fee_fen) == (240_000, 60_050)
+    page = client.get(f"/admin/programmes/{programme.id}").get_data(as_text=True)
+    assert 'value="2400.00"' in page
