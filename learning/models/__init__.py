@@ -16,6 +16,7 @@ from learning.models.exams import (
     ExamSessionStatus,
     SubsidyRate,
 )
+from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
 from learning.models.study import (
     BeatRecord,
@@ -51,6 +52,7 @@ __all__ = [
     "ExamSession",
     "ExamSessionStatus",
     "Level",
+    "Notification",
     "OfflineCredit",
     "Payment",
     "Playback",

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning.models import CoachingDay, Enrolment, OfflineCredit, TrainingClass
-from learning.services import ServiceError, audit
+from learning.services import ServiceError, audit, notifications
 
 MAX_OFFLINE_S = 24 * 3600
 
@@ -127,7 +127,7 @@ def record_attendance(
         changed.add(enrolment_id)
     session.flush()
     for enrolment_id in changed:
-        refresh_offline_seconds(session, enrolment_id)
+        refresh_offline_seconds(session, enrolment_id, now=now)
     audit.record(
         session,
         at=now,
@@ -164,7 +164,7 @@ def add_offline_time(
     )
     session.add(credit)
     session.flush()
-    refresh_offline_seconds(session, enrolment.id)
+    refresh_offline_seconds(session, enrolment.id, now=now)
     audit.record(
         session,
         at=now,
@@ -185,7 +185,7 @@ def revoke_offline_time(
     if credit.revoked_at is None:
         credit.revoked_at = now
         session.flush()
-        refresh_offline_seconds(session, credit.enrolment_id)
+        refresh_offline_seconds(session, credit.enrolment_id, now=now)
         audit.record(
             session,
             at=now,
@@ -197,15 +197,19 @@ def revoke_offline_time(
         )
 
 
-def refresh_offline_seconds(session: Session, enrolment_id: int) -> None:
+def refresh_offline_seconds(session: Session, enrolment_id: int, *, now: datetime) -> None:
+    """The enrolment's offline seconds: the sum of its credits not revoked."""
     total = session.scalar(
         select(func.coalesce(func.sum(OfflineCredit.seconds), 0)).where(
             OfflineCredit.enrolment_id == enrolment_id, OfflineCredit.revoked_at.is_(None)
         )
     )
-    session.execute(
-        update(Enrolment).where(Enrolment.id == enrolment_id).values(offline_s=int(total or 0))
-    )
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        return
+    before = enrolment.online_s + enrolment.offline_s
+    enrolment.offline_s = int(total or 0)
+    notifications.notify_if_minimum_reached(session, enrolment, before, now=now)
 
 
 def credits_of(session: Session, enrolment_id: int) -> list[OfflineCredit]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,7 @@ from learning.models import (
     TraineeStudyState,
     Video,
 )
-from learning.services import ServiceError
+from learning.services import ServiceError, notifications
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def record_beat(
     if not outcome.duplicate:
         store_playback(row, outcome.playback)
         store_trainee_state(state, outcome.trainee)
-        _add_to_totals(session, row, outcome, coverage, coverage_row)
+        _add_to_totals(session, row, outcome, coverage, coverage_row, now)
     covered_s = min(outcome.coverage.measure, row.duration_ms) // 1000
     online_s, minutes = session.execute(
         select(Enrolment.online_s, Enrolment.standard_hour_minutes).where(
@@ -274,6 +274,7 @@ def _add_to_totals(
     outcome: BeatOutcome,
     before: IntervalSet,
     coverage_row: Coverage | None,
+    now_ms: int,
 ) -> None:
     """Coverage, the day's sums and the enrolment's online seconds, from one beat's outcome."""
     if outcome.credited_ms:
@@ -284,13 +285,13 @@ def _add_to_totals(
         coverage_row.intervals = outcome.coverage.to_list()
         coverage_row.covered_s = covered_s
         gained_s = covered_s - min(before.measure, playback.duration_ms) // 1000
-        session.execute(
-            update(Enrolment)
-            .where(Enrolment.id == playback.enrolment_id)
-            .values(
-                online_s=Enrolment.online_s + gained_s,
-                last_studied_on=date.fromisoformat(outcome.day),
-            )
+        enrolment = session.get(Enrolment, playback.enrolment_id)
+        assert enrolment is not None
+        credited_before = enrolment.online_s + enrolment.offline_s
+        enrolment.online_s += gained_s
+        enrolment.last_studied_on = date.fromisoformat(outcome.day)
+        notifications.notify_if_minimum_reached(
+            session, enrolment, credited_before, now=datetime.fromtimestamp(now_ms / 1000, UTC)
         )
     if outcome.credited_ms or outcome.not_credited_ms:
         _add_to_day(session, playback, outcome)

@@ -14,6 +14,7 @@ from learning.web import (
     exams,
     home,
     labels,
+    notices,
     player,
     public,
     record,
@@ -21,8 +22,21 @@ from learning.web import (
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, home, courses, player, record, classes, exams, admissions, admin, public):
+    for module in (
+        auth,
+        home,
+        courses,
+        player,
+        record,
+        notices,
+        classes,
+        exams,
+        admissions,
+        admin,
+        public,
+    ):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     auth.init_app(app)
     labels.init_app(app)
+    notices.init_app(app)

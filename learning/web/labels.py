@@ -115,6 +115,33 @@ def education_kind_label(kind: str) -> str:
     return EDUCATION_KIND_LABELS[language].get(kind, kind)
 
 
+def notification_text(kind: str, params: dict) -> str:
+    """A notification in the reader's language."""
+    texts = {
+        "application_approved": _(
+            "Your application for %(programme)s was approved "
+            "(condition %(condition)s). You can start studying.",
+            programme=params.get("programme"),
+            condition=params.get("condition"),
+        ),
+        "application_rejected": _(
+            "Your application for %(programme)s was not approved: %(reason)s",
+            programme=params.get("programme"),
+            reason=params.get("reason"),
+        ),
+        "exam_registered": _(
+            "You are registered for the exam on %(day)s at %(place)s.",
+            day=params.get("day"),
+            place=params.get("place"),
+        ),
+        "hours_reached": _(
+            "You have reached the minimum hours of %(programme)s.",
+            programme=params.get("programme"),
+        ),
+    }
+    return texts.get(kind, kind)
+
+
 def localized(chinese: str, english: str) -> str:
     """Pick the stored Chinese or English name of catalogue data."""
     locale = get_locale()
@@ -156,6 +183,7 @@ def init_app(app: Flask) -> None:
         FEE_KIND_LABELS=FEE_KIND_LABELS,
         blocking_reason_text=blocking_reason_text,
         eligibility_reason_text=eligibility_reason_text,
+        notification_text=notification_text,
         localized=localized,
         current_locale=lambda: str(get_locale() or "zh"),
     )

@@ -156,6 +156,12 @@ ROUTES = {
         lambda w: f"/videos/{w.file_video_id}/file",
         _row(302, 200, 200, 200, 200, 200),  # both trainees are in its programme
     ),
+    "notices.mine": ("GET", lambda w: "/me/notifications", _row(302, 200, 200, 403, 403, 403)),
+    "notices.mark_read": (
+        "POST",
+        lambda w: "/me/notifications/read",
+        _row(302, 303, 303, 403, 403, 403),
+    ),
     "record.my_record": ("GET", lambda w: "/me/record", _row(302, 200, 200, 403, 403, 403)),
     "classes.add_coaching_day": (
         "POST",

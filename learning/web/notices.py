@@ -1,0 +1,45 @@
+"""The notifications page, and the unread count shown in the navigation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from learning.db import get_session
+from learning.extensions import get_clock, today
+from learning.models import Role
+from learning.permissions import role_required
+from learning.services import notifications
+
+blueprint = Blueprint("notices", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_unread)
+
+
+def _unread() -> dict[str, int]:
+    if not current_user.is_authenticated or current_user.role != Role.TRAINEE:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": notifications.unread_count(get_session(), current_user.id)}
+
+
+@blueprint.route("/me/notifications")
+@role_required(Role.TRAINEE)
+def mine() -> ResponseReturnValue:
+    session = get_session()
+    return render_template(
+        "notices/mine.html",
+        reminders=notifications.coaching_reminders(session, current_user.id, today()),
+        notifications=notifications.latest(session, current_user.id),
+    )
+
+
+@blueprint.route("/me/notifications/read", methods=["POST"])
+@role_required(Role.TRAINEE)
+def mark_read() -> ResponseReturnValue:
+    session = get_session()
+    notifications.mark_read(session, current_user.id, now=get_clock().now())
+    session.commit()
+    return redirect(url_for("notices.mine"), code=303)

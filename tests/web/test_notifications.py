@@ -1,0 +1,81 @@
+"""What trainees are told: decisions, registrations, the minimum reached, coaching ahead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning.models import Notification
+from learning.services import offline
+from tests.api.player import Player
+from tests.factories import Factory
+
+
+def test_reaching_the_minimum_online_is_told_once(
+    app: Flask, login, make: Factory, clock, db_session: Session
+) -> None:
+    trainee = make.trainee()
+    enrolment = make.enrolment(trainee, "accounting-4")
+    enrolment.online_s = 80 * 45 * 60 - 20  # 20 s short
+    video = make.video("accounting-4")
+    make.commit()
+    client = login(trainee)
+    page = Player(client, clock, enrolment.id, video.id)
+    page.open()
+    page.play(60)
+    kinds = db_session.scalars(select(Notification.kind)).all()
+    assert kinds == ["hours_reached"]
+    html = client.get("/").get_data(as_text=True)
+    assert 'class="badge">1<' in html
+    messages = client.get("/me/notifications").get_data(as_text=True)
+    assert "accounting-4" in messages and "最低学时" in messages
+    client.post("/me/notifications/read", data={"csrf_token": client.csrf_token()})
+    assert 'class="badge"' not in client.get("/").get_data(as_text=True)
+
+
+def test_coaching_attendance_that_completes_the_hours_is_told(
+    make: Factory, clock, db_session: Session
+) -> None:
+    teacher = make.instructor()
+    training_class = make.training_class(teacher)
+    enrolment = make.enrolment(make.trainee(), "accounting-4", training_class)
+    enrolment.online_s = 80 * 45 * 60 - 3600
+    day = offline.create_coaching_day(
+        make.session,
+        training_class=training_class,
+        day=clock.now().date(),
+        topic="答疑",
+        credit_s=8 * 3600,
+        now=clock.now(),
+        actor_id=teacher.id,
+    )
+    offline.record_attendance(
+        make.session,
+        coaching_day=day,
+        present_enrolment_ids={enrolment.id},
+        now=clock.now(),
+        actor_id=teacher.id,
+    )
+    make.commit()
+    assert db_session.scalars(select(Notification.kind)).all() == ["hours_reached"]
+
+
+def test_coaching_in_the_coming_week_is_a_reminder(login, make: Factory, clock) -> None:
+    teacher = make.instructor()
+    training_class = make.training_class(teacher)
+    trainee = make.trainee()
+    make.enrolment(trainee, "accounting-4", training_class)
+    offline.create_coaching_day(
+        make.session,
+        training_class=training_class,
+        day=(clock.now() + timedelta(days=5)).date(),
+        topic="第一天：讲解重点考核内容",
+        credit_s=8 * 3600,
+        now=clock.now(),
+        actor_id=teacher.id,
+    )
+    html = login(trainee).get("/me/notifications").get_data(as_text=True)
+    assert "第一天：讲解重点考核内容" in html
