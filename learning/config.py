@@ -54,6 +54,7 @@ class Defaults:
     COACHING_DAY_S = 8 * 3600
 
     TRAINING_BODY_NAME = "广东省清洁生产协会"
+    EXAM_PASS_MARK = 60  # each part of the assessment is passed at this score on its own
 
     # Cookies
     SESSION_COOKIE_HTTPONLY = True

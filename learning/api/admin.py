@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from flask import request
+from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -205,6 +205,7 @@ def record_results(registration_id: int) -> ResponseReturnValue:
             certificate_issued_on=wanted.certificate_issued_on,
             now=get_clock().now(),
             actor_id=current_user.id,
+            pass_mark=current_app.config["EXAM_PASS_MARK"],
         )
     except ServiceError as error:
         session.rollback()

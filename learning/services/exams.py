@@ -257,7 +257,7 @@ def registrations_of(session: Session, enrolment_id: int) -> list[ExamRegistrati
 
 # --- results, certificates and subsidies ------------------------------------------------------
 
-PASS_MARK = 60
+DEFAULT_PASS_MARK = 60
 # Skill-level certificates: Y (employer) or S (social evaluation organisation) + 21 digits.
 CERTIFICATE_NUMBER = re.compile(r"^[YS]\d{21}$")
 SUBSIDY_CLAIM_MONTHS = 12
@@ -272,9 +272,10 @@ def record_results(
     certificate_issued_on: date | None,
     now: datetime,
     actor_id: int,
+    pass_mark: int = DEFAULT_PASS_MARK,
 ) -> None:
-    """Part scores (each passed at PASS_MARK on its own; None: absent), the outcome, and for a
-    pass the certificate. The state before and after goes to the audit log."""
+    """Part scores (each passed at `pass_mark` on its own; None: absent), the outcome, and for
+    a pass the certificate. The state before and after goes to the audit log."""
     parts = registration.exam_session.parts
     before = {
         "outcome": registration.outcome,
@@ -288,7 +289,7 @@ def record_results(
             raise ServiceError("scores_for_every_part", parts="、".join(parts))
         if any(not 0 <= score <= 100 for score in scores.values()):
             raise ServiceError("score_out_of_range")
-        passed = all(score >= PASS_MARK for score in scores.values())
+        passed = all(score >= pass_mark for score in scores.values())
         outcome = ExamOutcome.PASSED.value if passed else ExamOutcome.FAILED.value
     if outcome == ExamOutcome.PASSED.value and certificate_no:
         number = certificate_no.strip().upper()
@@ -357,3 +358,29 @@ def certified_report(session: Session) -> tuple[int, int]:
         sum(count for _level, count in rows),
         sum(rates.get(level, 0) * count for level, count in rows),
     )
+
+
+def set_subsidy(
+    session: Session, level: int, amount_fen: int, *, now: datetime, actor_id: int
+) -> None:
+    """Change a level's subsidy (the catalogue changes from year to year); audited."""
+    if not 0 <= amount_fen <= 10_000_000:
+        raise ServiceError("amount_out_of_range")
+    rate = session.get(SubsidyRate, level)
+    if rate is None:
+        rate = SubsidyRate(level=level, amount_fen=0)
+        session.add(rate)
+    before = rate.amount_fen
+    rate.amount_fen = amount_fen
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="subsidy.update",
+        subject=f"level:{level}",
+        details={"before": before, "after": amount_fen},
+    )
+
+
+def subsidy_rates(session: Session) -> list[SubsidyRate]:
+    return list(session.scalars(select(SubsidyRate).order_by(SubsidyRate.level.desc())))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -183,6 +183,7 @@ def record_results(enrolment_id: int, registration_id: int) -> ResponseReturnVal
             certificate_issued_on=date.fromisoformat(issued_text) if issued_text else None,
             now=get_clock().now(),
             actor_id=current_user.id,
+            pass_mark=current_app.config["EXAM_PASS_MARK"],
         )
     except ValueError:
         session.rollback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -55,7 +57,39 @@ def sessions() -> ResponseReturnValue:
             flash(_("Exam session opened."), "success")
             return redirect(url_for("exams.sessions"), code=303)
     upcoming = exams.sessions_open_to(session, trainee_id=None, today=today())
-    return render_template("exams/sessions.html", form=form, sessions=upcoming)
+    return render_template(
+        "exams/sessions.html",
+        form=form,
+        sessions=upcoming,
+        subsidy_rates=exams.subsidy_rates(session),
+    )
+
+
+@blueprint.route("/admin/subsidies", methods=["POST"])
+@role_required(Role.ADMIN)
+def subsidies() -> ResponseReturnValue:
+    """The subsidy per level, in yuan, as the year's catalogue sets it."""
+    session = get_session()
+    try:
+        for rate in exams.subsidy_rates(session):
+            yuan = request.form.get(f"level_{rate.level}", "").strip()
+            exams.set_subsidy(
+                session,
+                rate.level,
+                round(Decimal(yuan) * 100),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+    except (InvalidOperation, ValueError):
+        session.rollback()
+        flash(_("Subsidies are amounts in yuan, like 2000."), "error")
+    except ServiceError as error:
+        session.rollback()
+        flash(describe(error), "error")
+    else:
+        session.commit()
+        flash(_("Subsidies saved."), "success")
+    return redirect(url_for("exams.sessions"), code=303)
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/exam-registrations", methods=["POST"])

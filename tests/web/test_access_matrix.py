@@ -199,6 +199,11 @@ ROUTES = {
         lambda w: "/admin/exam-sessions",
         _row(302, 403, 403, 403, 403, 200),
     ),
+    "exams.subsidies": (
+        "POST",
+        lambda w: "/admin/subsidies",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "exams.register": (
         "POST",
         lambda w: f"/enrolments/{w.enrolment.id}/exam-registrations",

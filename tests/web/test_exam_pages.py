@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.models import AuditEntry, ExamRegistration, ExamSession, Payment
+from learning.models import AuditEntry, ExamRegistration, ExamSession, Payment, SubsidyRate
+from learning.services import exams
 from tests.factories import Factory
 
 
@@ -110,3 +113,54 @@ def test_a_payment_form_with_mistakes_keeps_what_was_typed(login, make: Factory)
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'value="KEEP-ME"' in page
+
+
+def test_admin_changes_the_subsidies(login, make: Factory, db_session: Session) -> None:
+    admin = login(make.admin())
+    page = admin.get("/admin/exam-sessions").get_data(as_text=True)
+    assert 'name="level_3" type="number" min="0" step="1" value="2000"' in page
+    form = {
+        "level_4": "1600",
+        "level_3": "2000",
+        "level_2": "2500",
+        "level_1": "3000",
+        "csrf_token": admin.csrf_token(),
+    }
+    assert admin.post("/admin/subsidies", data=form).status_code == 303
+    assert db_session.get(SubsidyRate, 4).amount_fen == 160_000
+    bad = admin.post("/admin/subsidies", data={**form, "level_4": "lots"}, follow_redirects=True)
+    assert "Subsidies are amounts in yuan" in bad.get_data(
+        as_text=True
+    ) or "补贴金额" in bad.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(SubsidyRate, 4).amount_fen == 160_000
+
+
+def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session) -> None:
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    exam = exams.create_session(
+        make.session,
+        work_type_code="accounting",
+        level=4,
+        starts_on=date(2026, 5, 20),
+        registration_closes_on=date(2026, 5, 1),
+        capacity=5,
+        place="x",
+        coaching_starts_on=None,
+        coaching_hours=0,
+        now=clock.now(),
+        actor_id=None,
+    )
+    registration = ExamRegistration(
+        enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
+    )
+    make.session.add(registration)
+    make.commit()
+    app.config["EXAM_PASS_MARK"] = 70
+    admin = login(make.admin())
+    admin.post(
+        f"/enrolments/{enrolment.id}/registrations/{registration.id}/results",
+        data={"theory": "65", "skill": "80", "csrf_token": admin.csrf_token()},
+    )
+    db_session.expire_all()
+    assert db_session.get(ExamRegistration, registration.id).outcome == "failed"
