@@ -118,7 +118,9 @@ def test_a_payment_form_with_mistakes_keeps_what_was_typed(login, make: Factory)
 def test_admin_changes_the_subsidies(login, make: Factory, db_session: Session) -> None:
     admin = login(make.admin())
     page = admin.get("/admin/exam-sessions").get_data(as_text=True)
-    assert 'name="level_3" type="number" min="0" step="1" value="2000"' in page
+    main = page.split("<main", 1)[1]
+    assert 'name="level_3" type="number" min="0" step="1" value="2000"' in main
+    assert "补贴" not in page.split("</title>", 1)[0]
     form = {
         "level_4": "1600",
         "level_3": "2000",
