@@ -18,6 +18,7 @@ from learning.web import (
     player,
     public,
     record,
+    vendor,
 )
 
 
@@ -34,9 +35,11 @@ def register_blueprints(app: Flask) -> None:
         admissions,
         admin,
         public,
+        vendor,
     ):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     auth.init_app(app)
     labels.init_app(app)
     notices.init_app(app)
+    vendor.init_app(app)

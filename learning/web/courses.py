@@ -12,11 +12,22 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from learning.accounting import hours_display
+from learning.charts import trainee as trainee_charts
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import ExamRegistration, OfflineCredit, Role
+from learning.models import Enrolment, ExamRegistration, OfflineCredit, Role
 from learning.permissions import enrolment_or_404, login_required, role_required
-from learning.services import ServiceError, audit, enrolments, exams, fees, offline, records
+from learning.services import (
+    ServiceError,
+    audit,
+    enrolments,
+    exams,
+    fees,
+    offline,
+    records,
+    reports,
+)
 from learning.web.classes import hours_to_seconds
 from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm
 from learning.web.messages import describe
@@ -46,10 +57,14 @@ def _render(
         if (s.work_type_code, s.level) == (programme.work_type_code, programme.level)
     ]
     payments = fees.payments_of(session, enrolment.id)
+    videos = records.video_progress(session, enrolment)
+    per_day = reports.seconds_per_day(session, enrolment, days=60, today=today())
     return render_template(
         "courses/course.html",
+        charts=_charts(enrolment, videos, per_day),
+        projected=reports.projected_completion(enrolment, per_day, today()),
         enrolment=enrolments.summary(session, enrolment),
-        videos=records.video_progress(session, enrolment),
+        videos=videos,
         credits=offline.credits_of(session, enrolment.id),
         is_own=enrolment.trainee_id == current_user.id,
         exam_sessions=open_sessions,
@@ -96,6 +111,34 @@ def add_offline_time(enrolment_id: int) -> ResponseReturnValue:
             flash(_("Offline time added."), "success")
             return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
     return _render(enrolment_id, form), 200
+
+
+def _charts(enrolment: Enrolment, videos: list, per_day: list) -> dict[str, dict]:
+    """The figures of the course page, with labels in the reader's language."""
+    minutes = enrolment.standard_hour_minutes
+    return {
+        "hours": trainee_charts.hours_against_minimum(
+            online=hours_display(enrolment.online_s, minutes),
+            offline=hours_display(enrolment.offline_s, minutes),
+            required=enrolment.programme.required_hours,
+            labels={
+                "online": _("online"),
+                "offline": _("on-site"),
+                "missing": _("missing"),
+                "minimum": _("minimum"),
+                "axis": _("standard hours"),
+            },
+        ),
+        "days": trainee_charts.hours_per_day(
+            [(day, hours_display(seconds, minutes)) for day, seconds in per_day],
+            labels={"axis": _("standard hours")},
+        ),
+        "videos": trainee_charts.coverage_per_video(
+            [video.title for video in videos],
+            [min(100.0, 100 * video.covered_s / video.duration_s) for video in videos],
+            labels={"axis": _("% watched"), "videos": _("videos in programme order")},
+        ),
+    }
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/unlock", methods=["POST"])

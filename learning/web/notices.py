@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from learning.db import get_session
 from learning.extensions import get_clock, today
@@ -20,9 +21,15 @@ def init_app(app: Flask) -> None:
 
 
 def _unread() -> dict[str, int]:
+    """The count in the navigation; never a reason for a page (an error page too) to fail."""
     if not current_user.is_authenticated or current_user.role != Role.TRAINEE:
         return {"unread_notifications": 0}
-    return {"unread_notifications": notifications.unread_count(get_session(), current_user.id)}
+    try:
+        count = notifications.unread_count(get_session(), current_user.id)
+    except SQLAlchemyError:
+        get_session().rollback()
+        count = 0
+    return {"unread_notifications": count}
 
 
 @blueprint.route("/me/notifications")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import plotly
 import pytest
 from flask import Flask
 
@@ -272,6 +273,11 @@ ROUTES = {
         "GET",
         lambda w: f"/admin/programmes/{w.programme_id}",
         _row(302, 403, 403, 403, 403, 200),
+    ),
+    "vendor.plotly_js": (
+        "GET",
+        lambda w: f"/vendor/plotly-{plotly.__version__}.min.js",
+        _row(200, 200, 200, 200, 200, 200),
     ),
     "public.healthz": ("GET", lambda w: "/healthz", _row(*[HEALTH] * 6)),
     "api.me": ("GET", lambda w: "/api/v1/me", _row(401, 200, 200, 200, 200, 200)),

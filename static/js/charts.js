@@ -1,0 +1,11 @@
+// Draws the figures the server built: each <div data-figure="ID"> takes the JSON of
+// <script type="application/json" id="ID"> (data, not code, so a strict CSP allows it).
+for (const element of document.querySelectorAll("[data-figure]")) {
+  const source = document.getElementById(element.dataset.figure);
+  if (!source || !window.Plotly) continue;
+  const figure = JSON.parse(source.textContent);
+  window.Plotly.newPlot(element, figure.data, figure.layout, {
+    displayModeBar: false,
+    responsive: true,
+  });
+}
