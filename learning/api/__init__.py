@@ -7,7 +7,7 @@ from flask import Blueprint, Flask
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules add their routes to the blueprint when imported.
-from learning.api import admin, exams, me, records, study, validation  # noqa: E402
+from learning.api import admin, classes, exams, me, records, study, validation  # noqa: E402
 
 
 def init_app(app: Flask) -> None:
@@ -15,4 +15,4 @@ def init_app(app: Flask) -> None:
     validation.init_app(app)
 
 
-__all__ = ["admin", "api_blueprint", "exams", "init_app", "me", "records", "study"]
+__all__ = ["admin", "api_blueprint", "classes", "exams", "init_app", "me", "records", "study"]

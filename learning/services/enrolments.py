@@ -38,6 +38,8 @@ class EnrolmentSummary:
     credited_hours: float
     hours_missing: float
     progress: float  # 0..1 of the required hours
+    credited_s: int
+    required_s: int
     class_id: int | None
     class_name: str | None
     last_studied_on: date | None
@@ -134,6 +136,8 @@ def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSumm
         credited_hours=hours_display(enrolment.credited_s, minutes),
         hours_missing=hours_missing(max(0, required_s - enrolment.credited_s), minutes),
         progress=min(1.0, enrolment.credited_s / required_s) if required_s else 1.0,
+        credited_s=enrolment.credited_s,
+        required_s=required_s,
         class_id=enrolment.class_id,
         class_name=enrolment.training_class.name if enrolment.training_class else None,
         last_studied_on=enrolment.last_studied_on,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.models import Enrolment, OfflineCredit, StudyDay
-from learning.services.enrolments import required_seconds
+from learning.models import Enrolment, ExamSession, OfflineCredit, StudyDay
+from learning.services import enrolments
+from learning.services.enrolments import EnrolmentSummary, required_seconds
 
 PACE_DAYS = 28
 
@@ -56,3 +58,79 @@ def projected_completion(
     if pace <= 0:
         return None
     return today + timedelta(days=math.ceil(missing / pace))
+
+
+# --- a class ----------------------------------------------------------------------------------
+
+INACTIVE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One enrolment of a class, with the status the instructor's roster shows."""
+
+    summary: EnrolmentSummary
+    status: str  # done | on_track | behind | inactive
+    recent_pace_s: float  # credited seconds per day over the last four weeks
+    deadline: date | None  # the next exam session of the programme
+
+
+def class_progress(session: Session, class_id: int, today: date) -> list[ProgressRow]:
+    summaries = enrolments.summaries_for_class(session, class_id)
+    recent = _recent_seconds(session, [s.id for s in summaries], today)
+    deadlines = _next_exam_days(session, today)
+    rows = []
+    for summary in summaries:
+        pace = recent.get(summary.id, 0) / PACE_DAYS
+        deadline = deadlines.get((summary.work_type_code, summary.level))
+        rows.append(ProgressRow(summary, _status(summary, pace, deadline, today), pace, deadline))
+    return rows
+
+
+def _status(summary: EnrolmentSummary, pace: float, deadline: date | None, today: date) -> str:
+    if summary.progress >= 1:
+        return "done"
+    last = summary.last_studied_on
+    if last is None or (today - last).days >= INACTIVE_DAYS:
+        return "inactive"
+    missing_s = summary.required_s - summary.credited_s
+    if deadline is not None and pace * max(0, (deadline - today).days) < missing_s:
+        return "behind"
+    return "on_track"
+
+
+def _recent_seconds(session: Session, enrolment_ids: list[int], today: date) -> dict[int, int]:
+    """Credited seconds (online and on-site) of the last four weeks, per enrolment."""
+    if not enrolment_ids:
+        return {}
+    first = today - timedelta(days=PACE_DAYS - 1)
+    totals: dict[int, int] = {}
+    online = session.execute(
+        select(StudyDay.enrolment_id, func.sum(StudyDay.credited_ms))
+        .where(StudyDay.enrolment_id.in_(enrolment_ids), StudyDay.day >= first)
+        .group_by(StudyDay.enrolment_id)
+    )
+    for enrolment_id, ms in online:
+        totals[enrolment_id] = totals.get(enrolment_id, 0) + int(ms) // 1000
+    offline = session.execute(
+        select(OfflineCredit.enrolment_id, func.sum(OfflineCredit.seconds))
+        .where(
+            OfflineCredit.enrolment_id.in_(enrolment_ids),
+            OfflineCredit.day >= first,
+            OfflineCredit.revoked_at.is_(None),
+        )
+        .group_by(OfflineCredit.enrolment_id)
+    )
+    for enrolment_id, seconds in offline:
+        totals[enrolment_id] = totals.get(enrolment_id, 0) + int(seconds)
+    return totals
+
+
+def _next_exam_days(session: Session, today: date) -> dict[tuple[str, int], date]:
+    """The first upcoming exam day of each programme (work type, level)."""
+    rows = session.execute(
+        select(ExamSession.work_type_code, ExamSession.level, func.min(ExamSession.starts_on))
+        .where(ExamSession.starts_on >= today)
+        .group_by(ExamSession.work_type_code, ExamSession.level)
+    )
+    return {(work_type, level): day for work_type, level, day in rows}

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from learning.db import get_session
-from learning.extensions import get_clock
+from learning.extensions import get_clock, today
 from learning.models import CoachingDay, Role, TrainingClass
 from learning.permissions import class_or_404, role_required
-from learning.services import ServiceError, enrolments, offline
+from learning.services import ServiceError, enrolments, exports, offline, reports
 from learning.web.forms import CoachingDayForm
+from learning.web.labels import STATUS_LABELS, blocking_reason_text
 from learning.web.messages import describe
 
 blueprint = Blueprint("classes", __name__)
@@ -109,4 +120,61 @@ def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
         training_class=training_class,
         coaching_day=coaching_day,
         rows=offline.attendance(session, coaching_day),
+    )
+
+
+def _roster(class_id: int) -> tuple[list[str], list[list[object]]]:
+    session = get_session()
+    rows = reports.class_progress(session, class_id, today())
+    headers = [
+        _("Name"),
+        _("ID card number"),
+        _("Mobile phone"),
+        _("Employer"),
+        _("Programme"),
+        _("Required hours"),
+        _("Credited hours"),
+        _("online"),
+        _("on-site"),
+        _("Last studied"),
+        _("Status"),
+        _("Exam registration"),
+    ]
+    return headers, exports.roster_rows(session, rows, STATUS_LABELS, blocking_reason_text)
+
+
+def _download(data: bytes | str, name: str, mimetype: str) -> Response:
+    body = data.encode("utf-8") if isinstance(data, str) else data
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blueprint.route("/classes/<int:class_id>/export.xlsx")
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def export_xlsx(class_id: int) -> ResponseReturnValue:
+    training_class = class_or_404(get_session(), current_user, class_id)
+    headers, rows = _roster(class_id)
+    day_headers = [_("Name"), _("Date"), _("online"), _("on-site"), _("Credited")]
+    data = exports.workbook(
+        [
+            (_("Trainees"), headers, rows),
+            (_("Per day"), day_headers, exports.daily_rows(get_session(), class_id)),
+        ]
+    )
+    return _download(
+        data,
+        f"{training_class.name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@blueprint.route("/classes/<int:class_id>/export.csv")
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def export_csv(class_id: int) -> ResponseReturnValue:
+    training_class = class_or_404(get_session(), current_user, class_id)
+    headers, rows = _roster(class_id)
+    return _download(
+        exports.csv_text(headers, rows), f"{training_class.name}.csv", "text/csv; charset=utf-8"
     )

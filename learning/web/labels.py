@@ -48,6 +48,13 @@ NOT_CREDITED_LABELS = {
     "daily_cap": _l("over the daily study limit"),
 }
 
+STATUS_LABELS = {
+    "done": _l("Done"),
+    "on_track": _l("On track"),
+    "behind": _l("Behind"),
+    "inactive": _l("Inactive"),
+}
+
 APPLICATION_STATUS_LABELS = {
     "submitted": _l("Under review"),
     "approved": _l("Approved"),
@@ -176,6 +183,7 @@ def init_app(app: Flask) -> None:
         EXAM_PART_LABELS=EXAM_PART_LABELS,
         EXAM_OUTCOME_LABELS=EXAM_OUTCOME_LABELS,
         APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
         OCCUPATION_LABELS=OCCUPATION_LABELS,
         MAJOR_LABELS=MAJOR_LABELS,
         TITLE_LEVEL_LABELS=TITLE_LEVEL_LABELS,

@@ -169,6 +169,16 @@ ROUTES = {
         lambda w: f"/classes/{w.training_class.id}/coaching-days",
         _row(302, 403, 403, 200, 404, 200),
     ),
+    "classes.export_xlsx": (
+        "GET",
+        lambda w: f"/classes/{w.training_class.id}/export.xlsx",
+        _row(302, 403, 403, 200, 404, 200),
+    ),
+    "classes.export_csv": (
+        "GET",
+        lambda w: f"/classes/{w.training_class.id}/export.csv",
+        _row(302, 403, 403, 200, 404, 200),
+    ),
     "classes.attendance": (
         "GET",
         lambda w: f"/classes/{w.training_class.id}/coaching-days/{w.coaching_day_id}",
@@ -307,6 +317,11 @@ ROUTES = {
         "GET",
         lambda w: "/api/v1/me/study-record",
         _row(401, 200, 200, 403, 403, 403),
+    ),
+    "api.class_progress": (
+        "GET",
+        lambda w: f"/api/v1/classes/{w.training_class.id}/progress",
+        _row(401, 403, 403, 200, 404, 200),
     ),
     "api.exam_sessions": (
         "GET",

@@ -1,0 +1,139 @@
+"""Class rosters for auditors and the subsidy office: an Excel workbook (openpyxl) and CSV.
+
+Identity numbers and phones are masked in exports. Column headers come from the caller, so
+the files speak the reader's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from learning.accounting import hours_display
+from learning.models import Enrolment, OfflineCredit, StudyDay, TraineeProfile
+from learning.services.accounts import mask_id_number, mask_phone
+from learning.services.reports import ProgressRow
+
+RosterRow = list[object]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """Text a person typed, never read by a spreadsheet as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def roster_rows(
+    session: Session,
+    rows: list[ProgressRow],
+    status_words: Mapping[str, object],
+    reason_text: Callable[[str, float], str],
+) -> list[RosterRow]:
+    """One row per enrolment: who, programme, hours, last study, status, exam readiness."""
+    profiles = {
+        profile.user_id: profile
+        for profile in session.scalars(
+            select(TraineeProfile).where(
+                TraineeProfile.user_id.in_([row.summary.trainee_id for row in rows])
+            )
+        )
+    }
+    result = []
+    for row in rows:
+        summary = row.summary
+        profile = profiles.get(summary.trainee_id)
+        result.append(
+            [
+                _text(summary.trainee_name),
+                mask_id_number(profile.id_number) if profile else "",
+                mask_phone(profile.phone) if profile else "",
+                _text(profile.employer or "") if profile else "",
+                summary.programme_code,
+                summary.required_hours,
+                summary.credited_hours,
+                summary.online_hours,
+                summary.offline_hours,
+                summary.last_studied_on.isoformat() if summary.last_studied_on else "",
+                str(status_words.get(row.status, row.status)),
+                "；".join(
+                    reason_text(code, summary.hours_missing) for code in summary.blocking_reasons
+                ),
+            ]
+        )
+    return result
+
+
+def daily_rows(session: Session, class_id: int) -> list[RosterRow]:
+    """Per trainee and day: online and on-site standard hours (the kept day sums)."""
+    enrolments = {
+        e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.class_id == class_id))
+    }
+    if not enrolments:
+        return []
+    days: dict[tuple[int, date], list[int]] = {}
+    online = session.execute(
+        select(StudyDay.enrolment_id, StudyDay.day, func.sum(StudyDay.credited_ms))
+        .where(StudyDay.enrolment_id.in_(enrolments))
+        .group_by(StudyDay.enrolment_id, StudyDay.day)
+    )
+    for enrolment_id, day, ms in online:
+        days.setdefault((enrolment_id, day), [0, 0])[0] += int(ms) // 1000
+    offline = session.execute(
+        select(OfflineCredit.enrolment_id, OfflineCredit.day, func.sum(OfflineCredit.seconds))
+        .where(OfflineCredit.enrolment_id.in_(enrolments), OfflineCredit.revoked_at.is_(None))
+        .group_by(OfflineCredit.enrolment_id, OfflineCredit.day)
+    )
+    for enrolment_id, day, seconds in offline:
+        days.setdefault((enrolment_id, day), [0, 0])[1] += int(seconds)
+    rows = []
+    for (enrolment_id, day), (online_s, offline_s) in sorted(
+        days.items(), key=lambda item: (enrolments[item[0][0]].trainee.display_name, item[0][1])
+    ):
+        minutes = enrolments[enrolment_id].standard_hour_minutes
+        rows.append(
+            [
+                _text(enrolments[enrolment_id].trainee.display_name),
+                day.isoformat(),
+                hours_display(online_s, minutes),
+                hours_display(offline_s, minutes),
+                hours_display(online_s + offline_s, minutes),
+            ]
+        )
+    return rows
+
+
+def workbook(sheets: Sequence[tuple[str, list[str], list[RosterRow]]]) -> bytes:
+    """An .xlsx with one sheet per (title, headers, rows); headers bold, columns sized."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        for index, header in enumerate(headers, start=1):
+            width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows]) + 4
+            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_text(headers: list[str], rows: list[RosterRow]) -> str:
+    """CSV with a byte-order mark, so Excel opens Chinese text correctly."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,133 @@
+"""A class's progress: statuses, the API, and the exports auditors receive."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+
+from learning.models import StudyDay
+from learning.services import exams, reports
+from tests.factories import Factory
+
+HOUR_S = 45 * 60
+VALID_ID = "11010519491231002X"
+
+
+def class_with_four(make: Factory, clock):
+    """Four trainees: done, on track, behind, inactive (an exam session in 30 days)."""
+    teacher = make.instructor()
+    training_class = make.training_class(teacher, name="核算四级一班")
+    today = clock.now().date()
+    exams.create_session(
+        make.session,
+        work_type_code="accounting",
+        level=4,
+        starts_on=today + timedelta(days=30),
+        registration_closes_on=today + timedelta(days=20),
+        capacity=50,
+        place="考点",
+        coaching_starts_on=None,
+        coaching_hours=0,
+        now=clock.now(),
+        actor_id=None,
+    )
+    video = make.video("accounting-4", duration_s=3600)
+    plans = {  # name: (credited hours, hours per day in the last 28 days, days since study)
+        "done": (80, 1, 1),
+        "=cmd|' /C calc'!A0": (60, 1, 1),  # needs 20 h in 30 days, studies 1 h/day: on track
+        "behind": (20, 0.5, 1),  # needs 60 h in 30 days at 0.5 h/day: behind
+        "inactive": (40, 0, 9),
+    }
+    enrolments = {}
+    for name, (hours, per_day, idle) in plans.items():
+        trainee = make.trainee(display_name=name, profile=None)
+        trainee.profile.id_number = VALID_ID
+        enrolment = make.enrolment(trainee, "accounting-4", training_class)
+        enrolment.online_s = hours * HOUR_S
+        enrolment.last_studied_on = today - timedelta(days=idle)
+        for back in range(28):
+            if per_day:
+                make.session.add(
+                    StudyDay(
+                        trainee_id=trainee.id,
+                        day=today - timedelta(days=back + idle),
+                        enrolment_id=enrolment.id,
+                        video_id=video.id,
+                        credited_ms=int(per_day * HOUR_S * 1000),
+                        not_credited={},
+                    )
+                )
+        enrolments[name] = enrolment
+    make.commit()
+    return teacher, training_class, enrolments
+
+
+def test_statuses_follow_pace_deadline_and_inactivity(make: Factory, clock, db_session) -> None:
+    _teacher, training_class, _enrolments = class_with_four(make, clock)
+    rows = reports.class_progress(db_session, training_class.id, clock.now().date())
+    statuses = {row.summary.trainee_name: row.status for row in rows}
+    assert statuses == {
+        "done": "done",
+        "=cmd|' /C calc'!A0": "on_track",
+        "behind": "behind",
+        "inactive": "inactive",
+    }
+
+
+def test_the_progress_api_follows_the_contract(login, make: Factory, clock) -> None:
+    teacher, training_class, enrolments = class_with_four(make, clock)
+    body = login(teacher).get(f"/api/v1/classes/{training_class.id}/progress").get_json()
+    first = next(row for row in body if row["trainee"]["display_name"] == "done")
+    assert first == {
+        "enrolment_id": enrolments["done"].id,
+        "trainee": {"id": enrolments["done"].trainee_id, "display_name": "done"},
+        "programme_code": "accounting-4",
+        "required_hours": 80,
+        "credited_hours": 80.0,
+        "online_hours": 80.0,
+        "offline_hours": 0.0,
+        "status": "done",
+        "last_studied_on": (clock.now().date() - timedelta(days=1)).isoformat(),
+        "exam_eligible": False,
+    }
+
+
+def test_the_workbook_opens_and_its_totals_match(login, make: Factory, clock, db_session):
+    teacher, training_class, _ = class_with_four(make, clock)
+    response = login(teacher).get(f"/classes/{training_class.id}/export.xlsx")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    trainees, per_day = book.worksheets
+    rows = list(trainees.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 4
+    assert sum(row[6] for row in rows) == 80 + 60 + 20 + 40  # credited hours column
+    assert all(row[1] == "110***********002X" for row in rows)  # ID numbers masked
+    assert "'=cmd|' /C calc'!A0" in [row[0] for row in rows]  # never a formula
+    days = list(per_day.iter_rows(min_row=2, values_only=True))
+    assert round(sum(row[4] for row in days), 1) == round(28 * 1 + 28 * 1 + 28 * 0.5, 1)
+
+
+def test_the_csv_has_the_same_rows_and_a_bom(login, make: Factory, clock) -> None:
+    teacher, training_class, _ = class_with_four(make, clock)
+    response = login(teacher).get(f"/classes/{training_class.id}/export.csv")
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff姓名,")
+    assert len(text.strip().splitlines()) == 5
+
+
+def test_another_instructor_cannot_export(login, make: Factory, clock) -> None:
+    _teacher, training_class, _ = class_with_four(make, clock)
+    stranger = login(make.instructor())
+    assert stranger.get(f"/classes/{training_class.id}/export.xlsx").status_code == 404
+    assert stranger.get(f"/api/v1/classes/{training_class.id}/progress").status_code == 404
+
+
+def test_inactive_means_seven_days_without_study(make: Factory, clock, db_session) -> None:
+    _teacher, training_class, enrolments = class_with_four(make, clock)
+    enrolments["behind"].last_studied_on = clock.now().date() - timedelta(days=7)
+    make.commit()
+    rows = reports.class_progress(db_session, training_class.id, clock.now().date())
+    assert {r.summary.trainee_name: r.status for r in rows}["behind"] == "inactive"
