@@ -33,7 +33,7 @@ extract: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o learning/translations/messages.pot .
 	$(BIN)/pybabel -q update -i learning/translations/messages.pot -d learning/translations \
-		--width 100 --no-fuzzy-matching
+		--width 100 --no-fuzzy-matching --ignore-obsolete
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

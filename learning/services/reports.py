@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.models import Enrolment, ExamSession, OfflineCredit, StudyDay
+from learning.accounting import IntervalSet
+from learning.models import Coverage, Enrolment, ExamSession, OfflineCredit, StudyDay
 from learning.services import enrolments
 from learning.services.enrolments import EnrolmentSummary, required_seconds
 
@@ -134,3 +135,48 @@ def _next_exam_days(session: Session, today: date) -> dict[tuple[str, int], date
         .group_by(ExamSession.work_type_code, ExamSession.level)
     )
     return {(work_type, level): day for work_type, level, day in rows}
+
+
+def class_seconds_per_day(session: Session, class_id: int) -> list[tuple[date, int]]:
+    """Credited seconds of the whole class per day, from its first day of study."""
+    enrolment_ids = select(Enrolment.id).where(Enrolment.class_id == class_id)
+    totals: dict[date, int] = {}
+    online = session.execute(
+        select(StudyDay.day, func.sum(StudyDay.credited_ms))
+        .where(StudyDay.enrolment_id.in_(enrolment_ids))
+        .group_by(StudyDay.day)
+    )
+    for day, ms in online:
+        totals[day] = totals.get(day, 0) + int(ms) // 1000
+    offline = session.execute(
+        select(OfflineCredit.day, func.sum(OfflineCredit.seconds))
+        .where(OfflineCredit.enrolment_id.in_(enrolment_ids), OfflineCredit.revoked_at.is_(None))
+        .group_by(OfflineCredit.day)
+    )
+    for day, seconds in offline:
+        totals[day] = totals.get(day, 0) + int(seconds)
+    return sorted(totals.items())
+
+
+def retention(
+    session: Session, class_id: int, video_id: int, duration_s: int, segments: int = 100
+) -> list[float]:
+    """Per part of the video, the share (0..1) of the class's enrolments that covered it."""
+    enrolment_count = (
+        session.scalar(select(func.count(Enrolment.id)).where(Enrolment.class_id == class_id)) or 0
+    )
+    if not enrolment_count or duration_s <= 0:
+        return [0.0] * segments
+    counts = [0] * segments
+    step_ms = duration_s * 1000 / segments
+    rows = session.scalars(
+        select(Coverage.intervals)
+        .join(Enrolment, Enrolment.id == Coverage.enrolment_id)
+        .where(Enrolment.class_id == class_id, Coverage.video_id == video_id)
+    )
+    for intervals in rows:
+        covered = IntervalSet.from_list(intervals)
+        for index in range(segments):
+            if covered.contains(int((index + 0.5) * step_ms)):
+                counts[index] += 1
+    return [count / enrolment_count for count in counts]

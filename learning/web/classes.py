@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -9,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,11 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from learning.accounting import hours_display
+from learning.charts import classes as class_charts
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import CoachingDay, Role, TrainingClass
+from learning.models import CoachingDay, Role, TrainingClass, Video
 from learning.permissions import class_or_404, role_required
-from learning.services import ServiceError, enrolments, exports, offline, reports
+from learning.services import ServiceError, catalogue, exports, offline, reports
 from learning.web.forms import CoachingDayForm
 from learning.web.labels import STATUS_LABELS, blocking_reason_text
 from learning.web.messages import describe
@@ -73,9 +77,19 @@ def add_coaching_day(class_id: int) -> ResponseReturnValue:
     return _render(training_class, form), 200
 
 
+SORTS = {
+    "name": lambda row: row.summary.trainee_name,
+    "hours": lambda row: row.summary.credited_s,
+    "status": lambda row: ("inactive", "behind", "on_track", "done").index(row.status),
+    "last": lambda row: row.summary.last_studied_on or date.min,
+}
+
+
 def _render(training_class: TrainingClass, form: CoachingDayForm) -> str:
     session = get_session()
-    roster = enrolments.summaries_for_class(session, training_class.id)
+    rows = reports.class_progress(session, training_class.id, today())
+    sort = request.args.get("sort", "status")
+    rows.sort(key=SORTS.get(sort, SORTS["status"]))
     days = session.scalars(
         select(CoachingDay)
         .where(CoachingDay.class_id == training_class.id)
@@ -84,10 +98,64 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> str:
     return render_template(
         "classes/dashboard.html",
         training_class=training_class,
-        roster=roster,
+        rows=rows,
+        sort=sort,
+        at_risk=[row for row in rows if row.status in {"behind", "inactive"}],
+        charts=_charts(training_class, rows),
+        videos=_class_videos(rows),
         coaching_days=days,
         form=form,
     )
+
+
+def _class_videos(rows: list[reports.ProgressRow]) -> list[Video]:
+    if not rows:
+        return []
+    programme = catalogue.programme_by_code(get_session(), rows[0].summary.programme_code)
+    return catalogue.programme_videos(get_session(), programme.id)
+
+
+def _charts(training_class: TrainingClass, rows: list[reports.ProgressRow]) -> dict[str, object]:
+    """The class's figures; hours are standard hours of the configured length."""
+    if not rows:
+        return {}
+    session = get_session()
+    minutes = current_app.config["STANDARD_HOUR_MINUTES"]
+    required = max(row.summary.required_hours for row in rows)
+    running, cumulative = 0, []
+    for day, seconds in reports.class_seconds_per_day(session, training_class.id):
+        running += seconds
+        cumulative.append((day, hours_display(running, minutes)))
+    deadlines = [row.deadline for row in rows if row.deadline]
+    charts: dict[str, object] = {
+        "distribution": class_charts.hours_distribution(
+            [row.summary.credited_hours for row in rows],
+            required=required,
+            labels={"hours": _("standard hours"), "trainees": _("trainees")},
+        ),
+        "pace": class_charts.progress_against_pace(
+            cumulative,
+            today=today(),
+            deadline=min(deadlines) if deadlines else None,
+            target=sum(row.summary.required_hours for row in rows),
+            labels={
+                "hours": _("standard hours"),
+                "actual": _("the class so far"),
+                "needed": _("pace needed for the next exam"),
+            },
+        ),
+    }
+    videos = _class_videos(rows)
+    chosen = request.args.get("video", type=int)
+    video = next((v for v in videos if v.id == chosen), videos[0] if videos else None)
+    if video is not None:
+        charts["retention"] = class_charts.retention_curve(
+            reports.retention(session, training_class.id, video.id, video.duration_s),
+            duration_s=video.duration_s,
+            labels={"minute": _("minute of the video"), "share": _("share of the class, in percent")},
+        )
+        charts["retention_video_id"] = video.id
+    return charts
 
 
 @blueprint.route("/classes/<int:class_id>/coaching-days/<int:day_id>", methods=["GET", "POST"])

@@ -136,7 +136,7 @@ def _charts(enrolment: Enrolment, videos: list, per_day: list) -> dict[str, dict
         "videos": trainee_charts.coverage_per_video(
             [video.title for video in videos],
             [min(100.0, 100 * video.covered_s / video.duration_s) for video in videos],
-            labels={"axis": _("% watched"), "videos": _("videos in programme order")},
+            labels={"axis": _("watched, in percent"), "videos": _("videos in programme order")},
         ),
     }
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from learning.models import StudyDay
+from learning.models import Coverage, StudyDay
 from learning.services import exams, reports
 from tests.factories import Factory
 
@@ -131,3 +131,38 @@ def test_inactive_means_seven_days_without_study(make: Factory, clock, db_sessio
     make.commit()
     rows = reports.class_progress(db_session, training_class.id, clock.now().date())
     assert {r.summary.trainee_name: r.status for r in rows}["behind"] == "inactive"
+
+
+def test_retention_is_the_share_of_the_class_that_covered_each_part(
+    make: Factory, clock, db_session
+) -> None:
+    teacher = make.instructor()
+    training_class = make.training_class(teacher)
+    video = make.video("accounting-4", duration_s=100)
+    first = make.enrolment(make.trainee(), "accounting-4", training_class)
+    second = make.enrolment(make.trainee(), "accounting-4", training_class)
+    make.enrolment(make.trainee(), "accounting-4", training_class)  # never watched
+    make.session.add(
+        Coverage(enrolment_id=first.id, video_id=video.id, intervals=[[0, 100_000]], covered_s=100)
+    )
+    make.session.add(
+        Coverage(enrolment_id=second.id, video_id=video.id, intervals=[[0, 50_000]], covered_s=50)
+    )
+    make.commit()
+    shares = reports.retention(db_session, training_class.id, video.id, 100, segments=4)
+    assert shares == [2 / 3, 2 / 3, 1 / 3, 1 / 3]
+
+
+def test_the_class_dashboard_shows_its_charts_and_risks(login, make: Factory, clock) -> None:
+    teacher, training_class, _ = class_with_four(make, clock)
+    html = login(teacher).get(f"/classes/{training_class.id}?sort=hours").get_data(as_text=True)
+    for name in ("distribution", "pace", "retention"):
+        assert f'id="figure-{name}"' in html
+    at_risk = html.split("需要关注的学员", 1)[1].split("</section>", 1)[0]
+    assert "behind" in at_risk and "inactive" in at_risk and ">done<" not in at_risk
+    roster = html.split("花名册", 1)[1].split("</table>", 1)[0]
+    order = [
+        roster.index(f">{name}<")
+        for name in ("behind", "inactive", "=cmd|&#39; /C calc&#39;!A0", "done")
+    ]
+    assert order == sorted(order)  # sorted by credited hours: 20, 40, 60, 80
