@@ -152,7 +152,10 @@ def _charts(training_class: TrainingClass, rows: list[reports.ProgressRow]) -> d
         charts["retention"] = class_charts.retention_curve(
             reports.retention(session, training_class.id, video.id, video.duration_s),
             duration_s=video.duration_s,
-            labels={"minute": _("minute of the video"), "share": _("share of the class, in percent")},
+            labels={
+                "minute": _("minute of the video"),
+                "share": _("share of the class, in percent"),
+            },
         )
         charts["retention_video_id"] = video.id
     return charts
