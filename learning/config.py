@@ -26,6 +26,7 @@ class Defaults:
 
     ENV = "development"  # development | production
     SECRET_KEY: str | None = None
+    CERTIFICATE_KEY: str | None = None  # signs certificate codes; default: SECRET_KEY
     DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
     SQLITE_BUSY_TIMEOUT_MS = 5000
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
@@ -141,6 +142,7 @@ def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
             )
     elif not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _development_secret(instance_path)
+    settings["CERTIFICATE_KEY"] = settings["CERTIFICATE_KEY"] or settings["SECRET_KEY"]
 
 
 def _development_secret(instance_path: Path) -> str:

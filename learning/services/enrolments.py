@@ -40,6 +40,7 @@ class EnrolmentSummary:
     progress: float  # 0..1 of the required hours
     credited_s: int
     required_s: int
+    standard_hour_minutes: int
     class_id: int | None
     class_name: str | None
     last_studied_on: date | None
@@ -138,6 +139,7 @@ def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSumm
         progress=min(1.0, enrolment.credited_s / required_s) if required_s else 1.0,
         credited_s=enrolment.credited_s,
         required_s=required_s,
+        standard_hour_minutes=minutes,
         class_id=enrolment.class_id,
         class_name=enrolment.training_class.name if enrolment.training_class else None,
         last_studied_on=enrolment.last_studied_on,

@@ -163,6 +163,16 @@ ROUTES = {
         lambda w: "/me/notifications/read",
         _row(302, 303, 303, 403, 403, 403),
     ),
+    "certificates.certificate": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/certificate",
+        _row(302, 200, 404, 200, 404, 200),
+    ),
+    "certificates.verify": (
+        "GET",
+        lambda w: "/verify/1-NOTACODE00",
+        _row(404, 404, 404, 404, 404, 404),  # a made-up code; genuine ones are tested apart
+    ),
     "record.my_record": ("GET", lambda w: "/me/record", _row(302, 200, 200, 403, 403, 403)),
     "classes.add_coaching_day": (
         "POST",

@@ -1,0 +1,87 @@
+"""The study-hour certificate and the public check of its code."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from learning.models import Coverage, OfflineCredit, StudyDay
+from learning.services import certificates
+from tests.factories import Factory
+
+HOUR_S = 45 * 60
+
+
+def studied(make: Factory, clock):
+    trainee = make.trainee(display_name="王芳")
+    trainee.profile.real_name = "王芳"
+    trainee.profile.id_number = "11010519491231002X"
+    enrolment = make.enrolment(trainee, "accounting-4")
+    video = make.video("accounting-4", duration_s=2700, title="第1讲 碳排放核算基础")
+    make.video("accounting-4", duration_s=2700, title="第2讲 未看")
+    today = clock.now().date()
+    make.session.add(
+        StudyDay(
+            trainee_id=trainee.id,
+            day=today - timedelta(days=10),
+            enrolment_id=enrolment.id,
+            video_id=video.id,
+            credited_ms=2700_000,
+            not_credited={},
+        )
+    )
+    make.session.add(
+        Coverage(
+            enrolment_id=enrolment.id, video_id=video.id, intervals=[[0, 2700_000]], covered_s=2700
+        )
+    )
+    make.session.add(
+        OfflineCredit(
+            enrolment_id=enrolment.id,
+            kind="coaching",
+            day=today - timedelta(days=2),
+            seconds=8 * 3600,
+            recorded_at=clock.now(),
+        )
+    )
+    enrolment.online_s, enrolment.offline_s = 2700, 8 * 3600
+    make.commit()
+    return trainee, enrolment
+
+
+def test_the_certificate_shows_what_a_subsidy_claim_needs(login, make: Factory, clock) -> None:
+    trainee, enrolment = studied(make, clock)
+    html = login(trainee).get(f"/enrolments/{enrolment.id}/certificate").get_data(as_text=True)
+    today = clock.now().date()
+    assert "学时证明" in html and "王芳" in html
+    assert "110***********002X" in html and "11010519491231002X" not in html
+    assert (
+        f"{(today - timedelta(days=10)).isoformat()} — {(today - timedelta(days=2)).isoformat()}"
+        in html
+    )
+    assert "1.0" in html and "10.6" in html and "11.6" in html  # online, on-site, in all
+    assert "第1讲 碳排放核算基础" in html and "第2讲 未看" not in html
+    assert "/verify/" in html and "data-print" in html and "<script>" not in html
+
+
+def test_a_genuine_code_checks_out_and_a_forged_one_does_not(
+    app: Flask, client, make: Factory, clock
+) -> None:
+    _trainee, enrolment = studied(make, clock)
+    code = certificates.code_for(enrolment.id, app.config["CERTIFICATE_KEY"])
+    page = client.get(f"/verify/{code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "王*" in html and "王芳" not in html and "11.6 / 80" in html
+    assert client.get(f"/verify/{code.lower()}").status_code == 200  # typed in lower case
+    other = certificates.code_for(enrolment.id + 1, app.config["CERTIFICATE_KEY"])
+    for forged in [f"{enrolment.id}-AAAAAAAAAA", other, "../../etc", "x" * 200, "1-"]:
+        assert client.get(f"/verify/{forged}").status_code == 404, forged
+
+
+def test_codes_depend_on_the_key(make: Factory, clock) -> None:
+    assert certificates.code_for(7, "one key") != certificates.code_for(7, "another key")
+    assert (
+        certificates.code_for(7, "k").startswith("7-") and len(certificates.code_for(7, "k")) == 12
+    )
