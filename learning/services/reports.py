@@ -6,11 +6,21 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from learning.accounting import IntervalSet
-from learning.models import Coverage, Enrolment, ExamSession, OfflineCredit, StudyDay
+from learning.models import (
+    Application,
+    Coverage,
+    Enrolment,
+    ExamRegistration,
+    ExamSession,
+    OfflineCredit,
+    Payment,
+    Programme,
+    StudyDay,
+)
 from learning.services import enrolments
 from learning.services.enrolments import EnrolmentSummary, required_seconds
 
@@ -180,3 +190,96 @@ def retention(
             if covered.contains(int((index + 0.5) * step_ms)):
                 counts[index] += 1
     return [count / enrolment_count for count in counts]
+
+
+# --- the training body ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    code: str
+    enrolments: int
+    reached: int  # credited hours at or above the minimum
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    starts_on: date
+    label: str
+    capacity: int
+    registered: int
+    passed: int
+    failed: int
+    absent: int
+
+
+def programme_figures(session: Session) -> list[ProgrammeFigures]:
+    """Enrolments per programme and how many reached the minimum (from the kept totals)."""
+    required = Programme.required_hours * Enrolment.standard_hour_minutes * 60
+    rows = session.execute(
+        select(
+            Programme.code,
+            func.count(Enrolment.id),
+            func.sum(case((Enrolment.online_s + Enrolment.offline_s >= required, 1), else_=0)),
+        )
+        .join(Enrolment, Enrolment.programme_id == Programme.id)
+        .group_by(Programme.code)
+        .order_by(Programme.code)
+    )
+    return [ProgrammeFigures(code, count, int(reached or 0)) for code, count, reached in rows]
+
+
+def application_counts(session: Session) -> dict[str, int]:
+    return dict(
+        session.execute(
+            select(Application.status, func.count(Application.id)).group_by(Application.status)
+        ).all()
+    )
+
+
+def fees_by_month(session: Session, *, months: int, today: date) -> list[tuple[str, int]]:
+    """Fees collected (fen) per calendar month, the last `months` months, oldest first."""
+    keys = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    keys.reverse()
+    first = date(int(keys[0][:4]), int(keys[0][5:]), 1)
+    totals = dict.fromkeys(keys, 0)
+    for paid_on, amount in session.execute(
+        select(Payment.paid_on, Payment.amount_fen).where(Payment.paid_on >= first)
+    ):
+        key = f"{paid_on.year:04d}-{paid_on.month:02d}"
+        if key in totals:
+            totals[key] += amount
+    return list(totals.items())
+
+
+def session_figures(session: Session) -> list[SessionFigures]:
+    """Every exam session with its seats and what its candidates achieved."""
+    outcome = ExamRegistration.outcome
+    rows = session.execute(
+        select(
+            ExamSession,
+            func.count(ExamRegistration.id),
+            func.sum(case((outcome == "passed", 1), else_=0)),
+            func.sum(case((outcome == "failed", 1), else_=0)),
+            func.sum(case((outcome == "absent", 1), else_=0)),
+        )
+        .outerjoin(ExamRegistration, ExamRegistration.exam_session_id == ExamSession.id)
+        .group_by(ExamSession.id)
+        .order_by(ExamSession.starts_on)
+    )
+    return [
+        SessionFigures(
+            s.starts_on,
+            f"{s.starts_on.isoformat()} {s.work_type_code}-{s.level}",
+            s.capacity,
+            registered,
+            int(p or 0),
+            int(f or 0),
+            int(a or 0),
+        )
+        for s, registered, p, f, a in rows
+    ]

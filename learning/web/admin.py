@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from learning.charts import admin as admin_charts
 from learning.db import get_session
-from learning.extensions import get_clock
+from learning.extensions import get_clock, today
 from learning.models import Programme, Role, User
 from learning.permissions import role_required
-from learning.services import ServiceError, accounts, catalogue, classes, exams
+from learning.services import ServiceError, accounts, catalogue, classes, exams, reports
 from learning.services.identity import normalise_id_number
 from learning.web.forms import (
     ProgrammeCreateForm,
@@ -48,9 +49,51 @@ def dashboard() -> ResponseReturnValue:
         counts=counts,
         certified=certified,
         subsidy_yuan=subsidy_fen // 100,
+        applications=reports.application_counts(session),
+        sessions=reports.session_figures(session),
+        charts=_charts(),
         programmes=catalogue.list_programmes(session),
         classes=classes.class_rows(session),
     )
+
+
+def _charts() -> dict[str, dict]:
+    """The training body at a glance, from the kept totals."""
+    session = get_session()
+    programmes = [row for row in reports.programme_figures(session) if row.enrolments]
+    fees = reports.fees_by_month(session, months=12, today=today())
+    sessions = reports.session_figures(session)
+    return {
+        "programmes": admin_charts.enrolments_per_programme(
+            [row.code for row in programmes],
+            [row.reached for row in programmes],
+            [row.enrolments - row.reached for row in programmes],
+            labels={
+                "reached": _("reached the minimum"),
+                "studying": _("still studying"),
+                "enrolments": _("enrolments"),
+            },
+        ),
+        "fees": admin_charts.fees_per_month(
+            [month for month, _fen in fees],
+            [fen / 100 for _month, fen in fees],
+            labels={"yuan": _("yuan")},
+        ),
+        "sessions": admin_charts.exam_sessions(
+            [row.label for row in sessions],
+            [row.capacity for row in sessions],
+            [row.registered for row in sessions],
+            [row.passed for row in sessions],
+            [row.failed for row in sessions],
+            labels={
+                "capacity": _("seats"),
+                "registered": _("registered"),
+                "passed": _("passed"),
+                "failed": _("not passed"),
+                "people": _("people"),
+            },
+        ),
+    }
 
 
 @blueprint.route("/users")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.models import AuditEntry, Programme, Role, User
+from learning.models import AuditEntry, Payment, Programme, Role, User
 from tests.factories import Factory
 
 VALID_ID = "11010519491231002X"
@@ -251,3 +254,34 @@ def test_admin_sets_the_fees_of_a_programme(login, make: Factory, db_session: Se
     assert (programme.training_fee_fen, programme.assessment_fee_fen) == (240_000, 60_050)
     page = client.get(f"/admin/programmes/{programme.id}").get_data(as_text=True)
     assert 'value="2400.00"' in page
+
+
+def test_the_dashboard_charts_count_what_the_database_holds(
+    login, make: Factory, db_session: Session, clock
+) -> None:
+    done = make.enrolment(make.trainee(), "trading-4")
+    done.online_s = 80 * 45 * 60
+    make.enrolment(make.trainee(), "trading-4")
+    make.session.add(
+        Payment(
+            enrolment_id=done.id,
+            kind="training",
+            amount_fen=240_000,
+            paid_on=clock.now().date(),
+            method="bank",
+            receipt_no="D-1",
+            recorded_at=clock.now(),
+        )
+    )
+    client = login(make.admin())
+    html = client.get("/admin").get_data(as_text=True)
+    figures = {
+        name: json.loads(body)
+        for name, body in re.findall(
+            r'<script type="application/json" id="figure-(\w+)">(.*?)</script>', html, re.S
+        )
+    }
+    reached, studying = figures["programmes"]["data"]
+    assert reached["x"] == ["trading-4"] and reached["y"] == [1] and studying["y"] == [1]
+    fees = figures["fees"]["data"][0]
+    assert len(fees["x"]) == 12 and fees["y"][-1] == 2400.0
