@@ -17,7 +17,10 @@ def enrolments_per_programme(
         ]
     )
     layout = base_layout(
-        260, barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.35}
+        260,
+        barmode="stack",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.35, "traceorder": "normal"},
     )
     layout["yaxis"] = {"title": labels["enrolments"], "rangemode": "tozero"}
     figure.update_layout(layout)
