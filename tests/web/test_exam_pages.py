@@ -121,6 +121,7 @@ def test_admin_changes_the_subsidies(login, make: Factory, db_session: Session) 
     main = page.split("<main", 1)[1]
     assert 'name="level_3" type="number" min="0" step="1" value="2000"' in main
     assert "补贴" not in page.split("</title>", 1)[0]
+    assert page.count('action="/admin/subsidies"') == 1
     form = {
         "level_4": "1600",
         "level_3": "2000",
