@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from learning.accounting import hours_missing
+from learning.accounting import hours_display, hours_missing
 from learning.models import (
     Enrolment,
     ExamOutcome,
@@ -384,3 +384,35 @@ def set_subsidy(
 
 def subsidy_rates(session: Session) -> list[SubsidyRate]:
     return list(session.scalars(select(SubsidyRate).order_by(SubsidyRate.level.desc())))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    registration: ExamRegistration
+    name: str
+    credited_hours: float
+    required_hours: int
+    admitted: bool  # 准考: the full minimum reached (coaching included), or unlocked
+
+
+def candidates(session: Session, exam_session_id: int) -> list[Candidate]:
+    """Who registered for a session, and whether each may sit the exam."""
+    registrations = session.scalars(
+        select(ExamRegistration)
+        .where(ExamRegistration.exam_session_id == exam_session_id)
+        .order_by(ExamRegistration.created_at)
+    )
+    result = []
+    for registration in registrations:
+        enrolment = registration.enrolment
+        result.append(
+            Candidate(
+                registration=registration,
+                name=enrolment.trainee.display_name,
+                credited_hours=hours_display(enrolment.credited_s, enrolment.standard_hour_minutes),
+                required_hours=enrolment.programme.required_hours,
+                admitted=enrolment.exam_unlocked
+                or enrolment.credited_s >= required_seconds(enrolment),
+            )
+        )
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -135,3 +135,15 @@ def register(enrolment_id: int) -> ResponseReturnValue:
     session.commit()
     flash(_("You are registered for the exam."), "success")
     return back
+
+
+@blueprint.route("/admin/exam-sessions/<int:session_id>")
+@role_required(Role.ADMIN)
+def candidates(session_id: int) -> ResponseReturnValue:
+    session = get_session()
+    exam_session = session.get(ExamSession, session_id) or abort(404)
+    return render_template(
+        "exams/candidates.html",
+        exam_session=exam_session,
+        candidates=exams.candidates(session, session_id),
+    )

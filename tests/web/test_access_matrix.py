@@ -220,6 +220,11 @@ ROUTES = {
         lambda w: "/admin/exam-sessions",
         _row(302, 403, 403, 403, 403, 200),
     ),
+    "exams.candidates": (
+        "GET",
+        lambda w: "/admin/exam-sessions/999999",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
     "exams.subsidies": (
         "POST",
         lambda w: "/admin/subsidies",

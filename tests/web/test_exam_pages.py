@@ -167,3 +167,35 @@ def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session
     )
     db_session.expire_all()
     assert db_session.get(ExamRegistration, registration.id).outcome == "failed"
+
+
+def test_the_candidates_list_says_who_may_sit(login, make: Factory, db_session, clock) -> None:
+    exam = exams.create_session(
+        make.session,
+        work_type_code="accounting",
+        level=4,
+        starts_on=date(2026, 5, 20),
+        registration_closes_on=date(2026, 5, 1),
+        capacity=5,
+        place="考点",
+        coaching_starts_on=None,
+        coaching_hours=21.3,
+        now=clock.now(),
+        actor_id=None,
+    )
+    ready = make.enrolment(make.trainee(display_name="满学时"), "accounting-4")
+    ready.online_s = 80 * 45 * 60
+    short = make.enrolment(make.trainee(display_name="差学时"), "accounting-4")
+    short.online_s = 60 * 45 * 60
+    for enrolment in (ready, short):
+        make.session.add(
+            ExamRegistration(
+                enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
+            )
+        )
+    make.commit()
+    html = login(make.admin()).get(f"/admin/exam-sessions/{exam.id}").get_data(as_text=True)
+    rows = html.split("<tbody>", 1)[1]
+    assert rows.index("满学时") < rows.index("差学时")
+    ready_row, short_row = rows.split("</tr>")[:2]
+    assert "是" in ready_row and "尚未" in short_row
