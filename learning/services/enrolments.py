@@ -196,6 +196,10 @@ def summaries_for_class(session: Session, class_id: int) -> list[EnrolmentSummar
     return _summaries(session, _load(session, Enrolment.class_id == class_id))
 
 
+def summaries_for_programme(session: Session, programme_id: int) -> list[EnrolmentSummary]:
+    return _summaries(session, _load(session, Enrolment.programme_id == programme_id))
+
+
 def summary(session: Session, enrolment: Enrolment) -> EnrolmentSummary:
     return _summaries(session, [enrolment])[0]
 

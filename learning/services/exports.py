@@ -70,10 +70,10 @@ def roster_rows(
     return result
 
 
-def daily_rows(session: Session, class_id: int) -> list[RosterRow]:
+def daily_rows(session: Session, enrolment_ids: list[int]) -> list[RosterRow]:
     """Per trainee and day: online and on-site standard hours (the kept day sums)."""
     enrolments = {
-        e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.class_id == class_id))
+        e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(enrolment_ids)))
     }
     if not enrolments:
         return []

@@ -87,7 +87,15 @@ class ProgressRow:
 
 
 def class_progress(session: Session, class_id: int, today: date) -> list[ProgressRow]:
-    summaries = enrolments.summaries_for_class(session, class_id)
+    return progress(session, enrolments.summaries_for_class(session, class_id), today)
+
+
+def programme_progress(session: Session, programme_id: int, today: date) -> list[ProgressRow]:
+    return progress(session, enrolments.summaries_for_programme(session, programme_id), today)
+
+
+def progress(session: Session, summaries: list[EnrolmentSummary], today: date) -> list[ProgressRow]:
+    """Each enrolment with its status: done, on track, behind the pace, or inactive."""
     recent = _recent_seconds(session, [s.id for s in summaries], today)
     deadlines = _next_exam_days(session, today)
     rows = []

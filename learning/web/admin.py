@@ -17,6 +17,7 @@ from learning.models import Programme, Role, User
 from learning.permissions import role_required
 from learning.services import ServiceError, accounts, catalogue, classes, exams, reports
 from learning.services.identity import normalise_id_number
+from learning.web import downloads
 from learning.web.forms import (
     ProgrammeCreateForm,
     ProgrammeForm,
@@ -300,3 +301,13 @@ def _yuan(fen: int | None) -> Decimal | None:
 
 def _fen(yuan: Decimal | None) -> int | None:
     return None if yuan is None else int(yuan * 100)
+
+
+@blueprint.route("/programmes/<int:programme_id>/export.<any(xlsx, csv):kind>")
+def export_programme(programme_id: int, kind: str) -> ResponseReturnValue:
+    """Every enrolment of a programme, whatever its class, for the subsidy office."""
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    rows = reports.programme_progress(session, programme.id, today())
+    export = downloads.roster_xlsx if kind == "xlsx" else downloads.roster_csv
+    return export(rows, programme.code)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -28,9 +26,9 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import CoachingDay, Role, TrainingClass, Video
 from learning.permissions import class_or_404, role_required
-from learning.services import ServiceError, catalogue, exports, offline, reports
+from learning.services import ServiceError, catalogue, offline, reports
+from learning.web import downloads
 from learning.web.forms import CoachingDayForm
-from learning.web.labels import STATUS_LABELS, blocking_reason_text
 from learning.web.messages import describe
 
 blueprint = Blueprint("classes", __name__)
@@ -194,58 +192,17 @@ def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
     )
 
 
-def _roster(class_id: int) -> tuple[list[str], list[list[object]]]:
-    session = get_session()
-    rows = reports.class_progress(session, class_id, today())
-    headers = [
-        _("Name"),
-        _("ID card number"),
-        _("Mobile phone"),
-        _("Employer"),
-        _("Programme"),
-        _("Required hours"),
-        _("Credited hours"),
-        _("online"),
-        _("on-site"),
-        _("Last studied"),
-        _("Status"),
-        _("Exam registration"),
-    ]
-    return headers, exports.roster_rows(session, rows, STATUS_LABELS, blocking_reason_text)
-
-
-def _download(data: bytes | str, name: str, mimetype: str) -> Response:
-    body = data.encode("utf-8") if isinstance(data, str) else data
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @blueprint.route("/classes/<int:class_id>/export.xlsx")
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def export_xlsx(class_id: int) -> ResponseReturnValue:
     training_class = class_or_404(get_session(), current_user, class_id)
-    headers, rows = _roster(class_id)
-    day_headers = [_("Name"), _("Date"), _("online"), _("on-site"), _("Credited")]
-    data = exports.workbook(
-        [
-            (_("Trainees"), headers, rows),
-            (_("Per day"), day_headers, exports.daily_rows(get_session(), class_id)),
-        ]
-    )
-    return _download(
-        data,
-        f"{training_class.name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    rows = reports.class_progress(get_session(), class_id, today())
+    return downloads.roster_xlsx(rows, training_class.name)
 
 
 @blueprint.route("/classes/<int:class_id>/export.csv")
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def export_csv(class_id: int) -> ResponseReturnValue:
     training_class = class_or_404(get_session(), current_user, class_id)
-    headers, rows = _roster(class_id)
-    return _download(
-        exports.csv_text(headers, rows), f"{training_class.name}.csv", "text/csv; charset=utf-8"
-    )
+    rows = reports.class_progress(get_session(), class_id, today())
+    return downloads.roster_csv(rows, training_class.name)

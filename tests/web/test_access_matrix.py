@@ -294,6 +294,11 @@ ROUTES = {
         lambda w: f"/admin/users/{w.users['trainee'].id}",
         _row(302, 403, 403, 403, 403, 200),
     ),
+    "admin.export_programme": (
+        "GET",
+        lambda w: f"/admin/programmes/{w.programme_id}/export.xlsx",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
     "admin.edit_programme": (
         "GET",
         lambda w: f"/admin/programmes/{w.programme_id}",

@@ -166,3 +166,22 @@ def test_the_class_dashboard_shows_its_charts_and_risks(login, make: Factory, cl
         for name in ("behind", "inactive", "=cmd|&#39; /C calc&#39;!A0", "done")
     ]
     assert order == sorted(order)  # sorted by credited hours: 20, 40, 60, 80
+
+
+def test_a_programme_export_gathers_every_class(login, make: Factory, clock, db_session) -> None:
+    _teacher, _training_class, enrolments = class_with_four(make, clock)
+    outside = make.enrolment(make.trainee(display_name="无班级"), "accounting-4")
+    outside.online_s = 10 * HOUR_S
+    make.commit()
+    admin = login(make.admin())
+    programme_id = enrolments["done"].programme_id
+    response = admin.get(f"/admin/programmes/{programme_id}/export.xlsx")
+    rows = list(
+        load_workbook(io.BytesIO(response.data))
+        .worksheets[0]
+        .iter_rows(min_row=2, values_only=True)
+    )
+    assert len(rows) == 5 and "无班级" in [row[0] for row in rows]
+    assert sum(row[6] for row in rows) == 80 + 60 + 20 + 40 + 10
+    text = admin.get(f"/admin/programmes/{programme_id}/export.csv").data.decode("utf-8")
+    assert len(text.strip().splitlines()) == 6
