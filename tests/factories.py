@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from learning.accounting import AccountingSettings
 from learning.clock import FakeClock
-from learning.models import Enrolment, Role, TrainingClass, User, Video
-from learning.services import accounts, catalogue, classes, enrolments, study
+from learning.models import Enrolment, ExamSession, Role, TrainingClass, User, Video
+from learning.services import accounts, catalogue, classes, enrolments, exams, study
 
 PASSWORD = "secret123"
 _numbers = itertools.count(1)
@@ -96,3 +97,27 @@ class Factory:
             now_ms=int(self.clock.now().timestamp() * 1000),
         )
         return opened.playback_id
+
+    def exam_session(
+        self,
+        programme_code: str = "accounting-4",
+        *,
+        starts_on: date = date(2026, 5, 20),
+        registration_closes_on: date = date(2026, 5, 1),
+        capacity: int = 5,
+        coaching_hours: float = 0,
+    ) -> ExamSession:
+        work_type, level = programme_code.rsplit("-", 1)
+        return exams.create_session(
+            self.session,
+            work_type_code=work_type,
+            level=int(level),
+            starts_on=starts_on,
+            registration_closes_on=registration_closes_on,
+            capacity=capacity,
+            place="考点",
+            coaching_starts_on=None,
+            coaching_hours=coaching_hours,
+            now=self.clock.now(),
+            actor_id=None,
+        )

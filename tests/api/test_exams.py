@@ -255,19 +255,7 @@ def test_staff_see_every_open_session_and_trainees_only_theirs(admin, login, mak
 
 def test_the_service_lists_reasons_without_a_request(make: Factory, clock, db_session: Session):
     enrolment = ready_trainee(make, clock, hours=79)
-    exam_session = exams.create_session(
-        db_session,
-        work_type_code="accounting",
-        level=4,
-        starts_on=date(2026, 5, 20),
-        registration_closes_on=date(2026, 5, 1),
-        capacity=5,
-        place="x",
-        coaching_starts_on=None,
-        coaching_hours=0,
-        now=clock.now(),
-        actor_id=None,
-    )
+    exam_session = make.exam_session()
     found = exams.blockers(
         db_session, db_session.get(Enrolment, enrolment.id), exam_session, date(2026, 4, 1)
     )

@@ -146,7 +146,6 @@ def test_racing_registrations_never_oversell_seats(live_app: Flask) -> None:
     from datetime import date
 
     from learning.models import ExamRegistration, ExamSession, Payment
-    from learning.services import exams
 
     database = get_database(live_app)
     clock = live_app.extensions["clock"]
@@ -168,19 +167,7 @@ def test_racing_registrations_never_oversell_seats(live_app: Flask) -> None:
                 )
             )
             enrolment_ids.append(enrolment.id)
-        exam_session = exams.create_session(
-            session,
-            work_type_code="accounting",
-            level=4,
-            starts_on=date(2026, 5, 20),
-            registration_closes_on=date(2026, 5, 1),
-            capacity=3,
-            place="考点",
-            coaching_starts_on=None,
-            coaching_hours=0,
-            now=clock.now(),
-            actor_id=None,
-        )
+        exam_session = make.exam_session(capacity=3)
         session_id = exam_session.id
     pages = []
     for number in range(THREADS):

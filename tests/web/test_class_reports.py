@@ -8,7 +8,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 
 from learning.models import Coverage, StudyDay
-from learning.services import exams, reports
+from learning.services import reports
 from tests.factories import Factory
 
 HOUR_S = 45 * 60
@@ -20,18 +20,10 @@ def class_with_four(make: Factory, clock):
     teacher = make.instructor()
     training_class = make.training_class(teacher, name="核算四级一班")
     today = clock.now().date()
-    exams.create_session(
-        make.session,
-        work_type_code="accounting",
-        level=4,
+    make.exam_session(
         starts_on=today + timedelta(days=30),
         registration_closes_on=today + timedelta(days=20),
         capacity=50,
-        place="考点",
-        coaching_starts_on=None,
-        coaching_hours=0,
-        now=clock.now(),
-        actor_id=None,
     )
     video = make.video("accounting-4", duration_s=3600)
     plans = {  # name: (credited hours, hours per day in the last 28 days, days since study)

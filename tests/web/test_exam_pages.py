@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import AuditEntry, ExamRegistration, ExamSession, Payment, SubsidyRate
-from learning.services import exams
 from tests.factories import Factory
 
 
@@ -141,19 +138,7 @@ def test_admin_changes_the_subsidies(login, make: Factory, db_session: Session) 
 
 def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session) -> None:
     enrolment = make.enrolment(make.trainee(), "accounting-4")
-    exam = exams.create_session(
-        make.session,
-        work_type_code="accounting",
-        level=4,
-        starts_on=date(2026, 5, 20),
-        registration_closes_on=date(2026, 5, 1),
-        capacity=5,
-        place="x",
-        coaching_starts_on=None,
-        coaching_hours=0,
-        now=clock.now(),
-        actor_id=None,
-    )
+    exam = make.exam_session(coaching_hours=0)
     registration = ExamRegistration(
         enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
     )
@@ -170,19 +155,7 @@ def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session
 
 
 def test_the_candidates_list_says_who_may_sit(login, make: Factory, db_session, clock) -> None:
-    exam = exams.create_session(
-        make.session,
-        work_type_code="accounting",
-        level=4,
-        starts_on=date(2026, 5, 20),
-        registration_closes_on=date(2026, 5, 1),
-        capacity=5,
-        place="考点",
-        coaching_starts_on=None,
-        coaching_hours=21.3,
-        now=clock.now(),
-        actor_id=None,
-    )
+    exam = make.exam_session(coaching_hours=21.3)
     ready = make.enrolment(make.trainee(display_name="满学时"), "accounting-4")
     ready.online_s = 80 * 45 * 60
     short = make.enrolment(make.trainee(display_name="差学时"), "accounting-4")
