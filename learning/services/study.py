@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from learning.accounting import (
     AccountingSettings,
@@ -181,26 +181,24 @@ def record_beat(
     now_ms: int,
 ) -> BeatAnswer:
     """Judge one beat, store it with what it earned, and update every kept total."""
-    row = session.get(Playback, playback_id, with_for_update=True)
-    if row is None or row.trainee_id != trainee_id:
-        raise ServiceError("not_found")
-    state = _locked_state(session, trainee_id, create=False)
-    now = _tick(state, now_ms)
-    coverage_row = session.get(Coverage, (row.enrolment_id, row.video_id))
-    coverage = IntervalSet.from_list(coverage_row.intervals) if coverage_row else IntervalSet()
-    outcome = apply_beat(trainee_state(state), playback_state(row), coverage, beat, now)
-    state.event_count += 1
-    _store_beat(session, row, state.event_count, beat, client_ts, now, outcome)
-    if not outcome.duplicate:
-        store_playback(row, outcome.playback)
-        store_trainee_state(state, outcome.trainee)
-        _add_to_totals(session, row, outcome, coverage, coverage_row, now)
-    covered_s = min(outcome.coverage.measure, row.duration_ms) // 1000
-    online_s, minutes = session.execute(
-        select(Enrolment.online_s, Enrolment.standard_hour_minutes).where(
-            Enrolment.id == row.enrolment_id
-        )
-    ).one()
+    # Every read below is of rows this beat has not changed yet, so nothing needs flushing
+    # before it: the beat's writes all go out once, at commit.
+    with session.no_autoflush:
+        row = session.get(Playback, playback_id, with_for_update=True)
+        if row is None or row.trainee_id != trainee_id:
+            raise ServiceError("not_found")
+        state = _locked_state(session, trainee_id, create=False)
+        now = _tick(state, now_ms)
+        coverage_row = session.get(Coverage, (row.enrolment_id, row.video_id))
+        coverage = IntervalSet.from_list(coverage_row.intervals) if coverage_row else IntervalSet()
+        outcome = apply_beat(trainee_state(state), playback_state(row), coverage, beat, now)
+        state.event_count += 1
+        _store_beat(session, row, state.event_count, beat, client_ts, now, outcome)
+        enrolment = _enrolment(session, row.enrolment_id)
+        if not outcome.duplicate:
+            store_playback(row, outcome.playback)
+            store_trainee_state(state, outcome.trainee)
+            _add_to_totals(session, row, enrolment, outcome, coverage, coverage_row, now)
     return BeatAnswer(
         playback_id=playback_id,
         status=outcome.status,
@@ -208,8 +206,8 @@ def record_beat(
         credited_s=outcome.credited_ms // 1000,
         not_credited_s={reason: ms // 1000 for reason, ms in outcome.not_credited_ms.items()},
         reason=outcome.reason,
-        covered_s=covered_s,
-        enrolment_online_hours=hours_display(online_s, minutes),
+        covered_s=_covered_s(outcome.coverage, row.duration_ms),
+        enrolment_online_hours=hours_display(enrolment.online_s, enrolment.standard_hour_minutes),
         attention_check=_check_view(outcome.trainee.pending),
     )
 
@@ -271,6 +269,7 @@ def _store_beat(
 def _add_to_totals(
     session: Session,
     playback: Playback,
+    enrolment: Enrolment,
     outcome: BeatOutcome,
     before: IntervalSet,
     coverage_row: Coverage | None,
@@ -278,15 +277,13 @@ def _add_to_totals(
 ) -> None:
     """Coverage, the day's sums and the enrolment's online seconds, from one beat's outcome."""
     if outcome.credited_ms:
-        covered_s = min(outcome.coverage.measure, playback.duration_ms) // 1000
+        covered_s = _covered_s(outcome.coverage, playback.duration_ms)
         if coverage_row is None:
             coverage_row = Coverage(enrolment_id=playback.enrolment_id, video_id=playback.video_id)
             session.add(coverage_row)
         coverage_row.intervals = outcome.coverage.to_list()
         coverage_row.covered_s = covered_s
-        gained_s = covered_s - min(before.measure, playback.duration_ms) // 1000
-        enrolment = session.get(Enrolment, playback.enrolment_id)
-        assert enrolment is not None
+        gained_s = covered_s - _covered_s(before, playback.duration_ms)
         credited_before = enrolment.online_s + enrolment.offline_s
         enrolment.online_s += gained_s
         enrolment.last_studied_on = date.fromisoformat(outcome.day)
@@ -295,6 +292,19 @@ def _add_to_totals(
         )
     if outcome.credited_ms or outcome.not_credited_ms:
         _add_to_day(session, playback, outcome)
+
+
+def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:
+    """Covered seconds: the measure in whole seconds, never above the video's duration."""
+    return min(coverage.measure, duration_ms) // 1000
+
+
+def _enrolment(session: Session, enrolment_id: int) -> Enrolment:
+    """The enrolment with its programme, in one query (the hours-reached check needs both)."""
+    enrolment = session.get(Enrolment, enrolment_id, options=[joinedload(Enrolment.programme)])
+    if enrolment is None:
+        raise ServiceError("not_found")
+    return enrolment
 
 
 def _add_to_day(session: Session, playback: Playback, outcome: BeatOutcome) -> None:
