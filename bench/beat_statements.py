@@ -1,0 +1,51 @@
+"""Count the SQL statements one credited beat costs (deterministic, unlike timings).
+
+Run from the repository root: ``.venv/bin/python -m bench.beat_statements``.
+It builds a throw-away SQLite database, opens a playback, sends ``play`` and then one
+``tick`` 15 s later, and counts what reaches the database for that tick through a
+SQLAlchemy ``before_cursor_execute`` listener.
+"""
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import event
+
+from learning import migrate
+from learning.db import get_database
+from tests.api.player import Player
+from tests.conftest import Client, make_test_app
+from tests.factories import Factory
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = make_test_app(f"sqlite:///{Path(folder) / 'bench.sqlite'}")
+        database = get_database(app)
+        migrate.upgrade(database)
+        clock = app.extensions["clock"]
+        with database.transaction() as session:
+            make = Factory(session, clock)
+            trainee = make.trainee("counter")
+            ids = (make.enrolment(trainee, "accounting-4").id, make.video("accounting-4").id)
+        app.test_client_class = Client
+        client = app.test_client()
+        client.log_in("counter", "secret123")
+        player = Player(client, clock, *ids)
+        player.open()
+        player.send("play")
+        statements: list[str] = []
+        event.listen(
+            database.engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_rest: statements.append(sql.split()[0]),
+        )
+        clock.advance(15)
+        player.position += 15
+        player.send("tick")
+        print(f"credited {player.last['credited_s']} s in {len(statements)} statements:")
+        print(" ".join(statements))
+
+
+if __name__ == "__main__":
+    main()
