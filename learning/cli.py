@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from learning import migrate
 from learning.db import get_database
@@ -23,6 +25,7 @@ from learning.services import (
     catalogue,
     classes,
     demo,
+    demo_cohort,
     enrolments,
     recompute,
     videos,
@@ -178,7 +181,14 @@ def add_video(
 @click.option(
     "--history-days", type=click.IntRange(0, 3650), default=demo.HISTORY_DAYS, show_default=True
 )
-def seed_demo(if_empty: bool, trainees: int, history_days: int) -> None:
+@click.option(
+    "--cohort",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    help="add this many trainees in classes of 50 whose year of study is written as kept "
+    "totals without raw beats: for measuring dashboards at scale; recompute cannot rebuild them",
+)
+def seed_demo(if_empty: bool, trainees: int, history_days: int, cohort: int) -> None:
     """Fill the database with a demo: videos, classes, users of every role, study history."""
     with _transaction() as session:
         has_users = session.scalar(select(func.count(User.id))) or 0
@@ -199,7 +209,29 @@ def seed_demo(if_empty: bool, trainees: int, history_days: int) -> None:
                 history_days=history_days,
             )
             click.echo(f"demo created with {beats} heartbeats of study history")
+            if cohort:
+                _seed_cohort(session, cohort)
     click.echo(demo.LOGIN_HELP)
+
+
+def _seed_cohort(session: Session, size: int) -> None:
+    started = time.perf_counter()
+    figures = demo_cohort.seed_cohort(
+        session,
+        size=size,
+        days=demo_cohort.COHORT_DAYS,
+        now=get_clock().now(),
+        standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
+        password_hash=generate_password_hash(
+            demo.DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"]
+        ),
+        rng=random.Random(size),
+    )
+    click.echo(
+        f"cohort of {figures.trainees} trainees in {figures.classes} classes: "
+        f"{figures.study_days} day sums, {figures.registrations} exam registrations, "
+        f"{time.perf_counter() - started:.1f} s (kept totals only, no raw beats)"
+    )
 
 
 @click.command("recompute")

@@ -34,9 +34,10 @@ def progress_against_pace(
     deadline: date | None,
     target: float,
     labels: dict[str, str],
+    period: tuple[date | None, date | None] = (None, None),
 ) -> dict:
     """The class's hours added up over time; dashed, the pace that reaches the target by the
-    next exam day from where the class stands today."""
+    next exam day from where the class stands today. A period narrows the days shown."""
     figure = go.Figure(
         go.Scatter(
             x=[day.isoformat() for day, _hours in cumulative],
@@ -60,6 +61,13 @@ def progress_against_pace(
     layout = base_layout(240, showlegend=True, legend={"orientation": "h", "y": -0.25})
     layout["yaxis"] = {"title": labels["hours"], "rangemode": "tozero"}
     layout["xaxis"] = {"type": "date"}
+    first, last = period
+    if first or last:
+        shown = [day for day, _hours in cumulative] + [today] + ([deadline] if deadline else [])
+        layout["xaxis"]["range"] = [
+            (first or min(shown)).isoformat(),
+            (last or max(shown)).isoformat(),
+        ]
     figure.update_layout(layout)
     return as_dict(figure)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from learning.models import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.services import ServiceError, audit
@@ -36,6 +36,14 @@ def programme_by_code(session: Session, code: str) -> Programme:
 
 def programme_for(session: Session, work_type_code: str, level: int) -> Programme:
     return programme_by_code(session, f"{work_type_code}-{level}")
+
+
+def programmes(session: Session) -> list[Programme]:
+    """Every programme with its work type, in the catalogue's order."""
+    statement = select(Programme).options(selectinload(Programme.work_type))
+    return list(
+        session.scalars(statement.order_by(Programme.work_type_code, Programme.level.desc()))
+    )
 
 
 def list_programmes(session: Session) -> list[ProgrammeRow]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from learning.models import Enrolment, Role, TrainingClass, User, class_instructors
+from learning.models import Enrolment, Programme, Role, TrainingClass, User, class_instructors
 from learning.services import ServiceError, audit
-from learning.services.enrolments import required_seconds
+from learning.services.enrolments import reached_minimum
 
 
 @dataclass(frozen=True)
@@ -59,27 +59,55 @@ def class_by_name(session: Session, name: str) -> TrainingClass:
     return training_class
 
 
-def class_rows(session: Session, *, instructor_id: int | None = None) -> list[ClassRow]:
-    """Classes with their size and how many reached their minimum; all, or one instructor's."""
-    statement = select(TrainingClass).options(
-        selectinload(TrainingClass.instructors),
-        selectinload(TrainingClass.enrolments).selectinload(Enrolment.programme),
+def _taught_by(statement: Select, instructor_id: int) -> Select:
+    return statement.join(
+        class_instructors, class_instructors.c.class_id == TrainingClass.id
+    ).where(class_instructors.c.user_id == instructor_id)
+
+
+def class_names(session: Session, *, instructor_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every class, or of one instructor's, by name."""
+    statement = select(TrainingClass.id, TrainingClass.name).order_by(TrainingClass.name)
+    if instructor_id is not None:
+        statement = _taught_by(statement, instructor_id)
+    return [(class_id, name) for class_id, name in session.execute(statement)]
+
+
+def class_rows(
+    session: Session, *, instructor_id: int | None = None, programme_id: int | None = None
+) -> list[ClassRow]:
+    """Classes with their size and how many reached their minimum: all, or one instructor's;
+    narrowed to a programme, the classes that hold its enrolments, counting those alone."""
+    counts = (
+        select(
+            Enrolment.class_id,
+            func.count(Enrolment.id).label("enrolments"),
+            func.sum(case((reached_minimum(), 1), else_=0)).label("done"),
+        )
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .where(Enrolment.class_id.is_not(None))
+        .group_by(Enrolment.class_id)
+    )
+    if programme_id is not None:
+        counts = counts.where(Enrolment.programme_id == programme_id)
+    totals = counts.subquery()
+    statement = (
+        select(TrainingClass, totals.c.enrolments, totals.c.done)
+        .outerjoin(totals, totals.c.class_id == TrainingClass.id)
+        .options(selectinload(TrainingClass.instructors))
+        .order_by(TrainingClass.name)
     )
     if instructor_id is not None:
-        statement = statement.join(
-            class_instructors, class_instructors.c.class_id == TrainingClass.id
-        ).where(class_instructors.c.user_id == instructor_id)
+        statement = _taught_by(statement, instructor_id)
+    if programme_id is not None:
+        statement = statement.where(totals.c.enrolments > 0)
     return [
         ClassRow(
             id=training_class.id,
             name=training_class.name,
             instructor_names=[user.display_name for user in training_class.instructors],
-            enrolment_count=len(training_class.enrolments),
-            done_count=sum(
-                1
-                for enrolment in training_class.enrolments
-                if enrolment.credited_s >= required_seconds(enrolment)
-            ),
+            enrolment_count=enrolment_count or 0,
+            done_count=int(done or 0),
         )
-        for training_class in session.scalars(statement.order_by(TrainingClass.name))
+        for training_class, enrolment_count, done in session.execute(statement)
     ]

@@ -6,7 +6,7 @@ Deterministic (a fixed random seed), so two runs give the same people.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,12 +28,12 @@ from learning.services import (
     catalogue,
     classes,
     demo_history,
+    demo_people,
     enrolments,
     offline,
     videos,
 )
 from learning.services.demo_history import Habit, Learner
-from learning.services.identity import check_digit
 
 DEMO_PASSWORD = "demo1234"
 DEMO_MEDIA = Path(__file__).resolve().parent.parent / "demo_media"
@@ -86,39 +86,6 @@ HABITS = [
     Habit(study_probability=0.6, minutes_per_session=50, stops_after_days=30),  # inactive
 ]
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN_NAMES = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "磊",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "建华",
-    "志强",
-    "晓东",
-    "海燕",
-    "丽华",
-]
-EMPLOYERS = [
-    "广州发电有限公司",
-    "佛山陶瓷集团",
-    "深圳低碳咨询有限公司",
-    "广东环境科学研究院",
-    "珠海银行绿色金融部",
-    "东莞造纸厂",
-    "广州碳排放权交易所",
-    None,
-]
 CLASS_PLAN = [
     ("2026春季 碳排放核算员四级班", "teacher1", "accounting", 4),
     ("2026春季 碳排放核查员三级班", "teacher2", "verification", 3),
@@ -169,7 +136,7 @@ def seed(
     ]
     learners = []
     for number in range(1, trainee_count + 1):
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
+        name = demo_people.name(rng)
         trainee = user(f"trainee{number:02d}", Role.TRAINEE, name, _profile(rng, name))
         enrolment = _enrol_in_varied_state(
             session, rng, trainee, number, class_list, now, standard_hour_minutes
@@ -259,19 +226,11 @@ def _coaching(session: Session, training_class: TrainingClass, now: datetime) ->
 def _profile(rng: random.Random, name: str) -> accounts.ProfileData:
     return accounts.ProfileData(
         real_name=name,
-        id_number=_fake_id_number(rng),
+        id_number=demo_people.fake_id_number(rng),
         phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
-        employer=rng.choice(EMPLOYERS),
+        employer=rng.choice(demo_people.EMPLOYERS),
         category=rng.choice(list(TraineeCategory)).value,
     )
-
-
-def _fake_id_number(rng: random.Random) -> str:
-    """A well-formed Guangdong ID number with a valid check digit (not a real person's)."""
-    region = rng.choice(["440103", "440106", "440304", "440604", "441900"])
-    birthday = date(1975, 1, 1) + timedelta(days=rng.randint(0, 25 * 365))
-    first17 = f"{region}{birthday:%Y%m%d}{rng.randint(0, 999):03d}"
-    return first17 + check_digit(first17)
 
 
 def _enrol_in_varied_state(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from learning.accounting.hours import hours_display, hours_missing
@@ -103,6 +103,14 @@ def enrol(
 def required_seconds(enrolment: Enrolment) -> int:
     """The programme's minimum in seconds, with the enrolment's own standard hour."""
     return enrolment.programme.required_hours * enrolment.standard_hour_minutes * 60
+
+
+def reached_minimum() -> ColumnElement[bool]:
+    """In SQL, `credited_s >= required_seconds(enrolment)`; the query must join Programme."""
+    return (
+        Enrolment.online_s + Enrolment.offline_s
+        >= Programme.required_hours * Enrolment.standard_hour_minutes * 60
+    )
 
 
 def blocking_reasons(enrolment: Enrolment, *, training_fee_paid: bool) -> list[str]:

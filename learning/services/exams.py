@@ -345,21 +345,6 @@ def subsidy(session: Session, registration: ExamRegistration) -> Subsidy | None:
     return Subsidy(rate.amount_fen, claim_by)
 
 
-def certified_report(session: Session) -> tuple[int, int]:
-    """(certificates recorded, subsidy they can claim in fen), for the admin dashboard."""
-    rows = session.execute(
-        select(ExamSession.level, func.count(ExamRegistration.id))
-        .join(ExamRegistration, ExamRegistration.exam_session_id == ExamSession.id)
-        .where(ExamRegistration.certificate_no.is_not(None))
-        .group_by(ExamSession.level)
-    ).all()
-    rates = {rate.level: rate.amount_fen for rate in session.scalars(select(SubsidyRate))}
-    return (
-        sum(count for _level, count in rows),
-        sum(rates.get(level, 0) * count for level, count in rows),
-    )
-
-
 def set_subsidy(
     session: Session, level: int, amount_fen: int, *, now: datetime, actor_id: int
 ) -> None:

@@ -15,9 +15,10 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Programme, Role, User
 from learning.permissions import role_required
-from learning.services import ServiceError, accounts, catalogue, classes, exams, reports
+from learning.services import ServiceError, accounts, catalogue, classes, overview, reports
 from learning.services.identity import normalise_id_number
 from learning.web import downloads
+from learning.web.filters import dashboard_filters
 from learning.web.forms import (
     ProgrammeCreateForm,
     ProgrammeForm,
@@ -43,27 +44,36 @@ def _admins_only() -> None:
 @blueprint.route("")
 def dashboard() -> ResponseReturnValue:
     session = get_session()
+    form, scope = dashboard_filters(catalogue.programmes(session), classes.class_names(session))
     counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    certified, subsidy_fen = exams.certified_report(session)
+    programmes = [row for row in overview.programme_figures(session, scope) if row.enrolments]
+    sessions = overview.session_figures(session, scope)
+    fees = overview.fees_by_month(session, scope, today())
     return render_template(
         "admin/dashboard.html",
+        form=form,
+        scope=scope,
         counts=counts,
-        certified=certified,
-        subsidy_yuan=subsidy_fen // 100,
-        applications=reports.application_counts(session),
-        sessions=reports.session_figures(session),
-        charts=_charts(),
+        certified=overview.certified(session, scope),
+        applications=overview.application_counts(session, scope),
+        enrolments=sum(row.enrolments for row in programmes),
+        reached=sum(row.reached for row in programmes),
+        sessions=sessions,
+        fees_fen=sum(fen for _month, fen in fees),
+        charts=_charts(programmes, fees, sessions),
         programmes=catalogue.list_programmes(session),
-        classes=classes.class_rows(session),
+        classes=classes.class_rows(
+            session, programme_id=scope.programme.id if scope.programme else None
+        ),
     )
 
 
-def _charts() -> dict[str, dict]:
+def _charts(
+    programmes: list[overview.ProgrammeFigures],
+    fees: list[tuple[str, int]],
+    sessions: list[overview.SessionFigures],
+) -> dict[str, dict]:
     """The training body at a glance, from the kept totals."""
-    session = get_session()
-    programmes = [row for row in reports.programme_figures(session) if row.enrolments]
-    fees = reports.fees_by_month(session, months=12, today=today())
-    sessions = reports.session_figures(session)
     return {
         "programmes": admin_charts.enrolments_per_programme(
             [row.code for row in programmes],

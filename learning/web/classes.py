@@ -26,8 +26,10 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import CoachingDay, Role, TrainingClass, Video
 from learning.permissions import class_or_404, role_required
-from learning.services import ServiceError, catalogue, offline, reports
+from learning.services import ServiceError, catalogue, classes, offline, reports
+from learning.services.overview import Scope
 from learning.web import downloads
+from learning.web.filters import dashboard_filters
 from learning.web.forms import CoachingDayForm
 from learning.web.messages import describe
 
@@ -83,11 +85,27 @@ SORTS = {
 }
 
 
-def _render(training_class: TrainingClass, form: CoachingDayForm) -> str:
+def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseReturnValue:
     session = get_session()
     rows = reports.class_progress(session, training_class.id, today())
+    held = {row.summary.programme_code for row in rows}
+    filters, scope = dashboard_filters(
+        [p for p in catalogue.programmes(session) if p.code in held],
+        classes.class_names(
+            session, instructor_id=None if current_user.role == Role.ADMIN else current_user.id
+        ),
+        current_class=training_class.id,
+    )
+    if scope.class_id not in (None, training_class.id):
+        arguments = {k: v for k, v in request.args.items() if k != "training_class"}
+        return redirect(url_for("classes.dashboard", class_id=scope.class_id, **arguments))
+    if scope.programme is not None:
+        rows = [row for row in rows if row.summary.programme_code == scope.programme.code]
+    period = _period_hours(rows, scope)
     sort = request.args.get("sort", "status")
     rows.sort(key=SORTS.get(sort, SORTS["status"]))
+    if sort == "period":
+        rows.sort(key=lambda row: period.get(row.summary.id, 0))
     days = session.scalars(
         select(CoachingDay)
         .where(CoachingDay.class_id == training_class.id)
@@ -96,14 +114,33 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> str:
     return render_template(
         "classes/dashboard.html",
         training_class=training_class,
+        filters=filters,
+        scope=scope,
+        filtered=bool(scope.programme or scope.first_day or scope.last_day),
         rows=rows,
+        period=period,
         sort=sort,
         at_risk=[row for row in rows if row.status in {"behind", "inactive"}],
-        charts=_charts(training_class, rows),
+        charts=_charts(rows, scope),
         videos=_class_videos(rows),
         coaching_days=days,
         form=form,
     )
+
+
+def _period_hours(rows: list[reports.ProgressRow], scope: Scope) -> dict[int, float]:
+    """Each enrolment's standard hours credited within the chosen period; none without one."""
+    if scope.first_day is None and scope.last_day is None:
+        return {}
+    seconds = reports.seconds_between(
+        get_session(), [row.summary.id for row in rows], scope.first_day, scope.last_day
+    )
+    return {
+        row.summary.id: hours_display(
+            seconds.get(row.summary.id, 0), row.summary.standard_hour_minutes
+        )
+        for row in rows
+    }
 
 
 def _class_videos(rows: list[reports.ProgressRow]) -> list[Video]:
@@ -113,15 +150,16 @@ def _class_videos(rows: list[reports.ProgressRow]) -> list[Video]:
     return catalogue.programme_videos(get_session(), programme.id)
 
 
-def _charts(training_class: TrainingClass, rows: list[reports.ProgressRow]) -> dict[str, object]:
+def _charts(rows: list[reports.ProgressRow], scope: Scope) -> dict[str, object]:
     """The class's figures; hours are standard hours of the configured length."""
     if not rows:
         return {}
     session = get_session()
     minutes = current_app.config["STANDARD_HOUR_MINUTES"]
     required = max(row.summary.required_hours for row in rows)
+    enrolment_ids = [row.summary.id for row in rows]
     running, cumulative = 0, []
-    for day, seconds in reports.class_seconds_per_day(session, training_class.id):
+    for day, seconds in reports.seconds_per_day_of(session, enrolment_ids):
         running += seconds
         cumulative.append((day, hours_display(running, minutes)))
     deadlines = [row.deadline for row in rows if row.deadline]
@@ -136,6 +174,7 @@ def _charts(training_class: TrainingClass, rows: list[reports.ProgressRow]) -> d
             today=today(),
             deadline=min(deadlines) if deadlines else None,
             target=sum(row.summary.required_hours for row in rows),
+            period=(scope.first_day, scope.last_day),
             labels={
                 "hours": _("standard hours"),
                 "actual": _("the class so far"),
@@ -148,7 +187,7 @@ def _charts(training_class: TrainingClass, rows: list[reports.ProgressRow]) -> d
     video = next((v for v in videos if v.id == chosen), videos[0] if videos else None)
     if video is not None:
         charts["retention"] = class_charts.retention_curve(
-            reports.retention(session, training_class.id, video.id, video.duration_s),
+            reports.retention(session, enrolment_ids, video.id, video.duration_s),
             duration_s=video.duration_s,
             labels={
                 "minute": _("minute of the video"),

@@ -166,6 +166,18 @@ class DateRangeForm(FlaskForm):
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+class DashboardFilterForm(DateRangeForm):
+    """A dashboard narrowed to a programme, a class and a period (GET, no CSRF); the view
+    fills the choices, the empty choice meaning all."""
+
+    programme = SelectField(_l("Programme"))
+    training_class = SelectField(_l("Class"))
+
 
 class CoachingDayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired()])

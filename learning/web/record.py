@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from learning.db import get_session
@@ -23,9 +22,6 @@ def my_record() -> ResponseReturnValue:
     valid = form.validate()
     date_from = form.date_from.data if valid else None
     date_to = form.date_to.data if valid else None
-    if date_from and date_to and date_from > date_to:
-        form.date_to.errors.append(_("The end date is before the start date."))
-        date_from = date_to = None
     days = records.study_record(get_session(), current_user.id, date_from, date_to)
     return render_template(
         "record/record.html",

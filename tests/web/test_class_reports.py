@@ -133,7 +133,7 @@ def test_retention_is_the_share_of_the_class_that_covered_each_part(
     video = make.video("accounting-4", duration_s=100)
     first = make.enrolment(make.trainee(), "accounting-4", training_class)
     second = make.enrolment(make.trainee(), "accounting-4", training_class)
-    make.enrolment(make.trainee(), "accounting-4", training_class)  # never watched
+    third = make.enrolment(make.trainee(), "accounting-4", training_class)  # never watched
     make.session.add(
         Coverage(enrolment_id=first.id, video_id=video.id, intervals=[[0, 100_000]], covered_s=100)
     )
@@ -141,7 +141,8 @@ def test_retention_is_the_share_of_the_class_that_covered_each_part(
         Coverage(enrolment_id=second.id, video_id=video.id, intervals=[[0, 50_000]], covered_s=50)
     )
     make.commit()
-    shares = reports.retention(db_session, training_class.id, video.id, 100, segments=4)
+    ids = [first.id, second.id, third.id]
+    shares = reports.retention(db_session, ids, video.id, 100, segments=4)
     assert shares == [2 / 3, 2 / 3, 1 / 3, 1 / 3]
 
 
