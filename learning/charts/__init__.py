@@ -21,6 +21,19 @@ FONT = (
 )
 
 
+DAY_MS = 86_400_000
+# Dates as Chinese readers write them, never English month names: days within a month's view,
+# months beyond.
+DATE_AXIS: dict[str, Any] = {
+    "type": "date",
+    "hoverformat": "%Y-%m-%d",
+    "tickformatstops": [
+        {"dtickrange": [None, 27 * DAY_MS], "value": "%m-%d"},
+        {"dtickrange": [27 * DAY_MS, None], "value": "%Y-%m"},
+    ],
+}
+
+
 def as_dict(figure: go.Figure) -> dict[str, Any]:
     """Plain JSON data (no numpy), safe for Jinja's `tojson`."""
     return json.loads(figure.to_json())

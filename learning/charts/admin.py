@@ -8,21 +8,30 @@ from learning.charts import AMBER, GREEN, GREY, LIGHT_GREEN, as_dict, base_layou
 
 
 def enrolments_per_programme(
-    codes: list[str], reached: list[int], studying: list[int], *, labels: dict[str, str]
+    names: list[str], reached: list[int], studying: list[int], *, labels: dict[str, str]
 ) -> dict:
+    """One horizontal bar per programme, so that its full name reads on a phone too."""
     figure = go.Figure(
         [
-            go.Bar(x=codes, y=reached, name=labels["reached"], marker_color=GREEN),
-            go.Bar(x=codes, y=studying, name=labels["studying"], marker_color=LIGHT_GREEN),
+            go.Bar(y=names, x=reached, name=labels["reached"], marker_color=GREEN, orientation="h"),
+            go.Bar(
+                y=names,
+                x=studying,
+                name=labels["studying"],
+                marker_color=LIGHT_GREEN,
+                orientation="h",
+            ),
         ]
     )
     layout = base_layout(
-        260,
+        90 + 26 * len(names),
         barmode="stack",
         showlegend=True,
-        legend={"orientation": "h", "y": -0.35, "traceorder": "normal"},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
     )
-    layout["yaxis"] = {"title": labels["enrolments"], "rangemode": "tozero"}
+    layout["margin"] = {**layout["margin"], "t": 40}
+    layout["xaxis"] = {"title": labels["enrolments"], "rangemode": "tozero"}
+    layout["yaxis"] = {"autorange": "reversed", "automargin": True}
     figure.update_layout(layout)
     return as_dict(figure)
 
@@ -58,8 +67,13 @@ def exam_sessions(
         ]
     )
     layout = base_layout(
-        260, barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.35}
+        300,
+        barmode="group",
+        showlegend=True,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
     )
+    layout["margin"] = {**layout["margin"], "t": 40}
     layout["yaxis"] = {"title": labels["people"], "rangemode": "tozero"}
+    layout["xaxis"] = {"type": "category", "automargin": True}
     figure.update_layout(layout)
     return as_dict(figure)

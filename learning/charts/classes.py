@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import date
 
 import plotly.graph_objects as go
 
-from learning.charts import AMBER, GREEN, LIGHT_GREEN, as_dict, base_layout
+from learning.charts import AMBER, DATE_AXIS, GREEN, LIGHT_GREEN, as_dict, base_layout
 
 
 def hours_distribution(hours: list[float], *, required: float, labels: dict[str, str]) -> dict:
@@ -22,7 +24,12 @@ def hours_distribution(hours: list[float], *, required: float, labels: dict[str,
     figure.add_vline(x=required, line_color=AMBER, line_width=2)
     layout = base_layout(220)
     layout["xaxis"] = {"title": labels["hours"]}
-    layout["yaxis"] = {"title": labels["trainees"], "dtick": 1, "rangemode": "tozero"}
+    tallest = max(Counter(int(value // 10) for value in hours).values(), default=1)
+    layout["yaxis"] = {
+        "title": labels["trainees"],
+        "dtick": max(1, math.ceil(tallest / 5)),  # whole trainees, five ticks at most
+        "rangemode": "tozero",
+    }
     figure.update_layout(layout)
     return as_dict(figure)
 
@@ -60,7 +67,7 @@ def progress_against_pace(
     figure.add_hline(y=target, line_color=LIGHT_GREEN, line_dash="dot")
     layout = base_layout(240, showlegend=True, legend={"orientation": "h", "y": -0.25})
     layout["yaxis"] = {"title": labels["hours"], "rangemode": "tozero"}
-    layout["xaxis"] = {"type": "date"}
+    layout["xaxis"] = dict(DATE_AXIS)
     first, last = period
     if first or last:
         shown = [day for day, _hours in cumulative] + [today] + ([deadline] if deadline else [])

@@ -6,7 +6,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from learning.charts import AMBER, GREEN, GREY, LIGHT_GREEN, as_dict, base_layout
+from learning.charts import AMBER, DATE_AXIS, GREEN, GREY, LIGHT_GREEN, as_dict, base_layout
 
 
 def hours_against_minimum(
@@ -63,7 +63,7 @@ def hours_per_day(days: list[tuple[date, float]], *, labels: dict[str, str]) -> 
     )
     layout = base_layout(220)
     layout["yaxis"] = {"title": labels["axis"], "rangemode": "tozero"}
-    layout["xaxis"] = {"type": "date", "tickformat": "%m-%d"}
+    layout["xaxis"] = DATE_AXIS
     figure.update_layout(layout)
     return as_dict(figure)
 

@@ -40,6 +40,7 @@ CLASS_SIZE = 50
 CLASSES_PER_INSTRUCTOR = 4
 SESSION_EVERY_DAYS = 60
 BATCH = 20_000
+LEVEL_NUMERALS = "一二三四五"
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def _classes(
     class_ids = []
     for index in range(count):
         programme = programmes[index % len(programmes)]
-        name = f"{programme.work_type.name_zh}{programme.level}级 第{index + 1:03d}期"
+        level = LEVEL_NUMERALS[programme.level - 1]
+        name = f"{programme.work_type.name_zh}{level}级班 第{index + 1:03d}期"
         class_id = session.scalar(
             insert(TrainingClass).returning(TrainingClass.id), {"name": name, "created_at": now}
         )

@@ -23,6 +23,7 @@ from learning.models import (
     Payment,
     Programme,
     SubsidyRate,
+    WorkType,
 )
 from learning.services.enrolments import reached_minimum
 
@@ -75,14 +76,21 @@ class Scope:
 @dataclass(frozen=True)
 class ProgrammeFigures:
     code: str
+    work_type_zh: str
+    work_type_en: str
+    level: int
     enrolments: int
     reached: int  # credited hours at or above the minimum
 
 
 @dataclass(frozen=True)
 class SessionFigures:
+    """An exam session's seats and results; or a month's sessions added up (level None)."""
+
     starts_on: date
-    label: str
+    work_type_zh: str
+    work_type_en: str
+    level: int | None
     capacity: int
     registered: int
     passed: int
@@ -101,15 +109,22 @@ def programme_figures(session: Session, scope: Scope) -> list[ProgrammeFigures]:
     rows = session.execute(
         select(
             Programme.code,
+            WorkType.name_zh,
+            WorkType.name_en,
+            Programme.level,
             func.count(Enrolment.id),
             func.sum(case((reached_minimum(), 1), else_=0)),
         )
+        .join(WorkType, WorkType.code == Programme.work_type_code)
         .join(Enrolment, Enrolment.programme_id == Programme.id)
         .where(*scope.enrolments(), *scope.moments(Enrolment.created_at))
-        .group_by(Programme.code)
+        .group_by(Programme.code, WorkType.name_zh, WorkType.name_en, Programme.level)
         .order_by(Programme.code)
     )
-    return [ProgrammeFigures(code, count, int(reached or 0)) for code, count, reached in rows]
+    return [
+        ProgrammeFigures(code, zh, en, level, count, int(reached or 0))
+        for code, zh, en, level, count, reached in rows
+    ]
 
 
 def application_counts(session: Session, scope: Scope) -> dict[str, int]:
@@ -171,14 +186,17 @@ def session_figures(session: Session, scope: Scope) -> list[SessionFigures]:
     statement: Select = (
         select(
             ExamSession,
+            WorkType.name_zh,
+            WorkType.name_en,
             func.count(ExamRegistration.id),
             func.sum(case((outcome == "passed", 1), else_=0)),
             func.sum(case((outcome == "failed", 1), else_=0)),
             func.sum(case((outcome == "absent", 1), else_=0)),
         )
+        .join(WorkType, WorkType.code == ExamSession.work_type_code)
         .outerjoin(ExamRegistration, joined)
         .where(*scope.days(ExamSession.starts_on))
-        .group_by(ExamSession.id)
+        .group_by(ExamSession.id, WorkType.name_zh, WorkType.name_en)
         .order_by(ExamSession.starts_on, ExamSession.id)
     )
     if scope.programme is not None:
@@ -191,14 +209,38 @@ def session_figures(session: Session, scope: Scope) -> list[SessionFigures]:
     return [
         SessionFigures(
             s.starts_on,
-            f"{s.starts_on.isoformat()} {s.work_type_code}-{s.level}",
+            zh,
+            en,
+            s.level,
             s.capacity,
             registered,
             int(p or 0),
             int(f or 0),
             int(a or 0),
         )
-        for s, registered, p, f, a in session.execute(statement)
+        for s, zh, en, registered, p, f, a in session.execute(statement)
+    ]
+
+
+def by_month(sessions: list[SessionFigures]) -> list[SessionFigures]:
+    """The sessions of each calendar month added together: a readable chart when there are
+    too many sessions for a bar each."""
+    months: dict[str, list[SessionFigures]] = {}
+    for row in sessions:
+        months.setdefault(row.starts_on.strftime("%Y-%m"), []).append(row)
+    return [
+        SessionFigures(
+            rows[0].starts_on.replace(day=1),
+            "",
+            "",
+            None,
+            sum(row.capacity for row in rows),
+            sum(row.registered for row in rows),
+            sum(row.passed for row in rows),
+            sum(row.failed for row in rows),
+            sum(row.absent for row in rows),
+        )
+        for rows in months.values()
     ]
 
 

@@ -27,12 +27,13 @@ from learning.web.forms import (
     WorkTypeForm,
     choices,
 )
-from learning.web.labels import LEVEL_LABELS, localized
+from learning.web.labels import LEVEL_LABELS, localized, programme_label
 from learning.web.messages import describe
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERS_PER_PAGE = 50
+MAX_SESSION_BARS = 12  # more exam sessions than this are charted per month
 
 
 @blueprint.before_request
@@ -74,9 +75,14 @@ def _charts(
     sessions: list[overview.SessionFigures],
 ) -> dict[str, dict]:
     """The training body at a glance, from the kept totals."""
+    if len(sessions) > MAX_SESSION_BARS:
+        sessions = overview.by_month(sessions)
     return {
         "programmes": admin_charts.enrolments_per_programme(
-            [row.code for row in programmes],
+            [
+                programme_label(row.work_type_zh, row.work_type_en, row.level, short=True)
+                for row in programmes
+            ],
             [row.reached for row in programmes],
             [row.enrolments - row.reached for row in programmes],
             labels={
@@ -91,7 +97,7 @@ def _charts(
             labels={"yuan": _("yuan")},
         ),
         "sessions": admin_charts.exam_sessions(
-            [row.label for row in sessions],
+            [_session_label(row) for row in sessions],
             [row.capacity for row in sessions],
             [row.registered for row in sessions],
             [row.passed for row in sessions],
@@ -105,6 +111,13 @@ def _charts(
             },
         ),
     }
+
+
+def _session_label(row: overview.SessionFigures) -> str:
+    if row.level is None:
+        return row.starts_on.strftime("%Y-%m")
+    programme = programme_label(row.work_type_zh, row.work_type_en, row.level, short=True)
+    return f"{row.starts_on.isoformat()} {programme}"
 
 
 @blueprint.route("/users")

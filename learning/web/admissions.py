@@ -39,7 +39,7 @@ from learning.permissions import login_required, role_required
 from learning.services import ServiceError, accounts, applications, catalogue
 from learning.services.identity import normalise_id_number
 from learning.web.forms import DecisionForm, RegistrationForm, choices
-from learning.web.labels import LEVEL_LABELS, localized
+from learning.web.labels import localized, programme_label
 from learning.web.messages import describe
 
 blueprint = Blueprint("admissions", __name__)
@@ -56,7 +56,7 @@ def register() -> ResponseReturnValue:
     form = RegistrationForm()
     form.programme.choices = choices(
         {
-            row.code: f"{localized(row.work_type_zh, row.work_type_en)} · {LEVEL_LABELS[row.level]}"
+            row.code: programme_label(row.work_type_zh, row.work_type_en, row.level)
             for row in catalogue.list_programmes(db)
             if row.active
         }

@@ -118,6 +118,7 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
         scope=scope,
         filtered=bool(scope.programme or scope.first_day or scope.last_day),
         rows=rows,
+        several_programmes=len({row.summary.programme_code for row in rows}) > 1,
         period=period,
         sort=sort,
         at_risk=[row for row in rows if row.status in {"behind", "inactive"}],
@@ -162,6 +163,8 @@ def _charts(rows: list[reports.ProgressRow], scope: Scope) -> dict[str, object]:
     for day, seconds in reports.seconds_per_day_of(session, enrolment_ids):
         running += seconds
         cumulative.append((day, hours_display(running, minutes)))
+    if cumulative and cumulative[-1][0] < today():
+        cumulative.append((today(), cumulative[-1][1]))  # the line reaches today
     deadlines = [row.deadline for row in rows if row.deadline]
     charts: dict[str, object] = {
         "distribution": class_charts.hours_distribution(

@@ -15,7 +15,7 @@ from learning.models import ExamSession, Role
 from learning.permissions import enrolment_or_404, role_required
 from learning.services import ServiceError, catalogue, exams
 from learning.web.forms import ExamSessionForm, choices
-from learning.web.labels import LEVEL_LABELS, blocking_reason_text, localized
+from learning.web.labels import blocking_reason_text, programme_label
 from learning.web.messages import describe
 
 blueprint = Blueprint("exams", __name__)
@@ -28,7 +28,7 @@ def sessions() -> ResponseReturnValue:
     form = ExamSessionForm()
     form.programme.choices = choices(
         {
-            row.code: f"{localized(row.work_type_zh, row.work_type_en)} · {LEVEL_LABELS[row.level]}"
+            row.code: programme_label(row.work_type_zh, row.work_type_en, row.level)
             for row in catalogue.list_programmes(session)
             if row.active
         }

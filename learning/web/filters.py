@@ -10,12 +10,7 @@ from flask_babel import gettext as _
 from learning.models import Programme
 from learning.services.overview import Scope
 from learning.web.forms import DashboardFilterForm
-from learning.web.labels import LEVEL_LABELS, localized
-
-
-def programme_label(programme: Programme) -> str:
-    work_type = programme.work_type
-    return f"{localized(work_type.name_zh, work_type.name_en)} · {LEVEL_LABELS[programme.level]}"
+from learning.web.labels import programme_label
 
 
 def dashboard_filters(
@@ -32,7 +27,8 @@ def dashboard_filters(
         request.args, training_class=str(current_class) if current_class else ""
     )
     form.programme.choices = [("", _("All programmes"))] + [
-        (programme.code, programme_label(programme)) for programme in programmes
+        (p.code, programme_label(p.work_type.name_zh, p.work_type.name_en, p.level))
+        for p in programmes
     ]
     form.training_class.choices = [] if current_class else [("", _("All classes"))]
     form.training_class.choices += [(str(class_id), name) for class_id, name in classes]

@@ -175,8 +175,8 @@ class DashboardFilterForm(DateRangeForm):
     """A dashboard narrowed to a programme, a class and a period (GET, no CSRF); the view
     fills the choices, the empty choice meaning all."""
 
-    programme = SelectField(_l("Programme"))
-    training_class = SelectField(_l("Class"))
+    programme = SelectField(_l("Programme"), default="")
+    training_class = SelectField(_l("Class"), default="")
 
 
 class CoachingDayForm(FlaskForm):

@@ -20,6 +20,13 @@ from learning.web.forms import (
     TITLE_LEVEL_LABELS,
 )
 
+LEVEL_SHORT_LABELS = {
+    5: _l("Level 5"),
+    4: _l("Level 4"),
+    3: _l("Level 3"),
+    2: _l("Level 2"),
+    1: _l("Level 1"),
+}
 LEVEL_LABELS = {
     5: _l("Level 5 / Junior"),
     4: _l("Level 4 / Intermediate"),
@@ -153,6 +160,16 @@ def localized(chinese: str, english: str) -> str:
     """Pick the stored Chinese or English name of catalogue data."""
     locale = get_locale()
     return english if locale is not None and locale.language == "en" else chinese
+
+
+def programme_label(
+    work_type_zh: str, work_type_en: str, level: int, *, short: bool = False
+) -> str:
+    """A programme as people name it: its work type and level, "碳排放核算员 · 四级/中级工",
+    or "碳排放核算员 四级" where room is short (chart axes on a phone)."""
+    if short:
+        return f"{localized(work_type_zh, work_type_en)} {LEVEL_SHORT_LABELS[level]}"
+    return f"{localized(work_type_zh, work_type_en)} · {LEVEL_LABELS[level]}"
 
 
 def format_hours(value: float) -> str:

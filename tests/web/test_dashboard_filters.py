@@ -112,8 +112,8 @@ def test_the_admin_overview_counts_everything_without_filters(login, make, body)
     assert figure_value(html, "已收费用") == "¥7,000"
     assert figure_value(html, "已发证书") == "1"
     reached, studying = figures(html)["programmes"]["data"]
-    assert reached["x"] == ["accounting-4", "verification-3"]
-    assert reached["y"] == [1, 0] and studying["y"] == [1, 1]
+    assert reached["y"] == ["碳排放核算员 四级", "碳排放核查员 三级"]
+    assert reached["x"] == [1, 0] and studying["x"] == [1, 1]
 
 
 def test_a_programme_narrows_every_figure(login, make, body) -> None:
@@ -236,3 +236,19 @@ def test_a_programme_the_class_does_not_hold_is_refused(login, make, body) -> No
     )
     assert "不是有效的选择" in html
     assert figure_value(html, "学员") == "2"
+
+
+def test_an_unfiltered_page_shows_no_filter_error(login, make, body) -> None:
+    html = login(make.admin()).get("/admin").get_data(as_text=True)
+    assert "不是有效的选择" not in html and "清除筛选" not in html
+
+
+def test_many_exam_sessions_are_charted_per_month(login, make, body) -> None:
+    for week in range(13):
+        starts_on = date(2026, 4, 6) + timedelta(weeks=week)
+        make.exam_session(starts_on=starts_on, registration_closes_on=starts_on, capacity=10)
+    make.commit()
+    html = login(make.admin()).get("/admin?date_from=2026-04-01").get_data(as_text=True)
+    capacity = figures(html)["sessions"]["data"][0]
+    assert capacity["x"] == ["2026-04", "2026-05", "2026-06"]
+    assert capacity["y"] == [40, 40, 50]  # Mondays: four in April and May, five in June
