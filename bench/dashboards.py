@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -97,9 +98,9 @@ def _pages(app: Flask) -> dict[str, tuple[str | None, str]]:
             .order_by(func.count(Enrolment.id).desc(), TrainingClass.id)
         ).first()
         biggest_programme = session.execute(
-            select(Programme.id, func.count(Enrolment.id))
+            select(Programme.id, Programme.code, func.count(Enrolment.id))
             .join(Enrolment, Enrolment.programme_id == Programme.id)
-            .group_by(Programme.id)
+            .group_by(Programme.id, Programme.code)
             .order_by(func.count(Enrolment.id).desc())
         ).first()
         busiest = session.execute(
@@ -112,12 +113,23 @@ def _pages(app: Flask) -> dict[str, tuple[str | None, str]]:
         )
     assert biggest_class and biggest_programme and busiest, "the database has no cohort"
     class_id, class_size = biggest_class
-    programme_id, programme_size = biggest_programme
+    programme_id, programme_code, programme_size = biggest_programme
     enrolment_id, username = busiest
+    today = date.today()
     return {
         "login page (baseline)": (None, "/login"),
         f"dashboard: admin overview ({trainees} enrolments)": ("admin", "/admin"),
+        "dashboard: admin overview, one programme, 90 days": (
+            "admin",
+            f"/admin?programme={programme_code}&date_from={today - timedelta(days=120)}"
+            f"&date_to={today - timedelta(days=30)}",
+        ),
         f"dashboard: class of {class_size}, admin": ("admin", f"/classes/{class_id}"),
+        f"dashboard: class of {class_size}, hours of 30 days": (
+            "admin",
+            f"/classes/{class_id}?date_from={today - timedelta(days=30)}&date_to={today}"
+            "&sort=period",
+        ),
         "dashboard: instructor's classes": (instructor, "/"),
         f"dashboard: trainee's course ({username})": (username, f"/enrolments/{enrolment_id}"),
         "trainee's study record": (username, "/me/record"),

@@ -44,6 +44,7 @@ class EnrolmentSummary:
     class_id: int | None
     class_name: str | None
     last_studied_on: date | None
+    enrolled_on: date
     status: str
     exam_eligible: bool
     blocking_reasons: list[str]
@@ -151,6 +152,7 @@ def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSumm
         class_id=enrolment.class_id,
         class_name=enrolment.training_class.name if enrolment.training_class else None,
         last_studied_on=enrolment.last_studied_on,
+        enrolled_on=enrolment.created_at.date(),
         status=enrolment.status,
         exam_eligible=not reasons,
         blocking_reasons=reasons,

@@ -109,8 +109,9 @@ def progress(session: Session, summaries: list[EnrolmentSummary], today: date) -
 def _status(summary: EnrolmentSummary, pace: float, deadline: date | None, today: date) -> str:
     if summary.progress >= 1:
         return "done"
-    last = summary.last_studied_on
-    if last is None or (today - last).days >= INACTIVE_DAYS:
+    # Someone enrolled this week who has not started yet is not inactive: count from enrolment.
+    last = summary.last_studied_on or summary.enrolled_on
+    if (today - last).days >= INACTIVE_DAYS:
         return "inactive"
     missing_s = summary.required_s - summary.credited_s
     if deadline is not None and pace * max(0, (deadline - today).days) < missing_s:

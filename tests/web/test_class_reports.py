@@ -125,6 +125,17 @@ def test_inactive_means_seven_days_without_study(make: Factory, clock, db_sessio
     assert {r.summary.trainee_name: r.status for r in rows}["behind"] == "inactive"
 
 
+def test_a_newcomer_who_has_not_started_is_not_inactive(make: Factory, clock, db_session):
+    training_class = make.training_class(make.instructor())
+    make.enrolment(make.trainee(display_name="新来的"), "accounting-4", training_class)
+    make.commit()
+    today = clock.now().date()
+    rows = reports.class_progress(db_session, training_class.id, today + timedelta(days=6))
+    assert rows[0].status == "on_track"
+    rows = reports.class_progress(db_session, training_class.id, today + timedelta(days=7))
+    assert rows[0].status == "inactive"
+
+
 def test_retention_is_the_share_of_the_class_that_covered_each_part(
     make: Factory, clock, db_session
 ) -> None:
@@ -178,3 +189,18 @@ def test_a_programme_export_gathers_every_class(login, make: Factory, clock, db_
     assert sum(row[6] for row in rows) == 80 + 60 + 20 + 40 + 10
     text = admin.get(f"/admin/programmes/{programme_id}/export.csv").data.decode("utf-8")
     assert len(text.strip().splitlines()) == 6
+
+
+def test_a_long_risk_list_shows_twelve_and_points_to_the_roster(login, make: Factory, clock):
+    teacher = make.instructor()
+    training_class = make.training_class(teacher)
+    for number in range(14):
+        make.enrolment(
+            make.trainee(display_name=f"未开始{number:02d}"), "accounting-4", training_class
+        )
+    make.commit()
+    clock.advance(days=8)
+    html = login(teacher).get(f"/classes/{training_class.id}").get_data(as_text=True)
+    at_risk = html.split("需要关注的学员", 1)[1].split("</section>", 1)[0]
+    assert at_risk.count("<li>") == 12
+    assert "另有 2 人" in at_risk
