@@ -79,6 +79,10 @@ def register_for_exam() -> ResponseReturnValue:
             raise ApiError(
                 409, "already_registered", _("You are already registered for this session.")
             ) from error
+        if error.code == "already_passed":
+            raise ApiError(
+                409, "already_passed", _("You passed the exam of this programme already.")
+            ) from error
         raise ApiError(404, "not_found", _("No such exam session.")) from error
     session.commit()
     return {

@@ -209,6 +209,8 @@ def register(
     )
     if existing is not None:
         raise ServiceError("already_registered")
+    if has_passed(session, enrolment.id):
+        raise ServiceError("already_passed")
     found = blockers(session, enrolment, exam_session, today)
     if found.reasons:
         raise NotEligible(found.reasons, found.hours_missing)
@@ -232,6 +234,15 @@ def register(
         details={"retake": registration.retake},
     )
     return registration
+
+
+def has_passed(session: Session, enrolment_id: int) -> bool:
+    """Whether the enrolment passed an exam already: nothing is left to sit."""
+    passed = select(ExamRegistration.id).where(
+        ExamRegistration.enrolment_id == enrolment_id,
+        ExamRegistration.outcome == ExamOutcome.PASSED.value,
+    )
+    return session.scalar(passed.limit(1)) is not None
 
 
 def _take_seat(session: Session, exam_session_id: int) -> bool:

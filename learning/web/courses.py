@@ -56,6 +56,8 @@ def _render(
         for s in exams.sessions_open_to(session, trainee_id=None, today=today())
         if (s.work_type_code, s.level) == (programme.work_type_code, programme.level)
     ]
+    if exams.has_passed(session, enrolment.id):
+        open_sessions = []  # nothing left to sit
     payments = fees.payments_of(session, enrolment.id)
     videos = records.video_progress(session, enrolment)
     per_day = reports.seconds_per_day(session, enrolment, days=60, today=today())

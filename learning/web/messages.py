@@ -49,6 +49,7 @@ def describe(error: ServiceError) -> str:
         "payment_details_required": _("Give the payment method and the receipt number."),
         "receipt_exists": _("The receipt %(receipt_no)s is recorded already."),
         "already_registered": _("Already registered for this session."),
+        "already_passed": _("You passed the exam of this programme already."),
         "too_many_documents": _("Upload at most %(most)s files."),
         "document_too_large": _("%(name)s is larger than %(most_mb)s MB."),
         "document_type": _("%(name)s is not a PDF, JPEG or PNG file."),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.models import AuditEntry, Enrolment, ExamSession, Payment
+from learning.models import AuditEntry, Enrolment, ExamRegistration, ExamSession, Payment
 from learning.services import exams
 from tests.factories import Factory
 
@@ -113,6 +113,22 @@ def test_a_ready_trainee_registers_and_takes_a_seat(admin, login, make, clock, d
     assert db_session.get(ExamSession, exam["id"]).seats_left == 1
     again = register(login, enrolment, exam["id"])
     assert again.status_code == 409 and again.get_json()["error"] == "already_registered"
+
+
+def test_who_passed_cannot_register_again(admin, login, make, clock, db_session) -> None:
+    first = open_session(admin)
+    enrolment = ready_trainee(make, clock)
+    assert register(login, enrolment, first["id"]).status_code == 201
+    registration = db_session.scalar(
+        select(ExamRegistration).where(ExamRegistration.enrolment_id == enrolment.id)
+    )
+    registration.outcome = "passed"
+    db_session.commit()
+    later = open_session(admin, starts_on="2026-07-20", registration_closes_on="2026-07-01")
+    refused = register(login, enrolment, later["id"])
+    assert refused.status_code == 409 and refused.get_json()["error"] == "already_passed"
+    page = login(enrolment.trainee).get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert "2026-07-20" not in page
 
 
 def test_missing_hours_are_counted_net_of_the_coaching_the_session_gives(
