@@ -64,6 +64,7 @@ def _render(
     return render_template(
         "courses/course.html",
         charts=_charts(enrolment, videos, per_day),
+        studied_lately=any(seconds for _day, seconds in per_day),
         projected=reports.projected_completion(enrolment, per_day, today()),
         enrolment=enrolments.summary(session, enrolment),
         videos=videos,

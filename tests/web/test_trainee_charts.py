@@ -88,6 +88,14 @@ def test_the_course_page_carries_the_charts_data(app: Flask, login, make: Factor
     assert "按最近四周的学习进度" in html
 
 
+def test_no_study_lately_says_so_instead_of_an_empty_chart(login, make: Factory) -> None:
+    enrolment = make.enrolment(make.trainee())
+    make.commit()
+    html = login(enrolment.trainee).get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
+    assert 'id="figure-days"' not in html
+    assert "近 60 天没有学习记录。打开下方的课程视频开始学习" in html
+
+
 def test_plotly_is_served_by_the_app_and_cached(client) -> None:
     with client.get(f"/vendor/plotly-{plotly.__version__}.min.js") as response:
         assert response.status_code == 200
