@@ -10,11 +10,14 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from learning.accounting import hours_display
 from learning.models import Enrolment, OfflineCredit, StudyDay, TraineeProfile
@@ -72,9 +75,12 @@ def roster_rows(
 
 def daily_rows(session: Session, enrolment_ids: list[int]) -> list[RosterRow]:
     """Per trainee and day: online and on-site standard hours (the kept day sums)."""
-    enrolments = {
-        e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(enrolment_ids)))
-    }
+    statement = (
+        select(Enrolment)
+        .where(Enrolment.id.in_(enrolment_ids))
+        .options(selectinload(Enrolment.trainee))
+    )
+    enrolments = {e.id: e for e in session.scalars(statement)}
     if not enrolments:
         return []
     days: dict[tuple[int, date], list[int]] = {}
@@ -110,23 +116,29 @@ def daily_rows(session: Session, enrolment_ids: list[int]) -> list[RosterRow]:
 
 
 def workbook(sheets: Sequence[tuple[str, list[str], list[RosterRow]]]) -> bytes:
-    """An .xlsx with one sheet per (title, headers, rows); headers bold, columns sized."""
-    book = Workbook()
-    book.remove(book.active)
+    """An .xlsx with one sheet per (title, headers, rows); headers bold, columns sized.
+
+    Written in openpyxl's write-only mode, which streams rows instead of keeping a cell
+    object for each: a programme's per-day sheet runs to tens of thousands of rows."""
+    book = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        for index, header in enumerate(headers):
+            width = max([len(str(header))] + [len(str(row[index])) for row in rows]) + 4
+            sheet.column_dimensions[get_column_letter(index + 1)].width = min(width, 60)
+        sheet.freeze_panes = "A2"
+        sheet.append([_bold(sheet, header) for header in headers])
         for row in rows:
             sheet.append(row)
-        for index, header in enumerate(headers, start=1):
-            width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows]) + 4
-            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
-        sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _bold(sheet: Any, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def csv_text(headers: list[str], rows: list[RosterRow]) -> str:
