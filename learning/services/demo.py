@@ -105,6 +105,7 @@ def seed(
 ) -> int:
     """Create the demo; returns the number of synthetic heartbeats in its history."""
     rng = random.Random(20260302)
+    history_starts = now - timedelta(days=history_days + 1)  # enrolled before studying
     _import_videos(session, upload_folder, now)
 
     def user(
@@ -139,7 +140,7 @@ def seed(
         name = demo_people.name(rng)
         trainee = user(f"trainee{number:02d}", Role.TRAINEE, name, _profile(rng, name))
         enrolment = _enrol_in_varied_state(
-            session, rng, trainee, number, class_list, now, standard_hour_minutes
+            session, rng, trainee, number, class_list, (history_starts, now), standard_hour_minutes
         )
         if enrolment.eligibility_approved_at is not None:
             videos_in_order = _programme_videos(session, enrolment.programme_id)
@@ -239,10 +240,11 @@ def _enrol_in_varied_state(
     trainee: User,
     number: int,
     class_list: list[tuple[TrainingClass, str, int]],
-    now: datetime,
+    enrolled_and_now: tuple[datetime, datetime],
     standard_hour_minutes: int,
 ) -> Enrolment:
     """Most trainees in a class with the fee paid; some unpaid, some outside any class."""
+    enrolled_at, now = enrolled_and_now
     training_class: TrainingClass | None
     training_class, work_type, level = class_list[number % len(class_list)]
     if number % 10 == 0:
@@ -252,7 +254,7 @@ def _enrol_in_varied_state(
         trainee=trainee,
         programme=catalogue.programme_for(session, work_type, level),
         training_class=training_class,
-        now=now,
+        now=enrolled_at,
         standard_hour_minutes=standard_hour_minutes,
         eligibility_condition=f"L{level}-a" if number % 7 else None,
         reason="demo data",
@@ -263,7 +265,7 @@ def _enrol_in_varied_state(
                 enrolment_id=enrolment.id,
                 kind="training",
                 amount_fen=rng.choice([180_000, 220_000]),
-                paid_on=(now - timedelta(days=rng.randint(3, 60))).date(),
+                paid_on=(enrolled_at + timedelta(days=rng.randint(0, 14))).date(),
                 method="bank transfer",
                 receipt_no=f"DEMO-{number:05d}",
                 recorded_at=now,

@@ -55,6 +55,12 @@ def _daily_totals(
     return totals
 
 
+def pace_days(enrolled_on: date, today: date) -> int:
+    """The days a pace is averaged over: four weeks, or the days since enrolling if fewer (a
+    newcomer's two evenings are not spread over four weeks they were not enrolled)."""
+    return max(1, min(PACE_DAYS, (today - enrolled_on).days + 1))
+
+
 def projected_completion(
     enrolment: Enrolment, per_day: list[tuple[date, int]], today: date
 ) -> date | None:
@@ -63,7 +69,7 @@ def projected_completion(
     missing = required_seconds(enrolment) - enrolment.credited_s
     if missing <= 0:
         return today
-    recent = per_day[-PACE_DAYS:]
+    recent = per_day[-pace_days(enrolment.created_at.date(), today) :]
     pace = sum(seconds for _day, seconds in recent) / len(recent) if recent else 0
     if pace <= 0:
         return None
@@ -100,7 +106,7 @@ def progress(session: Session, summaries: list[EnrolmentSummary], today: date) -
     deadlines = _next_exam_days(session, today)
     rows = []
     for summary in summaries:
-        pace = recent.get(summary.id, 0) / PACE_DAYS
+        pace = recent.get(summary.id, 0) / pace_days(summary.enrolled_on, today)
         deadline = deadlines.get((summary.work_type_code, summary.level))
         rows.append(ProgressRow(summary, _status(summary, pace, deadline, today), pace, deadline))
     return rows

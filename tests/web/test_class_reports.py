@@ -37,6 +37,7 @@ def class_with_four(make: Factory, clock):
         trainee = make.trainee(display_name=name, profile=None)
         trainee.profile.id_number = VALID_ID
         enrolment = make.enrolment(trainee, "accounting-4", training_class)
+        enrolment.created_at = clock.now() - timedelta(days=90)
         enrolment.online_s = hours * HOUR_S
         enrolment.last_studied_on = today - timedelta(days=idle)
         for back in range(28):

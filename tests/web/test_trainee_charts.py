@@ -19,6 +19,7 @@ HOUR_S = 45 * 60
 def known_enrolment(make: Factory, clock):
     trainee = make.trainee()
     enrolment = make.enrolment(trainee, "accounting-4")
+    enrolment.created_at = clock.now() - timedelta(days=90)  # enrolled long before
     video = make.video("accounting-4", duration_s=2700)
     today = clock.now().date()
     # 1.5 standard hours online two days ago, 1 on-site day (8 h) yesterday
@@ -102,3 +103,14 @@ def test_plotly_is_served_by_the_app_and_cached(client) -> None:
         assert "immutable" in response.headers["Cache-Control"]
         assert response.mimetype == "text/javascript"
     assert client.get("/vendor/plotly-0.0.1.min.js").status_code == 404
+
+
+def test_a_newcomers_pace_counts_only_the_days_since_enrolling(make: Factory, clock) -> None:
+    enrolment = make.enrolment(make.trainee())
+    enrolment.online_s = 2 * 3600
+    today = clock.now().date() + timedelta(days=1)
+    per_day = [(today - timedelta(days=back), 0) for back in range(59, -1, -1)]
+    per_day[-1] = (today, 3600)
+    per_day[-2] = (today - timedelta(days=1), 3600)
+    # two days enrolled, an hour a day: the remaining 58 hours take 58 days, not 812
+    assert reports.projected_completion(enrolment, per_day, today) == today + timedelta(days=58)
