@@ -61,7 +61,7 @@ def dashboard() -> ResponseReturnValue:
         reached=sum(row.reached for row in programmes),
         sessions=sessions,
         fees_fen=sum(fen for _month, fen in fees),
-        charts=_charts(programmes, fees, sessions),
+        charts=_charts(programmes, fees, sessions, one_programme=scope.programme is not None),
         programmes=catalogue.list_programmes(session),
         classes=classes.class_rows(
             session, programme_id=scope.programme.id if scope.programme else None
@@ -73,6 +73,8 @@ def _charts(
     programmes: list[overview.ProgrammeFigures],
     fees: list[tuple[str, int]],
     sessions: list[overview.SessionFigures],
+    *,
+    one_programme: bool,
 ) -> dict[str, dict]:
     """The training body at a glance, from the kept totals."""
     if len(sessions) > MAX_SESSION_BARS:
@@ -97,7 +99,7 @@ def _charts(
             labels={"yuan": _("yuan")},
         ),
         "sessions": admin_charts.exam_sessions(
-            [_session_label(row) for row in sessions],
+            [_session_label(row, with_programme=not one_programme) for row in sessions],
             [row.capacity for row in sessions],
             [row.registered for row in sessions],
             [row.passed for row in sessions],
@@ -113,9 +115,11 @@ def _charts(
     }
 
 
-def _session_label(row: overview.SessionFigures) -> str:
+def _session_label(row: overview.SessionFigures, *, with_programme: bool) -> str:
     if row.level is None:
         return row.starts_on.strftime("%Y-%m")
+    if not with_programme:
+        return row.starts_on.isoformat()
     programme = programme_label(row.work_type_zh, row.work_type_en, row.level, short=True)
     return f"{row.starts_on.isoformat()} {programme}"
 
