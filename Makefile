@@ -6,12 +6,20 @@ FLASK := $(BIN)/flask --app learning
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations extract ci clean
+.PHONY: run serve test lint format translations extract ci clean
 
 run: $(VENV)/.installed translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style serving: gunicorn workers and the scheduler process, stopped together.
+# Settings come from config/local.py or the environment (README, "Running in production").
+serve: $(VENV)/.installed translations
+	$(FLASK) init-db
+	$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn -c config/gunicorn.conf.py "learning:create_app()"
 
 test: $(VENV)/.installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

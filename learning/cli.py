@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import sys
 import time
@@ -17,7 +18,8 @@ from werkzeug.security import generate_password_hash
 
 from learning import migrate
 from learning.db import get_database
-from learning.extensions import get_accounting_settings, get_clock
+from learning.extensions import get_accounting_settings, get_clock, now_ms
+from learning.jobs.runner import SchedulerProcess
 from learning.models import Role, User
 from learning.services import (
     ServiceError,
@@ -41,6 +43,7 @@ def init_app(app: Flask) -> None:
         add_video,
         seed_demo,
         recompute_totals,
+        scheduler,
     ):
         app.cli.add_command(command)
 
@@ -214,6 +217,17 @@ def seed_demo(if_empty: bool, trainees: int, history_days: int, cohort: int) -> 
     click.echo(demo.LOGIN_HELP)
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the background jobs until stopped (SIGTERM). Start one or more anywhere: the one
+    holding the database lease runs the jobs, the others stand by to take over."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("apscheduler", "alembic"):  # not a line per run, nor per import
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    SchedulerProcess(current_app._get_current_object()).serve()  # type: ignore[attr-defined]
+
+
 def _seed_cohort(session: Session, size: int) -> None:
     started = time.perf_counter()
     figures = demo_cohort.seed_cohort(
@@ -242,13 +256,13 @@ def recompute_totals(check: bool) -> None:
     started = time.perf_counter()
     with _transaction() as session:
         rebuilt = recompute.replay(session)
-        found = recompute.differences(session, rebuilt)
+        found = recompute.differences(session, rebuilt, now_ms=now_ms())
         for difference in found[:50]:
             click.echo(str(difference), err=check)
         if len(found) > 50:
             click.echo(f"... and {len(found) - 50} more", err=check)
         if not check:
-            recompute.write_totals(session, rebuilt)
+            recompute.write_totals(session, rebuilt, now_ms=now_ms())
     seconds = time.perf_counter() - started
     summary = f"{rebuilt.trainees} trainees, {rebuilt.events} events replayed in {seconds:.1f} s"
     if check and found:

@@ -9,6 +9,7 @@ converted to the type of the default.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -56,6 +57,15 @@ class Defaults:
 
     TRAINING_BODY_NAME = "广东省清洁生产协会"
     EXAM_PASS_MARK = 60  # each part of the assessment is passed at this score on its own
+
+    REQUEST_LOG = True  # a JSON line per request on the learning.requests logger
+
+    # Background jobs (the scheduler process); seconds unless said
+    SCHEDULER_LEASE_S = 60  # a scheduler that stops renewing is replaced after this
+    JOB_PLAYBACKS_EVERY_S = 60
+    JOB_EXAM_SESSIONS_EVERY_S = 600
+    JOB_NOTIFICATIONS_EVERY_S = 60
+    JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE
 
     # Cookies
     SESSION_COOKIE_HTTPONLY = True
@@ -131,6 +141,8 @@ def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
     if settings["STALE_AFTER_S"] is None:
         settings["STALE_AFTER_S"] = 3 * int(settings["HEARTBEAT_INTERVAL_S"]) + 15
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", str(settings["JOB_VERIFY_AT"])):
+        raise ConfigError("JOB_VERIFY_AT must be a time of day as HH:MM, e.g. 02:30.")
     if settings["ENV"] == "production":
         settings["SESSION_COOKIE_SECURE"] = True
         settings["REMEMBER_COOKIE_SECURE"] = True

@@ -16,6 +16,7 @@ from learning.models.exams import (
     ExamSessionStatus,
     SubsidyRate,
 )
+from learning.models.jobs import JobRun, SchedulerLease
 from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
 from learning.models.study import (
@@ -51,6 +52,7 @@ __all__ = [
     "ExamRegistration",
     "ExamSession",
     "ExamSessionStatus",
+    "JobRun",
     "Level",
     "Notification",
     "OfflineCredit",
@@ -59,6 +61,7 @@ __all__ = [
     "Programme",
     "ProgrammeVideo",
     "Role",
+    "SchedulerLease",
     "StudyDay",
     "SubsidyRate",
     "TraineeCategory",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning.models.base import Base
@@ -13,7 +13,11 @@ from learning.models.base import Base
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_id_created_at", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+        # What a job sends once ("hours_reached:12"); a second run finds it and sends nothing.
+        UniqueConstraint("key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -21,3 +25,4 @@ class Notification(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    key: Mapped[str | None] = mapped_column(String(100))

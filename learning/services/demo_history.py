@@ -225,5 +225,7 @@ def generate(
         session.execute(insert(Playback), playbacks)
     for start in range(0, len(beats), 20_000):
         session.execute(insert(BeatRecord), beats[start : start + 20_000])
-    write_totals(session, replayer.rebuild(trainees=len(learners)))
+    write_totals(
+        session, replayer.rebuild(trainees=len(learners)), now_ms=int(until.timestamp() * 1000)
+    )
     return len(beats)

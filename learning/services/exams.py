@@ -236,6 +236,28 @@ def register(
     return registration
 
 
+def advance_states(session: Session, today: date) -> tuple[int, int]:
+    """Move sessions on by the calendar: registration closes after its last day, the session is
+    held after its exam day. Returns (closed, held)."""
+    closed = session.execute(
+        update(ExamSession)
+        .where(
+            ExamSession.status == ExamSessionStatus.OPEN.value,
+            ExamSession.registration_closes_on < today,
+        )
+        .values(status=ExamSessionStatus.CLOSED.value)
+    )
+    held = session.execute(
+        update(ExamSession)
+        .where(
+            ExamSession.status != ExamSessionStatus.HELD.value,
+            ExamSession.starts_on < today,
+        )
+        .values(status=ExamSessionStatus.HELD.value)
+    )
+    return closed.rowcount, held.rowcount
+
+
 def has_passed(session: Session, enrolment_id: int) -> bool:
     """Whether the enrolment passed an exam already: nothing is left to sit."""
     passed = select(ExamRegistration.id).where(

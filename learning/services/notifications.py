@@ -1,4 +1,5 @@
-"""Notifications for trainees and applicants, and the reminders computed when they are read."""
+"""Notifications for trainees and applicants: sent as things happen, or by the scheduler when
+they are due; and the coaching reminders computed when the page is read."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from learning.models import CoachingDay, Enrolment, Notification
-from learning.services.enrolments import required_seconds
+from learning.models import CoachingDay, Enrolment, Notification, Programme, User
+from learning.services.enrolments import reached_minimum
 
 REMIND_COACHING_DAYS = 7
 
@@ -21,23 +22,75 @@ class Reminder:
     params: dict[str, Any]
 
 
-def notify(session: Session, user_id: int, kind: str, *, now: datetime, **params: Any) -> None:
-    session.add(Notification(user_id=user_id, kind=kind, params=params, created_at=now))
-
-
-def notify_if_minimum_reached(
-    session: Session, enrolment: Enrolment, before_s: int, *, now: datetime
+def notify(
+    session: Session,
+    user_id: int,
+    kind: str,
+    *,
+    now: datetime,
+    key: str | None = None,
+    **params: Any,
 ) -> None:
-    """Tell the trainee once, when their credited hours cross the programme's minimum."""
-    required = required_seconds(enrolment)
-    if before_s < required <= enrolment.online_s + enrolment.offline_s:
+    """Tell a user something. A `key` makes it once only: see `send_due`."""
+    session.add(Notification(user_id=user_id, kind=kind, params=params, created_at=now, key=key))
+
+
+def send_due(session: Session, *, today: date, now: datetime) -> int:
+    """What the scheduler sends (once each, by key): the minimum hours reached, and on-site
+    coaching in the coming week. Returns how many were sent."""
+    return _hours_reached(session, now) + _coaching_soon(session, today, now)
+
+
+def _hours_reached(session: Session, now: datetime) -> int:
+    key = literal("hours_reached:") + cast(Enrolment.id, String)
+    told = select(Notification.id).where(Notification.key == key)
+    rows = session.execute(
+        select(Enrolment.id, Enrolment.trainee_id, Programme.code)
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .where(reached_minimum(), ~told.exists())
+    ).all()
+    for enrolment_id, trainee_id, code in rows:
         notify(
             session,
-            enrolment.trainee_id,
+            trainee_id,
             "hours_reached",
             now=now,
-            programme=enrolment.programme.code,
+            key=f"hours_reached:{enrolment_id}",
+            programme=code,
         )
+    return len(rows)
+
+
+def _coaching_soon(session: Session, today: date, now: datetime) -> int:
+    key = (
+        literal("coaching:")
+        + cast(CoachingDay.id, String)
+        + literal(":")
+        + cast(Enrolment.id, String)
+    )
+    told = select(Notification.id).where(Notification.key == key)
+    rows = session.execute(
+        select(CoachingDay, Enrolment.id, Enrolment.trainee_id)
+        .join(Enrolment, Enrolment.class_id == CoachingDay.class_id)
+        .join(User, User.id == Enrolment.trainee_id)
+        .where(
+            CoachingDay.day >= today,
+            CoachingDay.day <= today + timedelta(days=REMIND_COACHING_DAYS),
+            User.active,
+            ~told.exists(),
+        )
+    ).all()
+    for coaching_day, enrolment_id, trainee_id in rows:
+        notify(
+            session,
+            trainee_id,
+            "coaching_soon",
+            now=now,
+            key=f"coaching:{coaching_day.id}:{enrolment_id}",
+            day=coaching_day.day.isoformat(),
+            topic=coaching_day.topic,
+        )
+    return len(rows)
 
 
 def latest(session: Session, user_id: int, limit: int = 50) -> list[Notification]:

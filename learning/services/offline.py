@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning.models import CoachingDay, Enrolment, OfflineCredit, TrainingClass
-from learning.services import ServiceError, audit, notifications
+from learning.services import ServiceError, audit
 
 MAX_OFFLINE_S = 24 * 3600
 
@@ -127,7 +127,7 @@ def record_attendance(
         changed.add(enrolment_id)
     session.flush()
     for enrolment_id in changed:
-        refresh_offline_seconds(session, enrolment_id, now=now)
+        refresh_offline_seconds(session, enrolment_id)
     audit.record(
         session,
         at=now,
@@ -164,7 +164,7 @@ def add_offline_time(
     )
     session.add(credit)
     session.flush()
-    refresh_offline_seconds(session, enrolment.id, now=now)
+    refresh_offline_seconds(session, enrolment.id)
     audit.record(
         session,
         at=now,
@@ -185,7 +185,7 @@ def revoke_offline_time(
     if credit.revoked_at is None:
         credit.revoked_at = now
         session.flush()
-        refresh_offline_seconds(session, credit.enrolment_id, now=now)
+        refresh_offline_seconds(session, credit.enrolment_id)
         audit.record(
             session,
             at=now,
@@ -197,7 +197,7 @@ def revoke_offline_time(
         )
 
 
-def refresh_offline_seconds(session: Session, enrolment_id: int, *, now: datetime) -> None:
+def refresh_offline_seconds(session: Session, enrolment_id: int) -> None:
     """The enrolment's offline seconds: the sum of its credits not revoked."""
     total = session.scalar(
         select(func.coalesce(func.sum(OfflineCredit.seconds), 0)).where(
@@ -207,9 +207,7 @@ def refresh_offline_seconds(session: Session, enrolment_id: int, *, now: datetim
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None:
         return
-    before = enrolment.online_s + enrolment.offline_s
     enrolment.offline_s = int(total or 0)
-    notifications.notify_if_minimum_reached(session, enrolment, before, now=now)
 
 
 def credits_of(session: Session, enrolment_id: int) -> list[OfflineCredit]:

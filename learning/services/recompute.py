@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +26,7 @@ from learning.accounting import (
     OpenEvent,
     PlaybackState,
     Totals,
+    expire,
 )
 from learning.models import (
     BeatRecord,
@@ -160,8 +161,10 @@ def _open_event(row: Playback) -> OpenEvent:
 # --- comparing ----------------------------------------------------------------------------------
 
 
-def differences(session: Session, rebuilt: Rebuild) -> list[Difference]:
-    """Every kept total that differs from the replay (empty when all agree)."""
+def differences(session: Session, rebuilt: Rebuild, *, now_ms: int) -> list[Difference]:
+    """Every kept total that differs from the replay (empty when all agree). Playbacks are
+    compared as of `now_ms`: one past its grace deadline is ended on both sides, whether or not
+    the scheduler has written that yet (rule 9)."""
     totals = rebuilt.ledger.totals()
     coverage = {
         f"{enrolment}/{video}": [list(pair) for pair in pairs]
@@ -187,7 +190,11 @@ def differences(session: Session, rebuilt: Rebuild) -> list[Difference]:
             _credited_offline(session),
         ),
         *_compare("trainee state", _stored_trainees(session), totals.trainees),
-        *_compare("playback", _stored_playbacks(session), totals.playbacks),
+        *_compare(
+            "playback",
+            _as_of(_stored_playbacks(session), now_ms),
+            _as_of(totals.playbacks, now_ms),
+        ),
     ]
 
 
@@ -268,7 +275,11 @@ def _stored_trainees(session: Session) -> dict[str, object]:
     }
 
 
-def _stored_playbacks(session: Session) -> dict[str, object]:
+def _as_of(playbacks: Mapping[str, PlaybackState], now_ms: int) -> dict[str, object]:
+    return {key: expire(state, now_ms) for key, state in playbacks.items()}
+
+
+def _stored_playbacks(session: Session) -> dict[str, PlaybackState]:
     return {row.id: playback_state(row) for row in session.scalars(select(Playback))}
 
 
@@ -290,8 +301,8 @@ def _credited_offline(session: Session) -> dict[str, object]:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def write_totals(session: Session, rebuilt: Rebuild) -> None:
-    """Replace every kept total with the replay's."""
+def write_totals(session: Session, rebuilt: Rebuild, *, now_ms: int) -> None:
+    """Replace every kept total with the replay's (playbacks as of `now_ms`)."""
     totals = rebuilt.ledger.totals()
     session.execute(delete(Coverage))
     session.execute(delete(StudyDay))
@@ -326,7 +337,7 @@ def write_totals(session: Session, rebuilt: Rebuild) -> None:
     for row in session.scalars(select(TraineeStudyState)):
         store_trainee_state(row, totals.trainees[str(row.trainee_id)])
     for row in session.scalars(select(Playback)):
-        store_playback(row, totals.playbacks[row.id])
+        store_playback(row, expire(totals.playbacks[row.id], now_ms))
 
 
 def _write_days(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from learning.accounting import (
     AccountingSettings,
@@ -27,9 +27,12 @@ from learning.accounting import (
     PlaybackState,
     TraineeState,
     apply_beat,
+    expire,
     hours_display,
+    is_stale,
 )
 from learning.accounting import open_playback as open_playback_rule
+from learning.accounting.rules import ACTIVE
 from learning.models import (
     BeatRecord,
     Coverage,
@@ -40,7 +43,7 @@ from learning.models import (
     TraineeStudyState,
     Video,
 )
-from learning.services import ServiceError, notifications
+from learning.services import ServiceError
 
 
 @dataclass(frozen=True)
@@ -283,13 +286,8 @@ def _add_to_totals(
             session.add(coverage_row)
         coverage_row.intervals = outcome.coverage.to_list()
         coverage_row.covered_s = covered_s
-        gained_s = covered_s - _covered_s(before, playback.duration_ms)
-        credited_before = enrolment.online_s + enrolment.offline_s
-        enrolment.online_s += gained_s
+        enrolment.online_s += covered_s - _covered_s(before, playback.duration_ms)
         enrolment.last_studied_on = date.fromisoformat(outcome.day)
-        notifications.notify_if_minimum_reached(
-            session, enrolment, credited_before, now=datetime.fromtimestamp(now_ms / 1000, UTC)
-        )
     if outcome.credited_ms or outcome.not_credited_ms:
         _add_to_day(session, playback, outcome)
 
@@ -300,8 +298,7 @@ def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:
 
 
 def _enrolment(session: Session, enrolment_id: int) -> Enrolment:
-    """The enrolment with its programme, in one query (the hours-reached check needs both)."""
-    enrolment = session.get(Enrolment, enrolment_id, options=[joinedload(Enrolment.programme)])
+    enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None:
         raise ServiceError("not_found")
     return enrolment
@@ -352,6 +349,33 @@ def pending_check_code(
     ):
         raise ServiceError("not_found")
     return state.pending_code
+
+
+# --- playbacks nobody closed ---------------------------------------------------------------
+
+
+def close_expired_playbacks(session: Session, now_ms: int) -> tuple[int, int]:
+    """End the active playbacks whose grace deadline has passed (rule 9), dated at the
+    deadline as the rules date them; returns (stale, closed). A beat or an open would end them
+    the same way: this only keeps the stored state current for whoever reads it."""
+    stale = closed = 0
+    trainee_ids = session.scalars(
+        select(Playback.trainee_id).where(Playback.status == ACTIVE).distinct()
+    ).all()
+    for trainee_id in trainee_ids:
+        _locked_state(session, trainee_id, create=False)  # the beat path's lock, then read
+        active = select(Playback).where(
+            Playback.trainee_id == trainee_id, Playback.status == ACTIVE
+        )
+        for row in session.scalars(active.execution_options(populate_existing=True)):
+            state = playback_state(row)
+            ended = expire(state, now_ms)
+            if ended is not state:
+                store_playback(row, ended)
+                closed += 1
+            elif is_stale(state, now_ms):
+                stale += 1
+    return stale, closed
 
 
 # --- the trainee's lock and state -------------------------------------------------------------

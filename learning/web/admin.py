@@ -13,9 +13,18 @@ from sqlalchemy import func, select
 from learning.charts import admin as admin_charts
 from learning.db import get_session
 from learning.extensions import get_clock, today
+from learning.jobs import lease
 from learning.models import Programme, Role, User
 from learning.permissions import role_required
-from learning.services import ServiceError, accounts, catalogue, classes, overview, reports
+from learning.services import (
+    ServiceError,
+    accounts,
+    catalogue,
+    classes,
+    job_runs,
+    overview,
+    reports,
+)
 from learning.services.identity import normalise_id_number
 from learning.web import downloads
 from learning.web.filters import dashboard_filters
@@ -50,8 +59,11 @@ def dashboard() -> ResponseReturnValue:
     programmes = [row for row in overview.programme_figures(session, scope) if row.enrolments]
     sessions = overview.session_figures(session, scope)
     fees = overview.fees_by_month(session, scope, today())
+    verify = job_runs.latest_of_each(session).get("verify_totals")
     return render_template(
         "admin/dashboard.html",
+        scheduler=lease.status(session, now=get_clock().now()),
+        verify=verify,
         form=form,
         scope=scope,
         counts=counts,
@@ -122,6 +134,19 @@ def _session_label(row: overview.SessionFigures, *, with_programme: bool) -> str
         return row.starts_on.isoformat()
     programme = programme_label(row.work_type_zh, row.work_type_en, row.level, short=True)
     return f"{row.starts_on.isoformat()} {programme}"
+
+
+@blueprint.route("/jobs")
+def jobs() -> ResponseReturnValue:
+    """The background jobs: who runs them, and what each recent run did."""
+    session = get_session()
+    return render_template(
+        "admin/jobs.html",
+        scheduler=lease.status(session, now=get_clock().now()),
+        lease=lease.current(session),
+        latest=job_runs.latest_of_each(session),
+        runs=job_runs.recent(session),
+    )
 
 
 @blueprint.route("/users")

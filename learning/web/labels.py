@@ -62,6 +62,22 @@ STATUS_LABELS = {
     "inactive": _l("Inactive"),
 }
 
+JOB_LABELS = {
+    "close_playbacks": _l("Close playbacks past their grace period"),
+    "exam_sessions": _l("Move exam sessions on by date"),
+    "notifications": _l("Send due messages"),
+    "verify_totals": _l("Check kept totals against the raw beats (nightly)"),
+}
+
+JOB_FIGURE_LABELS = {
+    "stale": _l("stale"),
+    "closed": _l("closed"),
+    "held": _l("held"),
+    "sent": _l("sent"),
+    "events": _l("events replayed"),
+    "differences": _l("differences"),
+}
+
 APPLICATION_STATUS_LABELS = {
     "submitted": _l("Under review"),
     "approved": _l("Approved"),
@@ -152,6 +168,12 @@ def notification_text(kind: str, params: dict) -> str:
             "You have reached the minimum hours of %(programme)s.",
             programme=params.get("programme"),
         ),
+        "coaching_soon": _(
+            "On-site coaching on %(day)s: %(topic)s. Please come in person: attendance counts "
+            "towards your hours.",
+            day=params.get("day"),
+            topic=params.get("topic"),
+        ),
     }
     return texts.get(kind, kind)
 
@@ -201,6 +223,8 @@ def init_app(app: Flask) -> None:
         EXAM_OUTCOME_LABELS=EXAM_OUTCOME_LABELS,
         APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        JOB_LABELS=JOB_LABELS,
+        JOB_FIGURE_LABELS=JOB_FIGURE_LABELS,
         OCCUPATION_LABELS=OCCUPATION_LABELS,
         MAJOR_LABELS=MAJOR_LABELS,
         TITLE_LEVEL_LABELS=TITLE_LEVEL_LABELS,

@@ -52,10 +52,12 @@ def player(login, clock: FakeClock, learner: Learner) -> Callable[..., Player]:
 
 
 @pytest.fixture
-def totals_rebuild_exactly(app: Flask, db_session: Session) -> Iterator[None]:
+def totals_rebuild_exactly(app: Flask, db_session: Session, clock: FakeClock) -> Iterator[None]:
     """After the test, replaying the raw records must give exactly the stored totals."""
     yield
     db_session.rollback()
     rebuilt = recompute.replay(db_session)
-    differences = recompute.differences(db_session, rebuilt)
+    differences = recompute.differences(
+        db_session, rebuilt, now_ms=int(clock.now().timestamp() * 1000)
+    )
     assert differences == [], "\n".join(str(d) for d in differences[:20])

@@ -9,9 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import Notification
-from learning.services import offline
+from learning.services import notifications, offline
 from tests.api.player import Player
 from tests.factories import Factory
+
+
+def send_due(make: Factory, clock) -> int:
+    """What the scheduler's notifications job does."""
+    sent = notifications.send_due(make.session, today=clock.now().date(), now=clock.now())
+    make.commit()
+    return sent
 
 
 def test_reaching_the_minimum_online_is_told_once(
@@ -26,6 +33,8 @@ def test_reaching_the_minimum_online_is_told_once(
     page = Player(client, clock, enrolment.id, video.id)
     page.open()
     page.play(60)
+    send_due(make, clock)
+    send_due(make, clock)  # told once, however often the scheduler looks
     kinds = db_session.scalars(select(Notification.kind)).all()
     assert kinds == ["hours_reached"]
     html = client.get("/").get_data(as_text=True)
@@ -60,7 +69,9 @@ def test_coaching_attendance_that_completes_the_hours_is_told(
         actor_id=teacher.id,
     )
     make.commit()
-    assert db_session.scalars(select(Notification.kind)).all() == ["hours_reached"]
+    send_due(make, clock)
+    kinds = db_session.scalars(select(Notification.kind)).all()
+    assert sorted(kinds) == ["coaching_soon", "hours_reached"]
 
 
 def test_coaching_in_the_coming_week_is_a_reminder(login, make: Factory, clock) -> None:
@@ -79,3 +90,26 @@ def test_coaching_in_the_coming_week_is_a_reminder(login, make: Factory, clock) 
     )
     html = login(trainee).get("/me/notifications").get_data(as_text=True)
     assert "第一天：讲解重点考核内容" in html
+    assert send_due(make, clock) == 1 and send_due(make, clock) == 0
+    stored = make.session.scalars(select(Notification)).one()
+    assert stored.kind == "coaching_soon" and stored.params["topic"] == "第一天：讲解重点考核内容"
+
+
+def test_coaching_beyond_the_week_or_for_the_inactive_waits(make: Factory, clock) -> None:
+    training_class = make.training_class(make.instructor())
+    gone = make.trainee()
+    gone.active = False
+    make.enrolment(gone, "accounting-4", training_class)
+    make.enrolment(make.trainee(), "accounting-4", training_class)
+    offline.create_coaching_day(
+        make.session,
+        training_class=training_class,
+        day=(clock.now() + timedelta(days=8)).date(),
+        topic="下周",
+        credit_s=8 * 3600,
+        now=clock.now(),
+        actor_id=None,
+    )
+    assert send_due(make, clock) == 0
+    clock.advance(days=1)
+    assert send_due(make, clock) == 1  # the active trainee only

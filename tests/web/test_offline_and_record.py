@@ -182,7 +182,9 @@ def test_study_record_shows_credit_and_reasons_in_plain_words(
     assert client.get("/api/v1/me/study-record?from=yesterday").status_code == 422
     rebuilt = recompute.replay(db_session)
     # offline_s was written by hand above, without the service: the check must notice
-    assert [d.what for d in recompute.differences(db_session, rebuilt)] == ["offline seconds"]
+    assert [d.what for d in recompute.differences(db_session, rebuilt, now_ms=0)] == [
+        "offline seconds"
+    ]
 
 
 def test_study_record_is_empty_with_a_next_step(login, make: Factory) -> None:

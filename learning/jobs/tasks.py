@@ -1,0 +1,86 @@
+"""The jobs: each takes the context of its run and returns what it did, in numbers.
+
+Each keeps its write transactions short (on SQLite a write transaction holds up every beat);
+the nightly check reads in a transaction of its own and writes only its report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from learning.db import Database
+from learning.services import exams, notifications, recompute, study
+
+log = logging.getLogger(__name__)
+
+Figures = dict[str, int]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    database: Database
+    now: datetime
+    timezone: str
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(ZoneInfo(self.timezone)).date()
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now.timestamp() * 1000)
+
+
+def close_expired_playbacks(context: JobContext) -> Figures:
+    """Rule 9: playbacks past their grace deadline are ended (stale ones are counted)."""
+    with context.database.transaction() as session:
+        stale, closed = study.close_expired_playbacks(session, context.now_ms)
+    return {"stale": stale, "closed": closed}
+
+
+def advance_exam_sessions(context: JobContext) -> Figures:
+    """Exam sessions move from open to closed to held as their dates pass."""
+    with context.database.transaction() as session:
+        closed, held = exams.advance_states(session, context.today)
+    return {"closed": closed, "held": held}
+
+
+def send_due_notifications(context: JobContext) -> Figures:
+    """The minimum hours reached, and coaching in the coming week: each told once."""
+    with context.database.transaction() as session:
+        sent = notifications.send_due(session, today=context.today, now=context.now)
+    return {"sent": sent}
+
+
+def verify_totals(context: JobContext) -> Figures:
+    """Replay every raw beat and compare with the kept totals. Differences are reported (the
+    admin overview shows the latest check) and never fixed here: `flask recompute` does that
+    when a person has looked."""
+    with context.database.session_factory() as session:  # reading only: beats go on
+        rebuilt = recompute.replay(session)
+        found = recompute.differences(session, rebuilt, now_ms=context.now_ms)
+    for difference in found[:20]:
+        log.warning("kept total differs from the replay: %s", difference)
+    return {"events": rebuilt.events, "differences": len(found)}
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[JobContext], Figures]
+    every_s: int | None = None  # an interval, or
+    at: str | None = None  # a daily time "HH:MM" in the training body's time zone
+
+
+def schedule(config: dict) -> list[Job]:
+    """The jobs and when they run, from the settings."""
+    return [
+        Job("close_playbacks", close_expired_playbacks, every_s=config["JOB_PLAYBACKS_EVERY_S"]),
+        Job("exam_sessions", advance_exam_sessions, every_s=config["JOB_EXAM_SESSIONS_EVERY_S"]),
+        Job("notifications", send_due_notifications, every_s=config["JOB_NOTIFICATIONS_EVERY_S"]),
+        Job("verify_totals", verify_totals, at=config["JOB_VERIFY_AT"]),
+    ]

@@ -1,0 +1,70 @@
+"""What each job does to the database, under a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from learning.db import get_database
+from learning.jobs import tasks
+from learning.models import ExamSession, Playback
+from learning.services import recompute
+from tests.api.player import Player
+from tests.factories import Factory
+
+
+def context(app: Flask, clock) -> tasks.JobContext:
+    return tasks.JobContext(get_database(app), clock.now(), app.config["TIMEZONE"])
+
+
+def test_a_forgotten_playback_is_closed_at_its_grace_deadline(
+    app: Flask, login, make: Factory, clock, db_session
+) -> None:
+    enrolment = make.enrolment(make.trainee())
+    video = make.video("accounting-4", duration_s=3600)
+    make.commit()
+    player = Player(login(enrolment.trainee), clock, enrolment.id, video.id)
+    player.open()
+    player.play(60)  # then the laptop lid closes: no close beat
+    clock.advance(minutes=5)
+    assert tasks.close_expired_playbacks(context(app, clock)) == {"stale": 1, "closed": 0}
+    clock.advance(minutes=30)
+    assert tasks.close_expired_playbacks(context(app, clock)) == {"stale": 0, "closed": 1}
+    playback = db_session.scalars(select(Playback)).one()
+    assert (playback.status, playback.end_reason) == ("ended", "grace")
+    rebuilt = recompute.replay(db_session)
+    now_ms = int(clock.now().timestamp() * 1000)
+    assert recompute.differences(db_session, rebuilt, now_ms=now_ms) == []
+    late = player.send("tick")
+    assert late.status_code == 409 and late.get_json()["error"] == "ended"
+
+
+def test_exam_sessions_close_then_are_held(app: Flask, make: Factory, clock, db_session):
+    today = clock.now().date()
+    make.exam_session(starts_on=today + timedelta(days=10), registration_closes_on=today)
+    make.exam_session(
+        starts_on=today - timedelta(days=1), registration_closes_on=today - timedelta(days=9)
+    )
+    make.commit()
+    assert tasks.advance_exam_sessions(context(app, clock)) == {"closed": 1, "held": 1}
+    clock.advance(days=1)
+    assert tasks.advance_exam_sessions(context(app, clock)) == {"closed": 1, "held": 0}
+    clock.advance(days=10)
+    assert tasks.advance_exam_sessions(context(app, clock)) == {"closed": 0, "held": 1}
+    statuses = db_session.scalars(select(ExamSession.status)).all()
+    assert statuses == ["held", "held"]
+
+
+def test_the_nightly_check_counts_differences_and_fixes_nothing(
+    app: Flask, make: Factory, clock, db_session
+) -> None:
+    enrolment = make.enrolment(make.trainee())
+    make.commit()
+    assert tasks.verify_totals(context(app, clock)) == {"events": 0, "differences": 0}
+    enrolment.online_s = 999  # a kept total nobody credited
+    make.commit()
+    assert tasks.verify_totals(context(app, clock))["differences"] == 1
+    db_session.expire_all()
+    assert db_session.get(type(enrolment), enrolment.id).online_s == 999
