@@ -10,10 +10,11 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from learning import db
+from learning import db, identities
 from learning.accounting import AccountingSettings
 from learning.clock import Clock
 from learning.config import ConfigError
+from learning.identities import auth_version_of
 from learning.models import User
 
 login_manager = LoginManager()
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     )
     db.init_app(app, database)
     app.extensions["clock"] = Clock()
+    identities.init_app(app)
     app.extensions["accounting_settings"] = accounting_settings(app.config)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -100,4 +102,4 @@ def _load_user(user_id: str) -> User | None:
 
 def auth_version(user: User) -> str:
     """Changes when the password changes, so the user's other sessions end with it."""
-    return user.password_hash[-16:]
+    return auth_version_of(user.password_hash)

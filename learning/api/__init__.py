@@ -7,12 +7,22 @@ from flask import Blueprint, Flask
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules add their routes to the blueprint when imported.
-from learning.api import admin, classes, exams, me, records, study, validation  # noqa: E402
+from learning.api import (  # noqa: E402
+    admin,
+    classes,
+    exams,
+    me,
+    records,
+    reference,
+    study,
+    validation,
+)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(api_blueprint)
     validation.init_app(app)
+    reference.init_app(app)
 
 
 __all__ = ["admin", "api_blueprint", "classes", "exams", "init_app", "me", "records", "study"]

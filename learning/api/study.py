@@ -8,16 +8,15 @@ from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
-from wtforms.validators import ValidationError as CsrfError
 
 from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint
-from learning.api.validation import ApiError, body, json_object, validate
+from learning.api.validation import ApiError, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session
 from learning.extensions import csrf, get_accounting_settings, now_ms
+from learning.identities import current_identity
 from learning.models import Role
 from learning.permissions import role_required
 from learning.services import ServiceError, study
@@ -106,18 +105,19 @@ def open_playback() -> ResponseReturnValue:
 
 @api_blueprint.post("/playbacks/<playback_id>/heartbeats")
 @csrf.exempt
-@role_required(Role.TRAINEE)
 def heartbeat(playback_id: str) -> ResponseReturnValue:
-    """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside."""
+    """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
+    The hot path: the trainee comes from the session and a per-process cache (identities)."""
+    trainee_id = _trainee_id()
     data = json_object()
     token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
-    _check_csrf(token or request.headers.get("X-CSRFToken"))
+    check_csrf(token or request.headers.get("X-CSRFToken"))
     beat = validate(Heartbeat, data)
     session = get_session()
     try:
         answer = study.record_beat(
             session,
-            trainee_id=current_user.id,
+            trainee_id=trainee_id,
             playback_id=playback_id,
             beat=beat.to_beat(),
             client_ts=beat.client_ts,
@@ -130,11 +130,13 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
     return _beat_json(answer)
 
 
-def _check_csrf(token: str | None) -> None:
-    try:
-        validate_csrf(token)
-    except CsrfError as error:
-        raise ApiError(400, "csrf", _("The security token is missing or expired.")) from error
+def _trainee_id() -> int:
+    identity = current_identity()
+    if identity is None:
+        raise ApiError(401, "login_required", _("Please log in."))
+    if identity.role != Role.TRAINEE:
+        raise ApiError(403, "forbidden", _("You do not have access to this page."))
+    return identity.user_id
 
 
 def _beat_json(answer: study.BeatAnswer) -> ResponseReturnValue:

@@ -6,7 +6,10 @@ import json
 from typing import Any, TypeVar
 
 from flask import Flask, Response, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ValidationError
+from wtforms.validators import ValidationError as CsrfError
 
 from learning.errors import json_error
 
@@ -73,3 +76,11 @@ def body(model: type[Model]) -> Model:
 
 def query(model: type[Model]) -> Model:
     return validate(model, request.args.to_dict())
+
+
+def check_csrf(token: str | None) -> None:
+    """The CSRF token a page sends with a state-changing call (header or body), or 400."""
+    try:
+        validate_csrf(token)
+    except CsrfError as error:
+        raise ApiError(400, "csrf", _("The security token is missing or expired.")) from error

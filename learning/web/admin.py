@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from learning import identities
 from learning.charts import admin as admin_charts
 from learning.db import get_session
 from learning.extensions import get_clock, today
@@ -244,6 +245,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             form.form_errors.append(describe(error))
         else:
             session.commit()
+            identities.forget(user.id)
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"), code=303)
     return render_template(

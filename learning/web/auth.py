@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from learning import identities
 from learning.db import get_session
 from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock
 from learning.models import User
@@ -45,10 +46,10 @@ def init_app(app: Flask) -> None:
 
 def _require_password_change() -> ResponseReturnValue | None:
     if (
-        current_user.is_authenticated
-        and current_user.must_change_password
+        not request.path.startswith("/api/")  # first: the API never loads the user for this
         and request.endpoint not in _OPEN_WHILE_PASSWORD_EXPIRED
-        and not request.path.startswith("/api/")
+        and current_user.is_authenticated
+        and current_user.must_change_password
     ):
         return redirect(url_for("auth.change_password"))
     return None
@@ -128,6 +129,7 @@ def change_password() -> ResponseReturnValue:
                 form.new_password.errors.append(describe(error))
             else:
                 db_session.commit()
+                identities.forget(current_user.id)
                 session["auth_version"] = auth_version(current_user)
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("home.index"), code=303)

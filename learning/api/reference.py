@@ -1,0 +1,38 @@
+"""Reference endpoints for the load benchmarks, only when `BENCH_ENDPOINTS` is on.
+
+`POST /api/v1/bench/noop` does nothing: the ceiling of this stack on this machine.
+`POST /api/v1/bench/auth` does what every heartbeat does before its own work (session cookie,
+the logged-in user, the CSRF header) and nothing else. Measured in the same run as the
+heartbeats, they tell what the beat path itself costs (bench/heartbeats.py).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, request
+from flask.typing import ResponseReturnValue
+
+from learning.api.validation import check_csrf
+from learning.extensions import csrf
+from learning.models import Role
+from learning.permissions import role_required
+
+blueprint = Blueprint("bench", __name__, url_prefix="/api/v1/bench")
+
+
+@blueprint.post("/noop")
+@csrf.exempt
+def noop() -> ResponseReturnValue:
+    return {"ok": True}
+
+
+@blueprint.post("/auth")
+@csrf.exempt
+@role_required(Role.TRAINEE)
+def authenticated_noop() -> ResponseReturnValue:
+    check_csrf(request.headers.get("X-CSRFToken"))
+    return {"ok": True}
+
+
+def init_app(app: Flask) -> None:
+    if app.config["BENCH_ENDPOINTS"]:
+        app.register_blueprint(blueprint)
