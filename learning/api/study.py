@@ -19,7 +19,7 @@ from learning.extensions import csrf, get_accounting_settings, now_ms
 from learning.identities import current_identity
 from learning.models import Role
 from learning.permissions import role_required
-from learning.services import ServiceError, study
+from learning.services import ServiceError, beats, study
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
 # The events the rules know, as a closed list in the schema (and in the OpenAPI document).
@@ -108,16 +108,16 @@ def open_playback() -> ResponseReturnValue:
 def heartbeat(playback_id: str) -> ResponseReturnValue:
     """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
     The hot path: the trainee comes from the session and a per-process cache (identities)."""
-    trainee_id = _trainee_id()
+    sender = trainee_id()
     data = json_object()
     token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
     check_csrf(token or request.headers.get("X-CSRFToken"))
     beat = validate(Heartbeat, data)
     session = get_session()
     try:
-        answer = study.record_beat(
+        answer = beats.record_beat(
             session,
-            trainee_id=trainee_id,
+            trainee_id=sender,
             playback_id=playback_id,
             beat=beat.to_beat(),
             client_ts=beat.client_ts,
@@ -130,7 +130,8 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
     return _beat_json(answer)
 
 
-def _trainee_id() -> int:
+def trainee_id() -> int:
+    """The trainee sending this request, from the session and the per-process cache."""
     identity = current_identity()
     if identity is None:
         raise ApiError(401, "login_required", _("Please log in."))
@@ -139,7 +140,7 @@ def _trainee_id() -> int:
     return identity.user_id
 
 
-def _beat_json(answer: study.BeatAnswer) -> ResponseReturnValue:
+def _beat_json(answer: beats.BeatAnswer) -> ResponseReturnValue:
     result = {
         "credited_s": answer.credited_s,
         "not_credited_s": answer.not_credited_s,

@@ -1,17 +1,16 @@
-"""Study time: opening playbacks and recording heartbeats through the pure accounting rules.
+"""Study time: opening and closing playbacks through the pure accounting rules, and the rows'
+translation to the rules' states. Heartbeats themselves are recorded by `services.beats`.
 
-Everything a trainee does here runs under a lock on their `trainee_study_state` row (on SQLite,
-the request's writing transaction: see `learning.db`), so their beats and openings are processed
+Everything a trainee does runs under a lock on their `trainee_study_state` row (on SQLite, the
+request's writing transaction: see `learning.db`), so their beats and openings are processed
 one at a time, numbered in that order (`event_no`) and timed by a clock that never goes
-backwards. The caller commits: the raw beat, the playback, the coverage, the day sums and the
-enrolment total are written in one transaction.
+backwards. The caller commits.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -21,14 +20,11 @@ from sqlalchemy.orm import Session
 from learning.accounting import (
     AccountingSettings,
     Beat,
-    BeatOutcome,
     IntervalSet,
     PendingCheck,
     PlaybackState,
     TraineeState,
-    apply_beat,
     expire,
-    hours_display,
     is_stale,
 )
 from learning.accounting import open_playback as open_playback_rule
@@ -39,7 +35,6 @@ from learning.models import (
     Enrolment,
     Playback,
     ProgrammeVideo,
-    StudyDay,
     TraineeStudyState,
     Video,
 )
@@ -61,19 +56,6 @@ class OpenedPlayback:
     resume_position_s: float
     first_uncovered_s: int
     max_rate: float
-    attention_check: CheckView | None
-
-
-@dataclass(frozen=True)
-class BeatAnswer:
-    playback_id: str
-    status: str  # ok | superseded | ended
-    end_reason: str | None  # why the playback cannot go on: superseded, close, grace, ...
-    credited_s: int
-    not_credited_s: dict[str, int]
-    reason: str | None
-    covered_s: int
-    enrolment_online_hours: float
     attention_check: CheckView | None
 
 
@@ -133,7 +115,7 @@ def open_playback(
         resume_position_s=resume_ms / 1000,
         first_uncovered_s=_first_uncovered_s(coverage, playback.duration_ms),
         max_rate=settings.max_rate,
-        attention_check=_check_view(trainee_state(state).pending),
+        attention_check=check_view(trainee_state(state).pending),
     )
 
 
@@ -174,47 +156,6 @@ def _first_uncovered_s(coverage: IntervalSet, duration_ms: int) -> int:
 # --- recording a beat -------------------------------------------------------------------------
 
 
-def record_beat(
-    session: Session,
-    *,
-    trainee_id: int,
-    playback_id: str,
-    beat: Beat,
-    client_ts: str | None,
-    now_ms: int,
-) -> BeatAnswer:
-    """Judge one beat, store it with what it earned, and update every kept total."""
-    # Every read below is of rows this beat has not changed yet, so nothing needs flushing
-    # before it: the beat's writes all go out once, at commit.
-    with session.no_autoflush:
-        row = session.get(Playback, playback_id, with_for_update=True)
-        if row is None or row.trainee_id != trainee_id:
-            raise ServiceError("not_found")
-        state = _locked_state(session, trainee_id, create=False)
-        now = _tick(state, now_ms)
-        coverage_row = session.get(Coverage, (row.enrolment_id, row.video_id))
-        coverage = IntervalSet.from_list(coverage_row.intervals) if coverage_row else IntervalSet()
-        outcome = apply_beat(trainee_state(state), playback_state(row), coverage, beat, now)
-        state.event_count += 1
-        _store_beat(session, row, state.event_count, beat, client_ts, now, outcome)
-        enrolment = _enrolment(session, row.enrolment_id)
-        if not outcome.duplicate:
-            store_playback(row, outcome.playback)
-            store_trainee_state(state, outcome.trainee)
-            _add_to_totals(session, row, enrolment, outcome, coverage, coverage_row, now)
-    return BeatAnswer(
-        playback_id=playback_id,
-        status=outcome.status,
-        end_reason=_end_reason(outcome.playback),
-        credited_s=outcome.credited_ms // 1000,
-        not_credited_s={reason: ms // 1000 for reason, ms in outcome.not_credited_ms.items()},
-        reason=outcome.reason,
-        covered_s=_covered_s(outcome.coverage, row.duration_ms),
-        enrolment_online_hours=hours_display(enrolment.online_s, enrolment.standard_hour_minutes),
-        attention_check=_check_view(outcome.trainee.pending),
-    )
-
-
 def beat_from_record(record: BeatRecord) -> Beat:
     """The beat exactly as it was judged, read back from the log (for a rebuild)."""
     return Beat(
@@ -230,105 +171,9 @@ def beat_from_record(record: BeatRecord) -> Beat:
     )
 
 
-def _end_reason(playback: PlaybackState) -> str | None:
-    if playback.status == "superseded":
-        return "superseded"
-    return playback.end_reason
-
-
-def _store_beat(
-    session: Session,
-    playback: Playback,
-    event_no: int,
-    beat: Beat,
-    client_ts: str | None,
-    now: int,
-    outcome: BeatOutcome,
-) -> None:
-    session.add(
-        BeatRecord(
-            playback_id=playback.id,
-            trainee_id=playback.trainee_id,
-            event_no=event_no,
-            server_at_ms=now,
-            day=outcome.day,
-            seq=beat.seq,
-            event=beat.event,
-            position_ms=beat.position_ms,
-            from_ms=beat.from_ms,
-            rate_milli=beat.rate_milli,
-            paused=beat.paused,
-            visible=beat.visible,
-            attention_id=beat.attention_id,
-            attention_code=beat.attention_code,
-            client_ts=client_ts,
-            status="duplicate" if outcome.duplicate else outcome.status,
-            credited_ms=outcome.credited_ms,
-            not_credited=dict(outcome.not_credited_ms),
-        )
-    )
-
-
-def _add_to_totals(
-    session: Session,
-    playback: Playback,
-    enrolment: Enrolment,
-    outcome: BeatOutcome,
-    before: IntervalSet,
-    coverage_row: Coverage | None,
-    now_ms: int,
-) -> None:
-    """Coverage, the day's sums and the enrolment's online seconds, from one beat's outcome."""
-    if outcome.credited_ms:
-        covered_s = _covered_s(outcome.coverage, playback.duration_ms)
-        if coverage_row is None:
-            coverage_row = Coverage(enrolment_id=playback.enrolment_id, video_id=playback.video_id)
-            session.add(coverage_row)
-        coverage_row.intervals = outcome.coverage.to_list()
-        coverage_row.covered_s = covered_s
-        enrolment.online_s += covered_s - _covered_s(before, playback.duration_ms)
-        enrolment.last_studied_on = date.fromisoformat(outcome.day)
-    if outcome.credited_ms or outcome.not_credited_ms:
-        _add_to_day(session, playback, outcome)
-
-
-def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:
+def covered_s(coverage: IntervalSet, duration_ms: int) -> int:
     """Covered seconds: the measure in whole seconds, never above the video's duration."""
     return min(coverage.measure, duration_ms) // 1000
-
-
-def _enrolment(session: Session, enrolment_id: int) -> Enrolment:
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        raise ServiceError("not_found")
-    return enrolment
-
-
-def _add_to_day(session: Session, playback: Playback, outcome: BeatOutcome) -> None:
-    day = date.fromisoformat(outcome.day)
-    row = session.scalar(
-        select(StudyDay).where(
-            StudyDay.trainee_id == playback.trainee_id,
-            StudyDay.day == day,
-            StudyDay.enrolment_id == playback.enrolment_id,
-            StudyDay.video_id == playback.video_id,
-        )
-    )
-    if row is None:
-        row = StudyDay(
-            trainee_id=playback.trainee_id,
-            day=day,
-            enrolment_id=playback.enrolment_id,
-            video_id=playback.video_id,
-            credited_ms=0,
-            not_credited={},
-        )
-        session.add(row)
-    row.credited_ms += outcome.credited_ms
-    not_credited = dict(row.not_credited)
-    for reason, ms in outcome.not_credited_ms.items():
-        not_credited[reason] = not_credited.get(reason, 0) + ms
-    row.not_credited = not_credited
 
 
 # --- the presence check image -----------------------------------------------------------------
@@ -452,7 +297,7 @@ def store_trainee_state(row: TraineeStudyState, state: TraineeState) -> None:
 
 
 @lru_cache(maxsize=64)
-def _settings(snapshot: tuple[tuple[str, object], ...]) -> AccountingSettings:
+def settings_of(snapshot: tuple[tuple[str, object], ...]) -> AccountingSettings:
     return AccountingSettings.from_dict(dict(snapshot))
 
 
@@ -460,7 +305,7 @@ def playback_state(row: Playback) -> PlaybackState:
     """The rules' view of a stored playback."""
     return PlaybackState(
         id=row.id,
-        settings=_settings(tuple(sorted(row.settings.items()))),
+        settings=settings_of(tuple(sorted(row.settings.items()))),
         duration_ms=row.duration_ms,
         opened_at_ms=row.opened_at_ms,
         status=row.status,
@@ -497,7 +342,7 @@ def _coverage(session: Session, enrolment_id: int, video_id: int) -> IntervalSet
     return IntervalSet.from_list(row.intervals) if row else IntervalSet()
 
 
-def _check_view(pending: PendingCheck | None) -> CheckView | None:
+def check_view(pending: PendingCheck | None) -> CheckView | None:
     if pending is None:
         return None
     return CheckView(id=pending.id, resume_at_s=pending.resume_at_ms / 1000)
