@@ -2,8 +2,8 @@
 
 Run from the repository root: ``.venv/bin/python -m bench.beat_statements``.
 It builds a throw-away SQLite database, opens a playback, sends ``play`` and then one
-``tick`` 15 s later, and counts what reaches the database for that tick through a
-SQLAlchemy ``before_cursor_execute`` listener.
+``tick`` 15 s later, and counts what reaches SQLite for that tick (the driver's trace
+callback, which sees the beat path's own cursor too).
 """
 
 import tempfile
@@ -35,10 +35,13 @@ def main() -> None:
         player.open()
         player.send("play")
         statements: list[str] = []
+        database.engine.dispose()  # new connections, each with the trace callback
         event.listen(
             database.engine,
-            "before_cursor_execute",
-            lambda _conn, _cursor, sql, *_rest: statements.append(sql.split()[0]),
+            "connect",
+            lambda dbapi_connection, _record: dbapi_connection.set_trace_callback(
+                lambda sql: statements.append(sql.split()[0])
+            ),
         )
         clock.advance(15)
         player.position += 15

@@ -8,12 +8,13 @@ it is sent back in the response's `X-Request-ID`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
 import uuid
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, g, request
 
 log = logging.getLogger("learning.requests")
 HEADER = "X-Request-ID"
@@ -26,10 +27,17 @@ def init_app(app: Flask) -> None:
     app.after_request(_log)
 
 
+_PROCESS = uuid.uuid4().hex[:16]  # request ids: this process's random part and a counter
+_numbers = itertools.count(1)
+
+
 def _start() -> None:
     g.request_started = time.perf_counter()
     incoming = request.headers.get(HEADER, "")
-    g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+    if incoming and incoming.isprintable():
+        g.request_id = incoming[:64]
+    else:
+        g.request_id = f"{_PROCESS}{next(_numbers):016x}"
 
 
 def _log(response: Response) -> Response:
@@ -46,7 +54,7 @@ def _log(response: Response) -> Response:
                     "path": request.path,
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user": session.get("_user_id"),  # as the session claims: no database read
+                    "user": _user_id(),
                     "request_id": g.request_id,
                     "remote": request.remote_addr,
                 },
@@ -54,3 +62,12 @@ def _log(response: Response) -> Response:
             )
         )
     return response
+
+
+def _user_id() -> str | None:
+    """Whoever the request turned out to be, if it looked (no session or database read here)."""
+    identified = g.get("user_id")  # the heartbeat path's trainee
+    if identified is not None:
+        return str(identified)
+    user = g.get("_login_user")  # Flask-Login's, once a view asked for current_user
+    return user.get_id() if user is not None and user.is_authenticated else None

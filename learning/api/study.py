@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import Response, request, url_for
+from flask import Response, g, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -137,6 +137,7 @@ def trainee_id() -> int:
         raise ApiError(401, "login_required", _("Please log in."))
     if identity.role != Role.TRAINEE:
         raise ApiError(403, "forbidden", _("You do not have access to this page."))
+    g.user_id = identity.user_id  # for the request log
     return identity.user_id
 
 
