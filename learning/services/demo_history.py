@@ -21,6 +21,8 @@ from learning.accounting import AccountingSettings, Beat, BeatEvent, BeatOutcome
 from learning.models import BeatRecord, Playback, TraineeStudyState
 from learning.services.recompute import Replayer, write_totals
 
+BATCH = 200_000  # beats simulated before they are written
+
 
 @dataclass(frozen=True)
 class Habit:
@@ -189,6 +191,7 @@ def generate(
     replayer = Replayer()
     playbacks: list[dict] = []
     beats: list[dict] = []
+    written = 0
     for learner in learners:
         seed = f"{rng.getrandbits(128):032x}"
         session.add(
@@ -220,12 +223,23 @@ def generate(
         state_row.event_count = simulation.event_no
         state_row.clock_ms = simulation.now
         state_row.latest_playback_id = simulation.playback_id or None
+        if len(beats) >= BATCH:  # a long history is written as it goes, not held in memory
+            written += _write(session, playbacks, beats)
+    written += _write(session, playbacks, beats)
+    write_totals(
+        session, replayer.rebuild(trainees=len(learners)), now_ms=int(until.timestamp() * 1000)
+    )
+    return written
+
+
+def _write(session: Session, playbacks: list[dict], beats: list[dict]) -> int:
+    """Insert the playbacks and beats simulated so far, and empty the lists."""
     session.flush()
     if playbacks:
         session.execute(insert(Playback), playbacks)
     for start in range(0, len(beats), 20_000):
         session.execute(insert(BeatRecord), beats[start : start + 20_000])
-    write_totals(
-        session, replayer.rebuild(trainees=len(learners)), now_ms=int(until.timestamp() * 1000)
-    )
-    return len(beats)
+    count = len(beats)
+    playbacks.clear()
+    beats.clear()
+    return count

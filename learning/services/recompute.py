@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.accounting import (
+    Beat,
     BeatEvent,
     BeatOutcome,
     Event,
@@ -38,7 +39,6 @@ from learning.models import (
     TraineeStudyState,
 )
 from learning.services.study import (
-    beat_from_record,
     playback_state,
     store_playback,
     store_trainee_state,
@@ -122,24 +122,46 @@ def _events(session: Session, trainee_id: int) -> Iterator[Event]:
             select(Playback).where(Playback.trainee_id == trainee_id).order_by(Playback.event_no)
         )
     )
-    beats = (
+    beat = BeatRecord
+    rows = session.execute(
+        select(
+            beat.event_no,
+            beat.playback_id,
+            beat.server_at_ms,
+            beat.seq,
+            beat.position_ms,
+            beat.rate_milli,
+            beat.paused,
+            beat.visible,
+            beat.event,
+            beat.from_ms,
+            beat.attention_id,
+            beat.attention_code,
+        )
+        .where(beat.trainee_id == trainee_id)
+        .order_by(beat.event_no)
+        .execution_options(yield_per=5000)
+    )
+    beats = (  # plain rows, not ORM objects: a replay reads millions
         (
-            event_no,
+            row[0],
             BeatEvent(
-                playback_id=record.playback_id,
-                beat=beat_from_record(record),
-                at_ms=record.server_at_ms,
+                playback_id=row[1],
+                beat=Beat(
+                    seq=row[3],
+                    position_ms=row[4],
+                    rate_milli=row[5],
+                    paused=row[6],
+                    visible=row[7],
+                    event=row[8],
+                    from_ms=row[9],
+                    attention_id=row[10],
+                    attention_code=row[11],
+                ),
+                at_ms=row[2],
             ),
         )
-        for event_no, record in (
-            (record.event_no, record)
-            for record in session.scalars(
-                select(BeatRecord)
-                .where(BeatRecord.trainee_id == trainee_id)
-                .order_by(BeatRecord.event_no)
-                .execution_options(yield_per=5000)
-            )
-        )
+        for row in rows
     )
     for _event_no, event in heapq.merge(openings, beats, key=lambda item: item[0]):
         yield event

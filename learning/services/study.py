@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from learning.accounting import (
     AccountingSettings,
-    Beat,
     IntervalSet,
     PendingCheck,
     PlaybackState,
@@ -30,7 +29,6 @@ from learning.accounting import (
 from learning.accounting import open_playback as open_playback_rule
 from learning.accounting.rules import ACTIVE
 from learning.models import (
-    BeatRecord,
     Coverage,
     Enrolment,
     Playback,
@@ -154,21 +152,6 @@ def _first_uncovered_s(coverage: IntervalSet, duration_ms: int) -> int:
 
 
 # --- recording a beat -------------------------------------------------------------------------
-
-
-def beat_from_record(record: BeatRecord) -> Beat:
-    """The beat exactly as it was judged, read back from the log (for a rebuild)."""
-    return Beat(
-        seq=record.seq,
-        position_ms=record.position_ms,
-        rate_milli=record.rate_milli,
-        paused=record.paused,
-        visible=record.visible,
-        event=record.event,
-        from_ms=record.from_ms,
-        attention_id=record.attention_id,
-        attention_code=record.attention_code,
-    )
 
 
 def covered_s(coverage: IntervalSet, duration_ms: int) -> int:

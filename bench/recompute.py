@@ -1,0 +1,86 @@
+"""`recompute` over many raw beats: how long replaying and comparing every kept total takes.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.recompute                   # 130 trainees, about a million beats
+    .venv/bin/python -m bench.recompute --trainees 1300   # about ten million
+    .venv/bin/python -m bench.recompute --database sqlite:////tmp/replay.db   # kept, re-used
+
+An empty database is seeded with the demo and `--trainees` trainees, each with 75 days of
+honest viewing simulated through the same rules (about 7,700 beats a trainee); a database that
+has users is used as it is. Then it times what `flask recompute --check` does, in two steps:
+replaying every stored event through the rules, and comparing every kept total. It prints the
+beats, the seconds and the rate of each step, and what ten million beats would take at it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from learning import create_app, migrate
+from learning.db import get_database
+from learning.extensions import now_ms
+from learning.models import BeatRecord, User
+from learning.services import recompute
+
+TEN_MILLION = 10_000_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", help="SQLAlchemy URL; a temporary SQLite file if omitted")
+    parser.add_argument("--trainees", type=int, default=130)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = arguments.database or f"sqlite:///{Path(folder) / 'replay.sqlite'}"
+        app = create_app(
+            {
+                "SECRET_KEY": "bench",
+                "DATABASE_URL": url,
+                "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
+        database = get_database(app)
+        migrate.upgrade(database)
+        with database.session_factory() as session:
+            seeded = session.scalar(select(func.count(User.id)))
+        if not seeded:
+            started = time.perf_counter()
+            result = app.test_cli_runner().invoke(
+                args=["seed-demo", "--trainees", str(arguments.trainees)]
+            )
+            if result.exit_code:
+                raise SystemExit(result.output)
+            print(
+                f"seeded in {time.perf_counter() - started:.0f} s: {result.output.splitlines()[0]}"
+            )
+        with app.app_context(), database.session_factory() as session:
+            beats = session.scalar(select(func.count(BeatRecord.id))) or 0
+            started = time.perf_counter()
+            rebuilt = recompute.replay(session)
+            replayed = time.perf_counter()
+            found = recompute.differences(session, rebuilt, now_ms=now_ms())
+            compared = time.perf_counter()
+        replay_s, compare_s = replayed - started, compared - replayed
+        total_s = compared - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{beats:,} beats, {rebuilt.events:,} events of {rebuilt.trainees} trainees")
+        print(f"replay  {replay_s:7.1f} s  {rebuilt.events / replay_s:9,.0f} events/s")
+        print(f"compare {compare_s:7.1f} s")
+        print(f"in all  {total_s:7.1f} s, {len(found)} differences, peak memory {peak_mb:,.0f} MB")
+        print(
+            f"at this rate, {TEN_MILLION:,} beats: {total_s * TEN_MILLION / max(1, beats):.0f} s"
+            " (the target is under 120 s)"
+        )
+        database.dispose()
+
+
+if __name__ == "__main__":
+    main()
