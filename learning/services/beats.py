@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,14 +23,21 @@ from learning.accounting import (
     Beat,
     BeatOutcome,
     IntervalSet,
-    PendingCheck,
     PlaybackState,
     TraineeState,
     apply_beat,
     hours_display,
 )
 from learning.services import ServiceError
-from learning.services.study import CheckView, check_view, covered_s, settings_of
+from learning.services.study import (
+    CheckView,
+    check_view,
+    covered_s,
+    playback_state,
+    playback_values,
+    trainee_state,
+    trainee_values,
+)
 
 
 @dataclass(frozen=True)
@@ -53,16 +61,45 @@ def _end_reason(playback: PlaybackState) -> str | None:
 
 # --- the statements (written for psycopg's %(name)s; SQLite gets :name and no row locks) ------
 
-_PLAYBACK = """
-SELECT trainee_id, enrolment_id, video_id, settings, duration_ms, opened_at_ms, status,
-       end_reason, superseded_at_ms, last_seq, position_ms, crediting, rate_milli,
-       last_beat_at_ms, allowance_ms, paused, visible
-FROM playbacks WHERE id = %(id)s FOR UPDATE"""
+_PLAYBACK_COLUMNS = [
+    "trainee_id",
+    "enrolment_id",
+    "video_id",
+    "settings",
+    "duration_ms",
+    "opened_at_ms",
+    "status",
+    "end_reason",
+    "superseded_at_ms",
+    "last_seq",
+    "position_ms",
+    "crediting",
+    "rate_milli",
+    "last_beat_at_ms",
+    "allowance_ms",
+    "paused",
+    "visible",
+]
+_PLAYBACK = f"""
+SELECT {", ".join(_PLAYBACK_COLUMNS)} FROM playbacks WHERE id = %(id)s FOR UPDATE"""
 
-_TRAINEE = """
-SELECT seed, event_count, clock_ms, checks_answered, played_since_check_ms, next_due_ms,
-       pending_id, pending_code, pending_resume_at_ms, pending_sent_at_ms, day, day_credited_ms
-FROM trainee_study_state WHERE trainee_id = %(trainee_id)s FOR UPDATE"""
+_TRAINEE_COLUMNS = [
+    "seed",
+    "event_count",
+    "clock_ms",
+    "checks_answered",
+    "played_since_check_ms",
+    "next_due_ms",
+    "pending_id",
+    "pending_code",
+    "pending_resume_at_ms",
+    "pending_sent_at_ms",
+    "day",
+    "day_credited_ms",
+]
+_TRAINEE = f"""
+SELECT {", ".join(_TRAINEE_COLUMNS)} FROM trainee_study_state
+WHERE trainee_id = %(trainee_id)s FOR UPDATE"""
 
 _ENROLMENT_AND_COVERAGE = """
 SELECT e.online_s, e.standard_hour_minutes, c.intervals
@@ -79,22 +116,24 @@ VALUES (%(playback_id)s, %(trainee_id)s, %(event_no)s, %(server_at_ms)s, %(day)s
     %(attention_id)s, %(attention_code)s, %(client_ts)s, %(status)s, %(credited_ms)s,
     %(not_credited)s)"""
 
-_UPDATE_PLAYBACK = """
-UPDATE playbacks SET status = %(status)s, end_reason = %(end_reason)s,
-    superseded_at_ms = %(superseded_at_ms)s, last_seq = %(last_seq)s,
-    position_ms = %(position_ms)s, crediting = %(crediting)s, rate_milli = %(rate_milli)s,
-    last_beat_at_ms = %(last_beat_at_ms)s, allowance_ms = %(allowance_ms)s,
-    paused = %(paused)s, visible = %(visible)s
-WHERE id = %(id)s"""
 
-_UPDATE_TRAINEE = """
-UPDATE trainee_study_state SET event_count = %(event_count)s, clock_ms = %(clock_ms)s,
-    checks_answered = %(checks_answered)s, played_since_check_ms = %(played_since_check_ms)s,
-    next_due_ms = %(next_due_ms)s, pending_id = %(pending_id)s, pending_code = %(pending_code)s,
-    pending_resume_at_ms = %(pending_resume_at_ms)s,
-    pending_sent_at_ms = %(pending_sent_at_ms)s, day = %(day)s,
-    day_credited_ms = %(day_credited_ms)s
-WHERE trainee_id = %(trainee_id)s"""
+def _assignments(names: list[str]) -> str:
+    return ", ".join(f"{name} = %({name})s" for name in names)
+
+
+_PLAYBACK_CHANGES = [
+    n
+    for n in _PLAYBACK_COLUMNS
+    if n
+    not in {"trainee_id", "enrolment_id", "video_id", "settings", "duration_ms", "opened_at_ms"}
+]
+_UPDATE_PLAYBACK = f"UPDATE playbacks SET {_assignments(_PLAYBACK_CHANGES)} WHERE id = %(id)s"
+
+_TRAINEE_CHANGES = [n for n in _TRAINEE_COLUMNS if n != "seed"]
+_UPDATE_TRAINEE = (
+    f"UPDATE trainee_study_state SET {_assignments(_TRAINEE_CHANGES)} "
+    "WHERE trainee_id = %(trainee_id)s"
+)
 
 _UPSERT_COVERAGE = """
 INSERT INTO coverage (enrolment_id, video_id, intervals, covered_s)
@@ -298,76 +337,26 @@ def _add_to_totals(
 # --- rows to the rules' states and back ---------------------------------------------------------
 
 
-def _playback(playback_id: str, row: tuple) -> PlaybackState:
-    settings = _json(row[3])
-    return PlaybackState(
-        id=playback_id,
-        settings=settings_of(tuple(sorted(settings.items()))),
-        duration_ms=row[4],
-        opened_at_ms=row[5],
-        status=row[6],
-        end_reason=row[7],
-        superseded_at_ms=row[8],
-        last_seq=row[9],
-        position_ms=row[10],
-        crediting=bool(row[11]),
-        rate_milli=row[12],
-        last_beat_at_ms=row[13],
-        allowance_ms=row[14],
-        paused=bool(row[15]),
-        visible=bool(row[16]),
-    )
+def _playback(playback_id: str, values: tuple) -> PlaybackState:
+    row = SimpleNamespace(id=playback_id, **dict(zip(_PLAYBACK_COLUMNS, values, strict=True)))
+    row.settings = _json(row.settings)
+    return playback_state(row)
+
+
+def _trainee(values: tuple) -> TraineeState:
+    return trainee_state(SimpleNamespace(**dict(zip(_TRAINEE_COLUMNS, values, strict=True))))
 
 
 def _playback_row(playback_id: str, state: PlaybackState) -> dict[str, Any]:
-    return {
-        "id": playback_id,
-        "status": state.status,
-        "end_reason": state.end_reason,
-        "superseded_at_ms": state.superseded_at_ms,
-        "last_seq": state.last_seq,
-        "position_ms": state.position_ms,
-        "crediting": state.crediting,
-        "rate_milli": state.rate_milli,
-        "last_beat_at_ms": state.last_beat_at_ms,
-        "allowance_ms": state.allowance_ms,
-        "paused": state.paused,
-        "visible": state.visible,
-    }
-
-
-def _trainee(row: tuple) -> TraineeState:
-    pending = None
-    if row[6] is not None:
-        pending = PendingCheck(
-            id=row[6], code=row[7] or "", resume_at_ms=row[8] or 0, sent_at_ms=row[9] or 0
-        )
-    return TraineeState(
-        seed=row[0],
-        checks_answered=row[3],
-        played_since_check_ms=row[4],
-        next_due_ms=row[5],
-        pending=pending,
-        day=row[10],
-        day_credited_ms=row[11],
-    )
+    return {"id": playback_id, **playback_values(state)}
 
 
 def _trainee_row(trainee_id: int, event_no: int, clock_ms: int, state: TraineeState) -> dict:
-    pending = state.pending
     return {
         "trainee_id": trainee_id,
         "event_count": event_no,
         "clock_ms": clock_ms,
-        "checks_answered": state.checks_answered,
-        "played_since_check_ms": state.played_since_check_ms,
-        "next_due_ms": state.next_due_ms,
-        "pending_id": pending.id if pending else None,
-        "pending_code": pending.code if pending else None,
-        "pending_resume_at_ms": pending.resume_at_ms if pending else None,
-        "pending_sent_at_ms": pending.sent_at_ms if pending else None,
-        "day": state.day,
-        "day_credited_ms": state.day_credited_ms,
+        **trainee_values(state),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -244,8 +245,9 @@ def _tick(state: TraineeStudyState, now_ms: int) -> int:
     return now
 
 
-def trainee_state(row: TraineeStudyState) -> TraineeState:
-    """The rules' view of a trainee's stored study state."""
+def trainee_state(row: Any) -> TraineeState:
+    """The rules' view of a trainee's stored study state (an ORM row, or any object with the
+    columns as attributes)."""
     pending = None
     if row.pending_id is not None:
         pending = PendingCheck(
@@ -265,18 +267,26 @@ def trainee_state(row: TraineeStudyState) -> TraineeState:
     )
 
 
+def trainee_values(state: TraineeState) -> dict[str, Any]:
+    """The columns of a trainee's state row that the rules change, by name."""
+    pending = state.pending
+    return {
+        "checks_answered": state.checks_answered,
+        "played_since_check_ms": state.played_since_check_ms,
+        "next_due_ms": state.next_due_ms,
+        "pending_id": pending.id if pending else None,
+        "pending_code": pending.code if pending else None,
+        "pending_resume_at_ms": pending.resume_at_ms if pending else None,
+        "pending_sent_at_ms": pending.sent_at_ms if pending else None,
+        "day": state.day,
+        "day_credited_ms": state.day_credited_ms,
+    }
+
+
 def store_trainee_state(row: TraineeStudyState, state: TraineeState) -> None:
     """Write the rules' view of a trainee's state back onto the row."""
-    row.checks_answered = state.checks_answered
-    row.played_since_check_ms = state.played_since_check_ms
-    row.next_due_ms = state.next_due_ms
-    pending = state.pending
-    row.pending_id = pending.id if pending else None
-    row.pending_code = pending.code if pending else None
-    row.pending_resume_at_ms = pending.resume_at_ms if pending else None
-    row.pending_sent_at_ms = pending.sent_at_ms if pending else None
-    row.day = state.day
-    row.day_credited_ms = state.day_credited_ms
+    for name, value in trainee_values(state).items():
+        setattr(row, name, value)
 
 
 @lru_cache(maxsize=64)
@@ -284,8 +294,9 @@ def settings_of(snapshot: tuple[tuple[str, object], ...]) -> AccountingSettings:
     return AccountingSettings.from_dict(dict(snapshot))
 
 
-def playback_state(row: Playback) -> PlaybackState:
-    """The rules' view of a stored playback."""
+def playback_state(row: Any) -> PlaybackState:
+    """The rules' view of a stored playback (an ORM row, or any object with the columns as
+    attributes; flags may come as 0 and 1)."""
     return PlaybackState(
         id=row.id,
         settings=settings_of(tuple(sorted(row.settings.items()))),
@@ -296,28 +307,36 @@ def playback_state(row: Playback) -> PlaybackState:
         superseded_at_ms=row.superseded_at_ms,
         last_seq=row.last_seq,
         position_ms=row.position_ms,
-        crediting=row.crediting,
+        crediting=bool(row.crediting),
         rate_milli=row.rate_milli,
         last_beat_at_ms=row.last_beat_at_ms,
         allowance_ms=row.allowance_ms,
-        paused=row.paused,
-        visible=row.visible,
+        paused=bool(row.paused),
+        visible=bool(row.visible),
     )
+
+
+def playback_values(state: PlaybackState) -> dict[str, Any]:
+    """The columns of a playback row that the rules change, by name."""
+    return {
+        "status": state.status,
+        "end_reason": state.end_reason,
+        "superseded_at_ms": state.superseded_at_ms,
+        "last_seq": state.last_seq,
+        "position_ms": state.position_ms,
+        "crediting": state.crediting,
+        "rate_milli": state.rate_milli,
+        "last_beat_at_ms": state.last_beat_at_ms,
+        "allowance_ms": state.allowance_ms,
+        "paused": state.paused,
+        "visible": state.visible,
+    }
 
 
 def store_playback(row: Playback, state: PlaybackState) -> None:
     """Write the rules' view of a playback back onto its row."""
-    row.status = state.status
-    row.end_reason = state.end_reason
-    row.superseded_at_ms = state.superseded_at_ms
-    row.last_seq = state.last_seq
-    row.position_ms = state.position_ms
-    row.crediting = state.crediting
-    row.rate_milli = state.rate_milli
-    row.last_beat_at_ms = state.last_beat_at_ms
-    row.allowance_ms = state.allowance_ms
-    row.paused = state.paused
-    row.visible = state.visible
+    for name, value in playback_values(state).items():
+        setattr(row, name, value)
 
 
 def _coverage(session: Session, enrolment_id: int, video_id: int) -> IntervalSet:
