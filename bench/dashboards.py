@@ -22,13 +22,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from learning import create_app, migrate
+from bench.seeding import bench_app, seed_if_empty
 from learning.db import get_database
 from learning.models import Enrolment, Programme, TrainingClass, User
 from learning.services.demo import DEMO_PASSWORD
@@ -43,31 +42,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = arguments.database or f"sqlite:///{Path(folder) / 'cohort.sqlite'}"
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "DATABASE_URL": url,
-                "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
-                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            }
-        )
-        _seed_if_empty(app, arguments.trainees)
+        app = bench_app(arguments.database, folder, "cohort.sqlite")
+        seed_if_empty(app, "--cohort", str(arguments.trainees))
         _report(app, arguments.repeat)
-
-
-def _seed_if_empty(app: Flask, trainees: int) -> None:
-    database = get_database(app)
-    migrate.upgrade(database)
-    with database.transaction() as session:
-        if session.scalar(select(func.count(User.id))):
-            return
-    started = time.perf_counter()
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--cohort", str(trainees)])
-    if result.exit_code:
-        raise SystemExit(result.output)
-    print(result.output.splitlines()[1])
-    print(f"seeded in {time.perf_counter() - started:.0f} s")
 
 
 def _report(app: Flask, repeat: int) -> None:

@@ -19,14 +19,13 @@ import argparse
 import resource
 import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import func, select
 
-from learning import create_app, migrate
+from bench.seeding import bench_app, seed_if_empty
 from learning.db import get_database
 from learning.extensions import now_ms
-from learning.models import BeatRecord, User
+from learning.models import BeatRecord
 from learning.services import recompute
 
 TEN_MILLION = 10_000_000
@@ -38,29 +37,9 @@ def main() -> None:
     parser.add_argument("--trainees", type=int, default=130)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = arguments.database or f"sqlite:///{Path(folder) / 'replay.sqlite'}"
-        app = create_app(
-            {
-                "SECRET_KEY": "bench",
-                "DATABASE_URL": url,
-                "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
-                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            }
-        )
+        app = bench_app(arguments.database, folder, "replay.sqlite")
+        seed_if_empty(app, "--trainees", str(arguments.trainees))
         database = get_database(app)
-        migrate.upgrade(database)
-        with database.session_factory() as session:
-            seeded = session.scalar(select(func.count(User.id)))
-        if not seeded:
-            started = time.perf_counter()
-            result = app.test_cli_runner().invoke(
-                args=["seed-demo", "--trainees", str(arguments.trainees)]
-            )
-            if result.exit_code:
-                raise SystemExit(result.output)
-            print(
-                f"seeded in {time.perf_counter() - started:.0f} s: {result.output.splitlines()[0]}"
-            )
         with app.app_context(), database.session_factory() as session:
             beats = session.scalar(select(func.count(BeatRecord.id))) or 0
             started = time.perf_counter()
