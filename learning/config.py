@@ -67,7 +67,8 @@ class Defaults:
     JOB_PLAYBACKS_EVERY_S = 60
     JOB_EXAM_SESSIONS_EVERY_S = 600
     JOB_NOTIFICATIONS_EVERY_S = 60
-    JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE
+    JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE (pruning old job runs too)
+    JOB_RUNS_KEPT_DAYS = 30
 
     # Cookies
     SESSION_COOKIE_HTTPONLY = True

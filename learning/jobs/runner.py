@@ -68,7 +68,13 @@ class SchedulerProcess:
             run_id = record.id
         outcome, figures, error = "ok", {}, None
         try:
-            figures = job.run(JobContext(self.database, started, self.app.config["TIMEZONE"]))
+            context = JobContext(
+                self.database,
+                started,
+                self.app.config["TIMEZONE"],
+                self.app.config["JOB_RUNS_KEPT_DAYS"],
+            )
+            figures = job.run(context)
         except Exception as failure:  # a failed run is recorded; the scheduler goes on
             log.exception("job %s failed", job.name)
             outcome, error = "failed", f"{type(failure).__name__}: {failure}"[:2000]

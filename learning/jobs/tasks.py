@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from learning.db import Database
-from learning.services import exams, notifications, recompute, study
+from learning.services import exams, job_runs, notifications, recompute, study
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ class JobContext:
     database: Database
     now: datetime
     timezone: str
+    kept_days: int = 30
 
     @property
     def today(self) -> date:
@@ -68,6 +69,13 @@ def verify_totals(context: JobContext) -> Figures:
     return {"events": rebuilt.events, "differences": len(found)}
 
 
+def prune_job_runs(context: JobContext) -> Figures:
+    """Job runs are kept for `JOB_RUNS_KEPT_DAYS` (about 4,500 a day otherwise pile up)."""
+    with context.database.transaction() as session:
+        removed = job_runs.prune(session, before=context.now - timedelta(days=context.kept_days))
+    return {"removed": removed}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -83,4 +91,5 @@ def schedule(config: dict) -> list[Job]:
         Job("exam_sessions", advance_exam_sessions, every_s=config["JOB_EXAM_SESSIONS_EVERY_S"]),
         Job("notifications", send_due_notifications, every_s=config["JOB_NOTIFICATIONS_EVERY_S"]),
         Job("verify_totals", verify_totals, at=config["JOB_VERIFY_AT"]),
+        Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
     ]

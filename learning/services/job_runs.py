@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from learning.models import JobRun
@@ -18,3 +20,8 @@ def latest_of_each(session: Session) -> dict[str, JobRun]:
     last = select(JobRun.job, func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
     rows = session.scalars(select(JobRun).join(last, last.c.id == JobRun.id))
     return {run.job: run for run in rows}
+
+
+def prune(session: Session, *, before: datetime) -> int:
+    """Forget the runs started before `before`; returns how many."""
+    return session.execute(delete(JobRun).where(JobRun.started_at < before)).rowcount

@@ -67,6 +67,7 @@ JOB_LABELS = {
     "exam_sessions": _l("Move exam sessions on by date"),
     "notifications": _l("Send due messages"),
     "verify_totals": _l("Check kept totals against the raw beats (nightly)"),
+    "prune_runs": _l("Forget job runs older than a month (nightly)"),
 }
 
 JOB_FIGURE_LABELS = {
@@ -76,6 +77,7 @@ JOB_FIGURE_LABELS = {
     "sent": _l("sent"),
     "events": _l("events replayed"),
     "differences": _l("differences"),
+    "removed": _l("removed"),
 }
 
 APPLICATION_STATUS_LABELS = {

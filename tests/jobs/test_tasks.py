@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from learning.db import get_database
 from learning.jobs import tasks
-from learning.models import ExamSession, Playback
+from learning.models import ExamSession, JobRun, Playback
 from learning.services import recompute
 from tests.api.player import Player
 from tests.factories import Factory
 
 
 def context(app: Flask, clock) -> tasks.JobContext:
-    return tasks.JobContext(get_database(app), clock.now(), app.config["TIMEZONE"])
+    return tasks.JobContext(get_database(app), clock.now(), app.config["TIMEZONE"], 30)
 
 
 def test_a_forgotten_playback_is_closed_at_its_grace_deadline(
@@ -68,3 +68,12 @@ def test_the_nightly_check_counts_differences_and_fixes_nothing(
     assert tasks.verify_totals(context(app, clock))["differences"] == 1
     db_session.expire_all()
     assert db_session.get(type(enrolment), enrolment.id).online_s == 999
+
+
+def test_job_runs_older_than_the_kept_days_are_forgotten(app: Flask, make: Factory, clock):
+    old = JobRun(job="notifications", holder="h", started_at=clock.now() - timedelta(days=31))
+    recent = JobRun(job="notifications", holder="h", started_at=clock.now() - timedelta(days=29))
+    make.session.add_all([old, recent])
+    make.commit()
+    assert tasks.prune_job_runs(context(app, clock)) == {"removed": 1}
+    assert make.session.scalars(select(JobRun.started_at)).all() == [recent.started_at]
