@@ -11,6 +11,8 @@ PORT ?= 5000
 run: $(VENV)/.installed translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-style serving: gunicorn workers and the scheduler process, stopped together.
