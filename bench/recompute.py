@@ -16,6 +16,7 @@ beats, the seconds and the rate of each step, and what ten million beats would t
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -35,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", help="SQLAlchemy URL; a temporary SQLite file if omitted")
     parser.add_argument("--trainees", type=int, default=130)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         app = bench_app(arguments.database, folder, "replay.sqlite")
@@ -43,14 +45,17 @@ def main() -> None:
         with app.app_context(), database.session_factory() as session:
             beats = session.scalar(select(func.count(BeatRecord.id))) or 0
             started = time.perf_counter()
-            rebuilt = recompute.replay(session)
+            rebuilt = recompute.replay(session, processes=arguments.processes)
             replayed = time.perf_counter()
             found = recompute.differences(session, rebuilt, now_ms=now_ms())
             compared = time.perf_counter()
         replay_s, compare_s = replayed - started, compared - replayed
         total_s = compared - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{beats:,} beats, {rebuilt.events:,} events of {rebuilt.trainees} trainees")
+        print(
+            f"{beats:,} beats, {rebuilt.events:,} events of {rebuilt.trainees} trainees, "
+            f"{arguments.processes} processes"
+        )
         print(f"replay  {replay_s:7.1f} s  {rebuilt.events / replay_s:9,.0f} events/s")
         print(f"compare {compare_s:7.1f} s")
         print(f"in all  {total_s:7.1f} s, {len(found)} differences, peak memory {peak_mb:,.0f} MB")

@@ -250,14 +250,21 @@ def _seed_cohort(session: Session, size: int) -> None:
 
 @click.command("recompute")
 @click.option("--check", is_flag=True, help="only compare; exit 1 on any difference")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="replay the trainees in this many processes (one per core is fastest)",
+)
 @with_appcontext
-def recompute_totals(check: bool) -> None:
+def recompute_totals(check: bool, processes: int) -> None:
     """Rebuild every stored study total from the raw beats (or, with --check, compare)."""
     started = time.perf_counter()
     # Comparing only reads: no write lock, so on SQLite the beats go on meanwhile.
     database = get_database(current_app)
     with database.session_factory() if check else _transaction() as session:
-        rebuilt = recompute.replay(session)
+        rebuilt = recompute.replay(session, processes=processes)
         found = recompute.differences(session, rebuilt, now_ms=now_ms())
         for difference in found[:50]:
             click.echo(str(difference), err=check)

@@ -9,13 +9,15 @@ the trainee's check state, the playbacks' states and the enrolments' online and 
 from __future__ import annotations
 
 import heapq
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.accounting import (
@@ -98,20 +100,61 @@ class Replayer:
     def rebuild(self, trainees: int) -> Rebuild:
         return Rebuild(self.ledger, dict(self._not_credited), trainees, self.events)
 
+    def absorb(self, other: Replayer) -> None:
+        """Take in the replay of other trainees (see `replay` with several processes)."""
+        self.ledger.absorb(other.ledger)
+        self.events += other.events
+        self._not_credited.update(other._not_credited)
+        self._where.update(other._where)
 
-def replay(session: Session) -> Rebuild:
-    """Replay every trainee's stored events through the rules, into a fresh ledger."""
+
+def replay(session: Session, *, processes: int = 1) -> Rebuild:
+    """Replay every trainee's stored events through the rules, into a fresh ledger. Trainees
+    are independent, so with `processes` > 1 they are shared out among that many processes,
+    each reading the same database (which must then be a committed one, not this session's
+    uncommitted work), and their ledgers are put together."""
     seeds = {
         str(trainee_id): seed
         for trainee_id, seed in session.execute(
             select(TraineeStudyState.trainee_id, TraineeStudyState.seed)
         )
     }
+    if processes <= 1 or len(seeds) < 2:
+        replayer = _replay_trainees(session, seeds)
+    else:
+        replayer = _replay_in_processes(session, seeds, processes)
+    return replayer.rebuild(trainees=len(seeds))
+
+
+def _replay_trainees(session: Session, seeds: dict[str, str]) -> Replayer:
     replayer = Replayer(seeds)
     for trainee_id in sorted(int(key) for key in seeds):
         for event in _events(session, trainee_id):
             replayer.apply(event)
-    return replayer.rebuild(trainees=len(seeds))
+    return replayer
+
+
+def _replay_in_processes(session: Session, seeds: dict[str, str], processes: int) -> Replayer:
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    ordered = sorted(seeds, key=int)
+    shares = [{key: seeds[key] for key in ordered[index::processes]} for index in range(processes)]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        parts = list(pool.map(_replay_share, [url] * processes, shares))
+    whole = parts[0]
+    for part in parts[1:]:
+        whole.absorb(part)
+    return whole
+
+
+def _replay_share(url: str, seeds: dict[str, str]) -> Replayer:
+    """One process's share of a replay (runs in a worker process)."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return _replay_trainees(session, seeds)
+    finally:
+        engine.dispose()
 
 
 def _events(session: Session, trainee_id: int) -> Iterator[Event]:
