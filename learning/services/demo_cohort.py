@@ -34,12 +34,12 @@ from learning.models import (
     class_instructors,
 )
 from learning.services import catalogue, demo_people, exams
+from learning.services.demo_history import insert_in_batches
 
 COHORT_DAYS = 365
 CLASS_SIZE = 50
 CLASSES_PER_INSTRUCTOR = 4
 SESSION_EVERY_DAYS = 60
-BATCH = 20_000
 LEVEL_NUMERALS = "一二三四五"
 
 
@@ -270,38 +270,8 @@ def _write_history(session: Session, trainees: list[_Trainee], enrolment_ids: li
                     "covered_s": covered_s,
                 }
 
-    _insert_in_batches(session, StudyDay, _merge_same_day(day_rows()))
-    _insert_in_batches(session, Coverage, coverage_rows())
-
-
-def _merge_same_day(rows: Iterator[dict]) -> Iterator[dict]:
-    """One day sum per trainee, day and video, as the beat path keeps them."""
-    previous: dict | None = None
-    for row in rows:
-        key = (row["trainee_id"], row["day"], row["video_id"])
-        if previous is not None and key == (
-            previous["trainee_id"],
-            previous["day"],
-            previous["video_id"],
-        ):
-            previous["credited_ms"] += row["credited_ms"]
-            continue
-        if previous is not None:
-            yield previous
-        previous = row
-    if previous is not None:
-        yield previous
-
-
-def _insert_in_batches(session: Session, model: type, rows: Iterator[dict]) -> None:
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            session.execute(insert(model), batch)
-            batch = []
-    if batch:
-        session.execute(insert(model), batch)
+    insert_in_batches(session, StudyDay, day_rows())
+    insert_in_batches(session, Coverage, coverage_rows())
 
 
 def _payments(
@@ -321,7 +291,7 @@ def _payments(
         for trainee, enrolment_id in zip(trainees, enrolment_ids, strict=True)
         if rng.random() < 0.9
     ]
-    _insert_in_batches(session, Payment, iter(rows))
+    insert_in_batches(session, Payment, rows)
 
 
 def _exams(
@@ -374,7 +344,7 @@ def _exams(
                     _registration(exam_session, eid, held=held, now=now, rng=rng) for eid in sitting
                 ]
             starts_on += timedelta(days=SESSION_EVERY_DAYS)
-    _insert_in_batches(session, ExamRegistration, iter(registrations))
+    insert_in_batches(session, ExamRegistration, registrations)
     return len(registrations)
 
 

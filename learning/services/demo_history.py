@@ -10,6 +10,7 @@ written from the replay, so `recompute --check` holds on the demo as on real dat
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from learning.models import BeatRecord, Playback, TraineeStudyState
 from learning.services.recompute import Replayer, write_totals
 
 BATCH = 200_000  # beats simulated before they are written
+INSERT_BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -237,9 +239,20 @@ def _write(session: Session, playbacks: list[dict], beats: list[dict]) -> int:
     session.flush()
     if playbacks:
         session.execute(insert(Playback), playbacks)
-    for start in range(0, len(beats), 20_000):
-        session.execute(insert(BeatRecord), beats[start : start + 20_000])
+    insert_in_batches(session, BeatRecord, beats)
     count = len(beats)
     playbacks.clear()
     beats.clear()
     return count
+
+
+def insert_in_batches(session: Session, model: type, rows: Iterable[dict]) -> None:
+    """Bulk-insert rows, 20,000 statements' worth at a time."""
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == INSERT_BATCH:
+            session.execute(insert(model), batch)
+            batch = []
+    if batch:
+        session.execute(insert(model), batch)

@@ -26,6 +26,7 @@ from learning.models import (
     WorkType,
 )
 from learning.services.enrolments import reached_minimum
+from learning.services.reports import within_days
 
 MAX_MONTHS = 36
 UTC_ZONE = ZoneInfo("UTC")
@@ -44,12 +45,7 @@ class Scope:
 
     def days(self, column: Any) -> list[ColumnElement[bool]]:
         """Conditions keeping a date column within the period."""
-        conditions = []
-        if self.first_day is not None:
-            conditions.append(column >= self.first_day)
-        if self.last_day is not None:
-            conditions.append(column <= self.last_day)
-        return conditions
+        return within_days(column, self.first_day, self.last_day)
 
     def moments(self, column: Any) -> list[ColumnElement[bool]]:
         """Conditions keeping a UTC timestamp column within the period's days."""

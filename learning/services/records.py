@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.accounting import completed
 from learning.models import Coverage, Enrolment, OfflineCredit, ProgrammeVideo, StudyDay, Video
+from learning.services.reports import within_days
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def study_record(
         .where(StudyDay.trainee_id == trainee_id)
         .order_by(StudyDay.day, StudyDay.video_id)
     )
-    online = _within(online, StudyDay.day, date_from, date_to)
+    online = online.where(*within_days(StudyDay.day, date_from, date_to))
     credited_by_video: dict[date, dict[int, list[Any]]] = defaultdict(dict)
     for row, title in session.execute(online):
         record = day(row.day)
@@ -121,20 +122,11 @@ def study_record(
         .where(Enrolment.trainee_id == trainee_id, OfflineCredit.revoked_at.is_(None))
         .order_by(OfflineCredit.day, OfflineCredit.id)
     )
-    for credit in session.scalars(_within(offline, OfflineCredit.day, date_from, date_to)):
+    offline = offline.where(*within_days(OfflineCredit.day, date_from, date_to))
+    for credit in session.scalars(offline):
         record = day(credit.day)
         record.offline_s += credit.seconds
         record.offline.append(
             OfflineDay(kind=credit.kind, seconds=credit.seconds, reason=credit.reason)
         )
     return [days[value] for value in sorted(days)]
-
-
-def _within(
-    statement: Select[Any], column: Any, date_from: date | None, date_to: date | None
-) -> Select[Any]:
-    if date_from is not None:
-        statement = statement.where(column >= date_from)
-    if date_to is not None:
-        statement = statement.where(column <= date_to)
-    return statement

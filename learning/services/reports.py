@@ -29,30 +29,48 @@ def seconds_per_day(
 ) -> list[tuple[date, int]]:
     """Credited seconds (online and on-site) on each of the last `days` days, zeros included."""
     first = today - timedelta(days=days - 1)
-    totals = _daily_totals(session, [enrolment.id], first)
+    totals = _credited_seconds(session, [enrolment.id], first, None, per="day")
     return [
         (first + timedelta(days=i), totals.get(first + timedelta(days=i), 0)) for i in range(days)
     ]
 
 
-def _daily_totals(
-    session: Session, enrolment_ids: list[int], first: date | None
-) -> dict[date, int]:
-    """Credited seconds (online and on-site) of these enrolments together, per day."""
-    totals: dict[date, int] = {}
-    online = select(StudyDay.day, func.sum(StudyDay.credited_ms)).where(
-        StudyDay.enrolment_id.in_(enrolment_ids), *_within(StudyDay.day, first, None)
+def _credited_seconds(
+    session: Session,
+    enrolment_ids: list[int],
+    first: date | None,
+    last: date | None,
+    *,
+    per: str,
+) -> dict[Any, int]:
+    """Credited seconds (online and on-site) of these enrolments from `first` to `last` (both
+    included, None for no bound), summed `per` "day" or per "enrolment"."""
+    if not enrolment_ids:
+        return {}
+    online_key = StudyDay.day if per == "day" else StudyDay.enrolment_id
+    offline_key = OfflineCredit.day if per == "day" else OfflineCredit.enrolment_id
+    totals: dict[Any, int] = {}
+    online = select(online_key, func.sum(StudyDay.credited_ms)).where(
+        StudyDay.enrolment_id.in_(enrolment_ids), *within_days(StudyDay.day, first, last)
     )
-    for day, ms in session.execute(online.group_by(StudyDay.day)):
-        totals[day] = totals.get(day, 0) + int(ms) // 1000
-    offline = select(OfflineCredit.day, func.sum(OfflineCredit.seconds)).where(
+    for key, ms in session.execute(online.group_by(online_key)):
+        totals[key] = totals.get(key, 0) + int(ms) // 1000
+    offline = select(offline_key, func.sum(OfflineCredit.seconds)).where(
         OfflineCredit.enrolment_id.in_(enrolment_ids),
         OfflineCredit.revoked_at.is_(None),
-        *_within(OfflineCredit.day, first, None),
+        *within_days(OfflineCredit.day, first, last),
     )
-    for day, seconds in session.execute(offline.group_by(OfflineCredit.day)):
-        totals[day] = totals.get(day, 0) + int(seconds)
+    for key, seconds in session.execute(offline.group_by(offline_key)):
+        totals[key] = totals.get(key, 0) + int(seconds)
     return totals
+
+
+def within_days(column: Any, first: date | None, last: date | None) -> list[ColumnElement[bool]]:
+    """Conditions keeping a date column from `first` to `last`, both included (None: no bound)."""
+    return [
+        *([column >= first] if first is not None else []),
+        *([column <= last] if last is not None else []),
+    ]
 
 
 def pace_days(enrolled_on: date, today: date) -> int:
@@ -130,29 +148,7 @@ def seconds_between(
 ) -> dict[int, int]:
     """Credited seconds (online and on-site) from `first` to `last` (both included, None for
     no bound), per enrolment."""
-    if not enrolment_ids:
-        return {}
-    totals: dict[int, int] = {}
-    online = select(StudyDay.enrolment_id, func.sum(StudyDay.credited_ms)).where(
-        StudyDay.enrolment_id.in_(enrolment_ids), *_within(StudyDay.day, first, last)
-    )
-    for enrolment_id, ms in session.execute(online.group_by(StudyDay.enrolment_id)):
-        totals[enrolment_id] = totals.get(enrolment_id, 0) + int(ms) // 1000
-    offline = select(OfflineCredit.enrolment_id, func.sum(OfflineCredit.seconds)).where(
-        OfflineCredit.enrolment_id.in_(enrolment_ids),
-        OfflineCredit.revoked_at.is_(None),
-        *_within(OfflineCredit.day, first, last),
-    )
-    for enrolment_id, seconds in session.execute(offline.group_by(OfflineCredit.enrolment_id)):
-        totals[enrolment_id] = totals.get(enrolment_id, 0) + int(seconds)
-    return totals
-
-
-def _within(column: Any, first: date | None, last: date | None) -> list[ColumnElement[bool]]:
-    return [
-        *([column >= first] if first is not None else []),
-        *([column <= last] if last is not None else []),
-    ]
+    return _credited_seconds(session, enrolment_ids, first, last, per="enrolment")
 
 
 def _next_exam_days(session: Session, today: date) -> dict[tuple[str, int], date]:
@@ -167,7 +163,7 @@ def _next_exam_days(session: Session, today: date) -> dict[tuple[str, int], date
 
 def seconds_per_day_of(session: Session, enrolment_ids: list[int]) -> list[tuple[date, int]]:
     """Credited seconds of these enrolments together per day, from their first day of study."""
-    return sorted(_daily_totals(session, enrolment_ids, None).items())
+    return sorted(_credited_seconds(session, enrolment_ids, None, None, per="day").items())
 
 
 def retention(

@@ -106,6 +106,7 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
     rows.sort(key=SORTS.get(sort, SORTS["status"]))
     if sort == "period":
         rows.sort(key=lambda row: period.get(row.summary.id, 0))
+    videos = _class_videos(rows)
     days = session.scalars(
         select(CoachingDay)
         .where(CoachingDay.class_id == training_class.id)
@@ -122,8 +123,8 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
         period=period,
         sort=sort,
         at_risk=[row for row in rows if row.status in {"behind", "inactive"}],
-        charts=_charts(rows, scope),
-        videos=_class_videos(rows),
+        charts=_charts(rows, scope, videos),
+        videos=videos,
         coaching_days=days,
         form=form,
     )
@@ -151,7 +152,9 @@ def _class_videos(rows: list[reports.ProgressRow]) -> list[Video]:
     return catalogue.programme_videos(get_session(), programme.id)
 
 
-def _charts(rows: list[reports.ProgressRow], scope: Scope) -> dict[str, object]:
+def _charts(
+    rows: list[reports.ProgressRow], scope: Scope, videos: list[Video]
+) -> dict[str, object]:
     """The class's figures; hours are standard hours of the configured length."""
     if not rows:
         return {}
@@ -185,7 +188,6 @@ def _charts(rows: list[reports.ProgressRow], scope: Scope) -> dict[str, object]:
             },
         ),
     }
-    videos = _class_videos(rows)
     chosen = request.args.get("video", type=int)
     video = next((v for v in videos if v.id == chosen), videos[0] if videos else None)
     if video is not None:
