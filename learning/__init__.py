@@ -21,10 +21,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_settings(Path(app.instance_path), config))
 
-    from learning import api, cli, extensions, request_log, web
+    from learning import api, cli, extensions, request_log, security, web
 
     extensions.init_app(app)
     request_log.init_app(app)
+    security.init_app(app)
     web.register_blueprints(app)
     api.init_app(app)
     cli.init_app(app)

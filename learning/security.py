@@ -1,0 +1,45 @@
+"""Response headers that keep the pages to themselves: a content security policy with no
+inline script, no framing by other sites, no MIME sniffing, no referrer sent elsewhere.
+
+Flask-Talisman sets them on every response. TLS ends at the reverse proxy (README "Running in
+production"), so Talisman does not redirect to HTTPS itself; the session cookie's flags stay
+those of the configuration (secure in production).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_talisman import Talisman
+
+#: Scripts and styles come from this site only; the charts' data travels in
+#: ``<script type="application/json">`` blocks, which are data, not code. Plotly styles its
+#: elements through the style attribute, hence ``'unsafe-inline'`` for styles alone.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_app(app: Flask) -> None:
+    """One Talisman per application (it keeps its settings on itself, not on the app)."""
+    production = app.config["ENV"] == "production"
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=False,
+        strict_transport_security=production,
+        strict_transport_security_max_age=365 * 24 * 3600,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )

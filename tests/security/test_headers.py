@@ -1,0 +1,41 @@
+"""Every response carries the headers that keep pages to themselves."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.conftest import Client
+
+
+def _policy(header: str) -> dict[str, list[str]]:
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: values for name, *values in directives}
+
+
+def test_pages_and_api_answers_carry_the_security_headers(client: Client) -> None:
+    for response in (client.get("/login"), client.get("/api/v1/me")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        policy = _policy(response.headers["Content-Security-Policy"])
+        assert policy["script-src"] == ["'self'"]  # no inline script, no eval
+        assert policy["frame-ancestors"] == ["'none'"]
+        assert policy["object-src"] == ["'none'"]
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client: Client) -> None:
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # development over plain HTTP
+
+
+def test_production_sends_secure_cookies_and_strict_transport(app: Flask, monkeypatch) -> None:
+    from learning import create_app
+
+    monkeypatch.setenv("LEARNING_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    production = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True})
+    response = production.test_client().get("/login", base_url="https://learning.example.org")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
