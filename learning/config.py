@@ -70,6 +70,18 @@ class Defaults:
     JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE (pruning old job runs too)
     JOB_RUNS_KEPT_DAYS = 30
 
+    # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
+    LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
+    LOGIN_FAILURES_PER_ADDRESS = 30  # from one network address, whatever the account
+    LOGIN_FAILURE_WINDOW_S = 15 * 60
+    CHECK_WRONG_ANSWERS = 5  # wrong presence-check answers per trainee within the window
+    CHECK_ANSWER_WINDOW_S = 10 * 60
+    BEAT_BURST = 30  # beats a playback may send at once, refilled at BEATS_PER_S (per process)
+    BEATS_PER_S = 1.0
+    PLAYBACK_OPEN_BURST = 30  # playbacks a trainee may open at once, refilled per minute
+    PLAYBACK_OPENS_PER_MINUTE = 6.0
+    PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto
+
     # Cookies
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,13 +3,17 @@ inline script, no framing by other sites, no MIME sniffing, no referrer sent els
 
 Flask-Talisman sets them on every response. TLS ends at the reverse proxy (README "Running in
 production"), so Talisman does not redirect to HTTPS itself; the session cookie's flags stay
-those of the configuration (secure in production).
+those of the configuration (secure in production). With `PROXY_HOPS` set, the client's address
+and scheme are taken from that many proxies' X-Forwarded-For and X-Forwarded-Proto (the login
+limits count per address; HSTS is sent over HTTPS only); without it those headers are ignored,
+so a client cannot forge its address.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Scripts and styles come from this site only; the charts' data travels in
 #: ``<script type="application/json">`` blocks, which are data, not code. Plotly styles its
@@ -29,6 +33,8 @@ CONTENT_SECURITY_POLICY = {
 
 def init_app(app: Flask) -> None:
     """One Talisman per application (it keeps its settings on itself, not on the app)."""
+    if app.config["PROXY_HOPS"]:
+        trust_proxies(app, app.config["PROXY_HOPS"])
     production = app.config["ENV"] == "production"
     app.extensions["talisman"] = Talisman(
         app,
@@ -43,3 +49,8 @@ def init_app(app: Flask) -> None:
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Take the client's address and scheme from the last `hops` proxies' headers."""
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

@@ -117,10 +117,12 @@ class Client(FlaskClient):
         assert match, "no CSRF token on the page"
         return match.group(1)
 
-    def log_in(self, username: str, password: str = factories.PASSWORD) -> Any:
+    def log_in(self, username: str, password: str = factories.PASSWORD, **kwargs: Any) -> Any:
         token = self.csrf_token()
         return self.post(
-            "/login", data={"username": username, "password": password, "csrf_token": token}
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            **kwargs,
         )
 
     def post_json(self, url: str, body: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ from learning.api import (  # noqa: E402
     admin,
     classes,
     exams,
+    limits,
     me,
     records,
     reference,
@@ -22,6 +23,7 @@ from learning.api import (  # noqa: E402
 def init_app(app: Flask) -> None:
     app.register_blueprint(api_blueprint)
     validation.init_app(app)
+    limits.init_app(app)
     reference.init_app(app)
 
 

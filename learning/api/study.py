@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import Response, g, request, url_for
+from flask import Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from learning.accounting import EVENTS, Beat
-from learning.api import api_blueprint
+from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session
@@ -20,6 +20,7 @@ from learning.identities import current_identity
 from learning.models import Role
 from learning.permissions import role_required
 from learning.services import ServiceError, beats, study
+from learning.services.throttle import CHECK_ANSWER, Limit
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
 # The events the rules know, as a closed list in the schema (and in the OpenAPI document).
@@ -78,6 +79,7 @@ def _not_found() -> ApiError:
 @api_blueprint.post("/playbacks")
 @role_required(Role.TRAINEE)
 def open_playback() -> ResponseReturnValue:
+    limits.take("playback_open_limits", str(current_user.id))
     wanted = body(PlaybackOpen)
     session = get_session()
     try:
@@ -109,6 +111,7 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
     """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
     The hot path: the trainee comes from the session and a per-process cache (identities)."""
     sender = trainee_id()
+    limits.take("beat_limits", playback_id)
     data = json_object()
     token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
     check_csrf(token or request.headers.get("X-CSRFToken"))
@@ -122,9 +125,20 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
             beat=beat.to_beat(),
             client_ts=beat.client_ts,
             now_ms=now_ms(),
+            answer_limit=_answer_limit(),
         )
     except ServiceError as error:
         session.rollback()
+        if error.code == "too_many_attempts":
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                _(
+                    "Too many wrong answers. Please wait %(minutes)s minutes and try again.",
+                    minutes=-(-int(error.params["seconds"]) // 60),
+                ),
+                retry_after_s=error.params["seconds"],
+            ) from error
         raise _not_found() from error
     session.commit()
     return _beat_json(answer)
@@ -139,6 +153,11 @@ def trainee_id() -> int:
         raise ApiError(403, "forbidden", _("You do not have access to this page."))
     g.user_id = identity.user_id  # for the request log
     return identity.user_id
+
+
+def _answer_limit() -> Limit:
+    config = current_app.config
+    return Limit(CHECK_ANSWER, config["CHECK_WRONG_ANSWERS"], config["CHECK_ANSWER_WINDOW_S"])
 
 
 def _beat_json(answer: beats.BeatAnswer) -> ResponseReturnValue:

@@ -34,7 +34,10 @@ def init_app(app: Flask) -> None:
 
 
 def _answer(error: ApiError) -> Response:
-    return json_error(error.status, error.error, error.message, **error.extra)
+    response = json_error(error.status, error.error, error.message, **error.extra)
+    if "retry_after_s" in error.extra:
+        response.headers["Retry-After"] = str(error.extra["retry_after_s"])
+    return response
 
 
 def json_object() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from learning.db import Database
-from learning.services import exams, job_runs, notifications, recompute, study
+from learning.services import exams, job_runs, notifications, recompute, study, throttle
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,13 @@ def prune_job_runs(context: JobContext) -> Figures:
     return {"removed": removed}
 
 
+def prune_failed_attempts(context: JobContext) -> Figures:
+    """Failed log-ins and check answers count for minutes; a day later they are dropped."""
+    with context.database.transaction() as session:
+        removed = throttle.prune(session, before_ms=context.now_ms - 24 * 3600 * 1000)
+    return {"removed": removed}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -92,4 +99,5 @@ def schedule(config: dict) -> list[Job]:
         Job("notifications", send_due_notifications, every_s=config["JOB_NOTIFICATIONS_EVERY_S"]),
         Job("verify_totals", verify_totals, at=config["JOB_VERIFY_AT"]),
         Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
+        Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
     ]

@@ -28,6 +28,7 @@ from learning.models.study import (
     StudyDay,
     TraineeStudyState,
 )
+from learning.models.throttle import ThrottleHit
 from learning.models.training import (
     Enrolment,
     EnrolmentStatus,
@@ -64,6 +65,7 @@ __all__ = [
     "SchedulerLease",
     "StudyDay",
     "SubsidyRate",
+    "ThrottleHit",
     "TraineeCategory",
     "TraineeProfile",
     "TraineeStudyState",

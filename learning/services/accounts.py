@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learning.models import Role, TraineeCategory, TraineeProfile, User
-from learning.services import ServiceError, audit
+from learning.services import ServiceError, audit, throttle
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD_LENGTH = 8
@@ -98,6 +98,40 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    return user
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    per_account: throttle.Limit
+    per_address: throttle.Limit
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    limits: LoginLimits,
+    now_ms: int,
+) -> User | None:
+    """`authenticate`, unless this account or this address has failed too often of late:
+    then `ServiceError("too_many_attempts", minutes=...)` without looking at the password, so
+    guessing goes no faster than the limits. A failure counts against both; a success clears
+    the account's count (not the address's: one person logging in does not vouch for a
+    network)."""
+    account = username.strip().lower()
+    for limit, key in ((limits.per_account, account), (limits.per_address, address)):
+        wait_s = throttle.retry_after_s(session, limit, key, now_ms=now_ms)
+        if wait_s is not None:
+            raise ServiceError("too_many_attempts", minutes=-(-wait_s // 60))
+    user = authenticate(session, username, password)
+    if user is None:
+        throttle.record_failure(session, throttle.LOGIN_ACCOUNT, account, now_ms=now_ms)
+        throttle.record_failure(session, throttle.LOGIN_ADDRESS, address, now_ms=now_ms)
+    else:
+        throttle.forget(session, throttle.LOGIN_ACCOUNT, account)
     return user
 
 

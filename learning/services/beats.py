@@ -28,7 +28,7 @@ from learning.accounting import (
     apply_beat,
     hours_display,
 )
-from learning.services import ServiceError
+from learning.services import ServiceError, throttle
 from learning.services.study import (
     CheckView,
     check_view,
@@ -220,9 +220,40 @@ def record_beat(
     beat: Beat,
     client_ts: str | None,
     now_ms: int,
+    answer_limit: throttle.Limit | None = None,
 ) -> BeatAnswer:
     """Judge one beat, store it with what it earned, and update every kept total (within the
-    session's transaction, which the caller commits)."""
+    session's transaction, which the caller commits).
+
+    A presence-check answer counts against `answer_limit` when it leaves the check pending
+    (a wrong code, an old check, an answer too soon); past the limit, answers are refused with
+    `ServiceError("too_many_attempts", seconds=...)` before they are judged or stored, so the
+    four-digit code cannot be guessed by trying them all."""
+    answering = beat.event == "attention_ok" and answer_limit is not None
+    if answering:
+        _check_answer_limit(session, answer_limit, trainee_id, now_ms)
+    answer = _record(session, trainee_id, playback_id, beat, client_ts, now_ms)
+    if answering and answer.attention_check is not None:
+        throttle.record_failure(session, throttle.CHECK_ANSWER, str(trainee_id), now_ms=now_ms)
+    return answer
+
+
+def _check_answer_limit(
+    session: Session, limit: throttle.Limit, trainee_id: int, now_ms: int
+) -> None:
+    wait_s = throttle.retry_after_s(session, limit, str(trainee_id), now_ms=now_ms)
+    if wait_s is not None:
+        raise ServiceError("too_many_attempts", seconds=wait_s)
+
+
+def _record(
+    session: Session,
+    trainee_id: int,
+    playback_id: str,
+    beat: Beat,
+    client_ts: str | None,
+    now_ms: int,
+) -> BeatAnswer:
     connection = session.connection()
     sql = _STATEMENTS[connection.dialect.name]
     cursor = connection.connection.cursor()

@@ -22,10 +22,11 @@ from flask_login import current_user, login_user, logout_user
 
 from learning import identities
 from learning.db import get_session
-from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock
+from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock, now_ms
 from learning.models import User
 from learning.permissions import login_required
 from learning.services import ServiceError, accounts
+from learning.services.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, Limit
 from learning.web.forms import LanguageForm, LoginForm, PasswordChangeForm
 from learning.web.messages import describe
 
@@ -72,7 +73,19 @@ def login() -> ResponseReturnValue:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         db_session = get_session()
-        user = accounts.authenticate(db_session, form.username.data, form.password.data)
+        try:
+            user = accounts.sign_in(
+                db_session,
+                form.username.data,
+                form.password.data,
+                address=request.remote_addr or "unknown",
+                limits=_login_limits(),
+                now_ms=now_ms(),
+            )
+        except ServiceError as error:
+            form.username.errors.append(describe(error))
+            return render_template("auth/login.html", form=form), 429
+        db_session.commit()  # the failure counts, or the success clears the count
         if user is None:
             form.password.errors.append(_("Wrong username or password."))
         elif not user.active:
@@ -86,6 +99,15 @@ def login() -> ResponseReturnValue:
             _adopt_language_chosen_before_login(user)
             return redirect(_safe_next(form.next.data) or url_for("home.index"), code=303)
     return render_template("auth/login.html", form=form)
+
+
+def _login_limits() -> accounts.LoginLimits:
+    config = current_app.config
+    window_s = config["LOGIN_FAILURE_WINDOW_S"]
+    return accounts.LoginLimits(
+        per_account=Limit(LOGIN_ACCOUNT, config["LOGIN_FAILURES_PER_ACCOUNT"], window_s),
+        per_address=Limit(LOGIN_ADDRESS, config["LOGIN_FAILURES_PER_ADDRESS"], window_s),
+    )
 
 
 def _adopt_language_chosen_before_login(user: User) -> None:

@@ -68,6 +68,7 @@ JOB_LABELS = {
     "notifications": _l("Send due messages"),
     "verify_totals": _l("Check kept totals against the raw beats (nightly)"),
     "prune_runs": _l("Forget job runs older than a month (nightly)"),
+    "prune_attempts": _l("Forget failed log-ins and check answers older than a day (nightly)"),
 }
 
 JOB_FIGURE_LABELS = {

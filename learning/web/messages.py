@@ -10,6 +10,10 @@ from learning.services import ServiceError
 def describe(error: ServiceError) -> str:
     """The message for a refused operation, in the user's language."""
     messages = {
+        "too_many_attempts": _(
+            "Too many failed attempts. Please try again in %(minutes)s minutes, or ask the "
+            "training office to reset your password."
+        ),
         "password_too_short": _("The password needs at least %(min_length)s characters."),
         "password_too_simple": _("The password needs both letters and digits."),
         "username_invalid": _(

@@ -42,8 +42,10 @@ async function postJson(url, body) {
 async function deliver(playbackId, beat) {
   try {
     const response = await postJson(`${API}/playbacks/${playbackId}/heartbeats`, beat);
-    if (response.status >= 500 || response.status === 429) return { outcome: "retry" };
+    if (response.status >= 500) return { outcome: "retry" };
     const body = await response.json().catch(() => ({}));
+    // Too many wrong check answers: this answer is refused for good; any other 429 is "later".
+    if (response.status === 429 && body.error !== "too_many_attempts") return { outcome: "retry" };
     return { outcome: "sent", status: response.status, body };
   } catch {
     return { outcome: "retry" };
@@ -218,6 +220,7 @@ class Player {
       this.showSync(this.queue.length);
       if (status === 409) this.stop(body.error);
       else if (status === 200) this.answered(body);
+      else if (status === 429 && this.answeredCheck) this.answerRefused(this.answeredCheck, body);
     }
     this.sending = false;
   }
@@ -265,6 +268,7 @@ class Player {
     saveQueue(this.playbackId, this.queue);
     this.root.querySelector("[data-check]").hidden = true;
     const checkId = this.check.id;
+    this.answeredCheck = this.check;
     this.check = null;
     this.quietSeek = true;
     this.video.currentTime = resumeAt;
@@ -272,6 +276,14 @@ class Player {
     this.pump().then(() => {
       if (!this.check || this.check.id !== checkId) this.video.play().catch(() => {});
     });
+  }
+
+  // The server refused to judge the answer (too many wrong ones): ask again, saying why.
+  answerRefused(check, body) {
+    this.showCheck(check);
+    const error = this.root.querySelector("[data-check-error]");
+    error.textContent = body.message;
+    error.hidden = false;
   }
 
   stop(reason) {

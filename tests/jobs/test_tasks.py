@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from learning.db import get_database
 from learning.jobs import tasks
-from learning.models import ExamSession, JobRun, Playback
+from learning.models import ExamSession, JobRun, Playback, ThrottleHit
 from learning.services import recompute
 from tests.api.player import Player
 from tests.factories import Factory
@@ -77,3 +77,18 @@ def test_job_runs_older_than_the_kept_days_are_forgotten(app: Flask, make: Facto
     make.commit()
     assert tasks.prune_job_runs(context(app, clock)) == {"removed": 1}
     assert make.session.scalars(select(JobRun.started_at)).all() == [recent.started_at]
+
+
+def test_failed_attempts_older_than_a_day_are_forgotten(app: Flask, make: Factory, clock):
+    now_ms = int(clock.now().timestamp() * 1000)
+    day_ms = 24 * 3600 * 1000
+    make.session.add_all(
+        [
+            ThrottleHit(kind="login_account", key="wang", at_ms=now_ms - day_ms - 1),
+            ThrottleHit(kind="login_account", key="wang", at_ms=now_ms - day_ms + 1),
+        ]
+    )
+    make.commit()
+    assert tasks.prune_failed_attempts(context(app, clock)) == {"removed": 1}
+    kept = make.session.scalars(select(ThrottleHit.at_ms)).all()
+    assert kept == [now_ms - day_ms + 1]
