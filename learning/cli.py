@@ -8,22 +8,25 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from learning import migrate
-from learning.db import get_database
+from learning.db import Database, get_database
 from learning.extensions import get_accounting_settings, get_clock, now_ms
 from learning.jobs.runner import SchedulerProcess
 from learning.models import Role, User
 from learning.services import (
     ServiceError,
     accounts,
+    backup,
     catalogue,
     classes,
     demo,
@@ -44,6 +47,8 @@ def init_app(app: Flask) -> None:
         seed_demo,
         recompute_totals,
         scheduler,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
@@ -51,9 +56,15 @@ def init_app(app: Flask) -> None:
 @contextmanager
 def _transaction() -> Iterator[Session]:
     """One transaction; a refused operation prints its reason and exits with status 1."""
+    with _refusals(), get_database(current_app).transaction() as session:
+        yield session
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refused operation prints its reason and exits with status 1."""
     try:
-        with get_database(current_app).transaction() as session:
-            yield session
+        yield
     except ServiceError as error:
         details = ", ".join(f"{key}={value}" for key, value in error.params.items())
         click.echo(f"error: {error.code}" + (f" ({details})" if details else ""), err=True)
@@ -279,3 +290,67 @@ def recompute_totals(check: bool, processes: int) -> None:
         sys.exit(1)
     verb = "corrected" if found else "no differences"
     click.echo(f"{len(found)} {verb}; {summary}" if found else f"{verb}; {summary}")
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(destination: Path) -> None:
+    """Back up the database and the uploaded files into a new folder under DESTINATION, while
+    the application keeps serving (SQLite; PostgreSQL is backed up with pg_dump)."""
+    config = current_app.config
+    if not get_database(current_app).is_sqlite:
+        dump, _restore = backup.postgres_commands(config["DATABASE_URL"], destination)
+        click.echo(
+            "This database is PostgreSQL: back it up with its own tools, and copy the uploads:\n"
+            f"  {dump}\n  cp -a {config['UPLOAD_FOLDER']} {destination / 'uploads'}\n"
+            "See README, Running in production, Backups.",
+            err=True,
+        )
+        sys.exit(2)
+    with _refusals():
+        made = backup.back_up(
+            config["DATABASE_URL"],
+            Path(config["UPLOAD_FOLDER"]),
+            destination,
+            now=get_clock().now(),
+        )
+    click.echo(
+        f"backed up to {made.folder}: schema {made.revision}, {made.beats:,} raw beats, "
+        f"{made.files} uploaded files, {made.total_bytes / 1e6:,.1f} MB"
+    )
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="replace a database that has users without asking")
+@with_appcontext
+def restore_command(folder: Path, yes: bool) -> None:
+    """Replace the database and uploads with the backup in FOLDER (stop the application
+    first), then replay the raw beats to check every total of the restored copy."""
+    config = current_app.config
+    database = get_database(current_app)
+    if not database.is_sqlite:
+        _dump, restore = backup.postgres_commands(config["DATABASE_URL"], folder)
+        click.echo(f"This database is PostgreSQL: restore it with\n  {restore}", err=True)
+        sys.exit(2)
+    if _has_users(database) and not yes:
+        click.confirm("The database has users. Replace everything in it?", abort=True)
+    database.dispose()  # no pooled connection may keep the old file's pages
+    with _refusals():
+        restored = backup.restore(folder, config["DATABASE_URL"], Path(config["UPLOAD_FOLDER"]))
+    click.echo(f"restored {restored.beats:,} raw beats and {restored.files} uploaded files")
+    with database.session_factory() as session:
+        found = recompute.differences(session, recompute.replay(session), now_ms=now_ms())
+    if found:
+        click.echo(f"the restored totals differ from the raw beats: {len(found)}", err=True)
+        sys.exit(1)
+    click.echo("every total matches the raw beats")
+
+
+def _has_users(database: Database) -> bool:
+    try:
+        with database.session_factory() as session:
+            return bool(session.scalar(select(func.count(User.id))))
+    except DBAPIError:  # no schema yet: nothing to lose
+        return False
