@@ -22,7 +22,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_settings(Path(app.instance_path), config))
 
     from learning import api, cli, extensions, request_log, security, web
+    from learning.routing import IdConverter
 
+    app.url_map.converters["int"] = IdConverter
     extensions.init_app(app)
     request_log.init_app(app)
     security.init_app(app)

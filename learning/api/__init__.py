@@ -13,6 +13,7 @@ from learning.api import (  # noqa: E402
     exams,
     limits,
     me,
+    openapi,
     records,
     reference,
     study,
@@ -27,4 +28,14 @@ def init_app(app: Flask) -> None:
     reference.init_app(app)
 
 
-__all__ = ["admin", "api_blueprint", "classes", "exams", "init_app", "me", "records", "study"]
+__all__ = [
+    "admin",
+    "api_blueprint",
+    "classes",
+    "exams",
+    "init_app",
+    "me",
+    "openapi",
+    "records",
+    "study",
+]

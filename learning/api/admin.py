@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from learning.api import api_blueprint
 from learning.api.exams import session_json
-from learning.api.validation import ApiError, body
+from learning.api.validation import ApiError, body, query
 from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import AuditEntry, ExamRegistration, Role, User
+from learning.models.base import MAX_ID
 from learning.permissions import enrolment_or_404, role_required
 from learning.services import ServiceError, enrolments, exams, fees
 from learning.web.messages import describe
@@ -138,17 +139,16 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
     }, 201
 
 
+class AuditQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enrolment_id: Annotated[int, Field(ge=1, le=MAX_ID)]  # a query string: "12" is fine
+
+
 @api_blueprint.get("/admin/audit")
 @role_required(Role.ADMIN)
 def audit_log() -> ResponseReturnValue:
-    enrolment_id = request.args.get("enrolment_id", type=int)
-    if enrolment_id is None:
-        raise ApiError(
-            422,
-            "validation",
-            _("Give enrolment_id."),
-            fields=[{"field": "enrolment_id", "message": "required integer"}],
-        )
+    enrolment_id = query(AuditQuery).enrolment_id
     session = get_session()
     enrolment_or_404(session, current_user, enrolment_id)
     rows = session.execute(

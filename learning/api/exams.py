@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from learning.api import api_blueprint
-from learning.api.validation import ApiError, body
+from learning.api.validation import ApiError, Id, body
 from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import ExamSession, Role
 from learning.permissions import enrolment_or_404, login_required, role_required
 from learning.services import ServiceError, exams
 from learning.web.labels import blocking_reason_text
-
-Id = Annotated[int, Field(strict=True, ge=1)]
 
 
 class RegistrationIn(BaseModel):

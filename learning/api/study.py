@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint, limits
-from learning.api.validation import ApiError, body, check_csrf, json_object, validate
+from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session
 from learning.extensions import csrf, get_accounting_settings, now_ms
@@ -30,8 +30,8 @@ Event = Literal[tuple(sorted(EVENTS))]  # type: ignore[valid-type]
 class PlaybackOpen(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enrolment_id: Annotated[int, Field(strict=True, ge=1)]
-    video_id: Annotated[int, Field(strict=True, ge=1)]
+    enrolment_id: Id
+    video_id: Id
 
 
 class Heartbeat(BaseModel):

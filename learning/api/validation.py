@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from flask import Flask, Response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from wtforms.validators import ValidationError as CsrfError
 
 from learning.errors import json_error
+from learning.models.base import MAX_ID
 
 Model = TypeVar("Model", bound=BaseModel)
 
 MAX_JSON_BYTES = 16 * 1024
+
+#: An id in a body or query: a JSON integer a key column can hold.
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 
 
 class ApiError(Exception):

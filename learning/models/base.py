@@ -10,6 +10,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+#: The largest id an integer key column holds on every supported database (PostgreSQL's
+#: INTEGER); requests naming a larger one are refused before they reach the database.
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -6,20 +6,13 @@ Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI), where 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from learning import migrate
-from learning.clock import Clock
-from learning.db import get_database
 from learning.services import demo
-from tests.conftest import FAST_HASH, make_test_app
+from tests.live import LiveServer, serve_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 BEAT_INTERVAL_S = 5  # shorter than the default 15 s, so the tests wait less
@@ -42,40 +35,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@dataclass
-class LiveServer:
-    app: Flask
-    url: str
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with the demo data on its own SQLite file, served by a thread."""
-    folder = tmp_path_factory.mktemp("live")
-    app = make_test_app(
-        f"sqlite:///{folder / 'live.sqlite'}",
-        UPLOAD_FOLDER=str(folder / "uploads"),
-        HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S,
-    )
-    app.extensions["clock"] = Clock()  # a real browser plays in real time
-    database = get_database(app)
-    migrate.upgrade(database)
-    with database.transaction() as session:
-        demo.seed(
-            session,
-            upload_folder=folder / "uploads",
-            now=app.extensions["clock"].now(),
-            standard_hour_minutes=45,
-            hash_method=FAST_HASH,
-            settings=app.extensions["accounting_settings"],
-            history_days=10,
-        )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    database.dispose()
+    with serve_demo(
+        tmp_path_factory.mktemp("live"), HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

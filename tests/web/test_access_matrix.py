@@ -312,6 +312,11 @@ ROUTES = {
     ),
     "public.healthz": ("GET", lambda w: "/healthz", _row(*[HEALTH] * 6)),
     "api.me": ("GET", lambda w: "/api/v1/me", _row(401, 200, 200, 200, 200, 200)),
+    "api.openapi_document": (
+        "GET",
+        lambda w: "/api/v1/openapi.json",
+        _row(200, 200, 200, 200, 200, 200),
+    ),
     "api.open_playback": (
         "POST",
         lambda w: "/api/v1/playbacks",

@@ -1,0 +1,285 @@
+"""`GET /api/v1/openapi.json`: the OpenAPI 3.1 document of the JSON API.
+
+It is built from the same pydantic models the views validate requests with, the response
+models of `schemas.py`, and the app's own URL rules, so it cannot name a path the app does not
+serve. `OPERATIONS` lists what each endpoint takes and answers; a test fails when an API route
+is missing from it, and the suite fuzzes the served app against it (schemathesis).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from learning.api import admin, api_blueprint, exams, records, schemas, study
+
+PNG = "image/png"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint and method: what it takes, what it answers on success, how it refuses."""
+
+    endpoint: str
+    method: str
+    summary: str
+    ok: tuple[int, type[BaseModel] | list[type[BaseModel]] | str]  # a model, [model], or PNG
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    refusals: tuple[tuple[int, type[BaseModel]], ...] = ()
+    rate_limited: bool = False
+
+
+E = schemas.Error
+OPERATIONS = (
+    Operation("api.me", "get", "Who is logged in", (200, schemas.Me)),
+    Operation("api.my_enrolments", "get", "The trainee's enrolments", (200, [schemas.Enrolment])),
+    Operation(
+        "api.enrolment_videos",
+        "get",
+        "An enrolment's videos with their coverage",
+        (200, [schemas.VideoProgress]),
+    ),
+    Operation(
+        "api.my_study_record",
+        "get",
+        "The trainee's study record, per day",
+        (200, [schemas.StudyDay]),
+        query=records.DateRange,
+    ),
+    Operation(
+        "api.class_progress",
+        "get",
+        "A class's progress, one row per enrolment",
+        (200, [schemas.ClassProgressRow]),
+    ),
+    Operation(
+        "api.open_playback",
+        "post",
+        "Open a playback of a video (supersedes the trainee's active one)",
+        (201, schemas.PlaybackOpened),
+        body=study.PlaybackOpen,
+        rate_limited=True,
+    ),
+    Operation(
+        "api.heartbeat",
+        "post",
+        "One heartbeat of a playback (also as text/plain with csrf_token inside, for sendBeacon)",
+        (200, schemas.BeatAnswer),
+        body=study.Heartbeat,
+        refusals=((409, schemas.BeatRefused),),
+        rate_limited=True,
+    ),
+    Operation("api.check_image", "get", "A presence check's code, drawn", (200, PNG)),
+    Operation(
+        "api.exam_sessions", "get", "Exam sessions open to the caller", (200, [schemas.ExamSession])
+    ),
+    Operation(
+        "api.register_for_exam",
+        "post",
+        "Register an enrolment for an exam session",
+        (201, schemas.ExamRegistration),
+        body=exams.RegistrationIn,
+        refusals=((409, schemas.NotEligible),),
+    ),
+    Operation(
+        "api.create_exam_session",
+        "post",
+        "Open an exam session",
+        (201, schemas.ExamSession),
+        body=admin.ExamSessionIn,
+    ),
+    Operation(
+        "api.unlock_enrolment",
+        "post",
+        "Unlock exam eligibility by hand, with a reason (audited)",
+        (200, schemas.Unlock),
+        body=admin.ReasonIn,
+    ),
+    Operation(
+        "api.unlock_enrolment",
+        "delete",
+        "Take a hand unlock back, with a reason (audited)",
+        (200, schemas.Unlock),
+        body=admin.ReasonIn,
+    ),
+    Operation(
+        "api.record_payment",
+        "post",
+        "Record a fee paid",
+        (201, schemas.Payment),
+        body=admin.PaymentIn,
+    ),
+    Operation(
+        "api.record_results",
+        "post",
+        "Record an exam registration's results",
+        (200, schemas.ExamResults),
+        body=admin.ResultsIn,
+    ),
+    Operation(
+        "api.audit_log",
+        "get",
+        "An enrolment's audit log",
+        (200, [schemas.AuditEntry]),
+        query=admin.AuditQuery,
+        refusals=((404, E),),
+    ),
+)
+
+#: Endpoints of the blueprint that are not part of the documented API.
+UNDOCUMENTED = {"api.openapi_document"}
+
+
+@api_blueprint.get("/openapi.json")
+def openapi_document() -> ResponseReturnValue:
+    cache = current_app.extensions.setdefault("openapi_document", {})
+    if "document" not in cache:
+        cache["document"] = build_document(current_app)
+    return cache["document"]
+
+
+def build_document(app: Flask) -> dict[str, Any]:
+    """The whole document, for the app's URL rules."""
+    components = _component_schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in OPERATIONS:
+        rule = _rule(app, operation.endpoint)
+        path, parameters = _path_and_parameters(rule.rule)
+        entry = paths.setdefault(path, {})
+        entry[operation.method] = _operation(operation, parameters)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "碳排放管理员培训学时记录 API",
+            "version": "1",
+            "description": (
+                "The JSON API of the study-hour tracker (shared/api.md). It uses the session "
+                "cookie of a login through /login; state-changing requests need the CSRF token "
+                'of the pages\' <meta name="csrf-token"> in the X-CSRFToken header.'
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            },
+        },
+    }
+
+
+def _component_schemas() -> dict[str, Any]:
+    models = {
+        model
+        for operation in OPERATIONS
+        for model in _models_of(operation)
+        if isinstance(model, type) and issubclass(model, BaseModel)
+    }
+    ordered = sorted(models, key=lambda model: model.__name__)
+    _keys, document = models_json_schema(
+        [(model, _mode(model)) for model in ordered],
+        ref_template="#/components/schemas/{model}",
+    )
+    return document.get("$defs", {})
+
+
+def _models_of(operation: Operation) -> list[Any]:
+    ok = operation.ok[1]
+    found = [ok[0] if isinstance(ok, list) else ok, operation.body, operation.query]
+    found += [model for _status, model in operation.refusals]
+    found += [schemas.Error, schemas.ValidationFailed]
+    return [model for model in found if model is not None]
+
+
+def _mode(model: type[BaseModel]) -> str:
+    return "serialization" if issubclass(model, schemas.Answer) else "validation"
+
+
+def _rule(app: Flask, endpoint: str):
+    (rule,) = app.url_map.iter_rules(endpoint)
+    return rule
+
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def _path_and_parameters(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    """`/enrolments/<int:enrolment_id>` -> `/enrolments/{enrolment_id}` and its parameter."""
+    parameters = []
+    for converter, name in _CONVERTER.findall(rule):
+        schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return _CONVERTER.sub(r"{\2}", rule), parameters
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(operation: Operation, path_parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    status, answer = operation.ok
+    if answer == PNG:
+        success = {"description": "The image", "content": {PNG: {"schema": {}}}}
+    elif isinstance(answer, list):
+        success = _json({"type": "array", "items": _ref(answer[0])}, "A list")
+    else:
+        success = _json(_ref(answer), "Done")  # type: ignore[arg-type]
+    responses: dict[str, Any] = {str(status): success}
+    refusals = _refusals(operation, bool(path_parameters))
+    for code, (model, description) in sorted(refusals.items()):
+        responses[str(code)] = _json(_ref(model), description)
+    result: dict[str, Any] = {
+        "operationId": f"{operation.method}_{operation.endpoint.removeprefix('api.')}",
+        "summary": operation.summary,
+        "security": [{"session": [], "csrf": []}] if operation.body else [{"session": []}],
+        "parameters": path_parameters + _query_parameters(operation.query),
+        "responses": responses,
+    }
+    if operation.body is not None:
+        result["requestBody"] = {"required": True, **_json(_ref(operation.body), "The body")}
+    return result
+
+
+def _refusals(
+    operation: Operation, has_path_parameters: bool
+) -> dict[int, tuple[type[BaseModel], str]]:
+    found: dict[int, tuple[type[BaseModel], str]] = {
+        401: (E, "Not logged in"),
+        403: (E, "The caller's role may not use this"),
+    }
+    if has_path_parameters or operation.body is not None:
+        found[404] = (E, "No such object, or not the caller's")
+    if operation.body is not None:
+        found[400] = (E, "A missing or bad CSRF token, or a body that is not a JSON object")
+        found[413] = (E, "A body over the size limit")
+    if operation.body is not None or operation.query is not None:
+        found[422] = (schemas.ValidationFailed, "Fields missing or invalid")
+    if operation.rate_limited:
+        found[429] = (E, "A rate limit was hit; see Retry-After")
+    for code, model in operation.refusals:
+        found[code] = (model, "Refused; see error")
+    return found
+
+
+def _query_parameters(model: type[BaseModel] | None) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    schema = model.model_json_schema(by_alias=True)
+    required = set(schema.get("required", ()))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": field_schema}
+        for name, field_schema in schema["properties"].items()
+    ]

@@ -1,0 +1,200 @@
+"""What the JSON API answers, as pydantic models: the responses of the OpenAPI document.
+
+The request bodies are the models the views validate with (`PlaybackOpen`, `Heartbeat`, ...);
+these describe what comes back, so clients (and the fuzzing in the test suite) can check every
+answer against the document. Dates are ``YYYY-MM-DD``, times ISO 8601 with their offset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Answer(BaseModel):
+    """An object of the API; fields may be added in later versions, never taken away."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Error(Answer):
+    """Every refusal: a code to act on and a message to show; some add fields."""
+
+    error: str
+    message: str
+
+
+class FieldProblem(Answer):
+    field: str
+    message: str
+
+
+class ValidationFailed(Error):
+    """422: the failing fields of a body or query; a refusal by the rules names none."""
+
+    fields: list[FieldProblem] = []
+
+
+class NotEligible(Error):
+    """409: not eligible (with every blocking reason), or registered or passed already."""
+
+    blocking_reasons: list[str] = []
+    hours_missing: float | None = None
+
+
+class Me(Answer):
+    id: int
+    username: str
+    display_name: str
+    role: Literal["trainee", "instructor", "admin"]
+
+
+class ProgrammeRef(Answer):
+    code: str
+    work_type: str
+    level: int
+    required_hours: int
+
+
+class Enrolment(Answer):
+    id: int
+    programme: ProgrammeRef
+    online_hours: float
+    offline_hours: float
+    credited_hours: float
+    exam_eligible: bool
+    blocking_reasons: list[str]
+
+
+class VideoProgress(Answer):
+    id: int
+    title: str
+    duration_s: int
+    covered_s: int
+    completed: bool
+
+
+class DayVideo(Answer):
+    video_id: int
+    title: str
+    credited_s: int
+
+
+class DayOffline(Answer):
+    kind: str
+    seconds: int
+    reason: str | None
+
+
+class StudyDay(Answer):
+    date: date
+    credited_s: int
+    online_s: int
+    offline_s: int
+    not_credited_s: dict[str, int]
+    videos: list[DayVideo]
+    offline: list[DayOffline]
+
+
+class TraineeRef(Answer):
+    id: int
+    display_name: str
+
+
+class ClassProgressRow(Answer):
+    enrolment_id: int
+    trainee: TraineeRef
+    programme_code: str
+    required_hours: int
+    credited_hours: float
+    online_hours: float
+    offline_hours: float
+    status: str
+    last_studied_on: date | None
+    exam_eligible: bool
+
+
+class AttentionCheck(Answer):
+    id: str
+    resume_at_s: float
+    image_url: str
+
+
+class PlaybackOpened(Answer):
+    playback_id: str
+    heartbeat_interval_s: int
+    resume_position_s: float
+    first_uncovered_s: float
+    max_rate: float
+    attention_check: AttentionCheck | None
+
+
+class BeatAnswer(Answer):
+    credited_s: int
+    not_credited_s: dict[str, int]
+    reason: str | None
+    covered_s: int
+    enrolment_online_hours: float
+    attention_check: AttentionCheck | None
+
+
+class BeatRefused(BeatAnswer):
+    """409: the playback was superseded or has ended; the beat may still have earned some."""
+
+    error: Literal["superseded", "ended"]
+    message: str
+
+
+class ExamSession(Answer):
+    id: int
+    work_type: str
+    level: int
+    starts_on: date
+    registration_closes_on: date
+    capacity: int
+    seats_left: int
+    coaching_hours: float
+    coaching_starts_on: date | None
+    place: str
+    parts: list[str]
+    status: str
+
+
+class ExamRegistration(Answer):
+    id: int
+    enrolment_id: int
+    exam_session_id: int
+    retake: bool
+
+
+class Unlock(Answer):
+    enrolment_id: int
+    exam_unlocked: bool
+
+
+class Payment(Answer):
+    id: int
+    enrolment_id: int
+    amount_fen: int
+    paid_on: date
+    method: str
+    receipt_no: str
+    kind: Literal["training", "assessment"]
+
+
+class AuditEntry(Answer):
+    at: datetime
+    actor: str | None
+    action: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+class ExamResults(Answer):
+    id: int
+    outcome: str | None
+    scores: dict[str, int] | None
+    certificate_no: str | None
+    certificate_issued_on: date | None

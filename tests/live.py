@@ -1,0 +1,54 @@
+"""The app with the demo data on its own SQLite file, served on a local port by a thread:
+what the browser tests drive and the API fuzzing attacks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from learning import migrate
+from learning.clock import Clock
+from learning.db import get_database
+from learning.services import demo
+from tests.conftest import FAST_HASH, make_test_app
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+
+@contextmanager
+def serve_demo(folder: Path, *, history_days: int = 10, **settings: Any) -> Iterator[LiveServer]:
+    app = make_test_app(
+        f"sqlite:///{folder / 'live.sqlite'}", UPLOAD_FOLDER=str(folder / "uploads"), **settings
+    )
+    app.extensions["clock"] = Clock()  # a browser plays in real time
+    database = get_database(app)
+    migrate.upgrade(database)
+    with database.transaction() as session:
+        demo.seed(
+            session,
+            upload_folder=folder / "uploads",
+            now=app.extensions["clock"].now(),
+            standard_hour_minutes=45,
+            hash_method=FAST_HASH,
+            settings=app.extensions["accounting_settings"],
+            history_days=history_days,
+        )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        database.dispose()
