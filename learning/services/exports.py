@@ -33,13 +33,21 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
+def _whole(value: str | None) -> str:
+    return value or ""
+
+
 def roster_rows(
     session: Session,
     rows: list[ProgressRow],
     status_words: Mapping[str, object],
     reason_text: Callable[[str, float], str],
+    *,
+    unmasked: bool = False,
 ) -> list[RosterRow]:
-    """One row per enrolment: who, programme, hours, last study, status, exam readiness."""
+    """One row per enrolment: who, programme, hours, last study, status, exam readiness. ID-card
+    and phone numbers are masked unless `unmasked` (an admin asked, and it was logged)."""
+    id_number, phone = (_whole, _whole) if unmasked else (mask_id_number, mask_phone)
     profiles = {
         profile.user_id: profile
         for profile in session.scalars(
@@ -55,8 +63,8 @@ def roster_rows(
         result.append(
             [
                 _text(summary.trainee_name),
-                mask_id_number(profile.id_number) if profile else "",
-                mask_phone(profile.phone) if profile else "",
+                id_number(profile.id_number) if profile else "",
+                phone(profile.phone) if profile else "",
                 _text(profile.employer or "") if profile else "",
                 summary.programme_code,
                 summary.required_hours,

@@ -41,6 +41,7 @@ from learning.services.identity import normalise_id_number
 from learning.web.forms import DecisionForm, RegistrationForm, choices
 from learning.web.labels import localized, programme_label
 from learning.web.messages import describe
+from learning.web.privacy import record_unmasked_view
 
 blueprint = Blueprint("admissions", __name__)
 
@@ -197,6 +198,13 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
     path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_path
     if not path.is_file():
         abort(404)
+    if not owner:
+        record_unmasked_view(
+            "application_document",
+            [doc.application.applicant_id],
+            application_id=application_id,
+            document_id=document_id,
+        )
     response = send_file(path, mimetype=doc.mime_type, download_name=doc.original_name)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -247,6 +255,9 @@ def review(application_id: int) -> ResponseReturnValue:
             db.commit()
             flash(_("Decision saved."), "success")
             return redirect(url_for("admissions.queue"), code=303)
+    record_unmasked_view(
+        "application_review", [application.applicant_id], application_id=application.id
+    )
     return render_template(
         "admissions/review.html",
         application=application,

@@ -15,23 +15,23 @@ from learning.web.labels import STATUS_LABELS, blocking_reason_text
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def roster_xlsx(rows: list[ProgressRow], name: str) -> Response:
+def roster_xlsx(rows: list[ProgressRow], name: str, *, unmasked: bool = False) -> Response:
     """The roster and a per-day sheet, as a workbook."""
-    headers, roster = _roster(rows)
+    headers, roster = _roster(rows, unmasked)
     day_headers = [_("Name"), _("Date"), _("online"), _("on-site"), _("Credited")]
     days = exports.daily_rows(get_session(), [row.summary.id for row in rows])
     data = exports.workbook([(_("Trainees"), headers, roster), (_("Per day"), day_headers, days)])
     return _download(data, f"{name}.xlsx", XLSX)
 
 
-def roster_csv(rows: list[ProgressRow], name: str) -> Response:
-    headers, roster = _roster(rows)
+def roster_csv(rows: list[ProgressRow], name: str, *, unmasked: bool = False) -> Response:
+    headers, roster = _roster(rows, unmasked)
     return _download(
         exports.csv_text(headers, roster).encode("utf-8"), f"{name}.csv", "text/csv; charset=utf-8"
     )
 
 
-def _roster(rows: list[ProgressRow]) -> tuple[list[str], list[list[object]]]:
+def _roster(rows: list[ProgressRow], unmasked: bool) -> tuple[list[str], list[list[object]]]:
     headers = [
         _("Name"),
         _("ID card number"),
@@ -46,7 +46,10 @@ def _roster(rows: list[ProgressRow]) -> tuple[list[str], list[list[object]]]:
         _("Status"),
         _("Exam registration"),
     ]
-    return headers, exports.roster_rows(get_session(), rows, STATUS_LABELS, blocking_reason_text)
+    roster = exports.roster_rows(
+        get_session(), rows, STATUS_LABELS, blocking_reason_text, unmasked=unmasked
+    )
+    return headers, roster
 
 
 def _download(data: bytes, name: str, mimetype: str) -> Response:
