@@ -32,7 +32,7 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 5000
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug.security method string
-    MAX_CONTENT_LENGTH = 1024 * 1024 * 1024  # bytes; video uploads are large
+    MAX_CONTENT_LENGTH = 48 * 1024 * 1024  # bytes per request: 8 documents of 5 MB and the form
 
     # Languages
     BABEL_DEFAULT_LOCALE = "zh"

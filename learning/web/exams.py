@@ -72,11 +72,13 @@ def subsidies() -> ResponseReturnValue:
     session = get_session()
     try:
         for rate in exams.subsidy_rates(session):
-            yuan = request.form.get(f"level_{rate.level}", "").strip()
+            yuan = Decimal(request.form.get(f"level_{rate.level}", "").strip())
+            if not yuan.is_finite():
+                raise ValueError("not an amount")
             exams.set_subsidy(
                 session,
                 rate.level,
-                round(Decimal(yuan) * 100),
+                round(yuan * 100),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )

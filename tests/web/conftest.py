@@ -1,0 +1,104 @@
+"""The world of the page tests: one of every kind of user and object, each owned by someone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from flask import Flask
+
+from learning.eligibility import Evidence
+from learning.models import Enrolment, TrainingClass, User
+from learning.services import accounts, applications, offline, videos
+from learning.services.demo import DEMO_MEDIA
+from tests.factories import Factory
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    enrolment: Enrolment
+    training_class: TrainingClass
+    programme_id: int
+    video_id: int
+    playback_id: str
+    coaching_day_id: int
+    credit_id: int
+    file_video_id: int
+    application_id: int
+    document_id: int
+
+
+@pytest.fixture
+def world(make: Factory, app: Flask) -> World:
+    trainee, other_trainee = make.trainee(), make.trainee()
+    instructor, other_instructor = make.instructor(), make.instructor()
+    admin = make.admin()
+    training_class = make.training_class(instructor)
+    other_class = make.training_class(other_instructor)
+    enrolment = make.enrolment(trainee, "accounting-4", training_class)
+    make.enrolment(other_trainee, "accounting-4", other_class)
+    video = make.video("accounting-4")
+    playback_id = make.playback(enrolment, video, app.extensions["accounting_settings"])
+    coaching_day = offline.create_coaching_day(
+        make.session,
+        training_class=training_class,
+        day=date(2026, 3, 20),
+        topic="考前辅导",
+        credit_s=8 * 3600,
+        now=make.clock.now(),
+        actor_id=instructor.id,
+    )
+    credit = offline.add_offline_time(
+        make.session,
+        enrolment=enrolment,
+        seconds=3600,
+        day=date(2026, 3, 21),
+        reason="补录线下学习",
+        now=make.clock.now(),
+        actor_id=admin.id,
+    )
+    file_video = videos.import_video_file(
+        make.session,
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        source=DEMO_MEDIA / "intro.webm",
+        title="导论",
+        programme_codes=["accounting-4"],
+        now=make.clock.now(),
+    )
+    application = applications.submit(
+        make.session,
+        username="applicant1",
+        password="apply1234",
+        profile=accounts.ProfileData(real_name="申请人"),
+        programme=enrolment.programme,
+        evidence=Evidence(years_of_work=6),
+        uploads=[applications.Upload("id.png", PNG)],
+        upload_folder=app.config["UPLOAD_FOLDER"],
+        now=make.clock.now(),
+        hash_method="pbkdf2:sha256:1000",
+    )
+    make.commit()
+    users = {
+        "trainee": trainee,
+        "other_trainee": other_trainee,
+        "instructor": instructor,
+        "other_instructor": other_instructor,
+        "admin": admin,
+    }
+    return World(
+        users,
+        enrolment,
+        training_class,
+        enrolment.programme_id,
+        video.id,
+        playback_id,
+        coaching_day.id,
+        credit.id,
+        file_video.id,
+        application.id,
+        application.documents[0].id,
+    )

@@ -1,0 +1,155 @@
+"""Every form of every page, filled in by a clumsy user and by an attacker.
+
+The pages of the access matrix's world are opened by each role that may open them; every
+`<form method="post">` on them is sent back with each field set to a hostile value (empty,
+huge, negative, NaN, Infinity, far-future dates, control characters, bytes that are not UTF-8,
+the field twice). No answer may be a server error or show a trace, and a form that is shown
+again with errors must have written nothing.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import quote, urlencode
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from learning.models import Base
+from tests.conftest import Client
+from tests.web.conftest import World
+from tests.web.test_access_matrix import ROUTES
+
+HOSTILE = {
+    "empty": "",
+    "huge": "九" * 20_000,
+    "negative": "-1",
+    "nan": "NaN",
+    "infinity": "Infinity",
+    "overflow": "1e309",
+    "big integer": "99999999999999999999999",
+    "far future": "9999-12-31",
+    "impossible date": "2026-02-30",
+    "control characters": "a\x00b\x1b[31m",
+    "markup": "<script>alert(1)</script>",
+    "formula": '=HYPERLINK("http://x")',
+}
+ROLES = ("admin", "instructor", "trainee", "anonymous")
+# Written on purpose by a refused form: a reading of an application is logged, a failed login
+# counts against the account.
+KEPT_ON_REFUSAL = {"audit_log", "throttle_hits"}
+NOT_FORMS = {"/logout", "/language"}  # a button each, no fields to attack
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: action and the names of their fields (with a first option)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self._current: dict[str, str] | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form" and found.get("method", "get").lower() == "post":
+            self._current = {}
+            self.forms.append((found.get("action", ""), self._current))
+        elif self._current is not None and tag in {"input", "textarea", "select"}:
+            name = found.get("name")
+            if name and found.get("type") not in {"submit", "file"}:
+                self._current.setdefault(name, found.get("value", ""))
+                self._select = name if tag == "select" else None
+        elif tag == "option" and self._select and self._current is not None:
+            self._current[self._select] = self._current[self._select] or found.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+def _pages(world: World) -> list[tuple[str, str]]:
+    """(role, path) of every page some role may open."""
+    found = []
+    for method, url_for_world, expected, *_json in ROUTES.values():
+        path = url_for_world(world)
+        if method != "GET" or path.startswith("/api/") or "export" in path:
+            continue
+        for role in ROLES:
+            if expected[role] == 200:
+                found.append((role, path))
+                break
+    return found
+
+
+def _row_counts(session) -> dict[str, int]:
+    session.expire_all()
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+        if table.name not in KEPT_ON_REFUSAL
+    }
+
+
+def _body(fields: dict[str, str], attacked: str, value: str | bytes) -> bytes:
+    pairs = [(name, value if name == attacked else current) for name, current in fields.items()]
+    if isinstance(value, bytes):  # not UTF-8: encoded by hand
+        encoded = urlencode([(n, v) for n, v in pairs if n != attacked])
+        return f"{encoded}&{quote(attacked)}={quote(value)}".encode()
+    return urlencode(pairs).encode()
+
+
+def test_no_form_answers_hostile_input_with_an_error_or_a_half_write(
+    world: World, app: Flask, login, db_session
+) -> None:
+    clients = {role: login(world.users[role]) for role in ROLES if role != "anonymous"}
+    app.test_client_class = Client
+    clients["anonymous"] = app.test_client()
+    attacked = 0
+    for role, path in _pages(world):
+        client = clients[role]
+        with client.get(path) as page:
+            if page.mimetype != "text/html":
+                continue  # an image, a video, a document
+            parser = _Forms()
+            parser.feed(page.get_data(as_text=True))
+        for action, fields in parser.forms:
+            target = action or path
+            if target in NOT_FORMS or "csrf_token" not in fields:
+                continue
+            for name in fields.keys() - {"csrf_token"}:
+                values: list[str | bytes] = [*HOSTILE.values(), b"\xff\xfe\xc3("]
+                for value in values:
+                    before = _row_counts(db_session)
+                    response = client.post(
+                        target,
+                        data=_body(fields, name, value),
+                        content_type="application/x-www-form-urlencoded",
+                    )
+                    text = response.get_data(as_text=True)
+                    where = f"{role} {target} {name}={value!r:.40}"
+                    assert response.status_code < 500, where
+                    assert "Traceback" not in text, where
+                    if response.status_code in (200, 400, 422):  # the form again, with errors
+                        assert _row_counts(db_session) == before, f"half-written: {where}"
+                    attacked += 1
+    assert attacked > 800, attacked  # the pages really carry forms (1,040 today)
+
+
+@pytest.mark.parametrize("path", ["/login", "/register"])
+def test_a_field_sent_twice_is_read_once(app: Flask, client, path: str) -> None:
+    token = client.csrf_token()
+    body = f"csrf_token={token}&username=a&username=b&password=x&password=y"
+    response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+
+
+def test_a_body_over_the_request_limit_is_refused_before_it_is_read(client) -> None:
+    too_big = b"x" * (48 * 1024 * 1024 + 1)
+    page = client.post("/login", data=too_big, content_type="application/x-www-form-urlencoded")
+    assert page.status_code == 413
+    assert "提交的内容过大" in page.get_data(as_text=True)
+    api = client.post("/api/v1/playbacks", data=too_big, content_type="application/json")
+    assert api.status_code == 413
+    assert api.get_json()["error"] == "request_entity_too_large"
