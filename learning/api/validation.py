@@ -53,7 +53,7 @@ def json_object() -> dict[str, Any]:
         raise ApiError(413, "too_large", f"The body is over {MAX_JSON_BYTES} bytes.")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # [[[[...: too deep
         raise ApiError(400, "bad_json", "The body is not valid UTF-8 JSON.") from error
     if not isinstance(data, dict):
         raise ApiError(400, "not_an_object", "The body must be a JSON object.")

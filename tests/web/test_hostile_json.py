@@ -1,0 +1,79 @@
+"""Every JSON endpoint that takes a body, fed what no schema generator sends: NaN and Infinity
+as JSON tokens, bytes that are not UTF-8, keys twice, bodies that are not objects, huge values,
+far-future and impossible dates. Each gets a 4xx with a code and a message, and nothing is
+written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from learning.api.openapi import OPERATIONS
+from learning.models import Base
+from tests.web.conftest import World
+
+BODIES = {
+    "NaN token": b'{"seq": 1, "position_s": NaN, "rate": 1, "amount_fen": NaN}',
+    "Infinity token": b'{"seq": 1, "position_s": Infinity, "coaching_hours": -Infinity}',
+    "not UTF-8": b'{"reason": "\xff\xfe\xc3("}',
+    "not JSON": b"{'single': 'quotes'}",
+    "an array": b"[1, 2, 3]",
+    "a string": b'"reason"',
+    "null": b"null",
+    "empty": b"",
+    "keys twice": b'{"enrolment_id": 1, "enrolment_id": "1"}',
+    "huge string": b'{"reason": "' + "九".encode() * 6000 + b'"}',
+    "deep nesting": b"[" * 5000 + b"]" * 5000,
+    "far future": b'{"starts_on": "9999-12-31", "registration_closes_on": "9999-12-30"}',
+    "impossible date": b'{"paid_on": "2026-02-30", "starts_on": "2026-13-01"}',
+    "negative ids": b'{"enrolment_id": -1, "video_id": -5, "exam_session_id": 0}',
+    "wrong types": b'{"enrolment_id": "1", "video_id": 1.5, "seq": true, "reason": 5}',
+}
+SENDER = {"trainee": "trainee", "admin": "admin"}
+
+
+def _path(world: World, path: str) -> str:
+    return (
+        path.replace("{enrolment_id}", str(world.enrolment.id))
+        .replace("{playback_id}", world.playback_id)
+        .replace("{registration_id}", "1")
+    )
+
+
+def _row_counts(session) -> dict[str, int]:
+    session.expire_all()
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+    }
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_hostile_bodies_are_refused_whole(world: World, login, db_session, name: str) -> None:
+    clients = {role: login(world.users[role]) for role in ("trainee", "admin")}
+    document_paths = {
+        "api.open_playback": "/api/v1/playbacks",
+        "api.heartbeat": "/api/v1/playbacks/{playback_id}/heartbeats",
+        "api.register_for_exam": "/api/v1/exam-registrations",
+        "api.create_exam_session": "/api/v1/admin/exam-sessions",
+        "api.unlock_enrolment": "/api/v1/admin/enrolments/{enrolment_id}/unlock",
+        "api.record_payment": "/api/v1/admin/enrolments/{enrolment_id}/payments",
+        "api.record_results": "/api/v1/admin/exam-registrations/{registration_id}/results",
+    }
+    for operation in OPERATIONS:
+        if operation.body is None:
+            continue
+        client = clients["admin" if "admin" in operation.endpoint else "trainee"]
+        before = _row_counts(db_session)
+        response = client.open(
+            _path(world, document_paths[operation.endpoint]),
+            method=operation.method.upper(),
+            data=BODIES[name],
+            content_type="application/json",
+            headers={"X-CSRFToken": client.csrf_token()},
+        )
+        where = f"{operation.method} {operation.endpoint} with {name}"
+        assert 400 <= response.status_code < 500, where
+        answer = response.get_json()
+        assert answer["error"] and answer["message"], where
+        assert _row_counts(db_session) == before, f"written: {where}"
