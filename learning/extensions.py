@@ -101,5 +101,5 @@ def _load_user(user_id: str) -> User | None:
 
 
 def auth_version(user: User) -> str:
-    """Changes when the password changes, so the user's other sessions end with it."""
-    return auth_version_of(user.password_hash)
+    """Changes when the password changes or the user logs out: the sessions end with it."""
+    return auth_version_of(user.password_hash, user.session_epoch)

@@ -74,18 +74,22 @@ def _cached(user_id: int) -> Identity | None:
         return entry[1]
     row = (
         get_session()
-        .execute(select(User.role, User.active, User.password_hash).where(User.id == user_id))
+        .execute(
+            select(User.role, User.active, User.password_hash, User.session_epoch).where(
+                User.id == user_id
+            )
+        )
         .first()
     )
     if row is None:
         return None
-    role, active, password_hash = row
-    identity = Identity(user_id, role, active, auth_version_of(password_hash))
+    role, active, password_hash, session_epoch = row
+    identity = Identity(user_id, role, active, auth_version_of(password_hash, session_epoch))
     with cache.lock:
         cache.entries[user_id] = (now + cache.ttl_s, identity)
     return identity
 
 
-def auth_version_of(password_hash: str) -> str:
-    """Changes when the password changes, so the user's other sessions end with it."""
-    return password_hash[-16:]
+def auth_version_of(password_hash: str, session_epoch: int) -> str:
+    """Changes when the password changes or the user logs out, and the sessions end with it."""
+    return f"{password_hash[-16:]}.{session_epoch}"

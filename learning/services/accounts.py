@@ -135,6 +135,12 @@ def sign_in(
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Log the user out everywhere: a session cookie, even a copied one, stops working (the
+    cookie is signed, not stored, so the server ends it by changing what it must match)."""
+    user.session_epoch += 1
+
+
 def set_password(
     session: Session,
     user: User,

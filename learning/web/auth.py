@@ -120,6 +120,11 @@ def _adopt_language_chosen_before_login(user: User) -> None:
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        user_id = current_user.id
+        accounts.end_sessions(get_session(), current_user)
+        get_session().commit()
+        identities.forget(user_id)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
