@@ -60,7 +60,11 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, tmp_path: Path) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    """A page whose test may run its own scripts in it: the content policy forbids string
+    evaluation, which Playwright's waiting uses; test_content_policy.py checks the policy."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", bypass_csp=True
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -255,7 +255,9 @@ def test_a_presence_check_blocks_credit_until_answered(viewer, live_server, lear
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_player_and_course_page_screenshots(browser, live_server, learner, width) -> None:
-    context = browser.new_context(viewport={"width": width, "height": 860}, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": width, "height": 860}, locale="zh-CN", bypass_csp=True
+    )
     page = context.new_page()
     log_in(page, live_server.url, learner.username, PASSWORD)
     open_player(page, live_server, learner, learner.intro_id)

@@ -30,9 +30,7 @@ def test_logging_in_starts_a_new_session(app: Flask, client: Client, make: Facto
     assert planted.get("/api/v1/me").status_code == 401
 
 
-def test_logging_out_ends_every_copy_of_the_session(
-    app: Flask, login, make: Factory
-) -> None:
+def test_logging_out_ends_every_copy_of_the_session(app: Flask, login, make: Factory) -> None:
     trainee = make.trainee("wang")
     client = login(trainee)
     stolen = _with_cookie(app, _cookie(client))
