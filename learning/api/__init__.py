@@ -18,6 +18,7 @@ from learning.api import (  # noqa: E402
     reference,
     study,
     validation,
+    videos,
 )
 
 
@@ -38,4 +39,5 @@ __all__ = [
     "openapi",
     "records",
     "study",
+    "videos",
 ]

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from learning.api import admin, api_blueprint, exams, records, schemas, study
+from learning.api import admin, api_blueprint, exams, records, schemas, study, videos
 
 PNG = "image/png"
 
@@ -34,9 +34,28 @@ class Operation:
     query: type[BaseModel] | None = None
     refusals: tuple[tuple[int, type[BaseModel]], ...] = ()
     rate_limited: bool = False
+    raw_body: dict[str, Any] | None = None  # a body that is not JSON: its OpenAPI content
+
+    @property
+    def takes_body(self) -> bool:
+        return self.body is not None or self.raw_body is not None
 
 
 E = schemas.Error
+BINARY = {"type": "string", "format": "binary"}
+VIDEO_FORM = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file", "title", "programmes"],
+            "properties": {
+                "file": BINARY,
+                "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                "programmes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+        }
+    }
+}
 OPERATIONS = (
     Operation("api.me", "get", "Who is logged in", (200, schemas.Me)),
     Operation("api.my_enrolments", "get", "The trainee's enrolments", (200, [schemas.Enrolment])),
@@ -130,6 +149,43 @@ OPERATIONS = (
         (200, [schemas.AuditEntry]),
         query=admin.AuditQuery,
         refusals=((404, E),),
+    ),
+    Operation(
+        "api.add_video",
+        "post",
+        "Add a video file in one request (WebM or MP4; the duration is read from the file)",
+        (201, schemas.LibraryVideo),
+        raw_body=VIDEO_FORM,
+    ),
+    Operation(
+        "api.start_upload",
+        "post",
+        "Announce a video file to upload in chunks",
+        (201, schemas.UploadState),
+        body=videos.UploadIn,
+    ),
+    Operation(
+        "api.upload_state",
+        "get",
+        "How many bytes of an upload arrived: resume from there",
+        (200, schemas.UploadState),
+    ),
+    Operation(
+        "api.upload_chunk",
+        "put",
+        "The upload's bytes from `offset` on",
+        (200, schemas.UploadState),
+        query=videos.ChunkAt,
+        raw_body={"application/octet-stream": {"schema": BINARY}},
+        refusals=((409, E),),
+    ),
+    Operation(
+        "api.finish_upload",
+        "post",
+        "Make the complete upload a video of the library",
+        (201, schemas.LibraryVideo),
+        body=videos.VideoIn,
+        refusals=((409, E),),
     ),
 )
 
@@ -244,12 +300,14 @@ def _operation(operation: Operation, path_parameters: list[dict[str, Any]]) -> d
     result: dict[str, Any] = {
         "operationId": f"{operation.method}_{operation.endpoint.removeprefix('api.')}",
         "summary": operation.summary,
-        "security": [{"session": [], "csrf": []}] if operation.body else [{"session": []}],
+        "security": [{"session": [], "csrf": []}] if operation.takes_body else [{"session": []}],
         "parameters": path_parameters + _query_parameters(operation.query),
         "responses": responses,
     }
     if operation.body is not None:
         result["requestBody"] = {"required": True, **_json(_ref(operation.body), "The body")}
+    elif operation.raw_body is not None:
+        result["requestBody"] = {"required": True, "content": operation.raw_body}
     return result
 
 
@@ -260,12 +318,12 @@ def _refusals(
         401: (E, "Not logged in"),
         403: (E, "The caller's role may not use this"),
     }
-    if has_path_parameters or operation.body is not None:
+    if has_path_parameters or operation.takes_body:
         found[404] = (E, "No such object, or not the caller's")
-    if operation.body is not None:
+    if operation.takes_body:
         found[400] = (E, "A missing or bad CSRF token, or a body that is not a JSON object")
         found[413] = (E, "A body over the size limit")
-    if operation.body is not None or operation.query is not None:
+    if operation.takes_body or operation.query is not None:
         found[422] = (schemas.ValidationFailed, "Fields missing or invalid")
     if operation.rate_limited:
         found[429] = (E, "A rate limit was hit; see Retry-After")

@@ -198,3 +198,18 @@ class ExamResults(Answer):
     scores: dict[str, int] | None
     certificate_no: str | None
     certificate_issued_on: date | None
+
+
+class LibraryVideo(Answer):
+    id: int
+    title: str
+    duration_s: int
+    programmes: list[str]
+
+
+class UploadState(Answer):
+    id: str
+    name: str
+    size: int
+    received: int
+    chunk_bytes: int

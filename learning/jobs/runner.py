@@ -73,6 +73,7 @@ class SchedulerProcess:
                 started,
                 self.app.config["TIMEZONE"],
                 self.app.config["JOB_RUNS_KEPT_DAYS"],
+                self.app.config["UPLOAD_FOLDER"],
             )
             figures = job.run(context)
         except Exception as failure:  # a failed run is recorded; the scheduler goes on

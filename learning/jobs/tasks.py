@@ -13,7 +13,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from learning.db import Database
-from learning.services import exams, job_runs, notifications, recompute, study, throttle
+from learning.services import (
+    exams,
+    job_runs,
+    notifications,
+    recompute,
+    study,
+    throttle,
+    uploads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,7 @@ class JobContext:
     now: datetime
     timezone: str
     kept_days: int = 30
+    upload_folder: str = ""
 
     @property
     def today(self) -> date:
@@ -83,6 +92,11 @@ def prune_failed_attempts(context: JobContext) -> Figures:
     return {"removed": removed}
 
 
+def prune_abandoned_uploads(context: JobContext) -> Figures:
+    """Video uploads left unfinished for two days are removed with their bytes."""
+    return {"removed": uploads.prune(context.upload_folder, now=context.now)}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -100,4 +114,5 @@ def schedule(config: dict) -> list[Job]:
         Job("verify_totals", verify_totals, at=config["JOB_VERIFY_AT"]),
         Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
+        Job("prune_uploads", prune_abandoned_uploads, at=config["JOB_VERIFY_AT"]),
     ]

@@ -250,3 +250,14 @@ def add_video(
         details={"title": video.title, "programmes": programme_codes, "duration_s": duration_s},
     )
     return video
+
+
+def programme_codes_of(session: Session, video_id: int) -> list[str]:
+    """The codes of the programmes a video is part of, in code order."""
+    statement = (
+        select(Programme.code)
+        .join(ProgrammeVideo, ProgrammeVideo.programme_id == Programme.id)
+        .where(ProgrammeVideo.video_id == video_id)
+        .order_by(Programme.code)
+    )
+    return list(session.scalars(statement))

@@ -69,6 +69,7 @@ JOB_LABELS = {
     "verify_totals": _l("Check kept totals against the raw beats (nightly)"),
     "prune_runs": _l("Forget job runs older than a month (nightly)"),
     "prune_attempts": _l("Forget failed log-ins and check answers older than a day (nightly)"),
+    "prune_uploads": _l("Remove video uploads left unfinished for two days (nightly)"),
 }
 
 JOB_FIGURE_LABELS = {

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from learning.db import get_database
 from learning.jobs import tasks
 from learning.models import ExamSession, JobRun, Playback, ThrottleHit
-from learning.services import recompute
+from learning.services import recompute, uploads
 from tests.api.player import Player
 from tests.factories import Factory
 
@@ -92,3 +92,17 @@ def test_failed_attempts_older_than_a_day_are_forgotten(app: Flask, make: Factor
     assert tasks.prune_failed_attempts(context(app, clock)) == {"removed": 1}
     kept = make.session.scalars(select(ThrottleHit.at_ms)).all()
     assert kept == [now_ms - day_ms + 1]
+
+
+def test_video_uploads_left_unfinished_for_two_days_are_removed(app: Flask, clock, tmp_path):
+    folder = str(tmp_path)
+    old = uploads.start(folder, name="a.webm", size=10, max_bytes=100, now=clock.now(), actor_id=1)
+    clock.advance(days=1)
+    recent = uploads.start(
+        folder, name="b.webm", size=10, max_bytes=100, now=clock.now(), actor_id=1
+    )
+    clock.advance(days=1)
+    job = tasks.JobContext(get_database(app), clock.now(), "Asia/Shanghai", 30, folder)
+    assert tasks.prune_abandoned_uploads(job) == {"removed": 1}
+    assert uploads.state(folder, recent.id).received == 0
+    assert not list(tmp_path.glob(f"incoming/{old.id}.*"))

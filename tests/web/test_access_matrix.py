@@ -30,6 +30,7 @@ def _row(anonymous, trainee, other_trainee, instructor, other_instructor, admin)
     )
 
 
+UNKNOWN_UPLOAD = "0" * 32
 HEALTH = {200, 503}  # depends on the database and scheduler, never on who asks
 # endpoint -> (method, url builder, expected status per visitor[, JSON body builder])
 ROUTES = {
@@ -302,6 +303,29 @@ ROUTES = {
         lambda w: f"/api/v1/admin/audit?enrolment_id={w.enrolment.id}",
         _row(401, 403, 403, 403, 403, 200),
     ),
+    "api.add_video": ("POST", lambda w: "/api/v1/admin/videos", _row(401, 403, 403, 403, 403, 422)),
+    "api.start_upload": (
+        "POST",
+        lambda w: "/api/v1/admin/uploads",
+        _row(401, 403, 403, 403, 403, 201),
+        lambda w: {"name": "第一讲.webm", "size": 10},
+    ),
+    "api.upload_state": (
+        "GET",
+        lambda w: f"/api/v1/admin/uploads/{UNKNOWN_UPLOAD}",
+        _row(401, 403, 403, 403, 403, 404),
+    ),
+    "api.upload_chunk": (
+        "PUT",
+        lambda w: f"/api/v1/admin/uploads/{UNKNOWN_UPLOAD}?offset=0",
+        _row(401, 403, 403, 403, 403, 404),
+    ),
+    "api.finish_upload": (
+        "POST",
+        lambda w: f"/api/v1/admin/uploads/{UNKNOWN_UPLOAD}/video",
+        _row(401, 403, 403, 403, 403, 404),
+        lambda w: {"title": "第一讲", "programmes": ["accounting-4"]},
+    ),
     "api.my_enrolments": (
         "GET",
         lambda w: "/api/v1/me/enrolments",
@@ -330,9 +354,10 @@ def test_access(endpoint: str, visitor: str, world: World, app: Flask, login) ->
     if method == "GET":
         response = client.get(url)
     elif json_body:
-        response = client.post_json(url, json_body[0](world))
+        headers = {"X-CSRFToken": client.csrf_token()}
+        response = client.open(url, method=method, json=json_body[0](world), headers=headers)
     else:
-        response = client.post(url, data={"csrf_token": client.csrf_token()})
+        response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
     allowed = expected[visitor]
     allowed = allowed if isinstance(allowed, set) else {allowed}
     with response:

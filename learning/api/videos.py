@@ -1,0 +1,188 @@
+"""Admins put videos into the library: in one request, or resumable in chunks (shared/api.md).
+
+`POST /admin/videos` takes the whole file as multipart form data (scripts, small files).
+Large files from the browser go through an upload: `POST /admin/uploads` announces name and
+size, `PUT /admin/uploads/<id>?offset=N` sends the bytes from N on, `GET /admin/uploads/<id>`
+says how many arrived (resume from there), `POST /admin/uploads/<id>/video` makes the video.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from flask import current_app, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from learning.api import api_blueprint
+from learning.api.validation import ApiError, body, query, validate
+from learning.db import get_session
+from learning.extensions import get_clock
+from learning.models import Role, Video
+from learning.permissions import role_required
+from learning.services import ServiceError, catalogue, uploads, videos
+from learning.web.messages import describe
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+READ_BYTES = 1024 * 1024
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    size: Annotated[int, Field(strict=True, ge=1, le=2**50)]
+
+
+class ChunkAt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offset: Annotated[int, Field(ge=0, le=2**50)]
+
+
+class VideoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    programmes: Annotated[list[Code], Field(min_length=1, max_length=50)]
+
+
+def _max_bytes() -> int:
+    return current_app.config["VIDEO_MAX_MB"] * 1024 * 1024
+
+
+def _folder() -> str:
+    return current_app.config["UPLOAD_FOLDER"]
+
+
+def _refused(error: ServiceError) -> ApiError:
+    status = {
+        "unknown_upload": 404,
+        "offset_mismatch": 409,
+        "upload_incomplete": 409,
+        "video_too_large": 413,
+        "upload_overflow": 413,
+    }.get(error.code, 422)
+    return ApiError(status, error.code, describe(error), **error.params)
+
+
+def _upload_json(upload: uploads.Upload) -> dict[str, object]:
+    return {
+        "id": upload.id,
+        "name": upload.name,
+        "size": upload.size,
+        "received": upload.received,
+        "chunk_bytes": uploads.CHUNK_BYTES,
+    }
+
+
+def _video_json(video: Video) -> dict[str, object]:
+    return {
+        "id": video.id,
+        "title": video.title,
+        "duration_s": video.duration_s,
+        "programmes": catalogue.programme_codes_of(get_session(), video.id),
+    }
+
+
+@api_blueprint.post("/admin/uploads")
+@role_required(Role.ADMIN)
+def start_upload() -> ResponseReturnValue:
+    wanted = body(UploadIn)
+    try:
+        upload = uploads.start(
+            _folder(),
+            name=wanted.name,
+            size=wanted.size,
+            max_bytes=_max_bytes(),
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        raise _refused(error) from error
+    return _upload_json(upload), 201
+
+
+@api_blueprint.get("/admin/uploads/<upload_id>")
+@role_required(Role.ADMIN)
+def upload_state(upload_id: str) -> ResponseReturnValue:
+    try:
+        return _upload_json(uploads.state(_folder(), upload_id))
+    except ServiceError as error:
+        raise _refused(error) from error
+
+
+@api_blueprint.put("/admin/uploads/<upload_id>")
+@role_required(Role.ADMIN)
+def upload_chunk(upload_id: str) -> ResponseReturnValue:
+    offset = query(ChunkAt).offset
+    chunks = iter(lambda: request.stream.read(READ_BYTES), b"")
+    try:
+        return _upload_json(uploads.append(_folder(), upload_id, offset=offset, chunks=chunks))
+    except ServiceError as error:
+        raise _refused(error) from error
+
+
+@api_blueprint.post("/admin/uploads/<upload_id>/video")
+@role_required(Role.ADMIN)
+def finish_upload(upload_id: str) -> ResponseReturnValue:
+    wanted = body(VideoIn)
+    session = get_session()
+    try:
+        video = uploads.finish(
+            session,
+            _folder(),
+            upload_id,
+            title=wanted.title,
+            programme_codes=wanted.programmes,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise _refused(error) from error
+    session.commit()
+    return _video_json(video), 201
+
+
+@api_blueprint.post("/admin/videos")
+@role_required(Role.ADMIN)
+def add_video() -> ResponseReturnValue:
+    """The whole file in one multipart request (the page uses the resumable upload)."""
+    request.max_content_length = _max_bytes() + READ_BYTES  # the file and the form around it
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise ApiError(422, "validation", describe(ServiceError("file_required")))
+    form = {
+        "title": request.form.get("title", ""),
+        "programmes": request.form.getlist("programmes"),
+    }
+    wanted = validate(VideoIn, form)
+    session = get_session()
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "upload"
+        try:
+            file.save(source)
+        finally:
+            file.close()
+        try:
+            if source.stat().st_size > _max_bytes():
+                raise ServiceError("video_too_large", most_mb=_max_bytes() // (1024 * 1024))
+            video = videos.import_video_file(
+                session,
+                upload_folder=_folder(),
+                source=source,
+                title=wanted.title,
+                programme_codes=wanted.programmes,
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except ServiceError as error:
+            session.rollback()
+            raise _refused(error) from error
+    session.commit()
+    return _video_json(video), 201
