@@ -34,6 +34,7 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug.security method string
     MAX_CONTENT_LENGTH = 48 * 1024 * 1024  # bytes per request: 8 documents of 5 MB and the form
     VIDEO_MAX_MB = 2048  # the largest video file an admin may upload (sent in chunks)
+    UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024  # what the upload page sends in one request
 
     # Languages
     BABEL_DEFAULT_LOCALE = "zh"

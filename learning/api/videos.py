@@ -76,7 +76,7 @@ def _upload_json(upload: uploads.Upload) -> dict[str, object]:
         "name": upload.name,
         "size": upload.size,
         "received": upload.received,
-        "chunk_bytes": uploads.CHUNK_BYTES,
+        "chunk_bytes": current_app.config["UPLOAD_CHUNK_BYTES"],
     }
 
 

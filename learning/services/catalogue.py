@@ -261,3 +261,23 @@ def programme_codes_of(session: Session, video_id: int) -> list[str]:
         .order_by(Programme.code)
     )
     return list(session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    video: Video
+    programme_codes: list[str]
+
+
+def library(session: Session) -> list[LibraryRow]:
+    """Every video, newest first, with the codes of the programmes it is part of."""
+    videos = list(session.scalars(select(Video).order_by(Video.created_at.desc(), Video.id.desc())))
+    codes: dict[int, list[str]] = {video.id: [] for video in videos}
+    statement = (
+        select(ProgrammeVideo.video_id, Programme.code)
+        .join(Programme, Programme.id == ProgrammeVideo.programme_id)
+        .order_by(Programme.code)
+    )
+    for video_id, code in session.execute(statement):
+        codes.setdefault(video_id, []).append(code)
+    return [LibraryRow(video, codes[video.id]) for video in videos]

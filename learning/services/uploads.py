@@ -28,7 +28,6 @@ from learning.models import Video
 from learning.services import ServiceError, videos
 
 INCOMING = "incoming"
-CHUNK_BYTES = 8 * 1024 * 1024  # what the page sends at once; well under the request limit
 ABANDONED_AFTER = timedelta(days=2)
 _ID = re.compile(r"^[0-9a-f]{32}$")
 

@@ -358,6 +358,27 @@ def _fen(yuan: Decimal | None) -> int | None:
     return None if yuan is None else int(yuan * 100)
 
 
+@blueprint.route("/videos")
+def video_library() -> ResponseReturnValue:
+    """The video library: upload a file (resumable, with a progress bar), see every video."""
+    session = get_session()
+    return render_template(
+        "admin/videos.html",
+        rows=catalogue.library(session),
+        programmes=[
+            (
+                programme.code,
+                programme_label(
+                    programme.work_type.name_zh, programme.work_type.name_en, programme.level
+                ),
+            )
+            for programme in catalogue.programmes(session)
+            if programme.active
+        ],
+        max_mb=current_app.config["VIDEO_MAX_MB"],
+    )
+
+
 @blueprint.route("/programmes/<int:programme_id>/export.<any(xlsx, csv):kind>")
 def export_programme(programme_id: int, kind: str) -> ResponseReturnValue:
     """Every enrolment of a programme, whatever its class, for the subsidy office."""

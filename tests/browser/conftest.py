@@ -39,7 +39,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with the demo data on its own SQLite file, served by a thread."""
     with serve_demo(
-        tmp_path_factory.mktemp("live"), HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S
+        tmp_path_factory.mktemp("live"),
+        HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S,
+        UPLOAD_CHUNK_BYTES=64 * 1024,  # a small file still goes in several chunks
     ) as server:
         yield server
 

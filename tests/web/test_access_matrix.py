@@ -185,6 +185,7 @@ ROUTES = {
     "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.jobs": ("GET", lambda w: "/admin/jobs", _row(302, 403, 403, 403, 403, 200)),
+    "admin.video_library": ("GET", lambda w: "/admin/videos", _row(302, 403, 403, 403, 403, 200)),
     "admin.create_user": ("GET", lambda w: "/admin/users/new", _row(302, 403, 403, 403, 403, 200)),
     "admin.create_programme": (
         "GET",
