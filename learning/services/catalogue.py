@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from learning.accounting import hours_display
 from learning.models import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.services import ServiceError, audit
 
@@ -233,14 +234,7 @@ def add_video(
     session.add(video)
     session.flush()
     for programme in programmes:
-        last = session.scalar(
-            select(func.max(ProgrammeVideo.position)).where(
-                ProgrammeVideo.programme_id == programme.id
-            )
-        )
-        session.add(
-            ProgrammeVideo(programme_id=programme.id, video_id=video.id, position=(last or 0) + 1)
-        )
+        _append(session, programme.id, video.id)
     audit.record(
         session,
         at=now,
@@ -281,3 +275,118 @@ def library(session: Session) -> list[LibraryRow]:
     for video_id, code in session.execute(statement):
         codes.setdefault(video_id, []).append(code)
     return [LibraryRow(video, codes[video.id]) for video in videos]
+
+
+def _append(session: Session, programme_id: int, video_id: int) -> None:
+    last = session.scalar(
+        select(func.max(ProgrammeVideo.position)).where(ProgrammeVideo.programme_id == programme_id)
+    )
+    session.add(
+        ProgrammeVideo(programme_id=programme_id, video_id=video_id, position=(last or 0) + 1)
+    )
+
+
+# --- composing programmes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContentTime:
+    """A programme's current videos against its required hours."""
+
+    video_s: int
+    video_hours: float
+    required_hours: int
+
+    @property
+    def short(self) -> bool:
+        """Online content alone cannot reach the minimum."""
+        return self.video_hours < self.required_hours
+
+
+def content_coverage(
+    session: Session, programme: Programme, standard_hour_minutes: int
+) -> ContentTime:
+    total = sum(video.duration_s for video in programme_videos(session, programme.id))
+    return ContentTime(total, hours_display(total, standard_hour_minutes), programme.required_hours)
+
+
+def add_to_programme(
+    session: Session, programme: Programme, video_id: int, *, now: datetime, actor_id: int
+) -> None:
+    """Put a library video at the end of a programme (a video may serve several)."""
+    video = session.get(Video, video_id)
+    if video is None or video.retired_at is not None:
+        raise ServiceError("unknown_video")
+    if session.get(ProgrammeVideo, (programme.id, video_id)) is not None:
+        raise ServiceError("video_in_programme", code=programme.code)
+    _append(session, programme.id, video_id)
+    _audit_programme(session, programme, "programme.add_video", video, now, actor_id)
+
+
+def move_video(
+    session: Session,
+    programme: Programme,
+    video_id: int,
+    *,
+    step: int,
+    now: datetime,
+    actor_id: int,
+) -> None:
+    """Move a video `step` places (-1 earlier, +1 later) among the programme's current videos;
+    positions are renumbered 1..n, so the order is what the trainees see."""
+    current = programme_videos(session, programme.id)
+    ids = [video.id for video in current]
+    if video_id not in ids:
+        raise ServiceError("unknown_video")
+    index = ids.index(video_id)
+    target = min(max(index + step, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(index))
+    links = {
+        link.video_id: link
+        for link in session.scalars(
+            select(ProgrammeVideo).where(ProgrammeVideo.programme_id == programme.id)
+        )
+    }
+    retired_after = max((link.position for link in links.values()), default=0) + 1
+    for position, linked_id in enumerate(ids, start=1):
+        links[linked_id].position = position
+    for link in links.values():  # retired ones keep their place after the current ones
+        if link.video_id not in ids:
+            link.position = retired_after + link.position
+    video = session.get(Video, video_id)
+    _audit_programme(session, programme, "programme.move_video", video, now, actor_id, step=step)
+
+
+def set_retired(
+    session: Session, video: Video, *, retired: bool, now: datetime, actor_id: int
+) -> None:
+    """Retire a video (it leaves every course page; coverage and hours earned on it stay), or
+    bring it back."""
+    video.retired_at = now if retired else None
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="video.retire" if retired else "video.restore",
+        subject=f"video:{video.id}",
+        details={"title": video.title},
+    )
+
+
+def _audit_programme(
+    session: Session,
+    programme: Programme,
+    action: str,
+    video: Video | None,
+    now: datetime,
+    actor_id: int,
+    **details: object,
+) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        subject=f"programme:{programme.code}",
+        details={"video_id": video.id if video else None, **details},
+    )

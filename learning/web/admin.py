@@ -15,7 +15,7 @@ from learning.charts import admin as admin_charts
 from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.jobs import lease
-from learning.models import Programme, Role, User
+from learning.models import Programme, Role, User, Video
 from learning.permissions import role_required
 from learning.services import (
     ServiceError,
@@ -344,9 +344,95 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
             session.commit()
             flash(_("Programme %(code)s saved.", code=programme.code), "success")
             return redirect(url_for("admin.dashboard"), code=303)
+    return _programme_page(programme, form)
+
+
+def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturnValue:
+    session = get_session()
     videos = catalogue.programme_videos(session, programme.id)
+    in_programme = {video.id for video in videos}
     return render_template(
-        "admin/programme_edit.html", form=form, programme=programme, videos=videos
+        "admin/programme_edit.html",
+        form=form,
+        programme=programme,
+        videos=videos,
+        content=catalogue.content_coverage(
+            session, programme, current_app.config["STANDARD_HOUR_MINUTES"]
+        ),
+        addable=[
+            row.video
+            for row in catalogue.library(session)
+            if row.video.id not in in_programme and row.video.retired_at is None
+        ],
+    )
+
+
+@blueprint.route("/programmes/<int:programme_id>/videos", methods=["POST"])
+def add_programme_video(programme_id: int) -> ResponseReturnValue:
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    video_id = request.form.get("video_id", type=int)
+    try:
+        if video_id is None:
+            raise ServiceError("unknown_video")
+        catalogue.add_to_programme(
+            session, programme, video_id, now=get_clock().now(), actor_id=current_user.id
+        )
+    except ServiceError as error:
+        session.rollback()
+        flash(describe(error), "error")
+    else:
+        session.commit()
+        flash(_("The video was added at the end of the programme."), "success")
+    return redirect(url_for("admin.edit_programme", programme_id=programme.id), code=303)
+
+
+@blueprint.route(
+    "/programmes/<int:programme_id>/videos/<int:video_id>/<any(up, down):direction>",
+    methods=["POST"],
+)
+def move_programme_video(programme_id: int, video_id: int, direction: str) -> ResponseReturnValue:
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    try:
+        catalogue.move_video(
+            session,
+            programme,
+            video_id,
+            step=-1 if direction == "up" else 1,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        session.rollback()
+        flash(describe(error), "error")
+    else:
+        session.commit()
+    target = url_for("admin.edit_programme", programme_id=programme.id)
+    return redirect(f"{target}#video-{video_id}", code=303)
+
+
+@blueprint.route("/videos/<int:video_id>/<any(retire, restore):action>", methods=["POST"])
+def retire_video(video_id: int, action: str) -> ResponseReturnValue:
+    session = get_session()
+    video = session.get(Video, video_id) or abort(404)
+    catalogue.set_retired(
+        session, video, retired=action == "retire", now=get_clock().now(), actor_id=current_user.id
+    )
+    session.commit()
+    if action == "retire":
+        flash(
+            _(
+                "%(title)s was retired: it left the course pages; hours earned stay.",
+                title=video.title,
+            ),
+            "success",
+        )
+    else:
+        flash(_("%(title)s is back on the course pages.", title=video.title), "success")
+    back = request.form.get("next", "")
+    return redirect(
+        back if back.startswith("/admin/") else url_for("admin.video_library"), code=303
     )
 
 

@@ -48,6 +48,8 @@ def describe(error: ServiceError) -> str:
         "upload_overflow": _("More bytes than announced (%(size)s) were sent."),
         "upload_incomplete": _("The upload is not complete: %(received)s of %(size)s bytes."),
         "file_required": _("Choose a file."),
+        "unknown_video": _("There is no such video, or it was retired."),
+        "video_in_programme": _("The video is in %(code)s already."),
         "closes_after_start": _("Registration must close on or before the exam day."),
         "coaching_after_start": _("The coaching must start before the exam day."),
         "capacity_out_of_range": _("The capacity must be between 1 and %(most)s."),

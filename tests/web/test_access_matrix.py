@@ -186,6 +186,21 @@ ROUTES = {
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.jobs": ("GET", lambda w: "/admin/jobs", _row(302, 403, 403, 403, 403, 200)),
     "admin.video_library": ("GET", lambda w: "/admin/videos", _row(302, 403, 403, 403, 403, 200)),
+    "admin.add_programme_video": (
+        "POST",
+        lambda w: f"/admin/programmes/{w.programme_id}/videos",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
+    "admin.move_programme_video": (
+        "POST",
+        lambda w: f"/admin/programmes/{w.programme_id}/videos/{w.video_id}/down",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
+    "admin.retire_video": (
+        "POST",
+        lambda w: f"/admin/videos/{w.file_video_id}/retire",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "admin.create_user": ("GET", lambda w: "/admin/users/new", _row(302, 403, 403, 403, 403, 200)),
     "admin.create_programme": (
         "GET",
