@@ -14,6 +14,7 @@ from learning.models import Role, TraineeCategory, TraineeProfile, User
 from learning.services import ServiceError, audit, throttle
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+PHONE_PATTERN = re.compile(r"^1\d{10}$")  # a mainland mobile number
 MIN_PASSWORD_LENGTH = 8
 # Compared against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -217,3 +218,35 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def update_contact(
+    session: Session,
+    user: User,
+    *,
+    phone: str | None,
+    email: str | None,
+    employer: str | None,
+    now: datetime,
+) -> list[str]:
+    """A trainee's own contact details; returns the names of the fields that changed (the
+    audit log keeps those names, not the values, which are personal data)."""
+    profile = user.profile
+    if profile is None:
+        raise ServiceError("no_profile")
+    if phone and not PHONE_PATTERN.match(phone):
+        raise ServiceError("phone_invalid")
+    wanted = {"phone": phone or None, "email": email or None, "employer": employer or None}
+    changed = [name for name, value in wanted.items() if getattr(profile, name) != value]
+    for name in changed:
+        setattr(profile, name, wanted[name])
+    if changed:
+        audit.record(
+            session,
+            at=now,
+            actor_id=user.id,
+            action="profile.contact",
+            subject=f"user:{user.id}",
+            details={"fields": changed},
+        )
+    return changed

@@ -4,7 +4,6 @@ an admin approves with the condition met (which creates the enrolment) or reject
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,7 +34,6 @@ _SIGNATURES = {
     b"\xff\xd8\xff": ("image/jpeg", "jpg"),
     b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
 }
-_PHONE = re.compile(r"^1\d{10}$")
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def submit(
     """Create the applicant's account and their application, storing the proofs."""
     if not programme.active:
         raise ServiceError("programme_retired", code=programme.code)
-    if profile.phone and not _PHONE.match(profile.phone):
+    if profile.phone and not accounts.PHONE_PATTERN.match(profile.phone):
         raise ServiceError("phone_invalid")
     check_uploads(uploads)
     user = accounts.create_user(

@@ -27,7 +27,7 @@ from learning.models import User
 from learning.permissions import login_required
 from learning.services import ServiceError, accounts
 from learning.services.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, Limit
-from learning.web.forms import LanguageForm, LoginForm, PasswordChangeForm
+from learning.web.forms import ContactForm, LanguageForm, LoginForm, PasswordChangeForm
 from learning.web.messages import describe
 
 blueprint = Blueprint("auth", __name__)
@@ -161,6 +161,38 @@ def change_password() -> ResponseReturnValue:
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("home.index"), code=303)
     return render_template("auth/change_password.html", form=form)
+
+
+@blueprint.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    """One's own details, the ID-card number masked; a trainee changes their contact details."""
+    user = current_user._get_current_object()
+    form = ContactForm(obj=user.profile)
+    if user.profile is not None and form.validate_on_submit():
+        db_session = get_session()
+        try:
+            changed = accounts.update_contact(
+                db_session,
+                user,
+                phone=(form.phone.data or "").strip(),
+                email=(form.email.data or "").strip(),
+                employer=(form.employer.data or "").strip(),
+                now=get_clock().now(),
+            )
+        except ServiceError as error:
+            db_session.rollback()
+            form.phone.errors.append(describe(error))
+        else:
+            db_session.commit()
+            flash(_("Saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("auth.profile"), code=303)
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        profile=user.profile,
+        id_number=accounts.mask_id_number(user.profile.id_number if user.profile else None),
+    )
 
 
 @blueprint.route("/language", methods=["POST"])

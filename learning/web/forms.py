@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     EqualTo,
     Length,
     NumberRange,
@@ -80,6 +81,13 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class ContactForm(FlaskForm):
+    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(min=11, max=11)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254), Email()])
+    employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Save"))
 
 
 class LanguageForm(FlaskForm):

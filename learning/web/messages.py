@@ -67,6 +67,7 @@ def describe(error: ServiceError) -> str:
         "document_too_large": _("%(name)s is larger than %(most_mb)s MB."),
         "document_type": _("%(name)s is not a PDF, JPEG or PNG file."),
         "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
+        "no_profile": _("This account has no trainee profile."),
         "unknown_condition": _("%(code)s is not a condition of this level."),
         "already_decided": _("This application was decided already."),
         "scores_for_every_part": _("Give a score for every part: %(parts)s."),

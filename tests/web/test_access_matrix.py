@@ -41,6 +41,11 @@ ROUTES = {
         lambda w: "/account/password",
         _row(302, 200, 200, 200, 200, 200),
     ),
+    "auth.profile": (
+        "GET",
+        lambda w: "/account/profile",
+        _row(302, 200, 200, 200, 200, 200),
+    ),
     "auth.set_language": ("POST", lambda w: "/language", _row(303, 303, 303, 303, 303, 303)),
     "home.index": ("GET", lambda w: "/", _row(302, 200, 200, 200, 200, 302)),
     "courses.course": (
