@@ -17,6 +17,7 @@ from learning.api import (  # noqa: E402
     records,
     reference,
     study,
+    trainees,
     validation,
     videos,
 )
@@ -39,5 +40,6 @@ __all__ = [
     "openapi",
     "records",
     "study",
+    "trainees",
     "videos",
 ]

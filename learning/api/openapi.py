@@ -17,7 +17,16 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from learning.api import admin, api_blueprint, exams, records, schemas, study, videos
+from learning.api import (
+    admin,
+    api_blueprint,
+    exams,
+    records,
+    schemas,
+    study,
+    trainees,
+    videos,
+)
 
 PNG = "image/png"
 
@@ -54,6 +63,11 @@ VIDEO_FORM = {
                 "programmes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
             },
         }
+    }
+}
+ROSTER_FORM = {
+    "multipart/form-data": {
+        "schema": {"type": "object", "required": ["file"], "properties": {"file": BINARY}}
     }
 }
 OPERATIONS = (
@@ -156,6 +170,14 @@ OPERATIONS = (
         "Add a video file in one request (WebM or MP4; the duration is read from the file)",
         (201, schemas.LibraryVideo),
         raw_body=VIDEO_FORM,
+    ),
+    Operation(
+        "api.import_trainees",
+        "post",
+        "Trainees from an Excel roster; a dry run, or any bad row, writes nothing",
+        (200, schemas.ImportReport),
+        query=trainees.ImportQuery,
+        raw_body=ROSTER_FORM,
     ),
     Operation(
         "api.start_upload",

@@ -213,3 +213,15 @@ class UploadState(Answer):
     size: int
     received: int
     chunk_bytes: int
+
+
+class ImportProblem(Answer):
+    row: int
+    column: str
+    message: str
+
+
+class ImportReport(Answer):
+    created: int
+    updated: int
+    errors: list[ImportProblem]

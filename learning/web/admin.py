@@ -25,9 +25,10 @@ from learning.services import (
     job_runs,
     overview,
     reports,
+    trainee_import,
 )
 from learning.services.identity import normalise_id_number
-from learning.web import downloads
+from learning.web import downloads, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
     ProgrammeCreateForm,
@@ -442,6 +443,66 @@ def _yuan(fen: int | None) -> Decimal | None:
 
 def _fen(yuan: Decimal | None) -> int | None:
     return None if yuan is None else int(yuan * 100)
+
+
+@blueprint.route("/trainees/import-template.xlsx")
+def import_template() -> ResponseReturnValue:
+    return downloads.download(
+        trainee_import.template_workbook(), "学员导入模板.xlsx", downloads.XLSX
+    )
+
+
+@blueprint.route("/trainees/import", methods=["GET", "POST"])
+def import_trainees() -> ResponseReturnValue:
+    """Upload a roster: it is checked first (nothing written), then imported on confirmation."""
+    outcome, token, refusal = None, None, None
+    file = request.files.get("file") if request.method == "POST" else None
+    if request.method == "POST" and (file is None or not file.filename):
+        refusal = describe(ServiceError("file_required"))
+    elif file is not None:
+        data = file.read()
+        file.close()
+        try:
+            outcome = roster.run_import(data, dry_run=True)
+        except ServiceError as error:
+            refusal = describe(error)
+        else:
+            if not outcome.problems:
+                token = roster.keep(data)
+    return render_template(
+        "admin/import.html",
+        outcome=outcome,
+        token=token,
+        refusal=refusal,
+        problem_text=roster.problem_text,
+    )
+
+
+@blueprint.route("/trainees/import/<token>", methods=["POST"])
+def confirm_import(token: str) -> ResponseReturnValue:
+    data = roster.take(token)
+    if data is None:
+        flash(
+            _("That check is too old or was used already. Please upload the file again."), "error"
+        )
+        return redirect(url_for("admin.import_trainees"), code=303)
+    try:
+        outcome = roster.run_import(data, dry_run=False)
+    except ServiceError as error:
+        flash(describe(error), "error")
+        return redirect(url_for("admin.import_trainees"), code=303)
+    if outcome.problems:  # the database changed since the check
+        flash(_("The roster no longer passes its check; nothing was imported."), "error")
+        return redirect(url_for("admin.import_trainees"), code=303)
+    flash(
+        _(
+            "Imported: %(created)s new trainees, %(updated)s updated.",
+            created=outcome.created,
+            updated=outcome.updated,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.users"), code=303)
 
 
 @blueprint.route("/videos")

@@ -21,12 +21,12 @@ def roster_xlsx(rows: list[ProgressRow], name: str, *, unmasked: bool = False) -
     day_headers = [_("Name"), _("Date"), _("online"), _("on-site"), _("Credited")]
     days = exports.daily_rows(get_session(), [row.summary.id for row in rows])
     data = exports.workbook([(_("Trainees"), headers, roster), (_("Per day"), day_headers, days)])
-    return _download(data, f"{name}.xlsx", XLSX)
+    return download(data, f"{name}.xlsx", XLSX)
 
 
 def roster_csv(rows: list[ProgressRow], name: str, *, unmasked: bool = False) -> Response:
     headers, roster = _roster(rows, unmasked)
-    return _download(
+    return download(
         exports.csv_text(headers, roster).encode("utf-8"), f"{name}.csv", "text/csv; charset=utf-8"
     )
 
@@ -52,7 +52,7 @@ def _roster(rows: list[ProgressRow], unmasked: bool) -> tuple[list[str], list[li
     return headers, roster
 
 
-def _download(data: bytes, name: str, mimetype: str) -> Response:
+def download(data: bytes, name: str, mimetype: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     response.headers["Cache-Control"] = "private, no-store"

@@ -191,6 +191,26 @@ ROUTES = {
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.jobs": ("GET", lambda w: "/admin/jobs", _row(302, 403, 403, 403, 403, 200)),
     "admin.video_library": ("GET", lambda w: "/admin/videos", _row(302, 403, 403, 403, 403, 200)),
+    "admin.import_template": (
+        "GET",
+        lambda w: "/admin/trainees/import-template.xlsx",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admin.import_trainees": (
+        "GET",
+        lambda w: "/admin/trainees/import",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admin.confirm_import": (
+        "POST",
+        lambda w: "/admin/trainees/import/" + "0" * 32,
+        _row(302, 403, 403, 403, 403, 303),
+    ),
+    "api.import_trainees": (
+        "POST",
+        lambda w: "/api/v1/admin/trainees/import?dry_run=1",
+        _row(401, 403, 403, 403, 403, 422),
+    ),
     "admin.add_programme_video": (
         "POST",
         lambda w: f"/admin/programmes/{w.programme_id}/videos",

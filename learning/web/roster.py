@@ -1,0 +1,77 @@
+"""Running a roster import for the page and the API alike: the request's session and user.
+
+The page checks a file first and imports it when the admin confirms; meanwhile the file waits
+under `<upload folder>/imports/<token>.xlsx` for an hour."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import current_app
+from flask_login import current_user
+
+from learning.db import get_session
+from learning.extensions import get_clock
+from learning.services import ServiceError, trainee_import
+from learning.web.messages import describe
+
+
+def run_import(data: bytes, *, dry_run: bool) -> trainee_import.Outcome:
+    """Read and import a roster in the request's session (committed unless a dry run)."""
+    session = get_session()
+    rows = trainee_import.read_rows(data)
+    outcome = trainee_import.import_roster(
+        session,
+        rows,
+        dry_run=dry_run,
+        now=get_clock().now(),
+        actor_id=current_user.id,
+        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
+    )
+    if dry_run or outcome.problems:
+        session.rollback()
+    else:
+        session.commit()
+    return outcome
+
+
+def problem_text(problem: trainee_import.Problem) -> str:
+    return describe(ServiceError(problem.message, **problem.params))
+
+
+KEPT_S = 3600
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _kept(token: str) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "imports" / f"{token}.xlsx"
+
+
+def keep(data: bytes) -> str:
+    """Keep a checked roster for its confirmation; returns the token that names it."""
+    token = secrets.token_hex(16)
+    path = _kept(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob("*.xlsx"):  # earlier checks nobody confirmed
+        if time.time() - old.stat().st_mtime > KEPT_S:
+            old.unlink(missing_ok=True)
+    path.write_bytes(data)
+    return token
+
+
+def take(token: str) -> bytes | None:
+    """The roster kept under `token`, once; None if there is none or it is too old."""
+    if not _TOKEN.match(token):
+        return None
+    path = _kept(token)
+    try:
+        data = path.read_bytes()
+        fresh = time.time() - path.stat().st_mtime <= KEPT_S
+    except FileNotFoundError:
+        return None
+    path.unlink(missing_ok=True)
+    return data if fresh else None
