@@ -52,6 +52,73 @@ def create_class(
     return training_class
 
 
+def update_class(
+    session: Session,
+    training_class: TrainingClass,
+    *,
+    name: str,
+    instructors: list[User],
+    now: datetime,
+    actor_id: int,
+) -> None:
+    """Rename a class and set who teaches it (audited)."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("class_name_required")
+    taken = session.scalar(
+        select(TrainingClass.id).where(
+            TrainingClass.name == name, TrainingClass.id != training_class.id
+        )
+    )
+    if taken is not None:
+        raise ServiceError("class_name_taken", name=name)
+    for instructor in instructors:
+        if instructor.role != Role.INSTRUCTOR:
+            raise ServiceError("not_an_instructor", username=instructor.username)
+    before = {
+        "name": training_class.name,
+        "instructors": sorted(user.username for user in training_class.instructors),
+    }
+    training_class.name = name
+    training_class.instructors = list(instructors)
+    after = {"name": name, "instructors": sorted(user.username for user in instructors)}
+    if after != before:
+        audit.record(
+            session,
+            at=now,
+            actor_id=actor_id,
+            action="class.update",
+            subject=f"class:{training_class.id}",
+            details={"before": before, "after": after},
+        )
+
+
+def move_enrolment(
+    session: Session,
+    enrolment: Enrolment,
+    training_class: TrainingClass | None,
+    *,
+    now: datetime,
+    actor_id: int,
+) -> None:
+    """Put an enrolment in another class, or in none. Its hours stay with it: they are counted
+    per enrolment, never per class."""
+    before = enrolment.class_id
+    after = training_class.id if training_class else None
+    if before == after:
+        return
+    enrolment.class_id = after
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="enrolment.move_class",
+        enrolment_id=enrolment.id,
+        subject=f"enrolment:{enrolment.id}",
+        details={"from_class": before, "to_class": after},
+    )
+
+
 def class_by_name(session: Session, name: str) -> TrainingClass:
     training_class = session.scalar(select(TrainingClass).where(TrainingClass.name == name))
     if training_class is None:

@@ -10,6 +10,7 @@ from learning.web import (
     admissions,
     auth,
     certificates,
+    class_admin,
     classes,
     courses,
     exams,
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         exams,
         admissions,
         admin,
+        class_admin,
         public,
         vendor,
     ):

@@ -37,6 +37,7 @@ from learning.web.forms import (
     UserEditForm,
     WorkTypeForm,
     choices,
+    posted_id,
 )
 from learning.web.labels import LEVEL_LABELS, localized, programme_label
 from learning.web.messages import describe
@@ -157,7 +158,7 @@ def users() -> ResponseReturnValue:
     session = get_session()
     role = request.args.get("role", "")
     query = request.args.get("q", "").strip()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
     statement = select(User).order_by(User.role, User.username)
     if role in {r.value for r in Role}:
         statement = statement.where(User.role == role)
@@ -372,7 +373,7 @@ def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturn
 def add_programme_video(programme_id: int) -> ResponseReturnValue:
     session = get_session()
     programme = session.get(Programme, programme_id) or abort(404)
-    video_id = request.form.get("video_id", type=int)
+    video_id = posted_id("video_id")
     try:
         if video_id is None:
             raise ServiceError("unknown_video")

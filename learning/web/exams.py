@@ -14,7 +14,7 @@ from learning.extensions import get_clock, today
 from learning.models import ExamSession, Role
 from learning.permissions import enrolment_or_404, role_required
 from learning.services import ServiceError, catalogue, exams
-from learning.web.forms import ExamSessionForm, choices
+from learning.web.forms import ExamSessionForm, choices, posted_id
 from learning.web.labels import blocking_reason_text, programme_label
 from learning.web.messages import describe
 
@@ -100,7 +100,7 @@ def register(enrolment_id: int) -> ResponseReturnValue:
     session = get_session()
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     back = redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
-    session_id = request.form.get("exam_session_id", type=int)
+    session_id = posted_id("exam_session_id")
     if session_id is None:
         flash(_("Choose an exam session."), "error")
         return back

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +15,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -31,6 +33,7 @@ from wtforms.validators import (
 
 from learning.eligibility import EDUCATION_KIND_LABELS
 from learning.models import Role, TraineeCategory
+from learning.models.base import MAX_ID
 from learning.services.identity import is_valid_id_number
 
 ROLE_LABELS = {
@@ -81,6 +84,12 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class ClassForm(FlaskForm):
+    name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=100)])
+    instructors = SelectMultipleField(_l("Instructors"), coerce=int, choices=[])
+    submit = SubmitField(_l("Save"))
 
 
 class ContactForm(FlaskForm):
@@ -331,3 +340,9 @@ class DecisionForm(FlaskForm):
     approve = SubmitField(_l("Approve"))
     reason = StringField(_l("Reason for rejection"), validators=[Optional(), Length(max=500)])
     reject = SubmitField(_l("Reject"))
+
+
+def posted_id(name: str) -> int | None:
+    """An id a form posted, or None when it is missing or no key column could hold it."""
+    value = request.form.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None

@@ -191,6 +191,17 @@ ROUTES = {
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.jobs": ("GET", lambda w: "/admin/jobs", _row(302, 403, 403, 403, 403, 200)),
     "admin.video_library": ("GET", lambda w: "/admin/videos", _row(302, 403, 403, 403, 403, 200)),
+    "class_admin.index": ("GET", lambda w: "/admin/classes", _row(302, 403, 403, 403, 403, 200)),
+    "class_admin.edit": (
+        "GET",
+        lambda w: f"/admin/classes/{w.training_class.id}",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "class_admin.move": (
+        "POST",
+        lambda w: f"/admin/classes/move/{w.enrolment.id}",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "admin.import_template": (
         "GET",
         lambda w: "/admin/trainees/import-template.xlsx",
