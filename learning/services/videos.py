@@ -9,11 +9,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from learning.media import NotAVideo, probe_video
+from learning.media import NotAVideo, poster_frame, probe_video
 from learning.models import Video
 from learning.services import ServiceError, catalogue
 
 VIDEO_SUBFOLDER = "videos"
+
+
+def poster_path(file_path: str) -> str:
+    """Where a video file's poster frame is kept (a PNG beside the file)."""
+    return f"{file_path}.png"
 
 
 def import_video_file(
@@ -26,7 +31,8 @@ def import_video_file(
     now: datetime,
     actor_id: int | None = None,
 ) -> Video:
-    """Probe `source`, copy it into the upload folder and add it to the programmes."""
+    """Probe `source`, copy it into the upload folder with a poster frame (the picture the
+    player shows before it starts) and add it to the programmes."""
     try:
         info = probe_video(source)
     except NotAVideo as error:
@@ -35,6 +41,7 @@ def import_video_file(
     target = Path(upload_folder) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+    poster_frame(target, Path(upload_folder) / poster_path(relative.as_posix()))
     return catalogue.add_video(
         session,
         title=title,

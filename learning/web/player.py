@@ -12,7 +12,7 @@ from sqlalchemy import select
 from learning.db import get_session
 from learning.models import Enrolment, ProgrammeVideo, Role, Video
 from learning.permissions import enrolment_or_404, login_required, role_required
-from learning.services import enrolments, records
+from learning.services import enrolments, records, videos
 
 blueprint = Blueprint("player", __name__)
 
@@ -33,6 +33,7 @@ def play(enrolment_id: int, video_id: int) -> ResponseReturnValue:
         video=progress[index],
         source=video.url or url_for("player.video_file", video_id=video_id),
         mime_type=video.mime_type or "",
+        poster=url_for("player.video_poster", video_id=video_id) if video.file_path else None,
         previous=progress[index - 1] if index > 0 else None,
         following=progress[index + 1] if index + 1 < len(progress) else None,
     )
@@ -51,6 +52,21 @@ def video_file(video_id: int) -> ResponseReturnValue:
         abort(404)
     response = send_file(path, mimetype=video.mime_type, conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@blueprint.route("/videos/<int:video_id>/poster.png")
+@login_required
+def video_poster(video_id: int) -> ResponseReturnValue:
+    """The picture the player shows before the video starts, taken from the file."""
+    video = get_session().get(Video, video_id)
+    if video is None or video.file_path is None or not _may_watch(video):
+        abort(404)
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / videos.poster_path(video.file_path)
+    if not path.is_file():
+        abort(404)  # a file put in before posters were taken
+    response = send_file(path, mimetype="image/png", conditional=True, max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 
 

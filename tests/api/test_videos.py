@@ -51,6 +51,8 @@ def test_a_video_in_one_request_gets_the_duration_of_its_file(admin: Client, db_
     assert answer["programmes"] == ["accounting-4"]
     video = db_session.get(Video, answer["id"])
     assert video.mime_type == "video/webm" and not video.file_path.startswith("static")
+    with admin.get(f"/videos/{video.id}/poster.png") as poster:  # taken from the file
+        assert poster.status_code == 200 and poster.data.startswith(b"\x89PNG")
 
 
 def test_a_file_that_is_not_a_video_is_refused_whatever_its_name(admin: Client) -> None:

@@ -68,6 +68,11 @@ ROUTES = {
         lambda w: f"/videos/{w.file_video_id}/file",
         _row(302, 200, 200, 200, 200, 200),  # both trainees are in its programme
     ),
+    "player.video_poster": (
+        "GET",
+        lambda w: f"/videos/{w.file_video_id}/poster.png",
+        _row(302, 200, 200, 200, 200, 200),
+    ),
     "notices.mine": ("GET", lambda w: "/me/notifications", _row(302, 200, 200, 403, 403, 403)),
     "notices.mark_read": (
         "POST",
