@@ -9,6 +9,8 @@ says how many arrived (resume from there), `POST /admin/uploads/<id>/video` make
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -131,22 +133,9 @@ def upload_chunk(upload_id: str) -> ResponseReturnValue:
 @role_required(Role.ADMIN)
 def finish_upload(upload_id: str) -> ResponseReturnValue:
     wanted = body(VideoIn)
-    session = get_session()
-    try:
-        video = uploads.finish(
-            session,
-            _folder(),
-            upload_id,
-            title=wanted.title,
-            programme_codes=wanted.programmes,
-            now=get_clock().now(),
-            actor_id=current_user.id,
-        )
-    except ServiceError as error:
-        session.rollback()
-        raise _refused(error) from error
-    session.commit()
-    return _video_json(video), 201
+    return _into_library(
+        wanted, partial(uploads.finish, upload_folder=_folder(), upload_id=upload_id)
+    )
 
 
 @api_blueprint.post("/admin/videos")
@@ -162,27 +151,34 @@ def add_video() -> ResponseReturnValue:
         "programmes": request.form.getlist("programmes"),
     }
     wanted = validate(VideoIn, form)
-    session = get_session()
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "upload"
         try:
             file.save(source)
         finally:
             file.close()
-        try:
-            if source.stat().st_size > _max_bytes():
-                raise ServiceError("video_too_large", most_mb=_max_bytes() // (1024 * 1024))
-            video = videos.import_video_file(
-                session,
-                upload_folder=_folder(),
-                source=source,
-                title=wanted.title,
-                programme_codes=wanted.programmes,
-                now=get_clock().now(),
-                actor_id=current_user.id,
-            )
-        except ServiceError as error:
-            session.rollback()
-            raise _refused(error) from error
+        if source.stat().st_size > _max_bytes():
+            too_large = ServiceError("video_too_large", most_mb=_max_bytes() // (1024 * 1024))
+            raise _refused(too_large)
+        return _into_library(
+            wanted, partial(videos.import_video_file, upload_folder=_folder(), source=source)
+        )
+
+
+def _into_library(wanted: VideoIn, add: Callable[..., Video]) -> ResponseReturnValue:
+    """Put a video into the library with `add` (from an upload or from a file): 201 with the
+    video, or the refusal with nothing written."""
+    session = get_session()
+    try:
+        video = add(
+            session,
+            title=wanted.title,
+            programme_codes=wanted.programmes,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        session.rollback()
+        raise _refused(error) from error
     session.commit()
     return _video_json(video), 201
