@@ -11,9 +11,13 @@ so a client cannot forge its address.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from learning.errors import json_error
 
 #: Scripts and styles come from this site only; the charts' data travels in
 #: ``<script type="application/json">`` blocks, which are data, not code. Plotly styles its
@@ -33,6 +37,7 @@ CONTENT_SECURITY_POLICY = {
 
 def init_app(app: Flask) -> None:
     """One Talisman per application (it keeps its settings on itself, not on the app)."""
+    app.before_request(_refuse_nul_characters)
     if app.config["PROXY_HOPS"]:
         trust_proxies(app, app.config["PROXY_HOPS"])
     production = app.config["ENV"] == "production"
@@ -54,3 +59,20 @@ def init_app(app: Flask) -> None:
 def trust_proxies(app: Flask, hops: int) -> None:
     """Take the client's address and scheme from the last `hops` proxies' headers."""
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _refuse_nul_characters() -> ResponseReturnValue | None:
+    """A NUL character in the address, the query or a form field is refused whole (400): no
+    person types one, and PostgreSQL cannot store it in text (JSON bodies: `json_object`)."""
+    texts = [request.path, *request.args.values()]
+    if request.method not in {"GET", "HEAD", "OPTIONS"} and request.mimetype in FORM_TYPES:
+        texts += request.form.values()
+    if not any("\x00" in text for text in texts):
+        return None
+    message = _("Text may not contain the character NUL (0x00).")
+    if request.path.startswith("/api/"):
+        return json_error(400, "nul_character", message)
+    return render_template("errors/error.html", code=400, message=message), 400

@@ -52,9 +52,12 @@ def json_object() -> dict[str, Any]:
     if len(raw) > MAX_JSON_BYTES:
         raise ApiError(413, "too_large", f"The body is over {MAX_JSON_BYTES} bytes.")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:  # [[[[...: too deep
         raise ApiError(400, "bad_json", "The body is not valid UTF-8 JSON.") from error
+    if "\x00" in text or "\\u0000" in text.lower():  # PostgreSQL cannot store NUL in text
+        raise ApiError(400, "nul_character", "Text may not contain the character NUL (0x00).")
     if not isinstance(data, dict):
         raise ApiError(400, "not_an_object", "The body must be a JSON object.")
     return data

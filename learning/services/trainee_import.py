@@ -188,6 +188,8 @@ def _problems(context: _Context, number: int, row: dict[str, str]) -> list[Probl
     for key, _header, required in COLUMNS:
         if required and not row[key]:
             refuse(key, "required")
+        if "\x00" in row[key]:  # Excel keeps it as _x0000_; no database stores it in text
+            refuse(key, "nul_character")
     username = row["username"].lower()
     existing = context.users.get(username)
     if row["username"] and not accounts.USERNAME_PATTERN.match(row["username"]):

@@ -69,6 +69,7 @@ def describe(error: ServiceError) -> str:
         "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
         "no_profile": _("This account has no trainee profile."),
         "required": _("Required."),
+        "nul_character": _("Text may not contain the character NUL (0x00)."),
         "duplicate_in_file": _("Appears on another row of the file too."),
         "id_number_invalid": _("Not a valid ID-card number (check the last digit)."),
         "belongs_to_another": _("Already belongs to another user."),

@@ -39,3 +39,14 @@ def test_production_sends_secure_cookies_and_strict_transport(app: Flask, monkey
     response = production.test_client().get("/login", base_url="https://learning.example.org")
     assert "Secure" in response.headers["Set-Cookie"]
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_nul_character_is_refused_wherever_it_comes(client: Client) -> None:
+    for url in ("/verify/ab%00cd", "/login?next=%00"):
+        page = client.get(url)
+        assert page.status_code == 400
+        assert "NUL" in page.get_data(as_text=True)
+    form = client.post("/login", data={"username": "a\x00b", "password": "x"})
+    assert form.status_code == 400
+    api = client.get("/api/v1/me?x=%00")
+    assert (api.status_code, api.get_json()["error"]) == (400, "nul_character")

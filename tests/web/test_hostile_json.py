@@ -30,6 +30,7 @@ BODIES = {
     "far future": b'{"starts_on": "9999-12-31", "registration_closes_on": "9999-12-30"}',
     "impossible date": b'{"paid_on": "2026-02-30", "starts_on": "2026-13-01"}',
     "negative ids": b'{"enrolment_id": -1, "video_id": -5, "exam_session_id": 0}',
+    "NUL in a string": b'{"reason": "a\\u0000b", "name": "x\\u0000.webm", "title": "\\u0000"}',
     "wrong types": b'{"enrolment_id": "1", "video_id": 1.5, "seq": true, "reason": 5}',
 }
 SENDER = {"trainee": "trainee", "admin": "admin"}
