@@ -41,7 +41,7 @@ from learning.web.forms import (
 )
 from learning.web.labels import LEVEL_LABELS, localized, programme_label
 from learning.web.messages import describe
-from learning.web.privacy import record_unmasked_view, wants_unmasked
+from learning.web.privacy import unmasked_export
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -534,8 +534,6 @@ def export_programme(programme_id: int, kind: str) -> ResponseReturnValue:
     programme = session.get(Programme, programme_id) or abort(404)
     rows = reports.programme_progress(session, programme.id, today())
     export = downloads.roster_xlsx if kind == "xlsx" else downloads.roster_csv
-    unmasked = wants_unmasked()
-    if unmasked:
-        trainees = [row.summary.trainee_id for row in rows]
-        record_unmasked_view(f"programme_export.{kind}", trainees, programme_id=programme.id)
+    trainees = [row.summary.trainee_id for row in rows]
+    unmasked = unmasked_export(trainees, f"programme_export.{kind}", programme_id=programme.id)
     return export(rows, programme.code, unmasked=unmasked)

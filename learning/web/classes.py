@@ -32,7 +32,7 @@ from learning.web import downloads
 from learning.web.filters import dashboard_filters
 from learning.web.forms import CoachingDayForm
 from learning.web.messages import describe
-from learning.web.privacy import record_unmasked_view, wants_unmasked
+from learning.web.privacy import unmasked_export
 
 blueprint = Blueprint("classes", __name__)
 
@@ -242,7 +242,8 @@ def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
 def export_xlsx(class_id: int) -> ResponseReturnValue:
     training_class = class_or_404(get_session(), current_user, class_id)
     rows = reports.class_progress(get_session(), class_id, today())
-    unmasked = _unmasked_export(rows, "class_export.xlsx", class_id=class_id)
+    trainees = [row.summary.trainee_id for row in rows]
+    unmasked = unmasked_export(trainees, "class_export.xlsx", class_id=class_id)
     return downloads.roster_xlsx(rows, training_class.name, unmasked=unmasked)
 
 
@@ -251,13 +252,6 @@ def export_xlsx(class_id: int) -> ResponseReturnValue:
 def export_csv(class_id: int) -> ResponseReturnValue:
     training_class = class_or_404(get_session(), current_user, class_id)
     rows = reports.class_progress(get_session(), class_id, today())
-    unmasked = _unmasked_export(rows, "class_export.csv", class_id=class_id)
+    trainees = [row.summary.trainee_id for row in rows]
+    unmasked = unmasked_export(trainees, "class_export.csv", class_id=class_id)
     return downloads.roster_csv(rows, training_class.name, unmasked=unmasked)
-
-
-def _unmasked_export(rows: list[reports.ProgressRow], where: str, **details: object) -> bool:
-    """An admin asked for full ID-card and phone numbers: logged first, then given."""
-    if not wants_unmasked():
-        return False
-    record_unmasked_view(where, [row.summary.trainee_id for row in rows], **details)
-    return True

@@ -44,6 +44,10 @@ def record_unmasked_view(where: str, trainee_ids: list[int], **details: object) 
         session.commit()
 
 
-def wants_unmasked() -> bool:
-    """An admin's export with `?unmasked=1`; anyone else's stays masked."""
-    return request.args.get("unmasked") == "1" and current_user.role == Role.ADMIN
+def unmasked_export(trainee_ids: list[int], where: str, **details: object) -> bool:
+    """Whether this export shows ID-card and phone numbers whole: only when an admin asked
+    with `?unmasked=1`, and then the view is logged before the file is made."""
+    if request.args.get("unmasked") != "1" or current_user.role != Role.ADMIN:
+        return False
+    record_unmasked_view(where, trainee_ids, **details)
+    return True
