@@ -277,6 +277,17 @@ def library(session: Session) -> list[LibraryRow]:
     return [LibraryRow(video, codes[video.id]) for video in videos]
 
 
+def addable_videos(session: Session, programme_id: int) -> list[Video]:
+    """Library videos, not retired, that the programme does not have yet, by title."""
+    linked = select(ProgrammeVideo.video_id).where(ProgrammeVideo.programme_id == programme_id)
+    statement = (
+        select(Video)
+        .where(Video.retired_at.is_(None), Video.id.not_in(linked))
+        .order_by(Video.title)
+    )
+    return list(session.scalars(statement))
+
+
 def _append(session: Session, programme_id: int, video_id: int) -> None:
     last = session.scalar(
         select(func.max(ProgrammeVideo.position)).where(ProgrammeVideo.programme_id == programme_id)
@@ -303,10 +314,11 @@ class ContentTime:
         return self.video_hours < self.required_hours
 
 
-def content_coverage(
-    session: Session, programme: Programme, standard_hour_minutes: int
+def content_time(
+    videos: list[Video], programme: Programme, standard_hour_minutes: int
 ) -> ContentTime:
-    total = sum(video.duration_s for video in programme_videos(session, programme.id))
+    """The programme's current `videos` (as `programme_videos` gives them) in standard hours."""
+    total = sum(video.duration_s for video in videos)
     return ContentTime(total, hours_display(total, standard_hour_minutes), programme.required_hours)
 
 
@@ -320,7 +332,7 @@ def add_to_programme(
     if session.get(ProgrammeVideo, (programme.id, video_id)) is not None:
         raise ServiceError("video_in_programme", code=programme.code)
     _append(session, programme.id, video_id)
-    _audit_programme(session, programme, "programme.add_video", video, now, actor_id)
+    _audit_programme(session, programme, "programme.add_video", video_id, now, actor_id)
 
 
 def move_video(
@@ -339,22 +351,17 @@ def move_video(
     if video_id not in ids:
         raise ServiceError("unknown_video")
     index = ids.index(video_id)
-    target = min(max(index + step, 0), len(ids) - 1)
-    ids.insert(target, ids.pop(index))
-    links = {
-        link.video_id: link
-        for link in session.scalars(
-            select(ProgrammeVideo).where(ProgrammeVideo.programme_id == programme.id)
-        )
-    }
-    retired_after = max((link.position for link in links.values()), default=0) + 1
-    for position, linked_id in enumerate(ids, start=1):
-        links[linked_id].position = position
-    for link in links.values():  # retired ones keep their place after the current ones
-        if link.video_id not in ids:
-            link.position = retired_after + link.position
-    video = session.get(Video, video_id)
-    _audit_programme(session, programme, "programme.move_video", video, now, actor_id, step=step)
+    ids.insert(min(max(index + step, 0), len(ids) - 1), ids.pop(index))
+    links = session.scalars(
+        select(ProgrammeVideo)
+        .where(ProgrammeVideo.programme_id == programme.id)
+        .order_by(ProgrammeVideo.position)
+    ).all()
+    by_video = {link.video_id: link for link in links}
+    retired = [link.video_id for link in links if link.video_id not in ids]
+    for position, linked_id in enumerate(ids + retired, start=1):  # retired ones after the rest
+        by_video[linked_id].position = position
+    _audit_programme(session, programme, "programme.move_video", video_id, now, actor_id, step=step)
 
 
 def set_retired(
@@ -377,7 +384,7 @@ def _audit_programme(
     session: Session,
     programme: Programme,
     action: str,
-    video: Video | None,
+    video_id: int,
     now: datetime,
     actor_id: int,
     **details: object,
@@ -388,5 +395,5 @@ def _audit_programme(
         actor_id=actor_id,
         action=action,
         subject=f"programme:{programme.code}",
-        details={"video_id": video.id if video else None, **details},
+        details={"video_id": video_id, **details},
     )

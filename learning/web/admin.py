@@ -352,20 +352,15 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
 def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturnValue:
     session = get_session()
     videos = catalogue.programme_videos(session, programme.id)
-    in_programme = {video.id for video in videos}
     return render_template(
         "admin/programme_edit.html",
         form=form,
         programme=programme,
         videos=videos,
-        content=catalogue.content_coverage(
-            session, programme, current_app.config["STANDARD_HOUR_MINUTES"]
+        content=catalogue.content_time(
+            videos, programme, current_app.config["STANDARD_HOUR_MINUTES"]
         ),
-        addable=[
-            row.video
-            for row in catalogue.library(session)
-            if row.video.id not in in_programme and row.video.retired_at is None
-        ],
+        addable=catalogue.addable_videos(session, programme.id),
     )
 
 
