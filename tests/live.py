@@ -26,24 +26,40 @@ class LiveServer:
     url: str
 
 
-@contextmanager
-def serve_demo(folder: Path, *, history_days: int = 10, **settings: Any) -> Iterator[LiveServer]:
+def demo_app(
+    folder: Path, name: str, *, seeded: bool = True, clock: Clock | None = None, **settings: Any
+) -> Flask:
+    """An app on its own migrated SQLite file `name` and upload folder under `folder`, with
+    the demo in it (`seeded`; `trainee_count` and `history_days` pass on to the demo), seeded
+    as of `clock` (the tests' fake clock unless given)."""
+    sizes = {key: settings.pop(key) for key in ("trainee_count", "history_days") if key in settings}
     app = make_test_app(
-        f"sqlite:///{folder / 'live.sqlite'}", UPLOAD_FOLDER=str(folder / "uploads"), **settings
+        f"sqlite:///{folder / name}", UPLOAD_FOLDER=str(folder / "uploads"), **settings
     )
-    app.extensions["clock"] = Clock()  # a browser plays in real time
+    if clock is not None:
+        app.extensions["clock"] = clock
     database = get_database(app)
     migrate.upgrade(database)
-    with database.transaction() as session:
-        demo.seed(
-            session,
-            upload_folder=folder / "uploads",
-            now=app.extensions["clock"].now(),
-            standard_hour_minutes=45,
-            hash_method=FAST_HASH,
-            settings=app.extensions["accounting_settings"],
-            history_days=history_days,
-        )
+    if seeded:
+        with database.transaction() as session:
+            demo.seed(
+                session,
+                upload_folder=folder / "uploads",
+                now=app.extensions["clock"].now(),
+                standard_hour_minutes=45,
+                hash_method=FAST_HASH,
+                settings=app.extensions["accounting_settings"],
+                **sizes,
+            )
+    return app
+
+
+@contextmanager
+def serve_demo(folder: Path, *, history_days: int = 10, **settings: Any) -> Iterator[LiveServer]:
+    app = demo_app(  # a browser plays in real time
+        folder, "live.sqlite", clock=Clock(), history_days=history_days, **settings
+    )
+    database = get_database(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 from flask import Flask
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from learning.api.limits import TokenBuckets
 from learning.models import BeatRecord, TraineeStudyState
+from tests.api.player import Player
 
 pytestmark = pytest.mark.usefixtures("totals_rebuild_exactly")
 
@@ -62,53 +63,55 @@ def test_opening_playbacks_over_and_over_is_limited(player) -> None:
     assert response.headers["Retry-After"] == "10"
 
 
-def test_guessing_the_check_code_is_stopped_after_five_wrong_answers(
-    app: Flask, player, db_session, learner
-) -> None:
+@dataclass
+class PendingCheck:
+    page: Player
+    check_id: str
+    code: str
+
+    def answer(self, code: str):
+        return self.page.send("attention_ok", attention_id=self.check_id, attention_code=code)
+
+
+@pytest.fixture
+def pending(app: Flask, player, db_session, learner) -> PendingCheck:
+    """A page whose presence check (due after a minute of play) is pending, and its code."""
     settings = app.extensions["accounting_settings"]
     app.extensions["accounting_settings"] = replace(
         settings, attention_min_minutes=1, attention_max_minutes=1
     )
     page = player()
     page.play(75)
-    check = page.last["attention_check"]
     code = db_session.get(TraineeStudyState, learner.user.id).pending_code
+    return PendingCheck(page, page.last["attention_check"]["id"], code)
+
+
+def test_guessing_the_check_code_is_stopped_after_five_wrong_answers(
+    pending: PendingCheck,
+) -> None:
+    page, code = pending.page, pending.code
     guesses = [f"{n:04d}" for n in range(10_000) if f"{n:04d}" != code]
     page.clock.advance(2)
     for guess in guesses[:5]:
         page.clock.advance(2)
-        answer = page.send("attention_ok", attention_id=check["id"], attention_code=guess)
+        answer = pending.answer(guess)
         assert answer.status_code == 200 and page.last["attention_check"] is not None
-    refused = page.send("attention_ok", attention_id=check["id"], attention_code=code)
+    refused = pending.answer(code)
     assert refused.status_code == 429
     assert refused.get_json()["error"] == "too_many_attempts"
     assert "10 分钟" in refused.get_json()["message"]
     assert int(refused.headers["Retry-After"]) <= 600
     page.clock.advance(minutes=4)  # still within the check's five minutes: still refused
-    assert (
-        page.send("attention_ok", attention_id=check["id"], attention_code=code).status_code == 429
-    )
+    assert pending.answer(code).status_code == 429
     page.clock.advance(minutes=6)  # the wrong answers left the window, but so did the check:
-    late = page.send("attention_ok", attention_id=check["id"], attention_code=code)
+    late = pending.answer(code)
     assert (late.status_code, late.get_json()["reason"]) == (409, "attention_timeout")
 
 
-def test_a_right_answer_after_a_few_wrong_ones_clears_the_check(
-    app: Flask, player, db_session, learner
-) -> None:
-    settings = app.extensions["accounting_settings"]
-    app.extensions["accounting_settings"] = replace(
-        settings, attention_min_minutes=1, attention_max_minutes=1
-    )
-    page = player()
-    page.play(75)
-    check = page.last["attention_check"]
-    code = db_session.get(TraineeStudyState, learner.user.id).pending_code
-    wrong = "0000" if code != "0000" else "1111"
-    page.clock.advance(2)
+def test_a_right_answer_after_a_few_wrong_ones_clears_the_check(pending: PendingCheck) -> None:
+    wrong = "0000" if pending.code != "0000" else "1111"
+    pending.page.clock.advance(2)
     for _ in range(4):  # a clumsy but honest viewer
-        page.send("attention_ok", attention_id=check["id"], attention_code=wrong)
-    assert (
-        page.send("attention_ok", attention_id=check["id"], attention_code=code).status_code == 200
-    )
-    assert page.last["attention_check"] is None
+        pending.answer(wrong)
+    assert pending.answer(pending.code).status_code == 200
+    assert pending.page.last["attention_check"] is None

@@ -9,11 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from learning import migrate
 from learning.db import get_database
 from learning.models import BeatRecord, User
-from learning.services import demo
-from tests.conftest import FAST_HASH, make_test_app
+from tests.conftest import make_test_app
+from tests.live import demo_app
 
 
 @pytest.fixture
@@ -25,24 +24,8 @@ def installation(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     def make(name: str, *, seeded: bool) -> Flask:
         folder = tmp_path / name
         folder.mkdir()
-        app = make_test_app(
-            f"sqlite:///{folder / 'learning.sqlite'}", UPLOAD_FOLDER=str(folder / "uploads")
-        )
+        app = demo_app(folder, "learning.sqlite", seeded=seeded, trainee_count=6, history_days=3)
         apps.append(app)
-        database = get_database(app)
-        migrate.upgrade(database)
-        if seeded:
-            with database.transaction() as session:
-                demo.seed(
-                    session,
-                    upload_folder=folder / "uploads",
-                    now=app.extensions["clock"].now(),
-                    standard_hour_minutes=45,
-                    hash_method=FAST_HASH,
-                    settings=app.extensions["accounting_settings"],
-                    trainee_count=6,
-                    history_days=3,
-                )
         return app
 
     yield make
