@@ -25,9 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from learning.routing import IdConverter
 
     app.url_map.converters["int"] = IdConverter
+    request_log.init_app(app)  # first: every request is logged, even one refused at once
+    security.init_app(app)  # then a request's body limit, before CSRF or anything reads a form
     extensions.init_app(app)
-    request_log.init_app(app)
-    security.init_app(app)
     web.register_blueprints(app)
     api.init_app(app)
     cli.init_app(app)

@@ -11,7 +11,7 @@ so a client cannot forge its address.
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_talisman import Talisman
@@ -37,6 +37,7 @@ CONTENT_SECURITY_POLICY = {
 
 def init_app(app: Flask) -> None:
     """One Talisman per application (it keeps its settings on itself, not on the app)."""
+    app.before_request(_body_limit)  # before CSRF and NUL checks read a form
     app.before_request(_refuse_nul_characters)
     if app.config["PROXY_HOPS"]:
         trust_proxies(app, app.config["PROXY_HOPS"])
@@ -59,6 +60,17 @@ def init_app(app: Flask) -> None:
 def trust_proxies(app: Flask, hops: int) -> None:
     """Take the client's address and scheme from the last `hops` proxies' headers."""
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+#: Endpoints whose bodies may be larger than MAX_CONTENT_LENGTH, and the setting (MB) that
+#: bounds them instead; a megabyte more for the form around the file.
+LARGE_BODIES = {"api.add_video": "VIDEO_MAX_MB"}
+
+
+def _body_limit() -> None:
+    setting = LARGE_BODIES.get(request.endpoint or "")
+    if setting is not None:
+        request.max_content_length = (current_app.config[setting] + 1) * 1024 * 1024
 
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}

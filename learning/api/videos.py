@@ -141,8 +141,8 @@ def finish_upload(upload_id: str) -> ResponseReturnValue:
 @api_blueprint.post("/admin/videos")
 @role_required(Role.ADMIN)
 def add_video() -> ResponseReturnValue:
-    """The whole file in one multipart request (the page uses the resumable upload)."""
-    request.max_content_length = _max_bytes() + READ_BYTES  # the file and the form around it
+    """The whole file in one multipart request (the page uses the resumable upload); its size
+    limit is VIDEO_MAX_MB, not MAX_CONTENT_LENGTH (`security.LARGE_BODIES`)."""
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ApiError(422, "validation", describe(ServiceError("file_required")))

@@ -139,3 +139,14 @@ def test_only_admins_upload(login, make: Factory) -> None:
     answer = trainee.post_json("/api/v1/admin/uploads", {"name": "x.webm", "size": 10})
     assert answer.status_code == 403
     assert trainee.get("/api/v1/admin/uploads/" + "0" * 32).status_code == 403
+
+
+def test_a_video_larger_than_other_requests_may_be_is_accepted(app: Flask, admin: Client) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # every other request; the video has its own
+    with INTRO.open("rb") as file:  # 160 KB
+        response = admin.post(
+            "/api/v1/admin/videos",
+            data={"file": (file, "intro.webm"), "title": "导论", "programmes": ["accounting-4"]},
+            headers={"X-CSRFToken": admin.csrf_token()},
+        )
+    assert response.status_code == 201, response.get_json()
