@@ -8,6 +8,7 @@ as fast as they are answered; then the whole group is killed at once, workers in
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -91,8 +92,12 @@ class Viewer:
             }
             try:
                 self._json(f"/api/v1/playbacks/{self.playback_id}/heartbeats", beat)
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                return  # the server is gone (a refusal would be an HTTPError: it is not)
+            except urllib.error.HTTPError:
+                raise  # a refusal from a live server is a failure, not the kill
+            except (OSError, http.client.HTTPException, json.JSONDecodeError):
+                # The server is gone: refused, reset, or cut between the headers and the
+                # body (IncompleteRead) or inside the body (a JSON document cut short).
+                return
             self.answered.append(seq)
             time.sleep(0.01)
 
@@ -140,15 +145,25 @@ def _serve(database: Database, folder: Path, port: int) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: one killpg takes the workers too
         )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
+    if _answers(f"http://127.0.0.1:{port}/login", within_s=60):
+        return server
     os.killpg(server.pid, signal.SIGKILL)
     raise AssertionError((folder / "server.log").read_text())
+
+
+def _answers(url: str, *, within_s: float) -> bool:
+    """Whether a page is served within the time: ready means a worker has imported the app
+    and answered, not merely that gunicorn's master accepts connections."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    return False
 
 
 def test_every_answered_beat_survives_a_sigkill(empty_database: Database, tmp_path: Path):
