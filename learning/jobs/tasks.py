@@ -46,9 +46,18 @@ class JobContext:
 
 
 def close_expired_playbacks(context: JobContext) -> Figures:
-    """Rule 9: playbacks past their grace deadline are ended (stale ones are counted)."""
-    with context.database.transaction() as session:
-        stale, closed = study.close_expired_playbacks(session, context.now_ms)
+    """Rule 9: playbacks past their grace deadline are ended (stale ones are counted). One
+    short transaction per trainee, so no trainee's beats wait for the others'."""
+    with context.database.session_factory() as session:
+        trainee_ids = study.trainees_with_active_playbacks(session)
+    stale = closed = 0
+    for trainee_id in trainee_ids:
+        with context.database.transaction() as session:
+            trainee_stale, trainee_closed = study.close_expired_playbacks(
+                session, trainee_id, context.now_ms
+            )
+        stale += trainee_stale
+        closed += trainee_closed
     return {"stale": stale, "closed": closed}
 
 

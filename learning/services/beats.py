@@ -5,7 +5,7 @@ work it does, so here each read and write is one hand-written statement, prepare
 dialect. The beat still goes through the same pure rules (`accounting.apply_beat`) and writes
 the same rows that `recompute` rebuilds and `study.record_beat`'s readers expect; everything
 else in the application keeps the ORM. Serialisation per trainee is the same as everywhere:
-the playback and the trainee's state row are locked (FOR UPDATE on PostgreSQL; on SQLite the
+the trainee's state row, then the playback, are locked (FOR UPDATE on PostgreSQL; on SQLite the
 request's transaction began IMMEDIATE and holds the write lock).
 """
 
@@ -258,13 +258,14 @@ def _record(
     sql = _STATEMENTS[connection.dialect.name]
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql.playback, {"id": playback_id})
-        playback_row = cursor.fetchone()
-        if playback_row is None or playback_row[0] != trainee_id:
-            raise ServiceError("not_found")
+        # The trainee's row first, then the playback: the order of study.py's docstring.
         cursor.execute(sql.trainee, {"trainee_id": trainee_id})
         trainee_row = cursor.fetchone()
         if trainee_row is None:
+            raise ServiceError("not_found")
+        cursor.execute(sql.playback, {"id": playback_id})
+        playback_row = cursor.fetchone()
+        if playback_row is None or playback_row[0] != trainee_id:
             raise ServiceError("not_found")
         enrolment_id, video_id = playback_row[1], playback_row[2]
         cursor.execute(

@@ -5,6 +5,13 @@ Everything a trainee does runs under a lock on their `trainee_study_state` row (
 request's writing transaction: see `learning.db`), so their beats and openings are processed
 one at a time, numbered in that order (`event_no`) and timed by a clock that never goes
 backwards. The caller commits.
+
+The order in which a transaction takes a trainee's rows, everywhere (beats, openings, the job
+that ends expired playbacks, `recompute`, offline credit): first the `trainee_study_state` row
+(FOR UPDATE), then their playbacks, then the enrolment, coverage and day rows. Two transactions
+of one trainee therefore queue on the first row and can never hold each other's rows
+(PostgreSQL's `DeadlockDetected` between a beat and an opening came from the beat taking its
+playback first).
 """
 
 from __future__ import annotations
@@ -183,27 +190,32 @@ def pending_check_code(
 # --- playbacks nobody closed ---------------------------------------------------------------
 
 
-def close_expired_playbacks(session: Session, now_ms: int) -> tuple[int, int]:
-    """End the active playbacks whose grace deadline has passed (rule 9), dated at the
-    deadline as the rules date them; returns (stale, closed). A beat or an open would end them
-    the same way: this only keeps the stored state current for whoever reads it."""
+def trainees_with_active_playbacks(session: Session) -> list[int]:
+    """The trainees that have an active playback, in id order."""
+    statement = (
+        select(Playback.trainee_id)
+        .where(Playback.status == ACTIVE)
+        .distinct()
+        .order_by(Playback.trainee_id)
+    )
+    return list(session.scalars(statement))
+
+
+def close_expired_playbacks(session: Session, trainee_id: int, now_ms: int) -> tuple[int, int]:
+    """End the trainee's active playbacks whose grace deadline has passed (rule 9), dated at
+    the deadline as the rules date them; returns (stale, closed). A beat or an open would end
+    them the same way: this only keeps the stored state current for whoever reads it."""
     stale = closed = 0
-    trainee_ids = session.scalars(
-        select(Playback.trainee_id).where(Playback.status == ACTIVE).distinct()
-    ).all()
-    for trainee_id in trainee_ids:
-        _locked_state(session, trainee_id, create=False)  # the beat path's lock, then read
-        active = select(Playback).where(
-            Playback.trainee_id == trainee_id, Playback.status == ACTIVE
-        )
-        for row in session.scalars(active.execution_options(populate_existing=True)):
-            state = playback_state(row)
-            ended = expire(state, now_ms)
-            if ended is not state:
-                store_playback(row, ended)
-                closed += 1
-            elif is_stale(state, now_ms):
-                stale += 1
+    _locked_state(session, trainee_id, create=False)  # the trainee's row first, as everywhere
+    active = select(Playback).where(Playback.trainee_id == trainee_id, Playback.status == ACTIVE)
+    for row in session.scalars(active.execution_options(populate_existing=True)):
+        state = playback_state(row)
+        ended = expire(state, now_ms)
+        if ended is not state:
+            store_playback(row, ended)
+            closed += 1
+        elif is_stale(state, now_ms):
+            stale += 1
     return stale, closed
 
 

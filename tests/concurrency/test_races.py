@@ -192,3 +192,85 @@ def test_racing_registrations_never_oversell_seats(live_app: Flask) -> None:
         assert session.get(ExamSession, session_id).seats_taken == 3
         registrations = session.scalars(select(ExamRegistration)).all()
         assert len(registrations) == 3
+
+
+# --- a trainee's rows are taken in one order: no deadlock between beats, opens and the job ----
+
+ROUNDS = 12
+
+
+def _still_playing(client: Client, token: str, playback_id: str, answered: list, codes: list):
+    """Beat a playback until it is superseded or ended, keeping every status code."""
+    for seq in range(1, ROUNDS + 1):
+        response = beat(client, token, playback_id, seq, seq * 0.5)
+        codes.append(response.status_code)
+        if response.status_code in (200, 409):
+            answered.append((playback_id, seq))
+        if response.status_code == 409:
+            return
+
+
+def _assert_one_active_and_every_answered_beat_stored(app: Flask, answered: list) -> None:
+    with get_database(app).transaction() as session:
+        statuses = session.scalars(select(Playback.status)).all()
+        stored = set(session.execute(select(BeatRecord.playback_id, BeatRecord.seq)).tuples())
+    assert statuses.count("active") <= 1
+    assert set(answered) <= stored
+
+
+def test_beats_racing_opens_never_deadlock(live_app: Flask, setup) -> None:
+    """A phone beating while a laptop opens playbacks: each takes the trainee's row first."""
+    phone, laptop = clients(live_app, 2)
+    tokens = [phone.csrf_token(), laptop.csrf_token()]
+    answered: list = []
+    codes: list = []
+
+    def the_phone() -> None:
+        for _ in range(ROUNDS // 2):
+            opened = open_playback(phone, tokens[0], setup)
+            codes.append(opened.status_code)
+            if opened.status_code == 201:
+                _still_playing(phone, tokens[0], opened.get_json()["playback_id"], answered, codes)
+
+    def the_laptop() -> None:
+        for _ in range(ROUNDS):
+            opened = open_playback(laptop, tokens[1], setup)
+            codes.append(opened.status_code)
+            if opened.status_code == 201:
+                playback_id = opened.get_json()["playback_id"]
+                response = beat(laptop, tokens[1], playback_id, 1, 0)
+                codes.append(response.status_code)
+                answered.append((playback_id, 1))
+
+    race([the_phone, the_laptop])
+    assert codes and all(code < 500 for code in codes), sorted(set(codes))
+    assert sorted(set(codes)) <= [200, 201, 409]
+    _assert_one_active_and_every_answered_beat_stored(live_app, answered)
+    assert_rebuilds_exactly(live_app)
+
+
+def test_beats_racing_the_closing_job_never_deadlock(live_app: Flask, setup) -> None:
+    """The job that ends expired playbacks takes each trainee's row first, like a beat: a page
+    back after an hour, beating the playback the job is ending at that moment."""
+    from learning.jobs.tasks import JobContext, close_expired_playbacks
+
+    database = get_database(live_app)
+    clock = live_app.extensions["clock"]
+    (page,) = clients(live_app, 1)
+    token = page.csrf_token()
+    answered: list = []
+    codes: list = []
+    for _round in range(ROUNDS):
+        playback_id = open_playback(page, token, setup).get_json()["playback_id"]
+        clock.advance(3600)  # past its grace deadline: the job and the beat both end it
+
+        def the_job() -> None:
+            close_expired_playbacks(JobContext(database, clock.now(), "Asia/Shanghai"))
+
+        def the_page(playback_id: str = playback_id) -> None:
+            _still_playing(page, token, playback_id, answered, codes)
+
+        race([the_job, the_page])
+    assert codes and all(code < 500 for code in codes), sorted(set(codes))
+    _assert_one_active_and_every_answered_beat_stored(live_app, answered)
+    assert_rebuilds_exactly(live_app)
