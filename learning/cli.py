@@ -272,19 +272,17 @@ def _seed_cohort(session: Session, size: int) -> None:
 def recompute_totals(check: bool, processes: int) -> None:
     """Rebuild every stored study total from the raw beats (or, with --check, compare)."""
     started = time.perf_counter()
-    # Comparing only reads: no write lock, so on SQLite the beats go on meanwhile.
     database = get_database(current_app)
-    with database.session_factory() if check else _transaction() as session:
-        rebuilt = recompute.replay(session, processes=processes)
-        found = recompute.differences(session, rebuilt, now_ms=now_ms())
-        for difference in found[:50]:
-            click.echo(str(difference), err=check)
-        if len(found) > 50:
-            click.echo(f"... and {len(found) - 50} more", err=check)
-        if not check:
-            recompute.write_totals(session, rebuilt, now_ms=now_ms())
+    # One trainee at a time: the site keeps serving (see services/recompute.py).
+    run = recompute.check if check else recompute.rebuild
+    report = run(database, now_ms=now_ms(), processes=processes)
+    found = report.differences
+    for difference in found[:50]:
+        click.echo(str(difference), err=check)
+    if len(found) > 50:
+        click.echo(f"... and {len(found) - 50} more", err=check)
     seconds = time.perf_counter() - started
-    summary = f"{rebuilt.trainees} trainees, {rebuilt.events} events replayed in {seconds:.1f} s"
+    summary = f"{report.trainees} trainees, {report.events} events replayed in {seconds:.1f} s"
     if check and found:
         click.echo(f"{len(found)} differences; {summary}", err=True)
         sys.exit(1)
@@ -341,7 +339,7 @@ def restore_command(folder: Path, yes: bool) -> None:
         restored = backup.restore(folder, config["DATABASE_URL"], Path(config["UPLOAD_FOLDER"]))
     click.echo(f"restored {restored.beats:,} raw beats and {restored.files} uploaded files")
     with database.session_factory() as session:
-        found = recompute.differences(session, recompute.replay(session), now_ms=now_ms())
+        found = recompute.compare(session, now_ms=now_ms())
     if found:
         click.echo(f"the restored totals differ from the raw beats: {len(found)}", err=True)
         sys.exit(1)

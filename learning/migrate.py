@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from learning.config import PROJECT_ROOT
-from learning.db import Database
+from learning.database import Database
 
 
 def alembic_config(database: Database) -> Config:

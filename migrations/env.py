@@ -6,7 +6,7 @@ import os
 
 from alembic import context
 
-from learning.db import Database
+from learning.database import Database
 from learning.models import Base
 
 config = context.config

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from learning.db import Database
+from learning.database import Database
 from learning.services import (
     exams,
     job_runs,
@@ -79,12 +79,10 @@ def verify_totals(context: JobContext) -> Figures:
     """Replay every raw beat and compare with the kept totals. Differences are reported (the
     admin overview shows the latest check) and never fixed here: `flask recompute` does that
     when a person has looked."""
-    with context.database.session_factory() as session:  # reading only: beats go on
-        rebuilt = recompute.replay(session)
-        found = recompute.differences(session, rebuilt, now_ms=context.now_ms)
-    for difference in found[:20]:
+    report = recompute.check(context.database, now_ms=context.now_ms)  # beats go on
+    for difference in report.differences[:20]:
         log.warning("kept total differs from the replay: %s", difference)
-    return {"events": rebuilt.events, "differences": len(found)}
+    return {"events": report.events, "differences": len(report.differences)}
 
 
 def prune_job_runs(context: JobContext) -> Figures:

@@ -3,7 +3,14 @@
 Each trainee's playback openings and beats are replayed in their stored processing order
 (`event_no`) through the same pure rules the live path uses, with the settings recorded on each
 playback. The result is compared with, or written over, every kept total: coverage, day sums,
-the trainee's check state, the playbacks' states and the enrolments' online and offline seconds.
+the trainee's check state, the playbacks' states and the enrolments' online and offline seconds;
+and each stored beat's credited and per-reason milliseconds with what the replay gives it.
+
+While the site serves, `check` and `rebuild` take one trainee at a time, each in a transaction
+of its own: `rebuild` under the trainee's own serialisation (their state row locked first, as a
+beat does; on SQLite the write lock), so no beat of theirs lands between the replay and the
+writing; `check` in one consistent snapshot (PostgreSQL REPEATABLE READ; on SQLite a read
+transaction in WAL mode), so a beat committed meanwhile is either wholly in the view or not.
 """
 
 from __future__ import annotations
@@ -11,13 +18,13 @@ from __future__ import annotations
 import heapq
 import multiprocessing
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import create_engine, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.accounting import (
@@ -31,6 +38,7 @@ from learning.accounting import (
     Totals,
     expire,
 )
+from learning.database import Database
 from learning.models import (
     BeatRecord,
     Coverage,
@@ -65,6 +73,16 @@ DayKey = tuple[str, str, str, str]  # trainee, day, enrolment, video
 
 
 @dataclass(frozen=True)
+class StoredJudgement:
+    """What a stored beat row says it earned, and why not (rule 10)."""
+
+    event_no: int
+    status: str
+    credited_ms: int
+    not_credited: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Rebuild:
     """The replay: the ledger's totals, plus the not-credited time per video and day (the
     ledger sums it per trainee and day; the study record shows it per video too)."""
@@ -73,6 +91,7 @@ class Rebuild:
     not_credited_by_video_day: dict[DayKey, dict[str, int]]
     trainees: int
     events: int
+    beat_differences: list[Difference] = field(default_factory=list)
 
 
 class Replayer:
@@ -84,6 +103,7 @@ class Replayer:
         self.events = 0
         self._not_credited: dict[DayKey, dict[str, int]] = defaultdict(dict)
         self._where: dict[str, tuple[str, str, str]] = {}
+        self._beat_differences: list[Difference] = []
 
     def apply(self, event: Event) -> PlaybackState | BeatOutcome:
         outcome = self.ledger.apply(event)
@@ -97,8 +117,23 @@ class Replayer:
                 bucket[reason] = bucket.get(reason, 0) + ms
         return outcome
 
+    def compare_beat(self, trainee_id: int, stored: StoredJudgement, outcome: object) -> None:
+        """Note a stored beat whose judgement (rule 10) is not the replay's."""
+        assert isinstance(outcome, BeatOutcome)
+        replayed = StoredJudgement(
+            event_no=stored.event_no,
+            status="duplicate" if outcome.duplicate else outcome.status,
+            credited_ms=outcome.credited_ms,
+            not_credited={reason: ms for reason, ms in outcome.not_credited_ms.items() if ms},
+        )
+        if replayed != stored:
+            key = f"{trainee_id}/{stored.event_no}"
+            self._beat_differences.append(Difference("beat", key, stored, replayed))
+
     def rebuild(self, trainees: int) -> Rebuild:
-        return Rebuild(self.ledger, dict(self._not_credited), trainees, self.events)
+        return Rebuild(
+            self.ledger, dict(self._not_credited), trainees, self.events, self._beat_differences
+        )
 
     def absorb(self, other: Replayer) -> None:
         """Take in the replay of other trainees (see `replay` with several processes)."""
@@ -108,59 +143,137 @@ class Replayer:
         self._where.update(other._where)
 
 
-def replay(session: Session, *, processes: int = 1) -> Rebuild:
-    """Replay every trainee's stored events through the rules, into a fresh ledger. Trainees
-    are independent, so with `processes` > 1 they are shared out among that many processes,
-    each reading the same database (which must then be a committed one, not this session's
-    uncommitted work), and their ledgers are put together."""
-    seeds = {
-        str(trainee_id): seed
-        for trainee_id, seed in session.execute(
-            select(TraineeStudyState.trainee_id, TraineeStudyState.seed)
-        )
-    }
-    if processes <= 1 or len(seeds) < 2:
-        replayer = _replay_trainees(session, seeds)
-    else:
-        replayer = _replay_in_processes(session, seeds, processes)
+def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebuild:
+    """Replay the stored events of the trainees (all who have a study state, if None), in this
+    session's view, into a fresh ledger; stored beats that the replay judges otherwise are
+    kept in `Rebuild.beat_differences`."""
+    statement = select(TraineeStudyState.trainee_id, TraineeStudyState.seed)
+    if trainee_ids is not None:
+        statement = statement.where(TraineeStudyState.trainee_id.in_(trainee_ids))
+    seeds = {str(trainee_id): seed for trainee_id, seed in session.execute(statement)}
+    replayer = Replayer(seeds)
+    for trainee_id in sorted(int(key) for key in seeds):
+        for event, stored in _events(session, trainee_id):
+            outcome = replayer.apply(event)
+            if stored is not None:
+                replayer.compare_beat(trainee_id, stored, outcome)
     return replayer.rebuild(trainees=len(seeds))
 
 
-def _replay_trainees(session: Session, seeds: dict[str, str]) -> Replayer:
-    replayer = Replayer(seeds)
-    for trainee_id in sorted(int(key) for key in seeds):
-        for event in _events(session, trainee_id):
-            replayer.apply(event)
-    return replayer
+def compare(session: Session, *, now_ms: int) -> list[Difference]:
+    """Every kept total and stored beat that differs from the replay, in this session's view
+    (tests and a restored copy; a serving database is checked with `check`)."""
+    rebuilt = replay(session)
+    return [*rebuilt.beat_differences, *differences(session, rebuilt, now_ms=now_ms)]
 
 
-def _replay_in_processes(session: Session, seeds: dict[str, str], processes: int) -> Replayer:
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
-    ordered = sorted(seeds, key=int)
-    shares = [{key: seeds[key] for key in ordered[index::processes]} for index in range(processes)]
+@dataclass(frozen=True)
+class Report:
+    """What a `check` or `rebuild` found: the differences (for `rebuild`, those it corrected,
+    and beats judged otherwise, which it reports and never rewrites)."""
+
+    trainees: int
+    events: int
+    differences: list[Difference]
+
+
+def check(database: Database, *, now_ms: int, processes: int = 1) -> Report:
+    """Compare every trainee's kept totals with their replay, each in a consistent snapshot."""
+    return _each_trainee(database, now_ms=now_ms, processes=processes, write=False)
+
+
+def rebuild(database: Database, *, now_ms: int, processes: int = 1) -> Report:
+    """Replace every trainee's kept totals by their replay, each under the trainee's lock."""
+    return _each_trainee(database, now_ms=now_ms, processes=processes, write=True)
+
+
+def _each_trainee(database: Database, *, now_ms: int, processes: int, write: bool) -> Report:
+    with database.session_factory() as session:
+        trainee_ids = _trainees(session)
+    if processes <= 1 or len(trainee_ids) < 2:
+        return _share(database, trainee_ids, now_ms, write)
+    shares = [trainee_ids[index::processes] for index in range(processes)]
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        parts = list(pool.map(_replay_share, [url] * processes, shares))
-    whole = parts[0]
-    for part in parts[1:]:
-        whole.absorb(part)
-    return whole
+        reports = list(
+            pool.map(
+                _share_in_process,
+                [database.url] * processes,
+                shares,
+                [now_ms] * processes,
+                [write] * processes,
+            )
+        )
+    return Report(
+        trainees=sum(report.trainees for report in reports),
+        events=sum(report.events for report in reports),
+        differences=sorted((found for report in reports for found in report.differences), key=str),
+    )
 
 
-def _replay_share(url: str, seeds: dict[str, str]) -> Replayer:
-    """One process's share of a replay (runs in a worker process)."""
-    engine = create_engine(url)
+def _trainees(session: Session) -> list[int]:
+    """Everyone with a study state or an enrolment (whose totals must then be empty)."""
+    with_state = select(TraineeStudyState.trainee_id)
+    enrolled = select(Enrolment.trainee_id)
+    return sorted(set(session.scalars(with_state)) | set(session.scalars(enrolled)))
+
+
+def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, write: bool) -> Report:
+    """One process's share (runs in a worker process, with its own engine and writer lock)."""
+    database = Database(url)
     try:
-        with Session(engine) as session:
-            return _replay_trainees(session, seeds)
+        return _share(database, trainee_ids, now_ms, write)
     finally:
-        engine.dispose()
+        database.dispose()
 
 
-def _events(session: Session, trainee_id: int) -> Iterator[Event]:
-    """The trainee's openings and beats merged in processing order."""
+def _share(database: Database, trainee_ids: list[int], now_ms: int, write: bool) -> Report:
+    events = 0
+    found: list[Difference] = []
+    for trainee_id in trainee_ids:
+        if write:
+            with database.transaction() as session:
+                _lock_trainee(session, trainee_id)
+                rebuilt, trainee_found = _replay_and_compare(session, trainee_id, now_ms)
+                write_totals(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
+        else:
+            with database.session_factory() as session:
+                _snapshot(session)
+                rebuilt, trainee_found = _replay_and_compare(session, trainee_id, now_ms)
+        events += rebuilt.events
+        found.extend(trainee_found)
+    return Report(trainees=len(trainee_ids), events=events, differences=found)
+
+
+def _replay_and_compare(
+    session: Session, trainee_id: int, now_ms: int
+) -> tuple[Rebuild, list[Difference]]:
+    rebuilt = replay(session, [trainee_id])
+    found = differences(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
+    return rebuilt, [*rebuilt.beat_differences, *found]
+
+
+def _lock_trainee(session: Session, trainee_id: int) -> None:
+    """The trainee's state row, locked as a beat locks it (the transaction is a writer)."""
+    session.execute(
+        select(TraineeStudyState.trainee_id)
+        .where(TraineeStudyState.trainee_id == trainee_id)
+        .with_for_update()
+    )
+
+
+def _snapshot(session: Session) -> None:
+    """Make the session's transaction one consistent view: REPEATABLE READ on PostgreSQL (on
+    SQLite a read transaction already is one, in WAL mode)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredJudgement | None]]:
+    """The trainee's openings and beats merged in processing order, each beat with what its
+    stored row says it earned."""
     openings = (
-        (row.event_no, _open_event(row))
+        (row.event_no, _open_event(row), None)
         for row in session.scalars(
             select(Playback).where(Playback.trainee_id == trainee_id).order_by(Playback.event_no)
         )
@@ -180,6 +293,9 @@ def _events(session: Session, trainee_id: int) -> Iterator[Event]:
             beat.from_ms,
             beat.attention_id,
             beat.attention_code,
+            beat.status,
+            beat.credited_ms,
+            beat.not_credited,
         )
         .where(beat.trainee_id == trainee_id)
         .order_by(beat.event_no)
@@ -203,11 +319,17 @@ def _events(session: Session, trainee_id: int) -> Iterator[Event]:
                 ),
                 at_ms=row[2],
             ),
+            StoredJudgement(
+                event_no=row[0],
+                status=row[12],
+                credited_ms=row[13],
+                not_credited={reason: ms for reason, ms in row[14].items() if ms},
+            ),
         )
         for row in rows
     )
-    for _event_no, event in heapq.merge(openings, beats, key=lambda item: item[0]):
-        yield event
+    for _event_no, event, stored in heapq.merge(openings, beats, key=lambda item: item[0]):
+        yield event, stored
 
 
 def _open_event(row: Playback) -> OpenEvent:
@@ -225,11 +347,15 @@ def _open_event(row: Playback) -> OpenEvent:
 
 # --- comparing ----------------------------------------------------------------------------------
 
+Trainees = Collection[int] | None  # the trainees whose totals are meant; None for everyone
 
-def differences(session: Session, rebuilt: Rebuild, *, now_ms: int) -> list[Difference]:
-    """Every kept total that differs from the replay (empty when all agree). Playbacks are
-    compared as of `now_ms`: one past its grace deadline is ended on both sides, whether or not
-    the scheduler has written that yet (rule 9)."""
+
+def differences(
+    session: Session, rebuilt: Rebuild, *, now_ms: int, trainee_ids: Trainees = None
+) -> list[Difference]:
+    """Every kept total of the trainees that differs from the replay (empty when all agree).
+    Playbacks are compared as of `now_ms`: one past its grace deadline is ended on both sides,
+    whether or not the scheduler has written that yet (rule 9)."""
     totals = rebuilt.ledger.totals()
     coverage = {
         f"{enrolment}/{video}": [list(pair) for pair in pairs]
@@ -244,20 +370,24 @@ def differences(session: Session, rebuilt: Rebuild, *, now_ms: int) -> list[Diff
     }
     online = {key: f.online_s for key, f in totals.enrolments.items() if f.online_s}
     return [
-        *_compare("coverage", _stored_coverage(session), coverage),
-        *_compare("credited", _stored_credited(session), credited),
-        *_compare("not credited", _stored_not_credited(session), not_credited),
-        *_compare("online seconds", _stored_seconds(session, Enrolment.online_s), online),
-        *_compare("last studied", _stored_last_studied(session), _last_studied(totals)),
+        *_compare("coverage", _stored_coverage(session, trainee_ids), coverage),
+        *_compare("credited", _stored_credited(session, trainee_ids), credited),
+        *_compare("not credited", _stored_not_credited(session, trainee_ids), not_credited),
+        *_compare(
+            "online seconds", _stored_seconds(session, Enrolment.online_s, trainee_ids), online
+        ),
+        *_compare(
+            "last studied", _stored_last_studied(session, trainee_ids), _last_studied(totals)
+        ),
         *_compare(
             "offline seconds",
-            _stored_seconds(session, Enrolment.offline_s),
-            _credited_offline(session),
+            _stored_seconds(session, Enrolment.offline_s, trainee_ids),
+            _credited_offline(session, trainee_ids),
         ),
-        *_compare("trainee state", _stored_trainees(session), totals.trainees),
+        *_compare("trainee state", _stored_trainees(session, trainee_ids), totals.trainees),
         *_compare(
             "playback",
-            _as_of(_stored_playbacks(session), now_ms),
+            _as_of(_stored_playbacks(session, trainee_ids), now_ms),
             _as_of(totals.playbacks, now_ms),
         ),
     ]
@@ -271,12 +401,30 @@ def _compare(what: str, stored: dict[str, object], rebuilt: dict[str, object]) -
     ]
 
 
-def _stored_coverage(session: Session) -> dict[str, object]:
-    rows = session.execute(
-        select(Coverage.enrolment_id, Coverage.video_id, Coverage.intervals, Coverage.covered_s)
+def _of(statement: Select, column: Any, trainee_ids: Trainees) -> Select:
+    """The statement restricted to rows whose `column` (a trainee id) is one of theirs."""
+    return statement if trainee_ids is None else statement.where(column.in_(trainee_ids))
+
+
+def _their_enrolments(trainee_ids: Trainees) -> Any:
+    return select(Enrolment.id).where(Enrolment.trainee_id.in_(trainee_ids or ()))
+
+
+def _of_enrolments(statement: Select, column: Any, trainee_ids: Trainees) -> Select:
+    """The statement restricted to rows whose `column` (an enrolment id) is of the trainees."""
+    if trainee_ids is None:
+        return statement
+    return statement.where(column.in_(_their_enrolments(trainee_ids)))
+
+
+def _stored_coverage(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+    statement = select(
+        Coverage.enrolment_id, Coverage.video_id, Coverage.intervals, Coverage.covered_s
     )
     stored: dict[str, object] = {}
-    for enrolment_id, video_id, intervals, covered_s in rows:
+    for enrolment_id, video_id, intervals, covered_s in session.execute(
+        _of_enrolments(statement, Coverage.enrolment_id, trainee_ids)
+    ):
         if intervals:
             stored[f"{enrolment_id}/{video_id}"] = intervals
         measure = sum(end - start for start, end in intervals)
@@ -285,29 +433,20 @@ def _stored_coverage(session: Session) -> dict[str, object]:
     return stored
 
 
-def _stored_credited(session: Session) -> dict[str, object]:
-    rows = session.execute(
-        select(
-            StudyDay.trainee_id,
-            StudyDay.day,
-            StudyDay.enrolment_id,
-            StudyDay.video_id,
-            StudyDay.credited_ms,
-        )
+def _study_days(session: Session, column: Any, trainee_ids: Trainees) -> Iterator[Any]:
+    statement = select(
+        StudyDay.trainee_id, StudyDay.day, StudyDay.enrolment_id, StudyDay.video_id, column
     )
+    return iter(session.execute(_of(statement, StudyDay.trainee_id, trainee_ids)))
+
+
+def _stored_credited(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+    rows = _study_days(session, StudyDay.credited_ms, trainee_ids)
     return {f"{t}/{d.isoformat()}/{e}/{v}": ms for t, d, e, v, ms in rows if ms}
 
 
-def _stored_not_credited(session: Session) -> dict[str, object]:
-    rows = session.execute(
-        select(
-            StudyDay.trainee_id,
-            StudyDay.day,
-            StudyDay.enrolment_id,
-            StudyDay.video_id,
-            StudyDay.not_credited,
-        )
-    )
+def _stored_not_credited(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+    rows = _study_days(session, StudyDay.not_credited, trainee_ids)
     return {
         f"{t}/{d.isoformat()}/{e}/{v}": reasons
         for t, d, e, v, reasons in rows
@@ -315,12 +454,11 @@ def _stored_not_credited(session: Session) -> dict[str, object]:
     }
 
 
-def _stored_last_studied(session: Session) -> dict[str, object]:
-    rows = session.execute(
-        select(Enrolment.id, Enrolment.last_studied_on).where(
-            Enrolment.last_studied_on.is_not(None)
-        )
+def _stored_last_studied(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+    statement = select(Enrolment.id, Enrolment.last_studied_on).where(
+        Enrolment.last_studied_on.is_not(None)
     )
+    rows = session.execute(_of(statement, Enrolment.trainee_id, trainee_ids))
     return {str(enrolment_id): day.isoformat() for enrolment_id, day in rows}
 
 
@@ -333,45 +471,52 @@ def _last_studied(totals: Totals) -> dict[str, object]:
     return last
 
 
-def _stored_trainees(session: Session) -> dict[str, object]:
-    return {
-        str(row.trainee_id): trainee_state(row)
-        for row in session.scalars(select(TraineeStudyState))
-    }
+def _stored_trainees(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+    statement = _of(select(TraineeStudyState), TraineeStudyState.trainee_id, trainee_ids)
+    return {str(row.trainee_id): trainee_state(row) for row in session.scalars(statement)}
 
 
 def _as_of(playbacks: Mapping[str, PlaybackState], now_ms: int) -> dict[str, object]:
     return {key: expire(state, now_ms) for key, state in playbacks.items()}
 
 
-def _stored_playbacks(session: Session) -> dict[str, PlaybackState]:
-    return {row.id: playback_state(row) for row in session.scalars(select(Playback))}
+def _stored_playbacks(session: Session, trainee_ids: Trainees) -> dict[str, PlaybackState]:
+    statement = _of(select(Playback), Playback.trainee_id, trainee_ids)
+    return {row.id: playback_state(row) for row in session.scalars(statement)}
 
 
-def _stored_seconds(session: Session, column: Any) -> dict[str, object]:
+def _stored_seconds(session: Session, column: Any, trainee_ids: Trainees) -> dict[str, object]:
     """An enrolment total (online_s or offline_s) per enrolment, where it is not 0."""
-    rows = session.execute(select(Enrolment.id, column).where(column != 0))
+    statement = select(Enrolment.id, column).where(column != 0)
+    rows = session.execute(_of(statement, Enrolment.trainee_id, trainee_ids))
     return {str(enrolment_id): seconds for enrolment_id, seconds in rows}
 
 
-def _credited_offline(session: Session) -> dict[str, object]:
-    rows = session.execute(
+def _credited_offline(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+    statement = (
         select(OfflineCredit.enrolment_id, func.sum(OfflineCredit.seconds))
         .where(OfflineCredit.revoked_at.is_(None))
         .group_by(OfflineCredit.enrolment_id)
     )
+    rows = session.execute(_of_enrolments(statement, OfflineCredit.enrolment_id, trainee_ids))
     return {str(enrolment_id): int(total) for enrolment_id, total in rows if total}
 
 
 # --- writing ------------------------------------------------------------------------------------
 
 
-def write_totals(session: Session, rebuilt: Rebuild, *, now_ms: int) -> None:
-    """Replace every kept total with the replay's (playbacks as of `now_ms`)."""
+def write_totals(
+    session: Session, rebuilt: Rebuild, *, now_ms: int, trainee_ids: Trainees = None
+) -> None:
+    """Replace the trainees' kept totals with the replay's (playbacks as of `now_ms`)."""
     totals = rebuilt.ledger.totals()
-    session.execute(delete(Coverage))
-    session.execute(delete(StudyDay))
-    session.execute(update(Enrolment).values(online_s=0, offline_s=0, last_studied_on=None))
+    session.execute(_of_enrolments(delete(Coverage), Coverage.enrolment_id, trainee_ids))
+    session.execute(_of(delete(StudyDay), StudyDay.trainee_id, trainee_ids))
+    session.execute(
+        _of(update(Enrolment), Enrolment.trainee_id, trainee_ids).values(
+            online_s=0, offline_s=0, last_studied_on=None
+        )
+    )
     for (enrolment_id, video_id), pairs in totals.coverage.items():
         measure = sum(end - start for start, end in pairs)
         session.add(
@@ -395,13 +540,14 @@ def write_totals(session: Session, rebuilt: Rebuild, *, now_ms: int) -> None:
             .where(Enrolment.id == int(enrolment_id))
             .values(last_studied_on=date.fromisoformat(str(day)))
         )
-    for enrolment_id, seconds in _credited_offline(session).items():
+    for enrolment_id, seconds in _credited_offline(session, trainee_ids).items():
         session.execute(
             update(Enrolment).where(Enrolment.id == int(enrolment_id)).values(offline_s=seconds)
         )
-    for row in session.scalars(select(TraineeStudyState)):
+    states = _of(select(TraineeStudyState), TraineeStudyState.trainee_id, trainee_ids)
+    for row in session.scalars(states):
         store_trainee_state(row, totals.trainees[str(row.trainee_id)])
-    for row in session.scalars(select(Playback)):
+    for row in session.scalars(_of(select(Playback), Playback.trainee_id, trainee_ids)):
         store_playback(row, expire(totals.playbacks[row.id], now_ms))
 
 

@@ -1,17 +1,20 @@
-"""A replay shared out among processes gives exactly the replay of one."""
+"""A check shared out among processes finds exactly what the check of one process finds."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import update
+
 from learning import migrate
 from learning.accounting import AccountingSettings
 from learning.db import Database
+from learning.models import Enrolment
 from learning.services import demo, recompute
 
 
-def test_a_replay_in_two_processes_equals_one(empty_database: Database, tmp_path: Path):
+def test_a_check_in_two_processes_equals_one(empty_database: Database, tmp_path: Path):
     migrate.upgrade(empty_database)
     now = datetime(2026, 3, 2, 1, tzinfo=UTC)
     with empty_database.transaction() as session:
@@ -26,11 +29,47 @@ def test_a_replay_in_two_processes_equals_one(empty_database: Database, tmp_path
             history_days=4,
         )
     now_ms = int(now.timestamp() * 1000)
-    with empty_database.session_factory() as session:
-        alone = recompute.replay(session)
-        shared = recompute.replay(session, processes=2)
-        assert alone.events == shared.events > 1000
-        assert alone.trainees == shared.trainees
-        assert alone.ledger.totals() == shared.ledger.totals()
-        assert alone.not_credited_by_video_day == shared.not_credited_by_video_day
-        assert recompute.differences(session, shared, now_ms=now_ms) == []
+    alone = recompute.check(empty_database, now_ms=now_ms)
+    shared = recompute.check(empty_database, now_ms=now_ms, processes=2)
+    assert alone.events == shared.events > 1000
+    assert alone.trainees == shared.trainees == 8
+    assert alone.differences == shared.differences == []
+
+    with empty_database.transaction() as session:  # a total tampered with
+        session.execute(update(Enrolment).values(online_s=Enrolment.online_s + 7))
+    found = recompute.check(empty_database, now_ms=now_ms, processes=2).differences
+    assert {difference.what for difference in found} == {"online seconds"}
+    assert len(found) == 8
+    assert len(recompute.rebuild(empty_database, now_ms=now_ms, processes=2).differences) == 8
+    assert recompute.check(empty_database, now_ms=now_ms).differences == []
+
+
+def test_the_check_compares_every_stored_beat_with_its_replay(
+    empty_database: Database, tmp_path: Path
+):
+    """Rule 10: what each beat row says it earned, and why not, is the replay's too."""
+    from sqlalchemy import select
+
+    from learning.models import BeatRecord
+
+    migrate.upgrade(empty_database)
+    now = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    with empty_database.transaction() as session:
+        demo.seed(
+            session,
+            upload_folder=tmp_path,
+            now=now,
+            standard_hour_minutes=45,
+            hash_method="pbkdf2:sha256:1000",
+            settings=AccountingSettings(),
+            trainee_count=2,
+            history_days=2,
+        )
+    with empty_database.transaction() as session:
+        credited = session.scalars(
+            select(BeatRecord).where(BeatRecord.credited_ms > 0).limit(1)
+        ).one()
+        credited.not_credited = {**credited.not_credited, "rewatch": 1000}
+        key = f"{credited.trainee_id}/{credited.event_no}"
+    found = recompute.check(empty_database, now_ms=int(now.timestamp() * 1000)).differences
+    assert [(difference.what, difference.key) for difference in found] == [("beat", key)]

@@ -1,0 +1,142 @@
+"""The database: one engine per application, its session factory and its writers' lock.
+
+No Flask here (services and worker processes use it); `learning.db` ties it to requests.
+
+SQLite connections get WAL, a busy timeout and foreign keys. The pysqlite driver's own
+transaction handling is switched off and `BEGIN` is emitted by SQLAlchemy instead (SQLAlchemy's
+documented recipe), so SAVEPOINTs work and a writer can begin as one. On SQLite a transaction
+that reads and then writes fails at once ("database is locked") if another writer committed in
+between; so every transaction of a state-changing request, a command or a job begins with
+`BEGIN IMMEDIATE` (it waits for the write lock up to the busy timeout instead). Requests that
+only read (GET) keep plain, concurrent `BEGIN`s (`learning.db` marks the others).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+#: Whether a transaction begun now begins as a writer: set by `writing()`, and by `learning.db`
+#: for a request that may change data.
+WRITING: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
+HOLDS_WRITER_LOCK = "holds_writer_lock"
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside this block begin as writers (SQLite `BEGIN IMMEDIATE`)."""
+    token = WRITING.set(True)
+    try:
+        yield
+    finally:
+        WRITING.reset(token)
+
+
+class Database:
+    """Owns the engine and the session factory of one application."""
+
+    def __init__(self, url: str, *, sqlite_busy_timeout_ms: int = 5000) -> None:
+        self.url = url
+        self.writer_lock = _writer_lock(url, sqlite_busy_timeout_ms)
+        self.engine = _make_engine(url, sqlite_busy_timeout_ms, self.writer_lock)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one writing transaction, committed at the end (commands, jobs)."""
+        with writing(), self.session_factory.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.writer_lock is not None:
+            self.writer_lock.close()
+
+
+class WriterLock:
+    """One writer at a time on a SQLite file, across the processes and threads that share it.
+
+    SQLite lets one transaction write at a time anyway; left to its busy timeout, the waiting
+    writers sleep and retry, and under load most of the time goes in sleeping (shared
+    performance.md: 550 beats/s with a p99 near 600 ms, against 1,800 and 130 ms when writers
+    queue on a lock first). So a writing transaction takes this lock (a lock file beside the
+    database, and a thread lock for the threads of one process) before `BEGIN IMMEDIATE`, and
+    lets it go when its connection goes back to the pool (the request's or command's session
+    closes), however the transaction ended; a process that dies lets go of its file lock. The
+    thread lock is waited for at most the busy timeout: past that the transaction goes on and
+    SQLite's own waiting decides.
+    """
+
+    def __init__(self, database_path: str, timeout_s: float) -> None:
+        self.path = f"{database_path}-writer.lock"
+        self.timeout_s = timeout_s
+        self.thread_lock = threading.Lock()
+        self.file: Any = None
+
+    def acquire(self) -> bool:
+        if not self.thread_lock.acquire(timeout=self.timeout_s):
+            return False
+        if self.file is None:
+            self.file = open(self.path, "a+b")  # noqa: SIM115 (kept open for the process)
+        fcntl.flock(self.file.fileno(), fcntl.LOCK_EX)
+        return True
+
+    def release(self) -> None:
+        fcntl.flock(self.file.fileno(), fcntl.LOCK_UN)
+        self.thread_lock.release()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def _writer_lock(url: str, busy_timeout_ms: int) -> WriterLock | None:
+    """The writers' lock of a SQLite file (none for PostgreSQL or an in-memory database)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = make_url(url).database
+    return WriterLock(path, busy_timeout_ms / 1000) if path and path != ":memory:" else None
+
+
+def _make_engine(url: str, busy_timeout_ms: int, lock: WriterLock | None) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        if not WRITING.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if lock is not None and lock.acquire():
+            connection.connection.info[HOLDS_WRITER_LOCK] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.pool, "checkin")  # fires however the connection comes back
+    def _release(_dbapi_connection: Any, record: Any) -> None:
+        if lock is not None and record.info.pop(HOLDS_WRITER_LOCK, False):
+            lock.release()
+
+    return engine
