@@ -45,6 +45,7 @@ class Defaults:
     STANDARD_HOUR_MINUTES = 45
     MAX_RATE = 1.0
     SLACK_S = 5
+    RESUME_GRACE_S = 10  # allowance a paused, hidden or checked playback may regain (rule 3)
     HEARTBEAT_INTERVAL_S = 15
     ATTENTION_MIN_MINUTES = 10.0
     ATTENTION_MAX_MINUTES = 20.0

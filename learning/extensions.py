@@ -64,6 +64,7 @@ def accounting_settings(config: dict) -> AccountingSettings:
         return AccountingSettings(
             max_rate=float(config["MAX_RATE"]),
             slack_s=config["SLACK_S"],
+            resume_grace_s=config["RESUME_GRACE_S"],
             heartbeat_interval_s=config["HEARTBEAT_INTERVAL_S"],
             attention_min_minutes=config["ATTENTION_MIN_MINUTES"],
             attention_max_minutes=config["ATTENTION_MAX_MINUTES"],

@@ -128,7 +128,10 @@ class PlaybackState:
     ``crediting`` is the state the last accepted beat left: playing, visible and no check
     pending. ``paused`` and ``visible`` are that beat's flags, kept so that a claim made outside
     the credited state gets the right reason (``paused`` before ``hidden`` before
-    ``attention_pending``).
+    ``attention_pending``). ``rest_base_ms`` is, while an active playback is out of the credited
+    state, the allowance it had when that state began (at its opening, or when a beat left the
+    credited state); the allowance grows to at most that plus the resume grace (rule 3). It is
+    None otherwise.
     """
 
     id: str
@@ -146,6 +149,7 @@ class PlaybackState:
     allowance_ms: int = 0
     paused: bool = False
     visible: bool = True
+    rest_base_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ def open_playback(
         duration_ms=duration_ms,
         opened_at_ms=now,
         allowance_ms=allowance,
+        rest_base_ms=allowance,
     )
     return playback, previous
 
@@ -220,7 +225,8 @@ def supersede(playback: PlaybackState, now: int) -> PlaybackState:
         playback,
         status=SUPERSEDED,
         superseded_at_ms=now,
-        allowance_ms=_grown_allowance(playback, now, playback.crediting),
+        allowance_ms=_grown_while_crediting(playback, now),
+        rest_base_ms=None,
     )
 
 
@@ -245,29 +251,51 @@ def expire(playback: PlaybackState, now: int) -> PlaybackState:
     deadline = grace_deadline_ms(playback)
     if playback.status != ACTIVE or now < deadline:
         return playback
-    return _ended(playback, "grace", _grown_allowance(playback, deadline, playback.crediting))
+    return _ended(playback, "grace", _grown_while_crediting(playback, deadline))
 
 
 def _ended(playback: PlaybackState, reason: str, allowance_ms: int) -> PlaybackState:
     return _evolved(
-        playback, status=ENDED, end_reason=reason, crediting=False, allowance_ms=allowance_ms
+        playback,
+        status=ENDED,
+        end_reason=reason,
+        crediting=False,
+        allowance_ms=allowance_ms,
+        rest_base_ms=None,
     )
 
 
-def _grown_allowance(playback: PlaybackState, until: int, crediting: bool) -> int:
-    """The allowance after growing from the last beat (or the opening) to ``until`` (rule 3).
+def _grown_while_crediting(playback: PlaybackState, until: int) -> int:
+    """The allowance at a supersession or an expiry: grown to ``until`` if the playback was in
+    the credited state, else as it stands (rule 5: a superseded one stops growing)."""
+    if not playback.crediting:
+        return playback.allowance_ms
+    return _grown_allowance(playback, until, crediting=True)
 
-    Only an active playback in the credited state grows, by elapsed time times
-    ``min(rate, max_rate)``, floored, and never above the cap.
+
+def _grown_allowance(playback: PlaybackState, until: int, *, crediting: bool) -> int:
+    """The allowance of an active playback after growing from its last beat (or its opening)
+    to ``until`` (rule 3), never above the cap.
+
+    In the credited state it grows by elapsed time times ``min(rate, max_rate)``, floored. Out
+    of it (paused, hidden, a check pending) it grows by elapsed time, to at most
+    ``rest_base_ms`` plus the resume grace: the first seconds after a resume whose beat reached
+    the server late are paid. A playback whose stored state says crediting but whose trainee
+    has a check pending (raised by another page) does not grow.
     """
     allowance = playback.allowance_ms
-    if not crediting or playback.status != ACTIVE:
+    if playback.status != ACTIVE or (playback.crediting and not crediting):
         return allowance
     settings = playback.settings
     since = playback.opened_at_ms if playback.last_beat_at_ms is None else playback.last_beat_at_ms
     elapsed = max(0, until - since)
-    rate = min(playback.rate_milli, settings.max_rate_milli)
-    return min(settings.allowance_cap_ms, allowance + elapsed * rate // 1000)
+    if crediting:
+        rate = min(playback.rate_milli, settings.max_rate_milli)
+        grown = allowance + elapsed * rate // 1000
+    else:
+        base = allowance if playback.rest_base_ms is None else playback.rest_base_ms
+        grown = max(allowance, min(allowance + elapsed, base + settings.resume_grace_ms))
+    return min(settings.allowance_cap_ms, grown)
 
 
 def _timed_out(trainee: TraineeState, playback: PlaybackState, now: int) -> bool:
@@ -394,7 +422,7 @@ def _judged(
 ) -> BeatOutcome:
     """Judge the claim, then take on the beat's answer, position and flags."""
     crediting = playback.crediting and trainee.pending is None
-    tally = _Tally(_grown_allowance(playback, now, crediting))
+    tally = _Tally(_grown_allowance(playback, now, crediting=crediting))
     start, end = _claim(playback, beat)
     if end > start:
         if crediting:
@@ -403,6 +431,8 @@ def _judged(
             _refuse_outside_credited_state(tally, playback, start, end)
     cleared = _answer(tally, trainee, beat, now)
     after = _evolved(trainee, **tally.trainee_changes) if tally.trainee_changes else trainee
+    crediting_after = not beat.paused and beat.visible and after.pending is None
+    rest_base = playback.rest_base_ms if playback.rest_base_ms is not None else tally.allowance_ms
     new_playback = _evolved(
         playback,
         last_seq=beat.seq,
@@ -412,7 +442,8 @@ def _judged(
         allowance_ms=tally.allowance_ms,
         paused=beat.paused,
         visible=beat.visible,
-        crediting=not beat.paused and beat.visible and after.pending is None,
+        crediting=crediting_after,
+        rest_base_ms=None if crediting_after else rest_base,
     )
     if beat.event == "close" and playback.status == ACTIVE:
         new_playback = _ended(new_playback, "close", new_playback.allowance_ms)

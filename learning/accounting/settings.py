@@ -22,6 +22,7 @@ class AccountingSettings:
 
     max_rate: float = 1.0
     slack_s: int = 5
+    resume_grace_s: int = 10
     heartbeat_interval_s: int = 15
     attention_min_minutes: float = 10
     attention_max_minutes: float = 20
@@ -45,8 +46,9 @@ class AccountingSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{name} must be an integer")
-        if self.slack_s < 0:
-            raise ValueError("slack_s must not be negative")
+        for name in _NON_NEGATIVE_FIELDS:
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
         for name in _MINUTE_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -86,6 +88,10 @@ class AccountingSettings:
         return self.slack_s * 1000
 
     @property
+    def resume_grace_ms(self) -> int:
+        return self.resume_grace_s * 1000
+
+    @property
     def heartbeat_interval_ms(self) -> int:
         return self.heartbeat_interval_s * 1000
 
@@ -121,6 +127,7 @@ class AccountingSettings:
 
 _INTEGER_FIELDS = (
     "slack_s",
+    "resume_grace_s",
     "heartbeat_interval_s",
     "stale_after_s",
     "late_beat_grace_s",
@@ -128,4 +135,8 @@ _INTEGER_FIELDS = (
 )
 # Minutes may have fractions (tests and demos shorten the presence checks to seconds).
 _MINUTE_FIELDS = ("attention_min_minutes", "attention_max_minutes", "attention_timeout_minutes")
-_POSITIVE_FIELDS = (*(name for name in _INTEGER_FIELDS if name != "slack_s"), *_MINUTE_FIELDS)
+_NON_NEGATIVE_FIELDS = ("slack_s", "resume_grace_s")
+_POSITIVE_FIELDS = (
+    *(name for name in _INTEGER_FIELDS if name not in _NON_NEGATIVE_FIELDS),
+    *_MINUTE_FIELDS,
+)

@@ -74,6 +74,8 @@ class Playback(Base):
     rate_milli: Mapped[int] = mapped_column(default=1000)
     last_beat_at_ms: Mapped[int | None] = mapped_column(BigInteger)
     allowance_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the allowance when an active playback left the credited state (rule 3's resume grace)
+    rest_base_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class BeatRecord(Base):

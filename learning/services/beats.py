@@ -77,6 +77,7 @@ _PLAYBACK_COLUMNS = [
     "rate_milli",
     "last_beat_at_ms",
     "allowance_ms",
+    "rest_base_ms",
     "paused",
     "visible",
 ]

@@ -323,6 +323,7 @@ def playback_state(row: Any) -> PlaybackState:
         rate_milli=row.rate_milli,
         last_beat_at_ms=row.last_beat_at_ms,
         allowance_ms=row.allowance_ms,
+        rest_base_ms=row.rest_base_ms,
         paused=bool(row.paused),
         visible=bool(row.visible),
     )
@@ -340,6 +341,7 @@ def playback_values(state: PlaybackState) -> dict[str, Any]:
         "rate_milli": state.rate_milli,
         "last_beat_at_ms": state.last_beat_at_ms,
         "allowance_ms": state.allowance_ms,
+        "rest_base_ms": state.rest_base_ms,
         "paused": state.paused,
         "visible": state.visible,
     }

@@ -63,3 +63,56 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     database.dispose()
+
+
+def test_playbacks_from_before_the_resume_grace_keep_their_rule(empty_database: Database) -> None:
+    """Migration 0011: a playback recorded without `resume_grace_s` is judged with none, so a
+    rebuild gives what it earned when it was live (a rule change is like a setting change)."""
+    from learning.accounting import (
+        AccountingSettings,
+        Beat,
+        IntervalSet,
+        TraineeState,
+        apply_beat,
+    )
+    from learning.clock import FakeClock
+    from learning.models import Playback
+    from learning.services.study import playback_state
+    from tests.factories import Factory
+
+    migrate.upgrade(empty_database)
+    with empty_database.transaction() as session:  # a paused playback, as 0010 stored it
+        make = Factory(session, FakeClock())
+        enrolment = make.enrolment(make.trainee("before"), "accounting-4")
+        video = make.video("accounting-4", duration_s=3600)
+        settings = AccountingSettings().to_dict()
+        del settings["resume_grace_s"]
+        session.add(
+            Playback(
+                id="p",
+                trainee_id=enrolment.trainee_id,
+                enrolment_id=enrolment.id,
+                video_id=video.id,
+                event_no=1,
+                opened_at_ms=0,
+                settings=settings,
+                duration_ms=3_600_000,
+                last_seq=3,
+                position_ms=60_000,
+                crediting=False,
+                paused=True,
+                last_beat_at_ms=60_000,
+                allowance_ms=-3_000,
+            )
+        )
+    migrate.downgrade(empty_database, "0010")
+    migrate.upgrade(empty_database)
+    with empty_database.session_factory() as session:
+        playback = playback_state(session.get(Playback, "p"))
+    assert playback.settings.resume_grace_s == 0
+    assert playback.rest_base_ms == -3_000
+    play = Beat(
+        seq=4, position_ms=60_000, rate_milli=1000, paused=False, visible=True, event="play"
+    )
+    resumed = apply_beat(TraineeState(seed="s"), playback, IntervalSet(), play, 660_000)
+    assert resumed.playback.allowance_ms == -3_000  # ten minutes paused, no grace: as it was

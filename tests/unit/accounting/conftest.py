@@ -169,19 +169,25 @@ def _claimed(position_ms: int | None, beat: Beat) -> int:
 
 
 class HonestViewer:
-    """An honest page at 1x: a tick every interval of its own clock, delivered 0-3 s late.
+    """An honest page at 1x, behaving as static/js/player.js does, on a network that delays
+    every request independently by 0 to ``jitter_ms``.
 
-    Requests go one at a time, so a beat is processed no earlier than the one before it. During a
-    network cut beats are queued and flushed, in order, when it ends. When a check shows, the
-    person answers ``answer_ms`` later and the player seeks back to where credit stopped, so the
-    media watched once in the credited state ends up as ``[start, final position)``.
+    The page's wall clock (``client_ms``) and the server's are the same clock; a beat is made at
+    the page's time and processed when it arrives, never before the one made before it (one
+    request at a time, in order). The player ticks every interval from the last ``play``; a pause
+    sends its beat the moment it happens and stops the timer; a resume sends ``play`` and starts
+    it again. A check is shown when the answer carrying it comes back: the video pauses there
+    (a ``pause`` beat), the person answers ``answer_ms`` later with one beat that seeks back to
+    where credit stopped, and when that is answered the video plays again (``play``). During a
+    network cut beats queue up and are sent, in order, when it ends. So the media watched at
+    least once in the credited state is ``[start, position_ms)``.
     """
 
     def __init__(
         self,
         page: Page,
         rng: random.Random,
-        jitter_ms: int = 3 * SECOND,
+        jitter_ms: int = 10 * SECOND,
         answer_ms: int = 8 * SECOND,
     ) -> None:
         self.page = page
@@ -189,85 +195,146 @@ class HonestViewer:
         self.jitter_ms = jitter_ms
         self.answer_ms = answer_ms
         self.client_ms = page.world.now
-        self.server_ms = page.world.now
+        self.last_arrival_ms = page.world.now
         self.position_ms = 0
+        self.playing = False
+        self.next_tick_ms: int | None = None
         self.cut: tuple[int, int] | None = None
         self.queue: list[tuple[dict, int]] = []
+        self.show_check_at: int | None = None
+        self.checks_shown: set[str] = set()
         self.interval_ms = page.world.settings.heartbeat_interval_ms
+
+    # --- what the person does ------------------------------------------------------------------
 
     def start(self, position_ms: int = 0) -> None:
         self.position_ms = position_ms
-        self._emit("play")
+        self._play()
 
     def play(self, ms: int) -> None:
-        """Play ``ms`` of wall time, ticking every interval (the last tick may be shorter)."""
-        left = ms
-        while left > 0:
-            step = min(self.interval_ms, left)
-            self.client_ms += step
-            self.position_ms += step
-            left -= step
-            self._emit("tick")
+        """Let ``ms`` of wall time pass while the video plays (ticks, checks, a cut's end)."""
+        self._run_until(self.client_ms + ms)
 
     def pause(self, ms: int) -> None:
-        self._emit("pause", paused=True)
-        self.client_ms += ms
-        self._emit("play")
+        """Pause now, wait ``ms``, press play."""
+        self._pause()
+        self._run_until(self.client_ms + ms)
+        if not self.playing:
+            self._play()
 
     def network_cut(self, from_ms: int, length_ms: int) -> None:
-        """Queue every beat the page sends in ``[its clock + from_ms, + length_ms)``."""
+        """Requests made in ``[now + from_ms, + length_ms)`` wait for the network to return."""
         start = self.client_ms + from_ms
         self.cut = (start, start + length_ms)
 
     def close(self) -> None:
-        self._emit("close", paused=True)
+        """Close the page, after answering a check that is on its way (a person who leaves
+        with a check unanswered loses what was played past its due point, as rule 7 says)."""
+        if self.show_check_at is not None:
+            self._run_until(self.show_check_at)
+        self._emit("close")
 
-    def _emit(self, event: str, paused: bool = False) -> None:
-        if self.cut and self.cut[0] <= self.client_ms < self.cut[1]:
-            self.queue.append(({"event": event, "position_ms": self.position_ms}, self.client_ms))
+    # --- the player ------------------------------------------------------------------------------
+
+    def _play(self) -> None:
+        self.playing = True
+        self._emit("play")
+        self.next_tick_ms = self.client_ms + self.interval_ms
+
+    def _pause(self) -> None:
+        self.playing = False
+        self.next_tick_ms = None
+        self._emit("pause")
+
+    def _run_until(self, end_ms: int) -> None:
+        """Move the page's clock to ``end_ms``, doing what falls due on the way, in time order."""
+        while True:
+            due = [
+                moment
+                for moment in (self.next_tick_ms, self.show_check_at, self._cut_end())
+                if moment is not None and moment <= end_ms
+            ]
+            if not due:
+                self._wait_until(end_ms)
+                return
+            moment = min(due)
+            self._wait_until(moment)
+            if moment == self._cut_end():
+                self._flush()
+            elif moment == self.show_check_at:
+                self._show_check()
+            else:
+                self.next_tick_ms = moment + self.interval_ms
+                self._emit("tick")
+
+    def _wait_until(self, moment: int) -> None:
+        """Let the page's clock reach ``moment`` (a check may already have taken it past)."""
+        if moment <= self.client_ms:
             return
-        if self._flush() and event == "tick":
-            return  # the player has just sought back to a check's resume point
-        beat = {"event": event, "position_ms": self.position_ms, "paused": paused}
-        outcome = self._deliver(beat, self.client_ms)
-        if outcome.check_raised:
-            self.client_ms = max(self.client_ms, self.server_ms)
-            self._answer(outcome.trainee.pending)
+        if self.playing:
+            self.position_ms += moment - self.client_ms
+        self.client_ms = moment
 
-    def _flush(self) -> bool:
-        """Send the queue when the network is back; True when a check had to be answered."""
-        if not self.queue or self.client_ms < self.cut[1]:
-            return False
+    def _cut_end(self) -> int | None:
+        return self.cut[1] if self.cut and self.queue else None
+
+    def _show_check(self) -> None:
+        """The check pauses the video; the person types the code; the answer seeks back and,
+        once it is answered, the video plays again."""
+        self.show_check_at = None
+        check = self.page.world.pending(self.page.trainee)
+        if check is None:
+            return
+        if self.playing:
+            self._pause()
+        self._wait_until(self.client_ms + self.answer_ms)
+        self.position_ms = check.resume_at_ms
+        arrival = self._emit(
+            "attention_ok", attention_id=check.id, attention_code=check.code, paused=False
+        )
+        self._wait_until(max(self.client_ms, arrival))
+        self._play()
+
+    def _emit(self, event: str, **extras) -> int:
+        """Make a beat now; send it, or queue it during a cut. Returns when it arrived."""
+        beat = {
+            "event": event,
+            "position_ms": self.position_ms,
+            "paused": not self.playing,
+            **extras,
+        }
+        if self.cut and self.cut[0] <= self.client_ms < self.cut[1]:
+            self.queue.append((beat, self.client_ms))
+            return self.cut[1]
+        if self.queue:
+            self._flush()  # the network is back: what waited goes first
+        return self._deliver(beat, self.client_ms)
+
+    def _flush(self) -> None:
         queued, self.queue = self.queue, []
         reconnect = self.cut[1]
         self.cut = None
-        checks = []
-        for beat, _ in queued:
-            outcome = self._deliver({**beat, "paused": False}, reconnect)
-            if outcome.check_raised:
-                checks.append(outcome.trainee.pending)
-        for check in checks:
-            self._answer(check)
-        return bool(checks)
+        for beat, _made in queued:
+            self._deliver(beat, reconnect)
 
-    def _deliver(self, beat: dict, sent_ms: int) -> BeatOutcome:
-        arrival = max(sent_ms + self.rng.randint(0, self.jitter_ms), self.server_ms)
-        self.server_ms = arrival
+    def _deliver(self, beat: dict, sent_ms: int) -> int:
+        arrival = max(sent_ms + self.rng.randint(0, self.jitter_ms), self.last_arrival_ms)
+        self.last_arrival_ms = arrival
         self.page.world.now = arrival
         fields = dict(beat)
-        return self.page.send(fields.pop("event"), **fields)
+        outcome = self.page.send(fields.pop("event"), **fields)
+        pending = outcome.trainee.pending
+        if pending is not None and pending.id not in self.checks_shown:
+            self.checks_shown.add(pending.id)
+            self.show_check_at = self._reachable(arrival)  # the answer carries the check back
+        return arrival
 
-    def _answer(self, check: PendingCheck) -> None:
-        self.client_ms += self.answer_ms
-        self.position_ms = check.resume_at_ms
-        beat = {
-            "event": "attention_ok",
-            "position_ms": check.resume_at_ms,
-            "paused": False,
-            "attention_id": check.id,
-            "attention_code": check.code,
-        }
-        self._deliver(beat, self.client_ms)
+    def _reachable(self, moment: int) -> int:
+        """When an answer sent at ``moment`` reaches the page: after the cut, if one is on (the
+        player sends the beat again and its duplicate's answer carries the same check)."""
+        if self.cut and self.cut[0] <= moment < self.cut[1]:
+            return self.cut[1]
+        return moment
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ T0 = 1_772_413_200_000  # 2026-03-02 09:00 Asia/Shanghai
 #: Checks far away, so that a scenario about the allowance is not cut by a due point.
 NO_CHECKS = AccountingSettings(attention_min_minutes=600, attention_max_minutes=600)
 SLACK = 5 * SECOND
+RESUME_GRACE = 10 * SECOND
 
 
 # --- an honest viewer -------------------------------------------------------------------------
@@ -152,7 +153,8 @@ def test_ten_minutes_paused_or_hidden_then_a_burst(make_world, flag):
     assert resume.credited_ms == 0
     for _ in range(20):
         page.send(position_ms=page.position_ms + 10 * SECOND)
-    assert world.credited() == 11 * SECOND + 4 * SECOND + SLACK
+    # the burst: what was left at the pause, one resume grace regained while paused, the slack
+    assert world.credited() == 11 * SECOND + 4 * SECOND + RESUME_GRACE + SLACK
 
 
 def test_stalling_for_hours_then_a_burst_earns_the_allowance_cap_at_most(make_world):
@@ -288,8 +290,9 @@ def test_check_due_in_a_superseded_queue_is_raised_on_the_active_page(make_world
     world.advance(SECOND)
     for _ in range(20):
         laptop.send(position_ms=laptop.position_ms + 15 * SECOND)
-    # 1 s of allowance left when the check was raised, 1 s since the answer, and the slack.
-    assert laptop.credited == 2 * SECOND + SLACK
+    # 1 s of allowance left when the check was raised, one resume grace (not the 4 minutes the
+    # check waited), 1 s since the answer, and the slack.
+    assert laptop.credited == 2 * SECOND + RESUME_GRACE + SLACK
 
 
 # --- several pages ----------------------------------------------------------------------------

@@ -161,7 +161,10 @@ def test_first_beat_credits_nothing_and_sets_the_position():
     assert (outcome.credited_ms, outcome.not_credited_ms, outcome.reason) == (0, {}, None)
     assert outcome.playback.position_ms == 42_000
     assert outcome.playback.crediting
-    assert outcome.playback.allowance_ms == 0  # no growth before the first beat
+    # before the first beat the playback is out of the credited state: it grows one for one,
+    # to at most the resume grace (rule 3), so a first beat that arrives late costs nothing
+    assert outcome.playback.allowance_ms == 500
+    assert judge(fresh, beat(1, 42_000), T0 + 60_000).playback.allowance_ms == 10_000
 
 
 def test_forward_claim_in_credited_state_is_credited_exactly():
@@ -227,20 +230,46 @@ def test_claim_that_starts_beyond_the_duration_is_all_beyond():
 # --- decision 2: outside the credited state -------------------------------------------------
 
 
-def test_claim_after_a_paused_beat_is_all_paused_and_the_allowance_does_not_grow():
+def test_claim_after_a_paused_beat_is_all_paused_and_the_allowance_grows_one_grace_at_most():
     playback = started(0, paused=True, crediting=False, allowance_ms=2_000, duration_ms=10_000)
     outcome = judge(playback, beat(2, 30_000), T0 + 600_000)
     assert outcome.not_credited_ms == {"paused": 30_000}
     assert outcome.reason == "paused"
-    assert outcome.playback.allowance_ms == 2_000
+    assert outcome.playback.allowance_ms == 2_000 + 10_000  # where it stood, plus the grace
     assert outcome.playback.crediting
+    assert outcome.playback.rest_base_ms is None
+
+
+def test_out_of_the_credited_state_the_allowance_grows_with_time_up_to_the_grace():
+    """Paused at A = 2 s: 3 s later a beat (still paused) finds 5 s; 30 s later 12 s, not 35."""
+    playback = started(0, paused=True, crediting=False, allowance_ms=2_000, rest_base_ms=2_000)
+    still_paused = judge(playback, beat(2, 0, paused=True), T0 + 3_000)
+    assert still_paused.playback.allowance_ms == 5_000
+    assert still_paused.playback.rest_base_ms == 2_000  # the pause began there
+    later = judge(still_paused.playback, beat(3, 0, paused=True), T0 + 33_000)
+    assert later.playback.allowance_ms == 12_000
+
+
+def test_leaving_the_credited_state_records_where_the_allowance_stood():
+    outcome = judge(started(allowance_ms=1_000), beat(2, 10_000, paused=True), T0 + 15_000)
+    assert outcome.credited_ms == 10_000
+    assert outcome.playback.allowance_ms == 6_000
+    assert outcome.playback.rest_base_ms == 6_000
+    assert not outcome.playback.crediting
+
+
+def test_no_grace_setting_keeps_the_allowance_where_the_pause_left_it():
+    """Playbacks opened before the grace existed were recorded with `resume_grace_s = 0`."""
+    settings = AccountingSettings(resume_grace_s=0)
+    playback = started(0, paused=True, crediting=False, allowance_ms=2_000, settings=settings)
+    assert judge(playback, beat(2, 0), T0 + 600_000).playback.allowance_ms == 2_000
 
 
 def test_claim_after_a_hidden_beat_is_all_hidden():
     playback = started(0, visible=False, crediting=False)
     outcome = judge(playback, beat(2, 30_000), T0 + 600_000)
     assert outcome.not_credited_ms == {"hidden": 30_000}
-    assert outcome.playback.allowance_ms == 0
+    assert outcome.playback.allowance_ms == 10_000
 
 
 def test_paused_comes_before_hidden():
@@ -371,7 +400,9 @@ def test_superseded_seek_threshold_has_no_slack():
 def test_first_playback_starts_with_zero_allowance():
     playback, previous = open_playback("p1", SETTINGS, HOUR, T0, None)
     assert previous is None
-    assert playback == PlaybackState(id="p1", settings=SETTINGS, duration_ms=HOUR, opened_at_ms=T0)
+    assert playback == PlaybackState(
+        id="p1", settings=SETTINGS, duration_ms=HOUR, opened_at_ms=T0, rest_base_ms=0
+    )
 
 
 def test_opening_supersedes_the_active_one_and_carries_only_a_negative_allowance():
