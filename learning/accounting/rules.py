@@ -318,7 +318,7 @@ def apply_beat(
     now: int,
 ) -> BeatOutcome:
     """Judge one beat at server time ``now``; the inputs are never modified."""
-    day = day_of(now, playback.settings.timezone)
+    day = study_day(trainee, now, playback.settings.timezone)
     if beat.seq <= playback.last_seq:
         return _unchanged(trainee, playback, coverage, day, duplicate=True)
     if playback.status == ENDED:
@@ -627,6 +627,14 @@ def draw_check(seed: str, counter: int, resume_at_ms: int, now: int) -> PendingC
 
 
 # --- calendar days ----------------------------------------------------------------------------
+
+
+def study_day(trainee: TraineeState, now: int, timezone: str) -> str:
+    """The day a beat at ``now`` counts on: its calendar day in the playback's time zone, but
+    never one before the trainee's current day (rule 8), so a change of ``TIMEZONE`` that puts
+    the clock back a day cannot open a second daily cap."""
+    day = day_of(now, timezone)
+    return trainee.day if trainee.day is not None and trainee.day > day else day
 
 _day_spans: dict[str, tuple[int, int, str]] = {}
 

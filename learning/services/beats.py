@@ -143,7 +143,9 @@ ON CONFLICT (enrolment_id, video_id)
 DO UPDATE SET intervals = excluded.intervals, covered_s = excluded.covered_s"""
 
 _ADD_TO_ENROLMENT = """
-UPDATE enrolments SET online_s = online_s + %(gained_s)s, last_studied_on = %(day)s
+UPDATE enrolments SET online_s = online_s + %(gained_s)s,
+    last_studied_on = CASE WHEN last_studied_on IS NULL OR last_studied_on < %(day)s
+        THEN %(day)s ELSE last_studied_on END
 WHERE id = %(enrolment_id)s"""
 
 _STUDY_DAY = """

@@ -896,3 +896,16 @@ def test_every_step_at_once_gives_each_millisecond_one_reason():
     assert outcome.new_intervals == ((4_000, 5_000),)
     assert outcome.trainee.pending.resume_at_ms == 12_000
     assert outcome.reason == "beyond_duration"
+
+
+def test_a_study_day_never_goes_backwards_when_the_time_zone_changes():
+    """09:00 in Shanghai is the day before in Los Angeles: the beat counts on the trainee's
+    current day, under the cap already used there (rule 8)."""
+    los_angeles = AccountingSettings(timezone="America/Los_Angeles", daily_cap_s=600)
+    playback = started(settings=los_angeles)
+    who = trainee(day="2026-03-02", day_credited_ms=590_000)
+    outcome = judge(playback, beat(2, 15_000), T0 + 15_000, who=who)
+    assert outcome.day == "2026-03-02"
+    assert outcome.credited_ms == 10_000
+    assert outcome.not_credited_ms == {"daily_cap": 5_000}
+    assert outcome.trainee.day == "2026-03-02"
