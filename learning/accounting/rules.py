@@ -636,6 +636,7 @@ def study_day(trainee: TraineeState, now: int, timezone: str) -> str:
     day = day_of(now, timezone)
     return trainee.day if trainee.day is not None and trainee.day > day else day
 
+
 _day_spans: dict[str, tuple[int, int, str]] = {}
 
 
