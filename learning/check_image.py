@@ -1,12 +1,14 @@
 """The presence check's code drawn as a PNG (the code itself is never sent as text).
 
 Digits are drawn one by one with a little rotation, offset and colour, over a few lines of
-noise: easy for a person, not a plain string for a script that scrapes the page.
+noise: easy for a person, not a plain string for a script that scrapes the page. The rotation,
+offsets, colours and noise come from the operating system's randomness, drawn anew for every
+picture and never sent anywhere: a script that has this source cannot draw the 10,000 possible
+pictures and match the one it was shown.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import random
 
@@ -16,9 +18,9 @@ WIDTH, HEIGHT = 200, 72
 _FONT_SIZE = 44
 
 
-def draw_code(code: str, *, salt: str) -> bytes:
-    """A PNG of `code`; the same code and salt always give the same picture."""
-    rng = random.Random(hashlib.sha256(f"{salt}:{code}".encode()).digest())
+def draw_code(code: str) -> bytes:
+    """A PNG of `code`, different every time."""
+    rng = random.SystemRandom()
     image = Image.new("RGB", (WIDTH, HEIGHT), (246, 249, 247))
     draw = ImageDraw.Draw(image)
     for _ in range(6):
@@ -40,5 +42,5 @@ def draw_code(code: str, *, salt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _colour(rng: random.Random, low: int, high: int) -> tuple[int, int, int]:
+def _colour(rng: random.SystemRandom, low: int, high: int) -> tuple[int, int, int]:
     return (rng.randint(low, high), rng.randint(low, high), rng.randint(low, high))

@@ -4,6 +4,9 @@ lock live in `learning.database`, which knows nothing of Flask."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
@@ -12,6 +15,14 @@ from learning.database import WRITING, Database, writing
 __all__ = ["Database", "get_database", "get_session", "init_app", "writing"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def writes_on_get(view: View) -> View:
+    """Mark a GET view that writes (a record of what was served): its request's transaction
+    begins as a writer, like a POST's."""
+    view.writes_on_get = True  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask, database: Database) -> None:
@@ -22,7 +33,8 @@ def init_app(app: Flask, database: Database) -> None:
 
 
 def _mark_writing_request() -> None:
-    if request.method not in SAFE_METHODS:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False):
         g.writing_token = WRITING.set(True)
 
 

@@ -14,7 +14,7 @@ from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
-from learning.db import get_session
+from learning.db import get_session, writes_on_get
 from learning.extensions import csrf, get_accounting_settings, now_ms
 from learning.identities import current_identity
 from learning.models import Role
@@ -187,14 +187,21 @@ def _check_json(playback_id: str, check: study.CheckView | None) -> dict[str, ob
 
 
 @api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>.png")
+@writes_on_get  # records when the check was first shown
 @role_required(Role.TRAINEE)
 def check_image(playback_id: str, check_id: str) -> ResponseReturnValue:
+    session = get_session()
     try:
-        code = study.pending_check_code(
-            get_session(), trainee_id=current_user.id, playback_id=playback_id, check_id=check_id
+        code = study.show_pending_check(
+            session,
+            trainee_id=current_user.id,
+            playback_id=playback_id,
+            check_id=check_id,
+            now_ms=now_ms(),
         )
     except ServiceError as error:
         raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
-    response = Response(draw_code(code, salt=check_id), mimetype="image/png")
+    session.commit()
+    response = Response(draw_code(code), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -25,6 +25,7 @@ from learning.models.study import (
     Coverage,
     OfflineCredit,
     Playback,
+    PresenceCheck,
     StudyDay,
     TraineeStudyState,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "OfflineCredit",
     "Payment",
     "Playback",
+    "PresenceCheck",
     "Programme",
     "ProgrammeVideo",
     "Role",

@@ -152,6 +152,28 @@ class CoachingDay(Base):
     created_at: Mapped[datetime]
 
 
+class PresenceCheck(Base):
+    """One presence check as it happened: raised, shown (its picture first served), answered.
+
+    A record for the plausibility review, not a kept total: `answer_ms` is how long after the
+    picture was shown (after the check was raised, if it never was) the right answer came, and
+    `wrong_answers` how many wrong codes came before it.
+    """
+
+    __tablename__ = "presence_checks"
+    __table_args__ = (UniqueConstraint("trainee_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    check_id: Mapped[str] = mapped_column(String(64))
+    playback_id: Mapped[str] = mapped_column(ForeignKey("playbacks.id"))
+    raised_at_ms: Mapped[int] = mapped_column(BigInteger)
+    shown_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at_ms: Mapped[int | None] = mapped_column(BigInteger)
+    answer_ms: Mapped[int | None] = mapped_column(BigInteger)
+    wrong_answers: Mapped[int] = mapped_column(default=0)
+
+
 class OfflineCredit(Base):
     """Offline time credited to an enrolment: attendance of a coaching day, or time an admin adds
     with a reason. Not capped per day; revoked entries stay, marked, for the record."""

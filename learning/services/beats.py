@@ -157,6 +157,19 @@ _UPDATE_STUDY_DAY = """
 UPDATE study_days SET credited_ms = %(credited_ms)s, not_credited = %(not_credited)s
 WHERE id = %(id)s"""
 
+_CHECK_RAISED = """
+INSERT INTO presence_checks (trainee_id, check_id, playback_id, raised_at_ms, wrong_answers)
+VALUES (%(trainee_id)s, %(check_id)s, %(playback_id)s, %(at_ms)s, 0)"""
+
+_CHECK_ANSWERED = """
+UPDATE presence_checks SET answered_at_ms = %(at_ms)s,
+    answer_ms = %(at_ms)s - COALESCE(shown_at_ms, raised_at_ms)
+WHERE trainee_id = %(trainee_id)s AND check_id = %(check_id)s"""
+
+_CHECK_ANSWERED_WRONGLY = """
+UPDATE presence_checks SET wrong_answers = wrong_answers + 1
+WHERE trainee_id = %(trainee_id)s AND check_id = %(check_id)s"""
+
 _INSERT_STUDY_DAY = """
 INSERT INTO study_days (trainee_id, day, enrolment_id, video_id, credited_ms, not_credited)
 VALUES (%(trainee_id)s, %(day)s, %(enrolment_id)s, %(video_id)s, %(credited_ms)s,
@@ -176,6 +189,9 @@ class _Statements:
     study_day: str
     update_study_day: str
     insert_study_day: str
+    check_raised: str
+    check_answered: str
+    check_answered_wrongly: str
 
 
 def _for(dialect: str) -> _Statements:
@@ -199,6 +215,9 @@ def _for(dialect: str) -> _Statements:
                 _STUDY_DAY,
                 _UPDATE_STUDY_DAY,
                 _INSERT_STUDY_DAY,
+                _CHECK_RAISED,
+                _CHECK_ANSWERED,
+                _CHECK_ANSWERED_WRONGLY,
             )
         )
     )
@@ -296,6 +315,7 @@ def _record(
             gained_s = _add_to_totals(
                 cursor, sql, trainee_id, enrolment_id, video_id, playback, coverage, outcome
             )
+            _record_check(cursor, sql, trainee_id, playback_id, beat, before, outcome, now)
     finally:
         cursor.close()
     return BeatAnswer(
@@ -367,6 +387,35 @@ def _add_to_totals(
                 {**key, "credited_ms": credited_ms, "not_credited": json.dumps(not_credited)},
             )
     return gained_s
+
+
+def _record_check(
+    cursor: Any,
+    sql: _Statements,
+    trainee_id: int,
+    playback_id: str,
+    beat: Beat,
+    before: TraineeState,
+    outcome: BeatOutcome,
+    now: int,
+) -> None:
+    """The presence-check record: raised, answered rightly (and how long after it was shown),
+    or answered wrongly (PresenceCheck)."""
+    if outcome.check_raised and outcome.trainee.pending is not None:
+        cursor.execute(
+            sql.check_raised,
+            {
+                "trainee_id": trainee_id,
+                "check_id": outcome.trainee.pending.id,
+                "playback_id": playback_id,
+                "at_ms": now,
+            },
+        )
+    pending = before.pending
+    if beat.event != "attention_ok" or pending is None or beat.attention_id != pending.id:
+        return
+    statement = sql.check_answered if outcome.check_cleared else sql.check_answered_wrongly
+    cursor.execute(statement, {"trainee_id": trainee_id, "check_id": pending.id, "at_ms": now})
 
 
 # --- rows to the rules' states and back ---------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Engine, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.accounting import (
@@ -264,8 +264,10 @@ def _lock_trainee(session: Session, trainee_id: int) -> None:
 
 def _snapshot(session: Session) -> None:
     """Make the session's transaction one consistent view: REPEATABLE READ on PostgreSQL (on
-    SQLite a read transaction already is one, in WAL mode)."""
-    if session.get_bind().dialect.name == "postgresql":
+    SQLite a read transaction already is one, in WAL mode). A session bound to a connection
+    already in a transaction (the tests' rolled-back one) is one view already."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

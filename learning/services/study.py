@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from learning.models import (
     Coverage,
     Enrolment,
     Playback,
+    PresenceCheck,
     ProgrammeVideo,
     TraineeStudyState,
     Video,
@@ -170,12 +171,27 @@ def covered_s(coverage: IntervalSet, duration_ms: int) -> int:
 # --- the presence check image -----------------------------------------------------------------
 
 
-def pending_check_code(
-    session: Session, *, trainee_id: int, playback_id: str, check_id: str
+def show_pending_check(
+    session: Session, *, trainee_id: int, playback_id: str, check_id: str, now_ms: int
 ) -> str:
-    """The code of the trainee's pending check, for drawing; not found unless it is theirs."""
+    """The code of the trainee's pending check, for drawing; not found unless it is theirs.
+    The first time, the moment it is shown is recorded (PresenceCheck.shown_at_ms)."""
+    code = _pending_check_code(session, trainee_id, playback_id, check_id)
+    session.execute(
+        update(PresenceCheck)
+        .where(
+            PresenceCheck.trainee_id == trainee_id,
+            PresenceCheck.check_id == check_id,
+            PresenceCheck.shown_at_ms.is_(None),
+        )
+        .values(shown_at_ms=now_ms)
+    )
+    return code
+
+
+def _pending_check_code(session: Session, trainee_id: int, playback_id: str, check_id: str) -> str:
+    state = session.get(TraineeStudyState, trainee_id, with_for_update=True)  # first, always
     playback = session.get(Playback, playback_id)
-    state = session.get(TraineeStudyState, trainee_id)
     if (
         playback is None
         or playback.trainee_id != trainee_id

@@ -247,6 +247,40 @@ def test_a_presence_check_stops_credit_until_answered(
     assert abs(covered(db_session, learner) - 90) <= 2
 
 
+def test_a_check_is_drawn_anew_each_time_and_its_answer_time_is_recorded(
+    app: Flask, player, db_session, learner
+) -> None:
+    """The picture's noise never leaves the server: two fetches of one check differ, so no
+    script can draw the 10,000 pictures and match. The record keeps when it was raised, first
+    shown and answered, and the wrong codes before the right one."""
+    from learning.models import PresenceCheck
+
+    app.extensions["accounting_settings"] = replace(
+        app.extensions["accounting_settings"], attention_min_minutes=1, attention_max_minutes=1
+    )
+    page = player()
+    page.play(60)
+    check = page.last["attention_check"]
+    raised_ms = int(page.clock.now().timestamp() * 1000)
+    page.clock.advance(3)
+    first, second = (page.client.get(check["image_url"]).data for _ in range(2))
+    assert first.startswith(b"\x89PNG") and first != second
+    code = db_session.get(TraineeStudyState, learner.user.id).pending_code
+    page.clock.advance(7)
+    page.position = check["resume_at_s"]
+    page.send("attention_ok", attention_id=check["id"], attention_code="x")
+    page.clock.advance(2)
+    page.send("attention_ok", attention_id=check["id"], attention_code=code)
+    assert page.last["attention_check"] is None
+    record = db_session.scalars(select(PresenceCheck)).one()
+    assert (record.check_id, record.playback_id) == (check["id"], page.playback_id)
+    assert record.raised_at_ms == raised_ms
+    assert record.shown_at_ms == raised_ms + 3_000
+    assert record.answered_at_ms == raised_ms + 12_000
+    assert record.answer_ms == 9_000  # from the moment it was shown
+    assert record.wrong_answers == 1
+
+
 def test_an_instant_answer_does_not_clear_the_check(
     app: Flask, player, db_session, learner
 ) -> None:
