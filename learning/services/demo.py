@@ -219,6 +219,7 @@ def _coaching(session: Session, training_class: TrainingClass, now: datetime) ->
             session,
             coaching_day=coaching_day,
             present_enrolment_ids=present,
+            today=now.date(),
             now=now,
             actor_id=None,
         )

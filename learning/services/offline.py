@@ -1,7 +1,10 @@
 """Offline study time: attendance of on-site coaching days, and time an admin adds with a reason.
 
 Offline time is not capped per day. `Enrolment.offline_s` is always the sum of the enrolment's
-credits that are not revoked; revoking keeps the entry, marked, for the record.
+credits that are not revoked; revoking keeps the entry, marked, for the record. Offline hours are
+real hours: they are recorded only for a day that has begun, and each change takes the trainee's
+study-state row first (the order of services/study.py), so `recompute` never writes a sum older
+than a credit stored meanwhile.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning.models import CoachingDay, Enrolment, OfflineCredit, TrainingClass
-from learning.services import ServiceError, audit
+from learning.services import ServiceError, audit, study
 
 MAX_OFFLINE_S = 24 * 3600
 
@@ -86,10 +89,13 @@ def record_attendance(
     *,
     coaching_day: CoachingDay,
     present_enrolment_ids: set[int],
+    today: date,
     now: datetime,
     actor_id: int | None,
 ) -> None:
-    """Set who attended: new attendees are credited, those taken off have their credit revoked."""
+    """Set who attended: new attendees are credited, those taken off have their credit revoked.
+    Only for a day that has begun: nobody has attended a day still to come."""
+    _has_begun(coaching_day.day, today)
     class_enrolments = set(
         session.scalars(select(Enrolment.id).where(Enrolment.class_id == coaching_day.class_id))
     )
@@ -126,7 +132,7 @@ def record_attendance(
             continue
         changed.add(enrolment_id)
     session.flush()
-    for enrolment_id in changed:
+    for enrolment_id in sorted(changed):
         refresh_offline_seconds(session, enrolment_id)
     audit.record(
         session,
@@ -145,12 +151,14 @@ def add_offline_time(
     seconds: int,
     day: date,
     reason: str,
+    today: date,
     now: datetime,
     actor_id: int,
 ) -> OfflineCredit:
     """Other offline study time an admin records; the reason is kept with it and in the audit."""
     if not reason.strip():
         raise ServiceError("reason_required")
+    _has_begun(day, today)
     if not 0 < seconds <= MAX_OFFLINE_S:
         raise ServiceError("offline_seconds_out_of_range")
     credit = OfflineCredit(
@@ -197,8 +205,18 @@ def revoke_offline_time(
         )
 
 
+def _has_begun(day: date, today: date) -> None:
+    if day > today:
+        raise ServiceError("day_not_begun", day=day.isoformat())
+
+
 def refresh_offline_seconds(session: Session, enrolment_id: int) -> None:
-    """The enrolment's offline seconds: the sum of its credits not revoked."""
+    """The enrolment's offline seconds: the sum of its credits not revoked, written under the
+    trainee's lock."""
+    trainee_id = session.scalar(select(Enrolment.trainee_id).where(Enrolment.id == enrolment_id))
+    if trainee_id is None:
+        return
+    study.lock_trainee(session, trainee_id)
     total = session.scalar(
         select(func.coalesce(func.sum(OfflineCredit.seconds), 0)).where(
             OfflineCredit.enrolment_id == enrolment_id, OfflineCredit.revoked_at.is_(None)

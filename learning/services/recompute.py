@@ -49,6 +49,7 @@ from learning.models import (
     TraineeStudyState,
 )
 from learning.services.study import (
+    lock_trainee,
     playback_state,
     store_playback,
     store_trainee_state,
@@ -233,7 +234,7 @@ def _share(database: Database, trainee_ids: list[int], now_ms: int, write: bool)
     for trainee_id in trainee_ids:
         if write:
             with database.transaction() as session:
-                _lock_trainee(session, trainee_id)
+                lock_trainee(session, trainee_id)
                 rebuilt, trainee_found = _replay_and_compare(session, trainee_id, now_ms)
                 write_totals(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
         else:
@@ -251,15 +252,6 @@ def _replay_and_compare(
     rebuilt = replay(session, [trainee_id])
     found = differences(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
     return rebuilt, [*rebuilt.beat_differences, *found]
-
-
-def _lock_trainee(session: Session, trainee_id: int) -> None:
-    """The trainee's state row, locked as a beat locks it (the transaction is a writer)."""
-    session.execute(
-        select(TraineeStudyState.trainee_id)
-        .where(TraineeStudyState.trainee_id == trainee_id)
-        .with_for_update()
-    )
 
 
 def _snapshot(session: Session) -> None:

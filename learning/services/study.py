@@ -238,6 +238,12 @@ def close_expired_playbacks(session: Session, trainee_id: int, now_ms: int) -> t
 # --- the trainee's lock and state -------------------------------------------------------------
 
 
+def lock_trainee(session: Session, trainee_id: int) -> None:
+    """Take the trainee's row, first, for a transaction that changes their study totals
+    (offline credit, a rebuild); created on first use."""
+    _locked_state(session, trainee_id, create=True)
+
+
 def _locked_state(session: Session, trainee_id: int, *, create: bool) -> TraineeStudyState:
     """The trainee's state row, locked for this transaction (created on first use)."""
     if create:

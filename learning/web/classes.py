@@ -219,6 +219,7 @@ def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
                 session,
                 coaching_day=coaching_day,
                 present_enrolment_ids=present,
+                today=today(),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )

@@ -103,6 +103,7 @@ def add_offline_time(enrolment_id: int) -> ResponseReturnValue:
                 seconds=hours_to_seconds(form.hours.data),
                 day=form.day.data,
                 reason=form.reason.data,
+                today=today(),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )

@@ -34,6 +34,10 @@ def describe(error: ServiceError) -> str:
         "offline_seconds_out_of_range": _("Offline time must be more than 0 and at most 24 hours."),
         "coaching_day_exists": _("The class already has a coaching day on %(day)s."),
         "not_in_class": _("Only trainees of this class can be marked present."),
+        "day_not_begun": _(
+            "%(day)s has not begun yet: attendance and offline time are recorded for days that "
+            "have begun."
+        ),
         "reason_required": _("Please give a reason."),
         "class_name_required": _("A class needs a name."),
         "class_name_taken": _("A class named %(name)s exists already."),

@@ -56,8 +56,9 @@ def world(make: Factory, app: Flask) -> World:
         make.session,
         enrolment=enrolment,
         seconds=3600,
-        day=date(2026, 3, 21),
+        day=date(2026, 3, 1),
         reason="补录线下学习",
+        today=make.clock.now().date(),
         now=make.clock.now(),
         actor_id=admin.id,
     )

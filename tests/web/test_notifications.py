@@ -65,6 +65,7 @@ def test_coaching_attendance_that_completes_the_hours_is_told(
         make.session,
         coaching_day=day,
         present_enrolment_ids={enrolment.id},
+        today=clock.now().date(),
         now=clock.now(),
         actor_id=teacher.id,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import Flask
 from sqlalchemy import select
@@ -19,7 +19,7 @@ def offline_s(db_session: Session, enrolment_id: int) -> int:
     return db_session.get(Enrolment, enrolment_id).offline_s
 
 
-def test_instructor_records_coaching_attendance(login, make: Factory, db_session) -> None:
+def test_instructor_records_coaching_attendance(login, make: Factory, db_session, clock) -> None:
     teacher = make.instructor()
     training_class = make.training_class(teacher)
     present = make.enrolment(make.trainee(), "accounting-4", training_class)
@@ -38,6 +38,14 @@ def test_instructor_records_coaching_attendance(login, make: Factory, db_session
     day = db_session.scalar(select(CoachingDay))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert present.trainee.display_name in page
+    early = client.post(  # the day is planned, not held yet: nobody has attended it
+        f"/classes/{training_class.id}/coaching-days/{day.id}",
+        data={"present": [str(present.id)], "csrf_token": client.csrf_token()},
+    )
+    assert early.status_code == 200
+    assert "2026-04-11" in early.get_data(as_text=True)
+    assert offline_s(db_session, present.id) == 0
+    clock.set(datetime(2026, 4, 11, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai, the day itself
     response = client.post(
         f"/classes/{training_class.id}/coaching-days/{day.id}",
         data={"present": [str(present.id)], "csrf_token": client.csrf_token()},
@@ -84,16 +92,19 @@ def test_attendance_cannot_credit_someone_outside_the_class(
     client.post(
         f"/classes/{training_class.id}/coaching-days",
         data={
-            "day": "2026-04-11",
+            "day": "2026-03-01",
             "topic": "答疑",
             "hours": "8",
             "csrf_token": client.csrf_token(),
         },
     )
     day = db_session.scalar(select(CoachingDay))
-    client.post(
+    refused = client.post(
         f"/classes/{training_class.id}/coaching-days/{day.id}",
         data={"present": [str(outsider.id)], "csrf_token": client.csrf_token()},
+    )
+    assert "Only trainees of this class" in refused.get_data(as_text=True) or (
+        "本班" in refused.get_data(as_text=True)
     )
     assert offline_s(db_session, outsider.id) == 0
 
@@ -119,10 +130,21 @@ def test_admin_adds_and_revokes_offline_time_with_reasons(login, make: Factory, 
             },
         )
         assert response.status_code == 200, bad_hours
-    response = client.post(
+    future = client.post(  # the clock says 2026-03-02: April has not begun
         url,
         data={
             "day": "2026-04-01",
+            "hours": "2.5",
+            "reason": "线下集中学习补录",
+            "csrf_token": client.csrf_token(),
+        },
+    )
+    assert future.status_code == 200 and "2026-04-01" in future.get_data(as_text=True)
+    assert offline_s(db_session, enrolment.id) == 0
+    response = client.post(
+        url,
+        data={
+            "day": "2026-03-01",
             "hours": "2.5",
             "reason": "线下集中学习补录",
             "csrf_token": client.csrf_token(),
