@@ -8,14 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from learning import admission
 from learning.accounting.hours import hours_display, hours_missing
+from learning.admission import Standing
 from learning.models import Enrolment, Payment, Programme, Role, TrainingClass, User
 from learning.services import ServiceError, audit
 
-# Why an enrolment may not register for an exam yet (codes of shared/api.md).
-BLOCK_HOURS = "hours"
-BLOCK_ELIGIBILITY = "eligibility_not_approved"
-BLOCK_FEE = "fee_unpaid"
 # The eligibility condition recorded when staff checked the evidence off-line.
 OFFLINE_CHECK = "offline"
 
@@ -114,23 +112,23 @@ def reached_minimum() -> ColumnElement[bool]:
     )
 
 
-def blocking_reasons(enrolment: Enrolment, *, training_fee_paid: bool) -> list[str]:
-    """Every reason this enrolment may not register for an exam, in a fixed order."""
-    reasons = []
-    if enrolment.credited_s < required_seconds(enrolment) and not enrolment.exam_unlocked:
-        reasons.append(BLOCK_HOURS)
-    if enrolment.eligibility_approved_at is None:
-        reasons.append(BLOCK_ELIGIBILITY)
-    if not training_fee_paid:
-        reasons.append(BLOCK_FEE)
-    return reasons
+def standing(enrolment: Enrolment, *, fee_paid: bool, coaching_to_come_s: int = 0) -> Standing:
+    """The enrolment's figures as the admission rule reads them."""
+    return Standing(
+        credited_s=enrolment.credited_s,
+        required_s=required_seconds(enrolment),
+        unlocked=enrolment.exam_unlocked,
+        eligibility_approved=enrolment.eligibility_approved_at is not None,
+        fee_paid=fee_paid,
+        coaching_to_come_s=coaching_to_come_s,
+    )
 
 
 def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSummary:
     minutes = enrolment.standard_hour_minutes
     programme = enrolment.programme
     required_s = required_seconds(enrolment)
-    reasons = blocking_reasons(enrolment, training_fee_paid=training_fee_paid)
+    reasons = admission.blocking_reasons(standing(enrolment, fee_paid=training_fee_paid))
     return EnrolmentSummary(
         id=enrolment.id,
         trainee_id=enrolment.trainee_id,

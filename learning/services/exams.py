@@ -1,9 +1,9 @@
 """Exam sessions and registration for them, with every reason a registration is refused.
 
-Registration needs approved eligibility, the fee paid, an open session of the enrolment's work
-type and level with a seat left, and credited hours of at least the programme's minimum less
-the coaching hours the session itself provides (the 2 on-site days come just before the exam).
-An admin's unlock lifts the hours condition only.
+Registration needs what `learning.admission` says (unlocked or enough hours, eligible, paid;
+the coaching the session still has to give counting towards the hours: its 2 on-site days come
+just before the exam), and an open session of the enrolment's work type and level with a seat
+left.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from learning import admission
 from learning.accounting import hours_display, hours_missing
 from learning.models import (
     Enrolment,
@@ -23,12 +24,13 @@ from learning.models import (
     ExamSession,
     ExamSessionStatus,
     Level,
+    OfflineCredit,
     Payment,
     Programme,
     SubsidyRate,
 )
 from learning.services import ServiceError, audit
-from learning.services.enrolments import required_seconds
+from learning.services.enrolments import required_seconds, standing
 
 MAX_CAPACITY = 10_000
 MAX_COACHING_HOURS = 100
@@ -131,16 +133,13 @@ def blockers(
     session: Session, enrolment: Enrolment, exam_session: ExamSession, today: date
 ) -> Blockers:
     """Every reason this enrolment may not register for this session, in the API's order."""
-    reasons = []
     programme = enrolment.programme
-    coaching_s = exam_session.coaching_tenths * enrolment.standard_hour_minutes * 6
-    short_s = max(0, required_seconds(enrolment) - coaching_s - enrolment.credited_s)
-    if short_s and not enrolment.exam_unlocked:
-        reasons.append("hours")
-    if enrolment.eligibility_approved_at is None:
-        reasons.append("eligibility_not_approved")
-    if not _fee_paid(session, enrolment, exam_session):
-        reasons.append("fee_unpaid")
+    position = standing(
+        enrolment,
+        fee_paid=_fee_paid(session, enrolment, exam_session),
+        coaching_to_come_s=coaching_to_come_s(session, enrolment, exam_session),
+    )
+    reasons = admission.blocking_reasons(position)
     if exam_session.seats_left <= 0:
         reasons.append("session_full")
     if (
@@ -153,8 +152,28 @@ def blockers(
         programme.level,
     ):
         reasons.append("level_mismatch")
-    missing = hours_missing(short_s, enrolment.standard_hour_minutes) if "hours" in reasons else 0.0
+    missing = hours_missing(admission.hours_short_s(position), enrolment.standard_hour_minutes)
     return Blockers(reasons, missing)
+
+
+def coaching_to_come_s(session: Session, enrolment: Enrolment, exam_session: ExamSession) -> int:
+    """The session's planned coaching that the trainee has not attended yet: its planned hours
+    less the coaching credited on days from its coaching start (or, without one, from the close
+    of registration) to its exam day. What was attended is in the credited hours already."""
+    planned_s = exam_session.coaching_tenths * enrolment.standard_hour_minutes * 6
+    if planned_s == 0:
+        return 0
+    first_day = exam_session.coaching_starts_on or exam_session.registration_closes_on
+    attended_s = session.scalar(
+        select(func.coalesce(func.sum(OfflineCredit.seconds), 0)).where(
+            OfflineCredit.enrolment_id == enrolment.id,
+            OfflineCredit.kind == "coaching",
+            OfflineCredit.revoked_at.is_(None),
+            OfflineCredit.day >= first_day,
+            OfflineCredit.day <= exam_session.starts_on,
+        )
+    )
+    return max(0, planned_s - int(attended_s or 0))
 
 
 def _previous_sitting(
@@ -410,7 +429,20 @@ class Candidate:
     name: str
     credited_hours: float
     required_hours: int
-    admitted: bool  # 准考: the full minimum reached (coaching included), or unlocked
+    blocking_reasons: list[str]  # why not admitted to sit (准考), by the admission rule
+    hours_missing: float
+
+    @property
+    def admitted(self) -> bool:
+        return not self.blocking_reasons
+
+
+def sitting_blockers(session: Session, registration: ExamRegistration) -> list[str]:
+    """Why a registered candidate may not sit the exam (准考) yet: the admission rule with the
+    hours really credited (coaching only once attended) and the fee of that sitting."""
+    enrolment = registration.enrolment
+    fee_paid = _fee_paid(session, enrolment, registration.exam_session)
+    return admission.blocking_reasons(standing(enrolment, fee_paid=fee_paid))
 
 
 def candidates(session: Session, exam_session_id: int) -> list[Candidate]:
@@ -423,14 +455,18 @@ def candidates(session: Session, exam_session_id: int) -> list[Candidate]:
     result = []
     for registration in registrations:
         enrolment = registration.enrolment
+        reasons = sitting_blockers(session, registration)
         result.append(
             Candidate(
                 registration=registration,
                 name=enrolment.trainee.display_name,
                 credited_hours=hours_display(enrolment.credited_s, enrolment.standard_hour_minutes),
                 required_hours=enrolment.programme.required_hours,
-                admitted=enrolment.exam_unlocked
-                or enrolment.credited_s >= required_seconds(enrolment),
+                blocking_reasons=reasons,
+                hours_missing=hours_missing(
+                    max(0, required_seconds(enrolment) - enrolment.credited_s),
+                    enrolment.standard_hour_minutes,
+                ),
             )
         )
     return result

@@ -72,11 +72,13 @@ def _render(
         is_own=enrolment.trainee_id == current_user.id,
         exam_sessions=open_sessions,
         registrations=[
-            (registration, exams.subsidy(session, registration))
+            (
+                registration,
+                exams.subsidy(session, registration),
+                exams.sitting_blockers(session, registration),
+            )
             for registration in exams.registrations_of(session, enrolment.id)
         ],
-        admitted=enrolment.exam_unlocked
-        or enrolment.credited_s >= enrolments.required_seconds(enrolment),
         payments=payments,
         training_fee_fen=programme.training_fee_fen,
         training_paid_fen=sum(p.amount_fen for p in payments if p.kind == "training"),

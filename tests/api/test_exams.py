@@ -145,6 +145,40 @@ def test_missing_hours_are_counted_net_of_the_coaching_the_session_gives(
     assert "还差 12.7 标准学时" in body["message"]
 
 
+def test_coaching_hours_count_once(admin, login, make, clock, db_session) -> None:
+    """16 of the session's 21.3 coaching hours attended and credited: only the 5.3 still to
+    come count towards registering, and to sit the exam only what was credited counts."""
+    from learning.models import OfflineCredit
+    from learning.services import exams, offline
+
+    exam = open_session(admin)  # coaching from 2026-05-12, exam 2026-05-20, 21.3 hours
+    enrolment = ready_trainee(make, clock, hours=46)
+    for day in (12, 13):
+        make.session.add(
+            OfflineCredit(
+                enrolment_id=enrolment.id,
+                kind="coaching",
+                day=date(2026, 5, day),
+                seconds=8 * HOUR_S,
+                reason="现场辅导",
+                recorded_at=clock.now(),
+            )
+        )
+    make.session.flush()
+    offline.refresh_offline_seconds(make.session, enrolment.id)
+    make.commit()  # credited 46 + 16 = 62; 80 - 62 - 5.3 to come = 12.7 short, as before
+    body = register(login, enrolment, exam["id"]).get_json()
+    assert body["blocking_reasons"] == ["hours"]
+    assert body["hours_missing"] == 12.7
+    enrolment.online_s = (80 - 16) * HOUR_S - 5 * HOUR_S  # 59 + 16 = 75, + 5.3 to come
+    make.commit()
+    assert register(login, enrolment, exam["id"]).status_code == 201
+    registration = db_session.scalar(
+        select(ExamRegistration).where(ExamRegistration.enrolment_id == enrolment.id)
+    )
+    assert exams.sitting_blockers(db_session, registration) == ["hours"]  # 75 of 80 credited
+
+
 def test_every_reason_that_applies_is_listed(admin, login, make, clock) -> None:
     exam = open_session(
         admin,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -160,15 +162,32 @@ def test_the_candidates_list_says_who_may_sit(login, make: Factory, db_session, 
     ready.online_s = 80 * 45 * 60
     short = make.enrolment(make.trainee(display_name="差学时"), "accounting-4")
     short.online_s = 60 * 45 * 60
-    for enrolment in (ready, short):
+    unpaid = make.enrolment(make.trainee(display_name="未缴费"), "accounting-4")
+    unpaid.online_s = 80 * 45 * 60
+    for enrolment in (ready, short, unpaid):
         make.session.add(
             ExamRegistration(
                 enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
+            )
+        )
+    for enrolment in (ready, short):
+        make.session.add(
+            Payment(
+                enrolment_id=enrolment.id,
+                kind="training",
+                amount_fen=100,
+                paid_on=date(2026, 3, 1),
+                method="cash",
+                receipt_no=f"P{enrolment.id}",
+                recorded_at=clock.now(),
             )
         )
     make.commit()
     html = login(make.admin()).get(f"/admin/exam-sessions/{exam.id}").get_data(as_text=True)
     rows = html.split("<tbody>", 1)[1]
     assert rows.index("满学时") < rows.index("差学时")
-    ready_row, short_row = rows.split("</tr>")[:2]
-    assert "是" in ready_row and "尚未" in short_row
+    ready_row, short_row, unpaid_row = rows.split("</tr>")[:3]
+    # the admission rule: planned coaching is not credit, and the fee must be paid
+    assert "是" in ready_row
+    assert "还差 20.0 标准学时" in short_row  # 80 - 60: the 21.3 planned are not credit
+    assert "培训费尚未缴纳" in unpaid_row and "是" not in unpaid_row
