@@ -1,13 +1,19 @@
 """One database session per request, opened lazily; the request's transaction begins as a
 writer (SQLite `BEGIN IMMEDIATE`) unless the method is a safe one. The engine and its writer
-lock live in `learning.database`, which knows nothing of Flask."""
+lock live in `learning.database`, which knows nothing of Flask.
+
+The request owns the transaction: it is committed once, after a successful response (below
+400), and otherwise rolled back when the session closes. A view that shows a refusal on a page
+(a 200 with the form again) rolls back first, through `learning.web.refusals`, so nothing a
+refused service call wrote is ever committed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 from learning.database import WRITING, Database, writing
@@ -28,6 +34,7 @@ def writes_on_get(view: View) -> View:
 def init_app(app: Flask, database: Database) -> None:
     app.extensions["database"] = database
     app.before_request(_mark_writing_request)
+    app.after_request(_commit_request)
     app.teardown_request(_unmark_writing_request)
     app.teardown_appcontext(_close_session)
 
@@ -36,6 +43,14 @@ def _mark_writing_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False):
         g.writing_token = WRITING.set(True)
+
+
+def _commit_request(response: Response) -> Response:
+    """One commit at the end of a successful request; a refused one (4xx, 5xx) commits nothing."""
+    session = g.get("db_session")
+    if session is not None and response.status_code < 400:
+        session.commit()
+    return response
 
 
 def _unmark_writing_request(_error: BaseException | None) -> None:

@@ -81,9 +81,7 @@ def create_exam_session() -> ResponseReturnValue:
             actor_id=current_user.id,
         )
     except ServiceError as error:
-        session.rollback()
         raise _refused(error) from error
-    session.commit()
     return session_json(exam_session), 201
 
 
@@ -101,7 +99,6 @@ def unlock_enrolment(enrolment_id: int) -> ResponseReturnValue:
         now=get_clock().now(),
         actor_id=current_user.id,
     )
-    session.commit()
     return {"enrolment_id": enrolment.id, "exam_unlocked": enrolment.exam_unlocked}
 
 
@@ -125,9 +122,7 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
             actor_id=current_user.id,
         )
     except ServiceError as error:
-        session.rollback()
         raise _refused(error) from error
-    session.commit()
     return {
         "id": payment.id,
         "enrolment_id": enrolment.id,
@@ -203,14 +198,13 @@ def record_results(registration_id: int) -> ResponseReturnValue:
             scores=None if wanted.absent else dict(wanted.scores or {}),
             certificate_no=wanted.certificate_no,
             certificate_issued_on=wanted.certificate_issued_on,
+            today=today(),
             now=get_clock().now(),
             actor_id=current_user.id,
             pass_mark=current_app.config["EXAM_PASS_MARK"],
         )
     except ServiceError as error:
-        session.rollback()
         raise _refused(error) from error
-    session.commit()
     return {
         "id": registration.id,
         "outcome": registration.outcome,

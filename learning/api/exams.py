@@ -67,10 +67,8 @@ def register_for_exam() -> ResponseReturnValue:
             actor_id=current_user.id,
         )
     except exams.NotEligible as refused:
-        session.rollback()
         raise not_eligible(refused) from refused
     except ServiceError as error:
-        session.rollback()
         if error.code == "already_registered":
             raise ApiError(
                 409, "already_registered", _("You are already registered for this session.")
@@ -80,7 +78,6 @@ def register_for_exam() -> ResponseReturnValue:
                 409, "already_passed", _("You passed the exam of this programme already.")
             ) from error
         raise ApiError(404, "not_found", _("No such exam session.")) from error
-    session.commit()
     return {
         "id": registration.id,
         "enrolment_id": registration.enrolment_id,

@@ -92,9 +92,7 @@ def open_playback() -> ResponseReturnValue:
             now_ms=now_ms(),
         )
     except ServiceError as error:
-        session.rollback()
         raise ApiError(404, "not_found", _("No such video in your enrolment.")) from error
-    session.commit()
     return {
         "playback_id": opened.playback_id,
         "heartbeat_interval_s": opened.heartbeat_interval_s,
@@ -128,7 +126,6 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
             answer_limit=_answer_limit(),
         )
     except ServiceError as error:
-        session.rollback()
         if error.code == "too_many_attempts":
             raise ApiError(
                 429,
@@ -140,7 +137,7 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
                 retry_after_s=error.params["seconds"],
             ) from error
         raise _not_found() from error
-    session.commit()
+    session.commit()  # here, not with the request: a beat answered 409 is stored too
     return _beat_json(answer)
 
 
@@ -201,7 +198,6 @@ def check_image(playback_id: str, check_id: str) -> ResponseReturnValue:
         )
     except ServiceError as error:
         raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
-    session.commit()
     response = Response(draw_code(code), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -178,7 +178,5 @@ def _into_library(wanted: VideoIn, add: Callable[..., Video]) -> ResponseReturnV
             actor_id=current_user.id,
         )
     except ServiceError as error:
-        session.rollback()
         raise _refused(error) from error
-    session.commit()
     return _video_json(video), 201

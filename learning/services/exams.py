@@ -8,6 +8,7 @@ left.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -322,12 +323,18 @@ def record_results(
     scores: dict[str, int] | None,
     certificate_no: str | None,
     certificate_issued_on: date | None,
+    today: date,
     now: datetime,
     actor_id: int,
     pass_mark: int = DEFAULT_PASS_MARK,
 ) -> None:
     """Part scores (each passed at `pass_mark` on its own; None: absent), the outcome, and for
-    a pass the certificate. The state before and after goes to the audit log."""
+    a pass the certificate. Only for a registered candidate (`registration` is theirs for that
+    session), on or after the exam day; a certificate only when every part is passed, dated
+    from the exam day to today. The state before and after goes to the audit log."""
+    exam_day = registration.exam_session.starts_on
+    if today < exam_day:
+        raise ServiceError("results_before_exam", day=exam_day.isoformat())
     parts = registration.exam_session.parts
     before = {
         "outcome": registration.outcome,
@@ -347,10 +354,7 @@ def record_results(
         number = certificate_no.strip().upper()
         if not CERTIFICATE_NUMBER.match(number):
             raise ServiceError("certificate_number_invalid")
-        if (
-            certificate_issued_on is None
-            or certificate_issued_on < registration.exam_session.starts_on
-        ):
+        if certificate_issued_on is None or not exam_day <= certificate_issued_on <= today:
             raise ServiceError("certificate_date_invalid")
         registration.certificate_no = number
         registration.certificate_issued_on = certificate_issued_on
@@ -391,10 +395,15 @@ def subsidy(session: Session, registration: ExamRegistration) -> Subsidy | None:
     rate = session.get(SubsidyRate, registration.exam_session.level)
     if rate is None:
         return None
-    issued = registration.certificate_issued_on
-    month = issued.month - 1 + SUBSIDY_CLAIM_MONTHS
-    claim_by = date(issued.year + month // 12, month % 12 + 1, min(issued.day, 28))
-    return Subsidy(rate.amount_fen, claim_by)
+    return Subsidy(rate.amount_fen, months_after(registration.certificate_issued_on))
+
+
+def months_after(day: date, months: int = SUBSIDY_CLAIM_MONTHS) -> date:
+    """The same day `months` calendar months later; the month's last day where it is shorter
+    (2026-01-31 + 1 month is 2026-02-28; + 12 months is 2027-01-31)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def set_subsidy(

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import Field
 
 from learning import identities
 from learning.charts import admin as admin_charts
@@ -42,6 +43,7 @@ from learning.web.forms import (
 from learning.web.labels import LEVEL_LABELS, localized, programme_label
 from learning.web.messages import describe
 from learning.web.privacy import unmasked_export
+from learning.web.refusals import shown
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -192,7 +194,11 @@ def create_user() -> ResponseReturnValue:
             employer=form.employer.data or None,
             category=form.category.data,
         )
-        try:
+
+        def field_of(error: ServiceError) -> Field:
+            return form.password if error.code.startswith("password") else form.username
+
+        with shown(field_of):
             user = accounts.create_user(
                 session,
                 username=form.username.data.strip(),
@@ -204,13 +210,7 @@ def create_user() -> ResponseReturnValue:
                 profile=profile,
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            target = form.password if error.code.startswith("password") else form.username
-            target.errors.append(describe(error))
-        else:
             user.must_change_password = True
-            session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
     return render_template("admin/user_new.html", form=form)
@@ -223,7 +223,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         now = get_clock().now()
-        try:
+        with shown(form):
             accounts.update_user(
                 session,
                 user,
@@ -243,11 +243,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                     actor_id=current_user.id,
                     must_change=True,
                 )
-        except ServiceError as error:
-            session.rollback()
-            form.form_errors.append(describe(error))
-        else:
-            session.commit()
+            session.commit()  # stored before the cached identity is forgotten
             identities.forget(user.id)
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"), code=303)
@@ -270,7 +266,7 @@ def create_programme() -> ResponseReturnValue:
         {row.number: LEVEL_LABELS.get(row.number, row.name_zh) for row in catalogue.levels(session)}
     )
     if form.validate_on_submit():
-        try:
+        with shown(form):
             programme = catalogue.create_programme(
                 session,
                 work_type_code=form.work_type.data,
@@ -279,11 +275,6 @@ def create_programme() -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.form_errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Programme %(code)s saved.", code=programme.code), "success")
             return redirect(url_for("admin.dashboard"), code=303)
     return render_template("admin/programme_new.html", form=form)
@@ -294,7 +285,7 @@ def create_work_type() -> ResponseReturnValue:
     form = WorkTypeForm()
     if form.validate_on_submit():
         session = get_session()
-        try:
+        with shown(form.code):
             work_type = catalogue.create_work_type(
                 session,
                 code=form.code.data,
@@ -303,11 +294,6 @@ def create_work_type() -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.code.errors.append(describe(error))
-        else:
-            session.commit()
             flash(
                 _(
                     "Work type %(code)s added. Now open it at the levels you train.",
@@ -328,7 +314,7 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
         form.training_fee.data = _yuan(programme.training_fee_fen)
         form.assessment_fee.data = _yuan(programme.assessment_fee_fen)
     if form.validate_on_submit():
-        try:
+        with shown(form.required_hours):
             catalogue.update_programme(
                 session,
                 programme,
@@ -339,11 +325,6 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
                 training_fee_fen=_fen(form.training_fee.data),
                 assessment_fee_fen=_fen(form.assessment_fee.data),
             )
-        except ServiceError as error:
-            session.rollback()
-            form.required_hours.errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Programme %(code)s saved.", code=programme.code), "success")
             return redirect(url_for("admin.dashboard"), code=303)
     return _programme_page(programme, form)
@@ -369,17 +350,12 @@ def add_programme_video(programme_id: int) -> ResponseReturnValue:
     session = get_session()
     programme = session.get(Programme, programme_id) or abort(404)
     video_id = posted_id("video_id")
-    try:
+    with shown():
         if video_id is None:
             raise ServiceError("unknown_video")
         catalogue.add_to_programme(
             session, programme, video_id, now=get_clock().now(), actor_id=current_user.id
         )
-    except ServiceError as error:
-        session.rollback()
-        flash(describe(error), "error")
-    else:
-        session.commit()
         flash(_("The video was added at the end of the programme."), "success")
     return redirect(url_for("admin.edit_programme", programme_id=programme.id), code=303)
 
@@ -391,7 +367,7 @@ def add_programme_video(programme_id: int) -> ResponseReturnValue:
 def move_programme_video(programme_id: int, video_id: int, direction: str) -> ResponseReturnValue:
     session = get_session()
     programme = session.get(Programme, programme_id) or abort(404)
-    try:
+    with shown():
         catalogue.move_video(
             session,
             programme,
@@ -400,11 +376,6 @@ def move_programme_video(programme_id: int, video_id: int, direction: str) -> Re
             now=get_clock().now(),
             actor_id=current_user.id,
         )
-    except ServiceError as error:
-        session.rollback()
-        flash(describe(error), "error")
-    else:
-        session.commit()
     target = url_for("admin.edit_programme", programme_id=programme.id)
     return redirect(f"{target}#video-{video_id}", code=303)
 
@@ -416,7 +387,6 @@ def retire_video(video_id: int, action: str) -> ResponseReturnValue:
     catalogue.set_retired(
         session, video, retired=action == "retire", now=get_clock().now(), actor_id=current_user.id
     )
-    session.commit()
     if action == "retire":
         flash(
             _(

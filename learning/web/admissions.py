@@ -42,6 +42,7 @@ from learning.web.forms import DecisionForm, RegistrationForm, choices
 from learning.web.labels import localized, programme_label
 from learning.web.messages import describe
 from learning.web.privacy import record_unmasked_view
+from learning.web.refusals import shown
 
 blueprint = Blueprint("admissions", __name__)
 
@@ -246,13 +247,8 @@ def review(application_id: int) -> ResponseReturnValue:
         met = [row.code for row, result in evaluation if result.met]
         form.condition.data = met[0] if met else None
     if form.validate_on_submit():
-        try:
+        with shown(form):
             _decide(application, form)
-        except ServiceError as error:
-            db.rollback()
-            form.form_errors.append(describe(error))
-        else:
-            db.commit()
             flash(_("Decision saved."), "success")
             return redirect(url_for("admissions.queue"), code=303)
     record_unmasked_view(

@@ -29,6 +29,7 @@ from learning.services import ServiceError, accounts
 from learning.services.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, Limit
 from learning.web.forms import ContactForm, LanguageForm, LoginForm, PasswordChangeForm
 from learning.web.messages import describe
+from learning.web.refusals import shown
 
 blueprint = Blueprint("auth", __name__)
 
@@ -115,7 +116,6 @@ def _adopt_language_chosen_before_login(user: User) -> None:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if user.locale is None and chosen in current_app.config["LANGUAGES"]:
         user.locale = chosen
-        get_session().commit()
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -123,7 +123,7 @@ def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         user_id = current_user.id
         accounts.end_sessions(get_session(), current_user)
-        get_session().commit()
+        get_session().commit()  # stored before the cached identity is forgotten
         identities.forget(user_id)
     logout_user()
     session.clear()
@@ -155,7 +155,7 @@ def change_password() -> ResponseReturnValue:
             except ServiceError as error:
                 form.new_password.errors.append(describe(error))
             else:
-                db_session.commit()
+                db_session.commit()  # stored before the cached identity is forgotten
                 identities.forget(current_user.id)
                 session["auth_version"] = auth_version(current_user)
                 flash(_("Your password has been changed."), "success")
@@ -171,7 +171,7 @@ def profile() -> ResponseReturnValue:
     form = ContactForm(obj=user.profile)
     if user.profile is not None and form.validate_on_submit():
         db_session = get_session()
-        try:
+        with shown(form.phone):
             changed = accounts.update_contact(
                 db_session,
                 user,
@@ -180,11 +180,6 @@ def profile() -> ResponseReturnValue:
                 employer=(form.employer.data or "").strip(),
                 now=get_clock().now(),
             )
-        except ServiceError as error:
-            db_session.rollback()
-            form.phone.errors.append(describe(error))
-        else:
-            db_session.commit()
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("auth.profile"), code=303)
     return render_template(
@@ -207,5 +202,4 @@ def set_language() -> ResponseReturnValue:
         )
         if current_user.is_authenticated:
             current_user.locale = language
-            get_session().commit()
     return response

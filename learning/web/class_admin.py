@@ -19,6 +19,7 @@ from learning.permissions import role_required
 from learning.services import ServiceError, classes, reports
 from learning.web.forms import ClassForm, posted_id
 from learning.web.messages import describe
+from learning.web.refusals import shown
 
 blueprint = Blueprint("class_admin", __name__, url_prefix="/admin/classes")
 
@@ -49,7 +50,7 @@ def index() -> ResponseReturnValue:
     form = ClassForm()
     form.instructors.choices = _instructor_choices()
     if form.validate_on_submit():
-        try:
+        with shown(form.name):
             created = classes.create_class(
                 session,
                 name=form.name.data or "",
@@ -57,11 +58,6 @@ def index() -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.name.errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Class %(name)s created.", name=created.name), "success")
             return redirect(url_for("class_admin.edit", class_id=created.id), code=303)
     counted = select(Enrolment.class_id, func.count(Enrolment.id)).group_by(Enrolment.class_id)
@@ -84,7 +80,7 @@ def edit(class_id: int) -> ResponseReturnValue:
     if not form.is_submitted():
         form.instructors.data = [user.id for user in training_class.instructors]
     if form.validate_on_submit():
-        try:
+        with shown(form.name):
             classes.update_class(
                 session,
                 training_class,
@@ -93,11 +89,6 @@ def edit(class_id: int) -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.name.errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("class_admin.edit", class_id=class_id), code=303)
     return render_template(
@@ -124,7 +115,6 @@ def move(enrolment_id: int) -> ResponseReturnValue:
         classes.move_enrolment(
             session, enrolment, target, now=get_clock().now(), actor_id=current_user.id
         )
-        session.commit()
         flash(
             _("Moved to %(name)s; the hours went with the enrolment.", name=target.name)
             if target

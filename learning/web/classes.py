@@ -26,13 +26,13 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import CoachingDay, Role, TrainingClass, Video
 from learning.permissions import class_or_404, role_required
-from learning.services import ServiceError, catalogue, classes, offline, reports
+from learning.services import catalogue, classes, offline, reports
 from learning.services.overview import Scope
 from learning.web import downloads
 from learning.web.filters import dashboard_filters
 from learning.web.forms import CoachingDayForm
-from learning.web.messages import describe
 from learning.web.privacy import unmasked_export
+from learning.web.refusals import shown
 
 blueprint = Blueprint("classes", __name__)
 
@@ -56,7 +56,7 @@ def add_coaching_day(class_id: int) -> ResponseReturnValue:
     training_class = class_or_404(session, current_user, class_id)
     form = CoachingDayForm()
     if form.validate_on_submit():
-        try:
+        with shown(form.day):
             day = offline.create_coaching_day(
                 session,
                 training_class=training_class,
@@ -66,11 +66,6 @@ def add_coaching_day(class_id: int) -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.day.errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Coaching day added. Now record who attended."), "success")
             return redirect(
                 url_for("classes.attendance", class_id=class_id, day_id=day.id), code=303
@@ -214,7 +209,7 @@ def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
         abort(404)
     if request.method == "POST":
         present = {int(value) for value in request.form.getlist("present") if value.isdigit()}
-        try:
+        with shown():
             offline.record_attendance(
                 session,
                 coaching_day=coaching_day,
@@ -223,11 +218,6 @@ def attendance(class_id: int, day_id: int) -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            flash(describe(error), "error")
-        else:
-            session.commit()
             flash(_("Attendance saved: %(count)s present.", count=len(present)), "success")
             return redirect(url_for("classes.dashboard", class_id=class_id), code=303)
     return render_template(

@@ -19,7 +19,6 @@ from learning.extensions import get_clock, today
 from learning.models import Enrolment, ExamRegistration, OfflineCredit, Role
 from learning.permissions import enrolment_or_404, login_required, role_required
 from learning.services import (
-    ServiceError,
     audit,
     enrolments,
     exams,
@@ -30,7 +29,7 @@ from learning.services import (
 )
 from learning.web.classes import hours_to_seconds
 from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm
-from learning.web.messages import describe
+from learning.web.refusals import shown
 
 blueprint = Blueprint("courses", __name__)
 
@@ -98,7 +97,7 @@ def add_offline_time(enrolment_id: int) -> ResponseReturnValue:
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     form = OfflineTimeForm()
     if form.validate_on_submit():
-        try:
+        with shown(form.reason):
             offline.add_offline_time(
                 session,
                 enrolment=enrolment,
@@ -109,11 +108,6 @@ def add_offline_time(enrolment_id: int) -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.reason.errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Offline time added."), "success")
             return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
     return _render(enrolment_id, form), 200
@@ -163,7 +157,6 @@ def unlock(enrolment_id: int) -> ResponseReturnValue:
         now=get_clock().now(),
         actor_id=current_user.id,
     )
-    session.commit()
     flash(
         _("Exam registration unlocked.")
         if enrolment.exam_unlocked
@@ -180,7 +173,7 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     form = PaymentForm()
     if form.validate_on_submit():
-        try:
+        with shown(form):
             fees.record_payment(
                 session,
                 enrolment=enrolment,
@@ -193,11 +186,6 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.form_errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Payment recorded."), "success")
             return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
     return _render(enrolment_id, OfflineTimeForm(), payment_form=form), 200
@@ -215,36 +203,37 @@ def record_results(enrolment_id: int, registration_id: int) -> ResponseReturnVal
         abort(404)
     back = redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)
     try:
-        scores = (
-            None
-            if request.form.get("absent")
-            else {
-                part: int(request.form.get(part, "").strip())
-                for part in registration.exam_session.parts
-            }
-        )
-        issued_text = request.form.get("certificate_issued_on", "").strip()
+        scores = _scores(registration.exam_session.parts)
+        issued_on = _optional_date(request.form.get("certificate_issued_on", ""))
+    except ValueError:
+        flash(_("Scores are whole numbers from 0 to 100, and dates are YYYY-MM-DD."), "error")
+        return back
+    with shown():
         exams.record_results(
             session,
             registration,
             scores=scores,
             certificate_no=request.form.get("certificate_no", "").strip() or None,
-            certificate_issued_on=date.fromisoformat(issued_text) if issued_text else None,
+            certificate_issued_on=issued_on,
+            today=today(),
             now=get_clock().now(),
             actor_id=current_user.id,
             pass_mark=current_app.config["EXAM_PASS_MARK"],
         )
-    except ValueError:
-        session.rollback()
-        flash(_("Scores are whole numbers from 0 to 100, and dates are YYYY-MM-DD."), "error")
-        return back
-    except ServiceError as error:
-        session.rollback()
-        flash(describe(error), "error")
-        return back
-    session.commit()
-    flash(_("Results saved."), "success")
+        flash(_("Results saved."), "success")
     return back
+
+
+def _scores(parts: list[str]) -> dict[str, int] | None:
+    """The posted score of every part (None when the candidate was absent); ValueError for a
+    score that is not a whole number."""
+    if request.form.get("absent"):
+        return None
+    return {part: int(request.form.get(part, "").strip()) for part in parts}
+
+
+def _optional_date(text: str) -> date | None:
+    return date.fromisoformat(text.strip()) if text.strip() else None
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/offline/<int:credit_id>/revoke", methods=["POST"])
@@ -266,6 +255,5 @@ def revoke_offline_time(enrolment_id: int, credit_id: int) -> ResponseReturnValu
         now=get_clock().now(),
         actor_id=current_user.id,
     )
-    session.commit()
     flash(_("Offline time revoked."), "success")
     return redirect(url_for("courses.course", enrolment_id=enrolment_id), code=303)

@@ -8,15 +8,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from learning.accounting import hours_display
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import ExamSession, Role
+from learning.models import Enrolment, ExamSession, Role
 from learning.permissions import enrolment_or_404, role_required
-from learning.services import ServiceError, catalogue, exams
+from learning.services import catalogue, exams
 from learning.web.forms import ExamSessionForm, choices, posted_id
 from learning.web.labels import blocking_reason_text, programme_label
-from learning.web.messages import describe
+from learning.web.refusals import shown
 
 blueprint = Blueprint("exams", __name__)
 
@@ -35,7 +37,7 @@ def sessions() -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         work_type, level = form.programme.data.rsplit("-", 1)
-        try:
+        with shown(form):
             exams.create_session(
                 session,
                 work_type_code=work_type,
@@ -49,11 +51,6 @@ def sessions() -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            session.rollback()
-            form.form_errors.append(describe(error))
-        else:
-            session.commit()
             flash(_("Exam session opened."), "success")
             return redirect(url_for("exams.sessions"), code=303)
     upcoming = exams.sessions_open_to(session, trainee_id=None, today=today())
@@ -70,28 +67,28 @@ def sessions() -> ResponseReturnValue:
 def subsidies() -> ResponseReturnValue:
     """The subsidy per level, in yuan, as the year's catalogue sets it."""
     session = get_session()
+    back = redirect(url_for("exams.sessions"), code=303)
+    rates = exams.subsidy_rates(session)
     try:
-        for rate in exams.subsidy_rates(session):
-            yuan = Decimal(request.form.get(f"level_{rate.level}", "").strip())
-            if not yuan.is_finite():
-                raise ValueError("not an amount")
-            exams.set_subsidy(
-                session,
-                rate.level,
-                round(yuan * 100),
-                now=get_clock().now(),
-                actor_id=current_user.id,
-            )
+        amounts = {rate.level: _fen(request.form.get(f"level_{rate.level}", "")) for rate in rates}
     except (InvalidOperation, ValueError):
-        session.rollback()
         flash(_("Subsidies are amounts in yuan, like 2000."), "error")
-    except ServiceError as error:
-        session.rollback()
-        flash(describe(error), "error")
-    else:
-        session.commit()
+        return back
+    with shown():
+        for level, amount_fen in amounts.items():
+            exams.set_subsidy(
+                session, level, amount_fen, now=get_clock().now(), actor_id=current_user.id
+            )
         flash(_("Subsidies saved."), "success")
-    return redirect(url_for("exams.sessions"), code=303)
+    return back
+
+
+def _fen(yuan_text: str) -> int:
+    """An amount in yuan as posted, in fen; ValueError (or InvalidOperation) for anything else."""
+    yuan = Decimal(yuan_text.strip())
+    if not yuan.is_finite():
+        raise ValueError("not an amount")
+    return round(yuan * 100)
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/exam-registrations", methods=["POST"])
@@ -104,39 +101,45 @@ def register(enrolment_id: int) -> ResponseReturnValue:
     if session_id is None:
         flash(_("Choose an exam session."), "error")
         return back
-    try:
-        exams.register(
-            session,
-            enrolment=enrolment,
-            exam_session_id=session_id,
-            today=today(),
-            now=get_clock().now(),
-            actor_id=current_user.id,
-        )
-    except exams.NotEligible as refused:
-        session.rollback()
-        coaching = session.get(ExamSession, session_id)
-        for code in refused.reasons:
-            if code == "hours" and coaching is not None and coaching.coaching_tenths:
-                flash(
-                    _(
-                        "To register for this session, %(missing).1f more standard hours are "
-                        "needed: its on-site coaching already counts for %(coaching).1f.",
-                        missing=refused.hours_missing,
-                        coaching=coaching.coaching_hours,
-                    ),
-                    "error",
-                )
-            else:
-                flash(blocking_reason_text(code, refused.hours_missing), "error")
-        return back
-    except ServiceError as error:
-        session.rollback()
-        flash(describe(error), "error")
-        return back
-    session.commit()
-    flash(_("You are registered for the exam."), "success")
+    with shown():
+        try:
+            exams.register(
+                session,
+                enrolment=enrolment,
+                exam_session_id=session_id,
+                today=today(),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+        except exams.NotEligible as refused:
+            session.rollback()
+            _explain(session, enrolment, session_id, refused)
+            return back
+        flash(_("You are registered for the exam."), "success")
     return back
+
+
+def _explain(
+    session: Session, enrolment: Enrolment, session_id: int, refused: exams.NotEligible
+) -> None:
+    """Every reason registration was refused, the hours with the coaching still to come."""
+    exam_session = session.get(ExamSession, session_id)
+    to_come_s = 0
+    if exam_session is not None:
+        to_come_s = exams.coaching_to_come_s(session, enrolment, exam_session)
+    for code in refused.reasons:
+        if code == "hours" and to_come_s:
+            flash(
+                _(
+                    "To register for this session, %(missing).1f more standard hours are "
+                    "needed: the on-site coaching it still gives counts for %(coaching).1f.",
+                    missing=refused.hours_missing,
+                    coaching=hours_display(to_come_s, enrolment.standard_hour_minutes),
+                ),
+                "error",
+            )
+        else:
+            flash(blocking_reason_text(code, refused.hours_missing), "error")
 
 
 @blueprint.route("/admin/exam-sessions/<int:session_id>")

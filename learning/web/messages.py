@@ -85,7 +85,12 @@ def describe(error: ServiceError) -> str:
         "certificate_number_invalid": _(
             "A certificate number is Y or S followed by 21 digits (22 characters)."
         ),
-        "certificate_date_invalid": _("The certificate date must be on or after the exam day."),
+        "certificate_date_invalid": _(
+            "The certificate date must be from the exam day to today, as YYYY-MM-DD."
+        ),
+        "results_before_exam": _(
+            "Results are recorded on or after the exam day (%(day)s), not before."
+        ),
         "certificate_without_pass": _("A certificate is recorded only for a pass."),
         "programme_exists": _("The programme %(code)s exists already."),
         "work_type_exists": _("The work type %(code)s exists already."),

@@ -48,5 +48,4 @@ def mine() -> ResponseReturnValue:
 def mark_read() -> ResponseReturnValue:
     session = get_session()
     notifications.mark_read(session, current_user.id, now=get_clock().now())
-    session.commit()
     return redirect(url_for("notices.mine"), code=303)

@@ -20,7 +20,8 @@ from learning.web.messages import describe
 
 
 def run_import(data: bytes, *, dry_run: bool) -> trainee_import.Outcome:
-    """Read and import a roster in the request's session (committed unless a dry run)."""
+    """Read and import a roster in the request's session (committed with the request unless a
+    dry run or a bad row: then nothing is kept)."""
     session = get_session()
     rows = trainee_import.read_rows(data)
     outcome = trainee_import.import_roster(
@@ -34,8 +35,6 @@ def run_import(data: bytes, *, dry_run: bool) -> trainee_import.Outcome:
     )
     if dry_run or outcome.problems:
         session.rollback()
-    else:
-        session.commit()
     return outcome
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -317,6 +317,7 @@ def _sat(admin, login, make, clock, level: int = 4):
     programme = "accounting-4" if level == 4 else "accounting-2"
     enrolment = ready_trainee(make, clock, programme=programme, hours=100)
     registration = register(login, enrolment, exam["id"]).get_json()
+    clock.set(datetime(2026, 7, 1, 1, tzinfo=UTC))  # the exam (2026-05-20) has been held
     return enrolment, registration["id"]
 
 
@@ -343,7 +344,7 @@ def test_results_with_a_certificate_and_the_subsidy(admin, login, make, clock, d
     assert response.get_json()["outcome"] == "passed"
     assert response.get_json()["certificate_no"] == "S204400000001260400012"
     page = login(enrolment.trainee).get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
-    assert "¥1500" in page and "2027-06-28" in page
+    assert "¥1500" in page and "2027-06-30" in page  # 12 calendar months, exactly
     dashboard = admin.get("/admin").get_data(as_text=True)
     assert "¥1,500" in dashboard
     log = admin.get(f"/api/v1/admin/audit?enrolment_id={enrolment.id}").get_json()
@@ -397,3 +398,46 @@ def test_a_set_fee_must_be_paid_in_full(admin, login, make, clock, db_session) -
         {**payment, "amount_fen": 140_000, "receipt_no": "P-2"},
     )
     assert register(login, enrolment, exam["id"]).status_code == 201
+
+
+def test_results_are_recorded_only_where_they_can_be_true(admin, login, make, clock) -> None:
+    """Not before the exam day; a certificate dated neither before the exam nor in the future;
+    and only for a registration of that candidate (another's is 404 on the course page)."""
+    exam = open_session(admin, coaching_starts_on=None, coaching_hours=0)
+    enrolment = ready_trainee(make, clock, hours=100)
+    registration_id = register(login, enrolment, exam["id"]).get_json()["id"]
+    url = f"/api/v1/admin/exam-registrations/{registration_id}/results"
+    early = admin.post_json(url, {"scores": {"theory": 80, "skill": 80}})
+    assert early.status_code == 422 and early.get_json()["error"] == "results_before_exam"
+    clock.set(datetime(2026, 5, 20, 1, tzinfo=UTC))  # the exam day itself
+    future = admin.post_json(
+        url,
+        {
+            "scores": {"theory": 80, "skill": 80},
+            "certificate_no": "S204400000001260400012",
+            "certificate_issued_on": "2026-05-21",
+        },
+    )
+    assert future.get_json()["error"] == "certificate_date_invalid"
+    assert admin.post_json(url, {"scores": {"theory": 80, "skill": 80}}).status_code == 200
+    other = ready_trainee(make, clock, hours=100)
+    wrong_pair = admin.post(
+        f"/enrolments/{other.id}/registrations/{registration_id}/results",
+        data={"theory": "90", "skill": "90", "csrf_token": admin.csrf_token()},
+    )
+    assert wrong_pair.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("issued", "claim_by"),
+    [
+        ("2026-01-31", "2027-01-31"),
+        ("2028-02-29", "2029-02-28"),
+        ("2026-03-01", "2027-03-01"),
+        ("2026-12-31", "2027-12-31"),
+    ],
+)
+def test_the_subsidy_claim_deadline_is_twelve_calendar_months_exactly(issued, claim_by) -> None:
+    from learning.services.exams import months_after
+
+    assert months_after(date.fromisoformat(issued)).isoformat() == claim_by

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -148,12 +148,54 @@ def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session
     make.commit()
     app.config["EXAM_PASS_MARK"] = 70
     admin = login(make.admin())
-    admin.post(
-        f"/enrolments/{enrolment.id}/registrations/{registration.id}/results",
+    url = f"/enrolments/{enrolment.id}/registrations/{registration.id}/results"
+    early = admin.post(
+        url,
         data={"theory": "65", "skill": "80", "csrf_token": admin.csrf_token()},
-    )
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "成绩须在考试当天（2026-05-20）或之后登记" in early  # the service's own reason
+    clock.set(datetime(2026, 5, 20, 8, tzinfo=UTC))
+    admin.post(url, data={"theory": "65", "skill": "80", "csrf_token": admin.csrf_token()})
     db_session.expire_all()
     assert db_session.get(ExamRegistration, registration.id).outcome == "failed"
+
+
+def test_a_refused_certificate_says_why_not_the_score_message(
+    login, make: Factory, clock, db_session
+) -> None:
+    """The form used to catch a ValueError before the service's reason and always say the
+    scores or dates were malformed."""
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    exam = make.exam_session(coaching_hours=0)
+    registration = ExamRegistration(
+        enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
+    )
+    make.session.add(registration)
+    make.commit()
+    clock.set(datetime(2026, 6, 1, 8, tzinfo=UTC))
+    admin = login(make.admin())
+    page = admin.post(
+        f"/enrolments/{enrolment.id}/registrations/{registration.id}/results",
+        data={
+            "theory": "50",
+            "skill": "90",
+            "certificate_no": "S204400000001260400012",
+            "certificate_issued_on": "2026-06-01",
+            "csrf_token": admin.csrf_token(),
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "只有认定合格才能登记证书" in page
+    assert "成绩为 0" not in page and "YYYY-MM-DD" not in page
+    db_session.expire_all()
+    assert db_session.get(ExamRegistration, registration.id).outcome is None
+    typo = admin.post(
+        f"/enrolments/{enrolment.id}/registrations/{registration.id}/results",
+        data={"theory": "5o", "skill": "90", "csrf_token": admin.csrf_token()},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "YYYY-MM-DD" in typo
 
 
 def test_the_candidates_list_says_who_may_sit(login, make: Factory, db_session, clock) -> None:
