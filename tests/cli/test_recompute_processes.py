@@ -13,22 +13,28 @@ from learning.db import Database
 from learning.models import Enrolment
 from learning.services import demo, recompute
 
+NOW = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
-def test_a_check_in_two_processes_equals_one(empty_database: Database, tmp_path: Path):
-    migrate.upgrade(empty_database)
-    now = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    with empty_database.transaction() as session:
+
+def _seed(database: Database, folder: Path, *, trainees: int, days: int) -> int:
+    """The demo with `trainees` trainees and `days` of history; returns now in ms."""
+    migrate.upgrade(database)
+    with database.transaction() as session:
         demo.seed(
             session,
-            upload_folder=tmp_path,
-            now=now,
+            upload_folder=folder,
+            now=NOW,
             standard_hour_minutes=45,
             hash_method="pbkdf2:sha256:1000",
             settings=AccountingSettings(),
-            trainee_count=8,
-            history_days=4,
+            trainee_count=trainees,
+            history_days=days,
         )
-    now_ms = int(now.timestamp() * 1000)
+    return int(NOW.timestamp() * 1000)
+
+
+def test_a_check_in_two_processes_equals_one(empty_database: Database, tmp_path: Path):
+    now_ms = _seed(empty_database, tmp_path, trainees=8, days=4)
     alone = recompute.check(empty_database, now_ms=now_ms)
     shared = recompute.check(empty_database, now_ms=now_ms, processes=2)
     assert alone.events == shared.events > 1000
@@ -52,24 +58,12 @@ def test_the_check_compares_every_stored_beat_with_its_replay(
 
     from learning.models import BeatRecord
 
-    migrate.upgrade(empty_database)
-    now = datetime(2026, 3, 2, 1, tzinfo=UTC)
-    with empty_database.transaction() as session:
-        demo.seed(
-            session,
-            upload_folder=tmp_path,
-            now=now,
-            standard_hour_minutes=45,
-            hash_method="pbkdf2:sha256:1000",
-            settings=AccountingSettings(),
-            trainee_count=2,
-            history_days=2,
-        )
+    now_ms = _seed(empty_database, tmp_path, trainees=2, days=2)
     with empty_database.transaction() as session:
         credited = session.scalars(
             select(BeatRecord).where(BeatRecord.credited_ms > 0).limit(1)
         ).one()
         credited.not_credited = {**credited.not_credited, "rewatch": 1000}
         key = f"{credited.trainee_id}/{credited.event_no}"
-    found = recompute.check(empty_database, now_ms=int(now.timestamp() * 1000)).differences
+    found = recompute.check(empty_database, now_ms=now_ms).differences
     assert [(difference.what, difference.key) for difference in found] == [("beat", key)]

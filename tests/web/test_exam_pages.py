@@ -138,7 +138,8 @@ def test_admin_changes_the_subsidies(login, make: Factory, db_session: Session) 
     assert db_session.get(SubsidyRate, 4).amount_fen == 160_000
 
 
-def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session) -> None:
+def _registered(make: Factory, clock) -> tuple:
+    """A trainee registered for an exam session on 2026-05-20 (no coaching)."""
     enrolment = make.enrolment(make.trainee(), "accounting-4")
     exam = make.exam_session(coaching_hours=0)
     registration = ExamRegistration(
@@ -146,6 +147,11 @@ def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session
     )
     make.session.add(registration)
     make.commit()
+    return enrolment, registration
+
+
+def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session) -> None:
+    enrolment, registration = _registered(make, clock)
     app.config["EXAM_PASS_MARK"] = 70
     admin = login(make.admin())
     url = f"/enrolments/{enrolment.id}/registrations/{registration.id}/results"
@@ -166,13 +172,7 @@ def test_a_refused_certificate_says_why_not_the_score_message(
 ) -> None:
     """The form used to catch a ValueError before the service's reason and always say the
     scores or dates were malformed."""
-    enrolment = make.enrolment(make.trainee(), "accounting-4")
-    exam = make.exam_session(coaching_hours=0)
-    registration = ExamRegistration(
-        enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
-    )
-    make.session.add(registration)
-    make.commit()
+    enrolment, registration = _registered(make, clock)
     clock.set(datetime(2026, 6, 1, 8, tzinfo=UTC))
     admin = login(make.admin())
     page = admin.post(
