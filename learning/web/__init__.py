@@ -17,6 +17,7 @@ from learning.web import (
     home,
     labels,
     notices,
+    people,
     player,
     public,
     record,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         admissions,
         admin,
         class_admin,
+        people,
         public,
         vendor,
     ):

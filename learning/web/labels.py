@@ -238,6 +238,7 @@ def init_app(app: Flask) -> None:
         eligibility_reason_text=eligibility_reason_text,
         notification_text=notification_text,
         localized=localized,
+        programme_label=programme_label,
         current_locale=lambda: str(get_locale() or "zh"),
     )
     app.jinja_env.filters["hours"] = format_hours

@@ -268,6 +268,11 @@ ROUTES = {
         lambda w: f"/admin/programmes/{w.programme_id}",
         _row(302, 403, 403, 403, 403, 200),
     ),
+    "people.search": (
+        "GET",
+        lambda w: f"/people?q={w.users['trainee'].username}",
+        _row(302, 403, 403, 200, 200, 200),
+    ),
     "vendor.plotly_js": (
         "GET",
         lambda w: f"/vendor/plotly-{plotly.__version__}.min.js",

@@ -1,0 +1,121 @@
+"""Finding a person: by name, username, phone number or ID-card number, with their enrolments.
+
+Admins find anyone; an instructor finds only the trainees enrolled in their classes. Numbers come
+back masked: the search is for reaching a person's records, not for reading their numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from learning.models import Enrolment, Programme, TraineeProfile, TrainingClass, User
+from learning.models.training import class_instructors
+from learning.services.accounts import mask_id_number, mask_phone
+
+MOST = 50
+_DIGITS = re.compile(r"^[0-9Xx]+$")
+
+
+@dataclass(frozen=True)
+class EnrolmentLink:
+    id: int
+    work_type_zh: str
+    work_type_en: str
+    level: int
+    class_name: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    phone: str  # masked
+    id_number: str  # masked
+    enrolments: list[EnrolmentLink]
+
+
+def find(session: Session, text: str, *, instructor_id: int | None = None) -> list[Person]:
+    """Up to `MOST` people matching `text`: part of a name or username, a phone number (or its
+    last digits, at least 4), an ID-card number (whole, or its last digits, at least 4). With
+    `instructor_id`, only the trainees enrolled in that instructor's classes."""
+    text = text.strip()
+    if not text:
+        return []
+    statement = (
+        select(User)
+        .outerjoin(TraineeProfile, TraineeProfile.user_id == User.id)
+        .where(_matching(text))
+        .options(joinedload(User.profile))
+        .order_by(User.display_name, User.username)
+        .limit(MOST)
+    )
+    if instructor_id is not None:
+        statement = statement.where(User.id.in_(_trainees_of(instructor_id)))
+    users = list(session.scalars(statement).unique())
+    links = _enrolments(session, [user.id for user in users])
+    return [
+        Person(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            active=user.active,
+            phone=mask_phone(user.profile.phone) if user.profile else "",
+            id_number=mask_id_number(user.profile.id_number) if user.profile else "",
+            enrolments=links.get(user.id, []),
+        )
+        for user in users
+    ]
+
+
+def _matching(text: str) -> object:
+    pattern = f"%{text.lower()}%"
+    conditions = [
+        func.lower(User.username).like(pattern),
+        func.lower(User.display_name).like(pattern),
+        func.lower(TraineeProfile.real_name).like(pattern),
+    ]
+    if _DIGITS.match(text) and len(text) >= 4:
+        number = text.upper()
+        conditions += [TraineeProfile.phone.like(f"%{number}"), TraineeProfile.id_number == number]
+        conditions.append(TraineeProfile.id_number.like(f"%{number}"))
+    return or_(*conditions)
+
+
+def _trainees_of(instructor_id: int) -> object:
+    classes = select(class_instructors.c.class_id).where(
+        class_instructors.c.user_id == instructor_id
+    )
+    return select(Enrolment.trainee_id).where(Enrolment.class_id.in_(classes))
+
+
+def _enrolments(session: Session, user_ids: list[int]) -> dict[int, list[EnrolmentLink]]:
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Enrolment, Programme, TrainingClass.name)
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .outerjoin(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .where(Enrolment.trainee_id.in_(user_ids))
+        .options(joinedload(Programme.work_type))
+        .order_by(Enrolment.id)
+    )
+    links: dict[int, list[EnrolmentLink]] = {}
+    for enrolment, programme, class_name in rows:
+        links.setdefault(enrolment.trainee_id, []).append(
+            EnrolmentLink(
+                id=enrolment.id,
+                work_type_zh=programme.work_type.name_zh,
+                work_type_en=programme.work_type.name_en,
+                level=programme.level,
+                class_name=class_name,
+            )
+        )
+    return links
