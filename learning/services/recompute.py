@@ -16,6 +16,7 @@ transaction in WAL mode), so a beat committed meanwhile is either wholly in the 
 from __future__ import annotations
 
 import heapq
+import json
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Select, delete, func, select, update
+from sqlalchemy import Engine, Select, Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.accounting import (
@@ -83,6 +84,11 @@ class StoredJudgement:
     not_credited: dict[str, int]
 
 
+# A beat row's judgement as read: event_no, status, credited ms, not-credited ms as JSON text
+# (decoded only when it is not "{}", which most beats have: a replay reads millions).
+StoredRow = tuple[int, str, int, str]
+
+
 @dataclass(frozen=True)
 class Rebuild:
     """The replay: the ledger's totals, plus the not-credited time per video and day (the
@@ -118,18 +124,24 @@ class Replayer:
                 bucket[reason] = bucket.get(reason, 0) + ms
         return outcome
 
-    def compare_beat(self, trainee_id: int, stored: StoredJudgement, outcome: object) -> None:
+    def compare_beat(self, trainee_id: int, row: StoredRow, outcome: object) -> None:
         """Note a stored beat whose judgement (rule 10) is not the replay's."""
         assert isinstance(outcome, BeatOutcome)
-        replayed = StoredJudgement(
-            event_no=stored.event_no,
-            status="duplicate" if outcome.duplicate else outcome.status,
-            credited_ms=outcome.credited_ms,
-            not_credited={reason: ms for reason, ms in outcome.not_credited_ms.items() if ms},
+        event_no, status, credited_ms, not_credited_text = row
+        replayed_status = "duplicate" if outcome.duplicate else outcome.status
+        replayed_reasons = {reason: ms for reason, ms in outcome.not_credited_ms.items() if ms}
+        if status == replayed_status and credited_ms == outcome.credited_ms:
+            if not_credited_text == "{}" and not replayed_reasons:
+                return
+            stored_reasons = {k: v for k, v in json.loads(not_credited_text).items() if v}
+            if stored_reasons == replayed_reasons:
+                return
+        stored = StoredJudgement(
+            event_no, status, credited_ms, dict(json.loads(not_credited_text or "{}"))
         )
-        if replayed != stored:
-            key = f"{trainee_id}/{stored.event_no}"
-            self._beat_differences.append(Difference("beat", key, stored, replayed))
+        replayed = StoredJudgement(event_no, replayed_status, outcome.credited_ms, replayed_reasons)
+        key = f"{trainee_id}/{event_no}"
+        self._beat_differences.append(Difference("beat", key, stored, replayed))
 
     def rebuild(self, trainees: int) -> Rebuild:
         return Rebuild(
@@ -263,7 +275,7 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredJudgement | None]]:
+def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRow | None]]:
     """The trainee's openings and beats merged in processing order, each beat with what its
     stored row says it earned."""
     openings = (
@@ -289,7 +301,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredJu
             beat.attention_code,
             beat.status,
             beat.credited_ms,
-            beat.not_credited,
+            cast(beat.not_credited, Text),  # as stored: most are "{}", decoded only if not
         )
         .where(beat.trainee_id == trainee_id)
         .order_by(beat.event_no)
@@ -313,12 +325,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredJu
                 ),
                 at_ms=row[2],
             ),
-            StoredJudgement(
-                event_no=row[0],
-                status=row[12],
-                credited_ms=row[13],
-                not_credited={reason: ms for reason, ms in row[14].items() if ms},
-            ),
+            (row[0], row[12], row[13], row[14]),
         )
         for row in rows
     )
