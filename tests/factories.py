@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 
 from learning.accounting import AccountingSettings
 from learning.clock import FakeClock
-from learning.models import Enrolment, ExamSession, Role, TrainingClass, User, Video
+from learning.models import (
+    Enrolment,
+    ExamSession,
+    Payment,
+    Role,
+    TrainingClass,
+    User,
+    Video,
+)
 from learning.services import accounts, catalogue, classes, enrolments, exams, study
 
 PASSWORD = "secret123"
@@ -97,6 +105,20 @@ class Factory:
             now_ms=int(self.clock.now().timestamp() * 1000),
         )
         return opened.playback_id
+
+    def payment(self, enrolment: Enrolment, *, kind: str = "training", amount_fen: int = 100):
+        """A fee paid in cash on 2026-03-01, with a receipt number of its own."""
+        payment = Payment(
+            enrolment_id=enrolment.id,
+            kind=kind,
+            amount_fen=amount_fen,
+            paid_on=date(2026, 3, 1),
+            method="cash",
+            receipt_no=f"F{next(_numbers)}",
+            recorded_at=self.clock.now(),
+        )
+        self.session.add(payment)
+        return payment
 
     def exam_session(
         self,

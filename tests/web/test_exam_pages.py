@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -213,17 +213,7 @@ def test_the_candidates_list_says_who_may_sit(login, make: Factory, db_session, 
             )
         )
     for enrolment in (ready, short):
-        make.session.add(
-            Payment(
-                enrolment_id=enrolment.id,
-                kind="training",
-                amount_fen=100,
-                paid_on=date(2026, 3, 1),
-                method="cash",
-                receipt_no=f"P{enrolment.id}",
-                recorded_at=clock.now(),
-            )
-        )
+        make.payment(enrolment)
     make.commit()
     html = login(make.admin()).get(f"/admin/exam-sessions/{exam.id}").get_data(as_text=True)
     rows = html.split("<tbody>", 1)[1]
