@@ -117,24 +117,6 @@ class Ledger:
             ledger.apply(event)
         return ledger
 
-    def absorb(self, other: Ledger) -> None:
-        """Take in another ledger's trainees (a replay split by trainee, in several processes).
-        Every figure is kept per trainee or per their enrolments, so the two never overlap."""
-        if self._trainees.keys() & other._trainees.keys():
-            raise ValueError("the ledgers share trainees")
-        for name in (
-            "_trainees",
-            "_last_at",
-            "_latest_playback",
-            "_playbacks",
-            "_coverage",
-            "_enrolments",
-            "_credited_by_day",
-            "_credited_by_video_day",
-            "_not_credited_by_day",
-        ):
-            getattr(self, name).update(getattr(other, name))
-
     def add_trainee(self, trainee_id: str, seed: str) -> None:
         if trainee_id in self._trainees:
             raise ValueError(f"trainee {trainee_id!r} is already known")

@@ -228,9 +228,7 @@ def generate(
         if len(beats) >= BATCH:  # a long history is written as it goes, not held in memory
             written += _write(session, playbacks, beats)
     written += _write(session, playbacks, beats)
-    write_totals(
-        session, replayer.rebuild(trainees=len(learners)), now_ms=int(until.timestamp() * 1000)
-    )
+    write_totals(session, replayer.rebuild(), now_ms=int(until.timestamp() * 1000))
     return written
 
 

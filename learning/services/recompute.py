@@ -96,7 +96,6 @@ class Rebuild:
 
     ledger: Ledger
     not_credited_by_video_day: dict[DayKey, dict[str, int]]
-    trainees: int
     events: int
     beat_differences: list[Difference] = field(default_factory=list)
 
@@ -143,17 +142,8 @@ class Replayer:
         key = f"{trainee_id}/{event_no}"
         self._beat_differences.append(Difference("beat", key, stored, replayed))
 
-    def rebuild(self, trainees: int) -> Rebuild:
-        return Rebuild(
-            self.ledger, dict(self._not_credited), trainees, self.events, self._beat_differences
-        )
-
-    def absorb(self, other: Replayer) -> None:
-        """Take in the replay of other trainees (see `replay` with several processes)."""
-        self.ledger.absorb(other.ledger)
-        self.events += other.events
-        self._not_credited.update(other._not_credited)
-        self._where.update(other._where)
+    def rebuild(self) -> Rebuild:
+        return Rebuild(self.ledger, dict(self._not_credited), self.events, self._beat_differences)
 
 
 def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebuild:
@@ -170,7 +160,7 @@ def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebu
             outcome = replayer.apply(event)
             if stored is not None:
                 replayer.compare_beat(trainee_id, stored, outcome)
-    return replayer.rebuild(trainees=len(seeds))
+    return replayer.rebuild()
 
 
 def compare(session: Session, *, now_ms: int) -> list[Difference]:
@@ -407,15 +397,13 @@ def _of(statement: Select, column: Any, trainee_ids: Trainees) -> Select:
     return statement if trainee_ids is None else statement.where(column.in_(trainee_ids))
 
 
-def _their_enrolments(trainee_ids: Trainees) -> Any:
-    return select(Enrolment.id).where(Enrolment.trainee_id.in_(trainee_ids or ()))
-
-
 def _of_enrolments(statement: Select, column: Any, trainee_ids: Trainees) -> Select:
     """The statement restricted to rows whose `column` (an enrolment id) is of the trainees."""
     if trainee_ids is None:
         return statement
-    return statement.where(column.in_(_their_enrolments(trainee_ids)))
+    return statement.where(
+        column.in_(select(Enrolment.id).where(Enrolment.trainee_id.in_(trainee_ids)))
+    )
 
 
 def _stored_coverage(session: Session, trainee_ids: Trainees) -> dict[str, object]:
