@@ -126,6 +126,11 @@ def class_by_name(session: Session, name: str) -> TrainingClass:
     return training_class
 
 
+def taught_by(instructor_id: int) -> Select:
+    """The ids of the classes an instructor teaches, as a subquery."""
+    return select(class_instructors.c.class_id).where(class_instructors.c.user_id == instructor_id)
+
+
 def _taught_by(statement: Select, instructor_id: int) -> Select:
     return statement.join(
         class_instructors, class_instructors.c.class_id == TrainingClass.id

@@ -13,8 +13,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from learning.models import Enrolment, Programme, TraineeProfile, TrainingClass, User
-from learning.models.training import class_instructors
 from learning.services.accounts import mask_id_number, mask_phone
+from learning.services.classes import taught_by
 
 MOST = 50
 _DIGITS = re.compile(r"^[0-9Xx]+$")
@@ -84,16 +84,15 @@ def _matching(text: str) -> object:
     ]
     if _DIGITS.match(text) and len(text) >= 4:
         number = text.upper()
-        conditions += [TraineeProfile.phone.like(f"%{number}"), TraineeProfile.id_number == number]
-        conditions.append(TraineeProfile.id_number.like(f"%{number}"))
+        conditions += [
+            TraineeProfile.phone.like(f"%{number}"),
+            TraineeProfile.id_number.like(f"%{number}"),  # the whole number, or its end
+        ]
     return or_(*conditions)
 
 
 def _trainees_of(instructor_id: int) -> object:
-    classes = select(class_instructors.c.class_id).where(
-        class_instructors.c.user_id == instructor_id
-    )
-    return select(Enrolment.trainee_id).where(Enrolment.class_id.in_(classes))
+    return select(Enrolment.trainee_id).where(Enrolment.class_id.in_(taught_by(instructor_id)))
 
 
 def _enrolments(session: Session, user_ids: list[int]) -> dict[int, list[EnrolmentLink]]:
