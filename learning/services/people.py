@@ -59,7 +59,7 @@ def find(session: Session, text: str, *, instructor_id: int | None = None) -> li
     if instructor_id is not None:
         statement = statement.where(User.id.in_(_trainees_of(instructor_id)))
     users = list(session.scalars(statement).unique())
-    links = _enrolments(session, [user.id for user in users])
+    links = _enrolments(session, [user.id for user in users], instructor_id)
     return [
         Person(
             user_id=user.id,
@@ -95,10 +95,14 @@ def _trainees_of(instructor_id: int) -> object:
     return select(Enrolment.trainee_id).where(Enrolment.class_id.in_(taught_by(instructor_id)))
 
 
-def _enrolments(session: Session, user_ids: list[int]) -> dict[int, list[EnrolmentLink]]:
+def _enrolments(
+    session: Session, user_ids: list[int], instructor_id: int | None
+) -> dict[int, list[EnrolmentLink]]:
+    """The people's enrolments; for an instructor, only those in their classes (the others
+    are not theirs to open)."""
     if not user_ids:
         return {}
-    rows = session.execute(
+    statement = (
         select(Enrolment, Programme, TrainingClass.name)
         .join(Programme, Programme.id == Enrolment.programme_id)
         .outerjoin(TrainingClass, TrainingClass.id == Enrolment.class_id)
@@ -106,6 +110,9 @@ def _enrolments(session: Session, user_ids: list[int]) -> dict[int, list[Enrolme
         .options(joinedload(Programme.work_type))
         .order_by(Enrolment.id)
     )
+    if instructor_id is not None:
+        statement = statement.where(Enrolment.class_id.in_(taught_by(instructor_id)))
+    rows = session.execute(statement)
     links: dict[int, list[EnrolmentLink]] = {}
     for enrolment, programme, class_name in rows:
         links.setdefault(enrolment.trainee_id, []).append(

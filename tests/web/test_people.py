@@ -41,5 +41,7 @@ def test_an_instructor_finds_only_the_trainees_of_their_classes(login, make: Fac
     theirs = _trainee_with_numbers(make, "王强", "13700137001", "440106199004041234")
     make.enrolment(ours, "accounting-4", mine)
     make.enrolment(theirs, "accounting-4", make.training_class(make.instructor()))
+    elsewhere = make.enrolment(ours, "trading-3", make.training_class(make.instructor()))
     page = login(teacher).get("/people?q=王").get_data(as_text=True)
     assert "王芳" in page and "王强" not in page
+    assert f"/enrolments/{elsewhere.id}" not in page  # another class's enrolment is not theirs
