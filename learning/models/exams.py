@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.models.base import Base
@@ -18,6 +18,7 @@ class ExamSessionStatus(enum.StrEnum):
     OPEN = "open"  # registration open until registration_closes_on
     CLOSED = "closed"  # registration closed, exam ahead
     HELD = "held"  # the exam took place
+    CANCELLED = "cancelled"  # called off by the training office, with a reason
 
 
 class ExamSession(Base):
@@ -53,6 +54,8 @@ class ExamSession(Base):
     parts: Mapped[list[Any]] = mapped_column(default=list)  # theory, skill[, review]
     status: Mapped[str] = mapped_column(String(16), default=ExamSessionStatus.OPEN.value)
     created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     work_type: Mapped[WorkType] = relationship()
 
@@ -79,13 +82,17 @@ class ExamRegistration(Base):
     """
 
     __tablename__ = "exam_registrations"
-    __table_args__ = (UniqueConstraint("enrolment_id", "exam_session_id"),)
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "exam_session_id"),
+        UniqueConstraint("exam_session_id", "seat_no"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
     exam_session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
     retake: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    seat_no: Mapped[int | None]  # 1.. in the order seats were taken; printed on the ticket
     outcome: Mapped[str | None] = mapped_column(String(16))
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     certificate_no: Mapped[str | None] = mapped_column(String(22), unique=True)

@@ -77,5 +77,6 @@ class TraineeProfile(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     employer: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[int] = mapped_column(default=int(TraineeCategory.INDIVIDUAL))
+    photo_path: Mapped[str | None] = mapped_column(String(300))  # identity photo, for tickets
 
     user: Mapped[User] = relationship(back_populates="profile")

@@ -341,7 +341,8 @@ def _exams(
                 elif closes_on < today:
                     exam_session.status = ExamSessionStatus.CLOSED.value
                 registrations += [
-                    _registration(exam_session, eid, held=held, now=now, rng=rng) for eid in sitting
+                    _registration(exam_session, eid, seat, held=held, now=now, rng=rng)
+                    for seat, eid in enumerate(sitting, start=1)
                 ]
             starts_on += timedelta(days=SESSION_EVERY_DAYS)
     insert_in_batches(session, ExamRegistration, registrations)
@@ -349,11 +350,18 @@ def _exams(
 
 
 def _registration(
-    exam_session: ExamSession, enrolment_id: int, *, held: bool, now: datetime, rng: random.Random
+    exam_session: ExamSession,
+    enrolment_id: int,
+    seat_no: int,
+    *,
+    held: bool,
+    now: datetime,
+    rng: random.Random,
 ) -> dict:
     row: dict = {
         "enrolment_id": enrolment_id,
         "exam_session_id": exam_session.id,
+        "seat_no": seat_no,
         "retake": False,
         "created_at": _at(exam_session.registration_closes_on),
         "outcome": None,

@@ -234,11 +234,13 @@ def register(
     found = blockers(session, enrolment, exam_session, today)
     if found.reasons:
         raise NotEligible(found.reasons, found.hours_missing)
-    if not _take_seat(session, exam_session_id):
+    seat_no = _take_seat(session, exam_session_id)
+    if seat_no is None:
         raise NotEligible(["session_full"], 0.0)
     registration = ExamRegistration(
         enrolment_id=enrolment.id,
         exam_session_id=exam_session_id,
+        seat_no=seat_no,
         retake=_previous_sitting(session, enrolment, exam_session) is not None,
         created_at=now,
     )
@@ -287,15 +289,16 @@ def has_passed(session: Session, enrolment_id: int) -> bool:
     return session.scalar(passed.limit(1)) is not None
 
 
-def _take_seat(session: Session, exam_session_id: int) -> bool:
-    """One seat, atomically: concurrent registrations can never take more than the capacity."""
-    result = session.execute(
+def _take_seat(session: Session, exam_session_id: int) -> int | None:
+    """One seat, atomically: concurrent registrations can never take more than the capacity.
+    The seat's number (seats taken after this one), or None when the session is full."""
+    return session.scalar(
         update(ExamSession)
         .where(ExamSession.id == exam_session_id, ExamSession.seats_taken < ExamSession.capacity)
         .values(seats_taken=ExamSession.seats_taken + 1)
+        .returning(ExamSession.seats_taken)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
 
 
 def registrations_of(session: Session, enrolment_id: int) -> list[ExamRegistration]:
