@@ -12,6 +12,7 @@ from learning.accounting import AccountingSettings
 from learning.clock import FakeClock
 from learning.models import (
     Enrolment,
+    ExamRegistration,
     ExamSession,
     Payment,
     Role,
@@ -19,7 +20,7 @@ from learning.models import (
     User,
     Video,
 )
-from learning.services import accounts, catalogue, classes, enrolments, exams, study
+from learning.services import accounts, catalogue, classes, enrolments, exam_sessions, study
 
 PASSWORD = "secret123"
 _numbers = itertools.count(1)
@@ -130,16 +131,31 @@ class Factory:
         coaching_hours: float = 0,
     ) -> ExamSession:
         work_type, level = programme_code.rsplit("-", 1)
-        return exams.create_session(
+        return exam_sessions.create_session(
             self.session,
             work_type_code=work_type,
             level=int(level),
-            starts_on=starts_on,
-            registration_closes_on=registration_closes_on,
-            capacity=capacity,
-            place="考点",
-            coaching_starts_on=None,
-            coaching_hours=coaching_hours,
+            schedule=exam_sessions.Schedule(
+                starts_on=starts_on,
+                registration_closes_on=registration_closes_on,
+                place="考点",
+                capacity=capacity,
+                coaching_starts_on=None,
+                coaching_hours=coaching_hours,
+            ),
             now=self.clock.now(),
             actor_id=None,
         )
+
+    def registration(self, enrolment: Enrolment, exam_session: ExamSession) -> ExamRegistration:
+        """The enrolment registered for the session on the next seat, whatever it lacks."""
+        exam_session.seats_taken += 1
+        registration = ExamRegistration(
+            enrolment_id=enrolment.id,
+            exam_session_id=exam_session.id,
+            seat_no=exam_session.seats_taken,
+            created_at=self.clock.now(),
+        )
+        self.session.add(registration)
+        self.session.flush()
+        return registration

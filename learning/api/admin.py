@@ -20,7 +20,7 @@ from learning.extensions import get_clock, today
 from learning.models import AuditEntry, ExamRegistration, Role, User
 from learning.models.base import MAX_ID
 from learning.permissions import enrolment_or_404, role_required
-from learning.services import ServiceError, enrolments, exams, fees
+from learning.services import ServiceError, enrolments, exam_sessions, exams, fees
 from learning.web.messages import describe
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -33,10 +33,12 @@ class ExamSessionIn(BaseModel):
     level: Annotated[int, Field(strict=True, ge=1, le=5)]
     starts_on: date
     registration_closes_on: date
-    capacity: Annotated[int, Field(strict=True, ge=1, le=exams.MAX_CAPACITY)]
+    capacity: Annotated[int, Field(strict=True, ge=1, le=exam_sessions.MAX_CAPACITY)]
     place: Text
     coaching_starts_on: date | None = None
-    coaching_hours: Annotated[float, Field(ge=0, le=exams.MAX_COACHING_HOURS, allow_inf_nan=False)]
+    coaching_hours: Annotated[
+        float, Field(ge=0, le=exam_sessions.MAX_COACHING_HOURS, allow_inf_nan=False)
+    ]
 
 
 class ReasonIn(BaseModel):
@@ -67,16 +69,18 @@ def create_exam_session() -> ResponseReturnValue:
     wanted = body(ExamSessionIn)
     session = get_session()
     try:
-        exam_session = exams.create_session(
+        exam_session = exam_sessions.create_session(
             session,
             work_type_code=wanted.work_type,
             level=wanted.level,
-            starts_on=wanted.starts_on,
-            registration_closes_on=wanted.registration_closes_on,
-            capacity=wanted.capacity,
-            place=wanted.place,
-            coaching_starts_on=wanted.coaching_starts_on,
-            coaching_hours=wanted.coaching_hours,
+            schedule=exam_sessions.Schedule(
+                starts_on=wanted.starts_on,
+                registration_closes_on=wanted.registration_closes_on,
+                place=wanted.place,
+                capacity=wanted.capacity,
+                coaching_starts_on=wanted.coaching_starts_on,
+                coaching_hours=wanted.coaching_hours,
+            ),
             now=get_clock().now(),
             actor_id=current_user.id,
         )

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from learning.config import Defaults
 from learning.database import Database
 from learning.services import (
-    exams,
+    exam_sessions,
     job_runs,
     notifications,
     recompute,
     study,
+    study_reminders,
     throttle,
     uploads,
 )
@@ -35,6 +37,8 @@ class JobContext:
     timezone: str
     kept_days: int = 30
     upload_folder: str = ""
+    reminder_idle_days: int = Defaults.STUDY_REMINDER_IDLE_DAYS
+    reminder_exam_days: int = Defaults.STUDY_REMINDER_EXAM_DAYS
 
     @property
     def today(self) -> date:
@@ -64,15 +68,24 @@ def close_expired_playbacks(context: JobContext) -> Figures:
 def advance_exam_sessions(context: JobContext) -> Figures:
     """Exam sessions move from open to closed to held as their dates pass."""
     with context.database.transaction() as session:
-        closed, held = exams.advance_states(session, context.today)
+        closed, held = exam_sessions.advance_states(session, context.today)
     return {"closed": closed, "held": held}
 
 
 def send_due_notifications(context: JobContext) -> Figures:
-    """The minimum hours reached, and coaching in the coming week: each told once."""
+    """The minimum hours reached, and coaching in the coming week: each told once. Trainees
+    idle while their exam approaches are reminded to study, once a period
+    (`learning.services.study_reminders`)."""
     with context.database.transaction() as session:
         sent = notifications.send_due(session, today=context.today, now=context.now)
-    return {"sent": sent}
+        reminded = study_reminders.send(
+            session,
+            today=context.today,
+            now=context.now,
+            idle_days=context.reminder_idle_days,
+            exam_within_days=context.reminder_exam_days,
+        )
+    return {"sent": sent, "reminded": reminded}
 
 
 def verify_totals(context: JobContext) -> Figures:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -45,6 +45,7 @@ class ExamSession(Base):
     work_type_code: Mapped[str] = mapped_column(ForeignKey("work_types.code"))
     level: Mapped[int] = mapped_column(ForeignKey("levels.number"))
     starts_on: Mapped[date]
+    starts_at: Mapped[time | None]  # the time the exam starts on its day, for the tickets
     registration_closes_on: Mapped[date]
     place: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int]

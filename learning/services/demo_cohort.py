@@ -33,7 +33,7 @@ from learning.models import (
     User,
     class_instructors,
 )
-from learning.services import catalogue, demo_people, exams
+from learning.services import catalogue, demo_people, exam_sessions
 from learning.services.demo_history import insert_in_batches
 
 COHORT_DAYS = 365
@@ -321,16 +321,18 @@ def _exams(
             sitting = [eid for done_on, eid in waiting if done_on <= closes_on]
             waiting = [(d, eid) for d, eid in waiting if d > closes_on]
             if sitting:
-                exam_session = exams.create_session(
+                exam_session = exam_sessions.create_session(
                     session,
                     work_type_code=programme.work_type_code,
                     level=programme.level,
-                    starts_on=starts_on,
-                    registration_closes_on=closes_on,
-                    capacity=max(60, len(sitting)),
-                    place="广州市天河区 考点",
-                    coaching_starts_on=None,
-                    coaching_hours=0,
+                    schedule=exam_sessions.Schedule(
+                        starts_on=starts_on,
+                        registration_closes_on=closes_on,
+                        place="广州市天河区 考点",
+                        capacity=max(60, len(sitting)),
+                        coaching_starts_on=None,
+                        coaching_hours=0,
+                    ),
                     now=now,
                     actor_id=None,
                 )

@@ -24,17 +24,14 @@ from learning.models import (
     ExamRegistration,
     ExamSession,
     ExamSessionStatus,
-    Level,
     OfflineCredit,
     Payment,
     Programme,
     SubsidyRate,
 )
 from learning.services import ServiceError, audit
+from learning.services.accounts import mask_id_number
 from learning.services.enrolments import required_seconds, standing
-
-MAX_CAPACITY = 10_000
-MAX_COACHING_HOURS = 100
 
 
 class NotEligible(ServiceError):
@@ -50,63 +47,6 @@ class NotEligible(ServiceError):
 class Blockers:
     reasons: list[str]
     hours_missing: float
-
-
-def create_session(
-    session: Session,
-    *,
-    work_type_code: str,
-    level: int,
-    starts_on: date,
-    registration_closes_on: date,
-    capacity: int,
-    place: str,
-    coaching_starts_on: date | None,
-    coaching_hours: float,
-    now: datetime,
-    actor_id: int | None,
-) -> ExamSession:
-    """Open an exam session for a programme; the parts follow the level (review at 2 and 1)."""
-    code = f"{work_type_code}-{level}"
-    if session.scalar(select(Programme.id).where(Programme.code == code)) is None:
-        raise ServiceError("unknown_programme", code=code)
-    if registration_closes_on > starts_on:
-        raise ServiceError("closes_after_start")
-    if coaching_starts_on is not None and coaching_starts_on >= starts_on:
-        raise ServiceError("coaching_after_start")
-    if not 1 <= capacity <= MAX_CAPACITY:
-        raise ServiceError("capacity_out_of_range", most=MAX_CAPACITY)
-    if not 0 <= coaching_hours <= MAX_COACHING_HOURS:
-        raise ServiceError("coaching_hours_out_of_range", most=MAX_COACHING_HOURS)
-    if not place.strip():
-        raise ServiceError("place_required")
-    level_row = session.get(Level, level)
-    parts = ["theory", "skill"] + (
-        ["review"] if level_row and level_row.has_comprehensive_review else []
-    )
-    exam_session = ExamSession(
-        work_type_code=work_type_code,
-        level=level,
-        starts_on=starts_on,
-        registration_closes_on=registration_closes_on,
-        place=place.strip(),
-        capacity=capacity,
-        coaching_starts_on=coaching_starts_on,
-        coaching_tenths=round(coaching_hours * 10),
-        parts=parts,
-        created_at=now,
-    )
-    session.add(exam_session)
-    session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="exam_session.create",
-        subject=f"exam_session:{exam_session.id}",
-        details={"programme": code, "starts_on": starts_on.isoformat(), "capacity": capacity},
-    )
-    return exam_session
 
 
 def sessions_open_to(session: Session, *, trainee_id: int | None, today: date) -> list[ExamSession]:
@@ -187,6 +127,7 @@ def _previous_sitting(
         .where(
             ExamRegistration.enrolment_id == enrolment.id,
             ExamSession.starts_on < exam_session.starts_on,
+            ExamSession.status != ExamSessionStatus.CANCELLED.value,
         )
     )
 
@@ -258,28 +199,6 @@ def register(
     return registration
 
 
-def advance_states(session: Session, today: date) -> tuple[int, int]:
-    """Move sessions on by the calendar: registration closes after its last day, the session is
-    held after its exam day. Returns (closed, held)."""
-    closed = session.execute(
-        update(ExamSession)
-        .where(
-            ExamSession.status == ExamSessionStatus.OPEN.value,
-            ExamSession.registration_closes_on < today,
-        )
-        .values(status=ExamSessionStatus.CLOSED.value)
-    )
-    held = session.execute(
-        update(ExamSession)
-        .where(
-            ExamSession.status != ExamSessionStatus.HELD.value,
-            ExamSession.starts_on < today,
-        )
-        .values(status=ExamSessionStatus.HELD.value)
-    )
-    return closed.rowcount, held.rowcount
-
-
 def has_passed(session: Session, enrolment_id: int) -> bool:
     """Whether the enrolment passed an exam already: nothing is left to sit."""
     passed = select(ExamRegistration.id).where(
@@ -336,6 +255,8 @@ def record_results(
     session), on or after the exam day; a certificate only when every part is passed, dated
     from the exam day to today. The state before and after goes to the audit log."""
     exam_day = registration.exam_session.starts_on
+    if registration.exam_session.status == ExamSessionStatus.CANCELLED.value:
+        raise ServiceError("session_cancelled")
     if today < exam_day:
         raise ServiceError("results_before_exam", day=exam_day.isoformat())
     parts = registration.exam_session.parts
@@ -441,6 +362,7 @@ class Candidate:
     name: str
     credited_hours: float
     required_hours: int
+    id_number_masked: str
     blocking_reasons: list[str]  # why not admitted to sit (准考), by the admission rule
     hours_missing: float
 
@@ -472,6 +394,9 @@ def candidates(session: Session, exam_session_id: int) -> list[Candidate]:
             Candidate(
                 registration=registration,
                 name=enrolment.trainee.display_name,
+                id_number_masked=mask_id_number(
+                    enrolment.trainee.profile.id_number if enrolment.trainee.profile else None
+                ),
                 credited_hours=hours_display(enrolment.credited_s, enrolment.standard_hour_minutes),
                 required_hours=enrolment.programme.required_hours,
                 blocking_reasons=reasons,

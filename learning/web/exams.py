@@ -13,10 +13,16 @@ from sqlalchemy.orm import Session
 from learning.accounting import hours_display
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import Enrolment, ExamSession, Role
+from learning.models import Enrolment, ExamSession, ExamSessionStatus, Role
 from learning.permissions import enrolment_or_404, role_required
-from learning.services import catalogue, exams
-from learning.web.forms import ExamSessionForm, choices, posted_id
+from learning.services import catalogue, exam_sessions, exams
+from learning.web.forms import (
+    CancelSessionForm,
+    ExamScheduleForm,
+    ExamSessionForm,
+    choices,
+    posted_id,
+)
 from learning.web.labels import blocking_reason_text, programme_label
 from learning.web.refusals import shown
 
@@ -38,27 +44,34 @@ def sessions() -> ResponseReturnValue:
     if form.validate_on_submit():
         work_type, level = form.programme.data.rsplit("-", 1)
         with shown(form):
-            exams.create_session(
+            exam_session = exam_sessions.create_session(
                 session,
                 work_type_code=work_type,
                 level=int(level),
-                starts_on=form.starts_on.data,
-                registration_closes_on=form.registration_closes_on.data,
-                capacity=form.capacity.data,
-                place=form.place.data,
-                coaching_starts_on=form.coaching_starts_on.data,
-                coaching_hours=float(form.coaching_hours.data or 0),
+                schedule=_schedule(form),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
             flash(_("Exam session opened."), "success")
-            return redirect(url_for("exams.sessions"), code=303)
-    upcoming = exams.sessions_open_to(session, trainee_id=None, today=today())
+            return redirect(url_for("exams.candidates", session_id=exam_session.id), code=303)
     return render_template(
         "exams/sessions.html",
         form=form,
-        sessions=upcoming,
+        sessions=exam_sessions.office_list(session, today()),
         subsidy_rates=exams.subsidy_rates(session),
+        today=today(),
+    )
+
+
+def _schedule(form: ExamScheduleForm) -> exam_sessions.Schedule:
+    return exam_sessions.Schedule(
+        starts_on=form.starts_on.data,
+        starts_at=form.starts_at.data,
+        registration_closes_on=form.registration_closes_on.data,
+        place=form.place.data,
+        capacity=form.capacity.data,
+        coaching_starts_on=form.coaching_starts_on.data,
+        coaching_hours=float(form.coaching_hours.data or 0),
     )
 
 
@@ -145,10 +158,76 @@ def _explain(
 @blueprint.route("/admin/exam-sessions/<int:session_id>")
 @role_required(Role.ADMIN)
 def candidates(session_id: int) -> ResponseReturnValue:
-    session = get_session()
-    exam_session = session.get(ExamSession, session_id) or abort(404)
+    exam_session = get_session().get(ExamSession, session_id) or abort(404)
+    return _session_page(exam_session)
+
+
+def _session_page(
+    exam_session: ExamSession,
+    *,
+    edit_form: ExamScheduleForm | None = None,
+    cancel_form: CancelSessionForm | None = None,
+) -> ResponseReturnValue:
+    """The page an admin runs a session from: its candidates, their results, its tickets, and
+    the forms to edit or cancel it."""
+    if edit_form is None:
+        edit_form = ExamScheduleForm(formdata=None, obj=exam_sessions.schedule_of(exam_session))
     return render_template(
         "exams/candidates.html",
         exam_session=exam_session,
-        candidates=exams.candidates(session, session_id),
+        programme=_programme_name(exam_session),
+        candidates=exams.candidates(get_session(), exam_session.id),
+        edit_form=edit_form,
+        cancel_form=cancel_form or CancelSessionForm(formdata=None),
+        ahead=exam_session.status
+        not in (ExamSessionStatus.HELD.value, ExamSessionStatus.CANCELLED.value),
     )
+
+
+def _programme_name(exam_session: ExamSession) -> str:
+    work_type = exam_session.work_type
+    return programme_label(work_type.name_zh, work_type.name_en, exam_session.level)
+
+
+@blueprint.route("/admin/exam-sessions/<int:session_id>/edit", methods=["POST"])
+@role_required(Role.ADMIN)
+def edit(session_id: int) -> ResponseReturnValue:
+    session = get_session()
+    exam_session = session.get(ExamSession, session_id) or abort(404)
+    form = ExamScheduleForm()
+    if form.validate_on_submit():
+        with shown(form):
+            changed = exam_sessions.update_session(
+                session,
+                exam_session,
+                _schedule(form),
+                today=today(),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+            flash(_("Exam session saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("exams.candidates", session_id=session_id), code=303)
+    return _session_page(exam_session, edit_form=form), 422
+
+
+@blueprint.route("/admin/exam-sessions/<int:session_id>/cancel", methods=["POST"])
+@role_required(Role.ADMIN)
+def cancel(session_id: int) -> ResponseReturnValue:
+    session = get_session()
+    exam_session = session.get(ExamSession, session_id) or abort(404)
+    form = CancelSessionForm()
+    if form.validate_on_submit():
+        with shown(form):
+            told = exam_sessions.cancel_session(
+                session,
+                exam_session,
+                reason=form.reason.data,
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+            flash(
+                _("Exam session cancelled; %(count)s candidates were told.", count=told),
+                "success",
+            )
+            return redirect(url_for("exams.candidates", session_id=session_id), code=303)
+    return _session_page(exam_session, cancel_form=form), 422

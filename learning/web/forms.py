@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -19,6 +21,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -34,6 +37,7 @@ from wtforms.validators import (
 from learning.eligibility import EDUCATION_KIND_LABELS
 from learning.models import Role, TraineeCategory
 from learning.models.base import MAX_ID
+from learning.services.announcements import BODY_MAX, TITLE_MAX
 from learning.services.identity import is_valid_id_number
 
 ROLE_LABELS = {
@@ -222,9 +226,11 @@ class RevokeForm(FlaskForm):
     submit = SubmitField(_l("Revoke"))
 
 
-class ExamSessionForm(FlaskForm):
-    programme = SelectField(_l("Programme"), validators=[DataRequired()])
+class ExamScheduleForm(FlaskForm):
+    """What an admin sets on an exam session, when opening it and when editing it."""
+
     starts_on = DateField(_l("Exam day"), validators=[DataRequired()])
+    starts_at = TimeField(_l("Starts at"), default=time(9, 0), validators=[DataRequired()])
     registration_closes_on = DateField(_l("Registration closes on"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
@@ -235,7 +241,22 @@ class ExamSessionForm(FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
+    submit = SubmitField(_l("Save changes"))
+
+
+class ExamSessionForm(ExamScheduleForm):
+    programme = SelectField(_l("Programme"), validators=[DataRequired()])
     submit = SubmitField(_l("Open exam session"))
+
+
+class CancelSessionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason, sent to every candidate"), validators=[DataRequired(), Length(max=500)]
+    )
+    confirm = BooleanField(
+        _l("Yes, cancel this session and tell every candidate"), validators=[DataRequired()]
+    )
+    submit = SubmitField(_l("Cancel the session"))
 
 
 class UnlockForm(FlaskForm):
@@ -346,3 +367,25 @@ def posted_id(name: str) -> int | None:
     """An id a form posted, or None when it is missing or no key column could hold it."""
     value = request.form.get(name, type=int)
     return value if value is not None and 1 <= value <= MAX_ID else None
+
+
+class AnnouncementForm(FlaskForm):
+    """An announcement; the view fills the audience's choices (all trainees, the programmes,
+    the classes: an instructor's own classes only). Plain text, shown escaped."""
+
+    audience = SelectField(_l("To"), validators=[DataRequired()])
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(),
+            Length(max=TITLE_MAX, message=_l("At most %(max)d characters; this has %(length)d.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Text"),
+        validators=[
+            DataRequired(),
+            Length(max=BODY_MAX, message=_l("At most %(max)d characters; this has %(length)d.")),
+        ],
+    )
+    submit = SubmitField(_l("Publish"))

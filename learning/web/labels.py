@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from learning.db import get_session
 from learning.eligibility import EDUCATION_KIND_LABELS
+from learning.services import catalogue
 from learning.web.forms import (
     CATEGORY_LABELS,
     FEE_KIND_LABELS,
@@ -80,6 +82,13 @@ JOB_FIGURE_LABELS = {
     "events": _l("events replayed"),
     "differences": _l("differences"),
     "removed": _l("removed"),
+}
+
+SESSION_STATUS_LABELS = {
+    "open": _l("Registration open"),
+    "closed": _l("Registration closed"),
+    "held": _l("Held"),
+    "cancelled": _l("Cancelled"),
 }
 
 APPLICATION_STATUS_LABELS = {
@@ -155,12 +164,12 @@ def notification_text(kind: str, params: dict) -> str:
         "application_approved": _(
             "Your application for %(programme)s was approved "
             "(condition %(condition)s). You can start studying.",
-            programme=params.get("programme"),
+            programme=programme_name_of(params.get("programme")),
             condition=params.get("condition"),
         ),
         "application_rejected": _(
             "Your application for %(programme)s was not approved: %(reason)s",
-            programme=params.get("programme"),
+            programme=programme_name_of(params.get("programme")),
             reason=params.get("reason"),
         ),
         "exam_registered": _(
@@ -170,7 +179,21 @@ def notification_text(kind: str, params: dict) -> str:
         ),
         "hours_reached": _(
             "You have reached the minimum hours of %(programme)s.",
-            programme=params.get("programme"),
+            programme=programme_name_of(params.get("programme")),
+        ),
+        "exam_session_changed": _(
+            "Your exam session of %(programme)s changed: now on %(day)s %(time)s at %(place)s.",
+            programme=programme_name_of(params.get("programme")),
+            day=params.get("day"),
+            time=params.get("time", ""),
+            place=params.get("place"),
+        ),
+        "exam_session_cancelled": _(
+            "Your exam session of %(programme)s on %(day)s was cancelled: %(reason)s. "
+            "You can register for another session from your course page.",
+            programme=programme_name_of(params.get("programme")),
+            day=params.get("day"),
+            reason=params.get("reason"),
         ),
         "coaching_soon": _(
             "On-site coaching on %(day)s: %(topic)s. Please come in person: attendance counts "
@@ -196,6 +219,20 @@ def programme_label(
     if short:
         return f"{localized(work_type_zh, work_type_en)} {LEVEL_SHORT_LABELS[level]}"
     return f"{localized(work_type_zh, work_type_en)} · {LEVEL_LABELS[level]}"
+
+
+def programme_name_of(code: str | None, *, short: bool = False) -> str:
+    """The programme a code stands for, as people name it (a code kept in a notification, an
+    audit entry or a message); the code itself when no programme has it."""
+    if not code:
+        return ""
+    if "programme_names" not in g:
+        g.programme_names = catalogue.programme_names(get_session())
+    named = g.programme_names.get(code)
+    if named is None:
+        return code
+    work_type_zh, work_type_en, level = named
+    return programme_label(work_type_zh, work_type_en, level, short=short)
 
 
 def format_hours(value: float) -> str:
@@ -226,6 +263,7 @@ def init_app(app: Flask) -> None:
         EXAM_PART_LABELS=EXAM_PART_LABELS,
         EXAM_OUTCOME_LABELS=EXAM_OUTCOME_LABELS,
         APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
+        SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         JOB_LABELS=JOB_LABELS,
         JOB_FIGURE_LABELS=JOB_FIGURE_LABELS,
@@ -239,6 +277,7 @@ def init_app(app: Flask) -> None:
         notification_text=notification_text,
         localized=localized,
         programme_label=programme_label,
+        programme_name_of=programme_name_of,
         current_locale=lambda: str(get_locale() or "zh"),
     )
     app.jinja_env.filters["hours"] = format_hours

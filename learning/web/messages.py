@@ -5,6 +5,64 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from learning.services import ServiceError
+from learning.web.labels import programme_name_of
+
+# Refusals whose `code` parameter names a programme that exists: shown by its name. An
+# unknown programme keeps the code it was asked by (a roster cell, say).
+_NAMING_A_PROGRAMME = {
+    "already_enrolled",
+    "programme_retired",
+    "video_in_programme",
+    "programme_exists",
+}
+
+
+def _video_problem(params: dict[str, object]) -> str:
+    """Why a file is not a playable video (`learning.media.NotAVideo.reason`), in words."""
+    advice = _("Please convert it to H.264 in an MP4 file, or VP9 in a WebM file.")
+    reasons = {
+        "empty": _("the file is empty."),
+        "matroska": _(
+            "it is a Matroska (MKV) video, which browsers do not play. Please convert it to "
+            "WebM or MP4."
+        ),
+        "webm_header": _("it is not a WebM or MP4 video (its WebM header is damaged)."),
+        "not_webm_or_mp4": _("it is not a WebM or MP4 video."),
+        "no_length": _("the video has no length (its duration is zero)."),
+        "unreadable": _("the file could not be read; it may be damaged or incomplete."),
+        "no_video_track": _("the file has no video track."),
+        "no_frame": _("the video has no frame that can be shown; it may be damaged or incomplete."),
+        "hevc": _("the video uses the HEVC (H.265) codec, which many browsers cannot play.")
+        + " "
+        + advice,
+        "codec": _(
+            "the video's codec (%(codec)s) is not one browsers play in %(container)s files.",
+            codec=params.get("codec", "?"),
+            container=params.get("container", "?"),
+        )
+        + " "
+        + advice,
+        "ends_early": _(
+            "the video ends early; the file may be incomplete (was the upload cut off?)."
+        ),
+    }
+    return reasons.get(str(params.get("reason")), reasons["unreadable"])
+
+
+def _roster_problem(params: dict[str, object]) -> str:
+    """Why a file is not a roster (`trainee_import.read_rows`), in words."""
+    reasons = {
+        "xls": _(
+            "it is an Excel 97-2003 (.xls) file. Please save it as an Excel workbook (.xlsx)."
+        ),
+        "not_xlsx": _("it is not an Excel workbook (.xlsx)."),
+        "damaged": _("the workbook is damaged and could not be read."),
+        "missing_columns": _(
+            "these columns are missing: %(columns)s.", columns=params.get("columns", "")
+        ),
+        "too_many_rows": _("it has more than %(most)s rows.", most=params.get("most", "")),
+    }
+    return reasons.get(str(params.get("reason")), reasons["not_xlsx"])
 
 
 def describe(error: ServiceError) -> str:
@@ -59,6 +117,13 @@ def describe(error: ServiceError) -> str:
         "capacity_out_of_range": _("The capacity must be between 1 and %(most)s."),
         "coaching_hours_out_of_range": _("Coaching hours must be between 0 and %(most)s."),
         "place_required": _("Say where the exam takes place."),
+        "session_cancelled": _("This exam session was cancelled."),
+        "session_held": _("This exam session was held already."),
+        "exam_day_past": _("The exam day cannot be in the past."),
+        "capacity_below_seats": _(
+            "%(taken)s seats are taken: the capacity cannot be smaller than that."
+        ),
+        "reason_too_long": _("The reason is too long: at most %(most)s characters."),
         "fee_before_approval": _("A fee is recorded only after the application is approved."),
         "unknown_fee_kind": _("Unknown kind of fee: %(kind)s."),
         "amount_out_of_range": _("The amount must be more than 0 and at most 100,000 yuan."),
@@ -101,4 +166,11 @@ def describe(error: ServiceError) -> str:
     template = messages.get(error.code)
     if template is None:
         return _("The request was refused (%(code)s).", code=error.code)
-    return template % {key: value for key, value in error.params.items()}
+    params = dict(error.params)
+    if error.code in _NAMING_A_PROGRAMME and "code" in params:
+        params["code"] = programme_name_of(str(params["code"]))
+    if error.code == "not_a_video":
+        params["detail"] = _video_problem(params)
+    elif error.code == "not_a_roster":
+        params["detail"] = _roster_problem(params)
+    return template % params

@@ -1,5 +1,5 @@
-"""exam sessions can be cancelled with a reason; each registration holds its seat number;
-a trainee may give an identity photo for the admission ticket
+"""exam sessions have a starting time and can be cancelled with a reason; each registration
+holds its seat number; a trainee may give an identity photo for the admission ticket
 
 Revision ID: 0013
 Revises: 0012
@@ -19,6 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("exam_sessions") as batch:
+        batch.add_column(sa.Column("starts_at", sa.Time(), nullable=True))
         batch.add_column(sa.Column("cancelled_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("cancel_reason", sa.Text(), nullable=True))
     with op.batch_alter_table("exam_registrations") as batch:
@@ -66,3 +67,4 @@ def downgrade() -> None:
     with op.batch_alter_table("exam_sessions") as batch:
         batch.drop_column("cancel_reason")
         batch.drop_column("cancelled_at")
+        batch.drop_column("starts_at")

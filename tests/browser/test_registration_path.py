@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from learning.db import get_database
 from learning.models import ExamRegistration, Programme
-from learning.services import exams
+from learning.services import exam_sessions
 from tests.browser.conftest import LiveServer, log_in
 
 SHOTS = Path("/tmp/learning-screenshots")
@@ -22,16 +22,18 @@ def test_apply_approve_pay_refuse_unlock_register(browser, live_server: LiveServ
     app = live_server.app
     with get_database(app).transaction() as session:
         programme = session.scalar(select(Programme).where(Programme.code == "aviation-3"))
-        exam = exams.create_session(
+        exam = exam_sessions.create_session(
             session,
             work_type_code="aviation",
             level=3,
-            starts_on=_days(app, 40),
-            registration_closes_on=_days(app, 30),
-            capacity=20,
-            place="白云机场培训中心",
-            coaching_starts_on=_days(app, 32),
-            coaching_hours=21.3,
+            schedule=exam_sessions.Schedule(
+                starts_on=_days(app, 40),
+                registration_closes_on=_days(app, 30),
+                place="白云机场培训中心",
+                capacity=20,
+                coaching_starts_on=_days(app, 32),
+                coaching_hours=21.3,
+            ),
             now=app.extensions["clock"].now(),
             actor_id=None,
         )
