@@ -73,6 +73,10 @@ class Defaults:
     JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE (pruning old job runs too)
     JOB_RUNS_KEPT_DAYS = 30
 
+    # Reminders to study (催学), sent by the notifications job
+    STUDY_REMINDER_IDLE_DAYS = 7  # days without study before a reminder, and between two
+    STUDY_REMINDER_EXAM_DAYS = 60  # only while the trainee's exam is at most this many days away
+
     # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
     LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
     LOGIN_FAILURES_PER_ADDRESS = 30  # from one network address, whatever the account

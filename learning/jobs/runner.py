@@ -74,6 +74,8 @@ class SchedulerProcess:
                 self.app.config["TIMEZONE"],
                 self.app.config["JOB_RUNS_KEPT_DAYS"],
                 self.app.config["UPLOAD_FOLDER"],
+                reminder_idle_days=self.app.config["STUDY_REMINDER_IDLE_DAYS"],
+                reminder_exam_days=self.app.config["STUDY_REMINDER_EXAM_DAYS"],
             )
             figures = job.run(context)
         except Exception as failure:  # a failed run is recorded; the scheduler goes on

@@ -6,6 +6,7 @@ from learning.models.admissions import (
     ApplicationStatus,
     EligibilityCondition,
 )
+from learning.models.announcements import Announcement, Audience, StudyReminder
 from learning.models.audit import AuditEntry
 from learning.models.base import Base
 from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
@@ -39,9 +40,11 @@ from learning.models.training import (
 )
 
 __all__ = [
+    "Announcement",
     "Application",
     "ApplicationDocument",
     "ApplicationStatus",
+    "Audience",
     "AuditEntry",
     "Base",
     "BeatRecord",
@@ -66,6 +69,7 @@ __all__ = [
     "Role",
     "SchedulerLease",
     "StudyDay",
+    "StudyReminder",
     "SubsidyRate",
     "ThrottleHit",
     "TraineeCategory",

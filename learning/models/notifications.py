@@ -26,3 +26,5 @@ class Notification(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     key: Mapped[str | None] = mapped_column(String(100))
+    # The announcement this notification carries; withdrawing it removes the notification.
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id"), index=True)
