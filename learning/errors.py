@@ -53,7 +53,9 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     code = error.code or 500
     name = (error.name or "error").lower().replace(" ", "_")
     if wants_json():
-        response = json_error(code, name, error.description or error.name or "")
+        # Werkzeug's own description is English only: a person reading it gets ours.
+        own = error.description and error.description != type(error).description
+        response = json_error(code, name, error.description if own else _page_message(code))
         if code == 405 and error.get_response().headers.get("Allow"):
             response.headers["Allow"] = error.get_response().headers["Allow"]
         return response

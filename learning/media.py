@@ -27,7 +27,14 @@ _CODEC_ADVICE = "Please convert it to H.264 in an MP4 file, or VP9 in a WebM fil
 
 
 class NotAVideo(ValueError):
-    """The file is not a video browsers can play (message says why, in plain English)."""
+    """The file is not a video browsers can play. `reason` names why and `params` fill it in,
+    for the words in the reader's language (`learning.web.messages`); the message says the
+    same in plain English, for logs and the command line."""
+
+    def __init__(self, reason: str, message: str, **params: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -56,11 +63,13 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
             _decode_first_frame(container, stream)
             seconds = _duration_seconds(container, stream)
             if seconds <= 0:
-                raise NotAVideo("The video has no length (its duration is zero).")
+                raise NotAVideo("no_length", "The video has no length (its duration is zero).")
             _check_reaches(container, stream, seconds)
             width, height = stream.codec_context.width, stream.codec_context.height
     except av.FFmpegError as error:
-        raise NotAVideo("The file could not be read; it may be damaged or incomplete.") from error
+        raise NotAVideo(
+            "unreadable", "The file could not be read; it may be damaged or incomplete."
+        ) from error
     return VideoInfo(
         duration_s=max(1, math.floor(seconds)),
         container=container_kind,
@@ -81,7 +90,7 @@ def poster_frame(
     try:
         with av.open(os.fspath(path)) as container:
             if not container.streams.video:
-                raise NotAVideo("The file has no video track.")
+                raise NotAVideo("no_video_track", "The file has no video track.")
             stream = container.streams.video[0]
             container.seek(int(max(0.0, at_s) * av.time_base))
             chosen: av.VideoFrame | None = None
@@ -90,7 +99,7 @@ def poster_frame(
                 if frame.time is not None and frame.time >= at_s:
                     break
             if chosen is None:
-                raise NotAVideo("The video has no frame that can be shown.")
+                raise NotAVideo("no_frame", "The video has no frame that can be shown.")
             encoder = av.CodecContext.create("png", "w")
             encoder.width, encoder.height = chosen.width, chosen.height
             encoder.pix_fmt = "rgb24"
@@ -98,7 +107,9 @@ def poster_frame(
             packets = [*encoder.encode(chosen.reformat(format="rgb24")), *encoder.encode()]
             png = b"".join(bytes(packet) for packet in packets)
     except av.FFmpegError as error:
-        raise NotAVideo("The file could not be read; it may be damaged or incomplete.") from error
+        raise NotAVideo(
+            "unreadable", "The file could not be read; it may be damaged or incomplete."
+        ) from error
     with open(out_png_path, "wb") as out:
         out.write(png)
 
@@ -106,20 +117,23 @@ def poster_frame(
 def _sniff_container(head: bytes) -> str:
     """Return "webm" or "mp4" from the first bytes of a file, or raise NotAVideo."""
     if not head:
-        raise NotAVideo("The file is empty.")
+        raise NotAVideo("empty", "The file is empty.")
     if head.startswith(_EBML_MAGIC):
         doctype = _ebml_doctype(head)
         if doctype == "webm":
             return "webm"
         if doctype == "matroska":
             raise NotAVideo(
+                "matroska",
                 "The file is a Matroska (MKV) video, which browsers do not play. "
-                "Please convert it to WebM or MP4."
+                "Please convert it to WebM or MP4.",
             )
-        raise NotAVideo("The file is not a WebM or MP4 video (its WebM header is damaged).")
+        raise NotAVideo(
+            "webm_header", "The file is not a WebM or MP4 video (its WebM header is damaged)."
+        )
     if head[4:8] == b"ftyp":
         return "mp4"
-    raise NotAVideo("The file is not a WebM or MP4 video.")
+    raise NotAVideo("not_webm_or_mp4", "The file is not a WebM or MP4 video.")
 
 
 def _ebml_doctype(head: bytes) -> str | None:
@@ -155,19 +169,23 @@ def _read_vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int]:
 def _playable_video_stream(container: InputContainer, container_kind: str) -> VideoStream:
     """Return the first video stream; raise NotAVideo if there is none or browsers can't play it."""
     if not container.streams.video:
-        raise NotAVideo("The file has no video track.")
+        raise NotAVideo("no_video_track", "The file has no video track.")
     stream = container.streams.video[0]
     # PyAV leaves codec_context unset when FFmpeg has no decoder for the stream.
     codec = stream.codec_context.codec.canonical_name if stream.codec_context else "unknown"
     if codec == "hevc":
         raise NotAVideo(
+            "hevc",
             "The video uses the HEVC (H.265) codec, which many browsers cannot play. "
-            + _CODEC_ADVICE
+            + _CODEC_ADVICE,
         )
     if codec not in _PLAYABLE_CODECS[container_kind]:
         raise NotAVideo(
+            "codec",
             f"The video's codec ({codec.upper()}) is not one browsers play "
-            f"in {_DISPLAY_NAMES[container_kind]} files. {_CODEC_ADVICE}"
+            f"in {_DISPLAY_NAMES[container_kind]} files. {_CODEC_ADVICE}",
+            codec=codec.upper(),
+            container=_DISPLAY_NAMES[container_kind],
         )
     return stream
 
@@ -176,7 +194,9 @@ def _decode_first_frame(container: InputContainer, stream: VideoStream) -> None:
     """Decode the first video frame, or raise NotAVideo if the file holds none."""
     for _ in container.decode(stream):
         return
-    raise NotAVideo("The video has no frame that can be shown; it may be damaged or incomplete.")
+    raise NotAVideo(
+        "no_frame", "The video has no frame that can be shown; it may be damaged or incomplete."
+    )
 
 
 def _duration_seconds(container: InputContainer, stream: VideoStream) -> Fraction:
@@ -210,4 +230,7 @@ def _check_reaches(container: InputContainer, stream: VideoStream, seconds: Frac
     for packet in container.demux(stream):
         if packet.pts is not None and packet.size > 0:
             return
-    raise NotAVideo("The video ends early; the file may be incomplete (was the upload cut off?).")
+    raise NotAVideo(
+        "ends_early",
+        "The video ends early; the file may be incomplete (was the upload cut off?).",
+    )

@@ -38,6 +38,10 @@ COLUMNS = (
 )
 HEADERS = {header: key for key, header, _required in COLUMNS}
 MAX_ROWS = 5000
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls of Excel 97-2003
+# What a file that is no workbook, or a damaged one, raises while openpyxl reads it (a part
+# that is not well-formed XML raises the XML parser's ParseError, a SyntaxError).
+_UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError)
 
 
 @dataclass(frozen=True)
@@ -81,25 +85,31 @@ def template_workbook() -> bytes:
 
 
 def read_rows(data: bytes) -> list[dict[str, str]]:
-    """The roster's rows as {key: text}; `ServiceError("not_a_roster")` for a file that is not
-    an xlsx workbook with the template's headers."""
+    """The roster's rows as {key: text}; `ServiceError("not_a_roster", reason=...)` for a file
+    that is not an xlsx workbook with the template's headers: `reason` is `xls` (the older
+    Excel format), `not_xlsx`, `damaged`, `missing_columns` (with `columns`) or
+    `too_many_rows` (with `most`)."""
+    if data.startswith(_OLE_MAGIC):
+        raise ServiceError("not_a_roster", reason="xls")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ServiceError("not_a_roster", detail="not an Excel (.xlsx) file") from error
+    except _UNREADABLE as error:
+        raise ServiceError("not_a_roster", reason="not_xlsx") from error
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [str(cell or "").strip() for cell in next(rows, ())]
         missing = [h for _key, h, required in COLUMNS if required and h not in header]
         if missing:
-            raise ServiceError("not_a_roster", detail="missing columns: " + "、".join(missing))
+            raise ServiceError("not_a_roster", reason="missing_columns", columns="、".join(missing))
         keys = [HEADERS.get(name) for name in header]
         found = []
         for values in rows:
             if len(found) > MAX_ROWS:
-                raise ServiceError("not_a_roster", detail=f"more than {MAX_ROWS} rows")
+                raise ServiceError("not_a_roster", reason="too_many_rows", most=MAX_ROWS)
             row = {key: _text(value) for key, value in zip(keys, values, strict=False) if key}
             found.append(row)
+    except _UNREADABLE as error:
+        raise ServiceError("not_a_roster", reason="damaged") from error
     finally:
         book.close()
     return found

@@ -36,12 +36,16 @@ def import_video_file(
     try:
         info = probe_video(source)
     except NotAVideo as error:
-        raise ServiceError("not_a_video", detail=str(error)) from error
+        raise ServiceError("not_a_video", reason=error.reason, **error.params) from error
     relative = Path(VIDEO_SUBFOLDER) / f"{secrets.token_hex(12)}.{info.container}"
     target = Path(upload_folder) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    poster_frame(target, Path(upload_folder) / poster_path(relative.as_posix()))
+    try:
+        poster_frame(target, Path(upload_folder) / poster_path(relative.as_posix()))
+    except NotAVideo as error:
+        target.unlink(missing_ok=True)
+        raise ServiceError("not_a_video", reason=error.reason, **error.params) from error
     return catalogue.add_video(
         session,
         title=title,

@@ -62,6 +62,12 @@ class Uploader {
     this.figures.textContent = `${mb(sent)} / ${mb(size)} MB · ${Math.floor((sent / size) * 100)}%`;
   }
 
+  // The server's reason, in the page's language; never a bare status number.
+  message({ status, answer }) {
+    if (answer && answer.message) return answer.message;
+    return status === 413 ? this.form.dataset.msgTooLarge : this.form.dataset.msgFailed;
+  }
+
   fail(message) {
     this.error.textContent = message;
     this.error.hidden = false;
@@ -84,7 +90,7 @@ class Uploader {
     this.figures.textContent = this.form.dataset.msgChecking;
     const made = await api("POST", `/uploads/${upload.id}/video`, { title, programmes });
     localStorage.removeItem(rememberKey(file));
-    if (made.status !== 201) return this.fail(made.answer.message || String(made.status));
+    if (made.status !== 201) return this.fail(this.message(made));
     this.show(file.size, file.size);
     this.done.textContent = `${this.form.dataset.msgDone} ${made.answer.title}`;
     this.done.hidden = false;
@@ -103,7 +109,7 @@ class Uploader {
     }
     const { status, answer } = await api("POST", "/uploads", { name: file.name, size: file.size });
     if (status !== 201) {
-      this.fail(answer.message || String(status));
+      this.fail(this.message({ status, answer }));
       return null;
     }
     localStorage.setItem(key, answer.id);
@@ -122,7 +128,7 @@ class Uploader {
         continue;
       }
       if (sent.status !== 0 && sent.status !== 409 && sent.status < 500) {
-        this.fail(sent.answer.message || String(sent.status));
+        this.fail(this.message(sent));
         return false;
       }
       this.figures.textContent = this.form.dataset.msgResumed;
