@@ -384,7 +384,11 @@ def candidates(session: Session, exam_session_id: int) -> list[Candidate]:
     registrations = session.scalars(
         select(ExamRegistration)
         .where(ExamRegistration.exam_session_id == exam_session_id)
-        .order_by(ExamRegistration.created_at)
+        .order_by(
+            ExamRegistration.seat_no.is_(None),
+            ExamRegistration.seat_no,
+            ExamRegistration.created_at,
+        )
     )
     result = []
     for registration in registrations:

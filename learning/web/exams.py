@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +16,9 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Enrolment, ExamSession, ExamSessionStatus, Role
 from learning.permissions import enrolment_or_404, role_required
-from learning.services import catalogue, exam_sessions, exams
+from learning.services import catalogue, exam_results, exam_sessions, exams
+from learning.services.workbooks import Problem
+from learning.web import roster
 from learning.web.forms import (
     CancelSessionForm,
     ExamScheduleForm,
@@ -159,29 +162,83 @@ def _explain(
 @role_required(Role.ADMIN)
 def candidates(session_id: int) -> ResponseReturnValue:
     exam_session = get_session().get(ExamSession, session_id) or abort(404)
-    return _session_page(exam_session)
+    return session_page(exam_session)
 
 
-def _session_page(
+def session_page(
     exam_session: ExamSession,
     *,
     edit_form: ExamScheduleForm | None = None,
     cancel_form: CancelSessionForm | None = None,
-) -> ResponseReturnValue:
-    """The page an admin runs a session from: its candidates, their results, its tickets, and
-    the forms to edit or cancel it."""
+    typed: list[exam_results.Line] | None = None,
+    problems: list[Problem] | None = None,
+    sheet_outcome: exam_results.Outcome | None = None,
+    token: str | None = None,
+    sheet_refusal: str | None = None,
+) -> str:
+    """The page an admin runs a session from: its candidates, their results (the table, and
+    the sheet's check when one was uploaded), its tickets, and the forms to edit or cancel it."""
     if edit_form is None:
         edit_form = ExamScheduleForm(formdata=None, obj=exam_sessions.schedule_of(exam_session))
+    candidates = exams.candidates(get_session(), exam_session.id)
     return render_template(
         "exams/candidates.html",
         exam_session=exam_session,
         programme=_programme_name(exam_session),
-        candidates=exams.candidates(get_session(), exam_session.id),
+        candidates=candidates,
+        result_rows=_result_rows(candidates, typed, problems or []),
+        table_problems=len(problems or []),
+        sheet_outcome=sheet_outcome,
+        token=token,
+        sheet_refusal=sheet_refusal,
+        problem_text=roster.problem_text,
+        results_open=exam_session.status != ExamSessionStatus.CANCELLED.value
+        and today() >= exam_session.starts_on,
         edit_form=edit_form,
         cancel_form=cancel_form or CancelSessionForm(formdata=None),
         ahead=exam_session.status
         not in (ExamSessionStatus.HELD.value, ExamSessionStatus.CANCELLED.value),
     )
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A line of the results table: what was typed (or is recorded) and what is wrong with it."""
+
+    candidate: exams.Candidate
+    values: dict[str, str]
+    problems: list[Problem]
+
+
+def _result_rows(
+    candidates: list[exams.Candidate],
+    typed: list[exam_results.Line] | None,
+    problems: list[Problem],
+) -> list[ResultRow]:
+    lines = {line.registration_id: line for line in typed or []}
+    rows = []
+    for candidate in candidates:
+        registration = candidate.registration
+        line = lines.get(registration.id)
+        if line is not None:
+            values = {
+                **line.scores,
+                "absent": line.absent,
+                "certificate_no": line.certificate_no,
+                "certificate_issued_on": line.certificate_issued_on,
+            }
+        else:
+            values = {
+                **{part: str(score) for part, score in registration.scores.items()},
+                "absent": "是" if registration.outcome == "absent" else "",
+                "certificate_no": registration.certificate_no or "",
+                "certificate_issued_on": registration.certificate_issued_on.isoformat()
+                if registration.certificate_issued_on
+                else "",
+            }
+        row_problems = [p for p in problems if line is not None and p.row == line.row]
+        rows.append(ResultRow(candidate, values, row_problems))
+    return rows
 
 
 def _programme_name(exam_session: ExamSession) -> str:
@@ -207,7 +264,7 @@ def edit(session_id: int) -> ResponseReturnValue:
             )
             flash(_("Exam session saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("exams.candidates", session_id=session_id), code=303)
-    return _session_page(exam_session, edit_form=form), 422
+    return session_page(exam_session, edit_form=form), 422
 
 
 @blueprint.route("/admin/exam-sessions/<int:session_id>/cancel", methods=["POST"])
@@ -230,4 +287,4 @@ def cancel(session_id: int) -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("exams.candidates", session_id=session_id), code=303)
-    return _session_page(exam_session, cancel_form=form), 422
+    return session_page(exam_session, cancel_form=form), 422

@@ -50,7 +50,7 @@ def _video_problem(params: dict[str, object]) -> str:
 
 
 def _roster_problem(params: dict[str, object]) -> str:
-    """Why a file is not a roster (`trainee_import.read_rows`), in words."""
+    """Why a file is not a sheet made from our template (`workbooks.read_rows`), in words."""
     reasons = {
         "xls": _(
             "it is an Excel 97-2003 (.xls) file. Please save it as an Excel workbook (.xlsx)."
@@ -143,6 +143,17 @@ def describe(error: ServiceError) -> str:
         "id_number_invalid": _("Not a valid ID-card number (check the last digit)."),
         "belongs_to_another": _("Already belongs to another user."),
         "not_a_roster": _("This is not a roster made from the template: %(detail)s"),
+        "not_a_results_sheet": _(
+            "This is not the results sheet downloaded from this page: %(detail)s"
+        ),
+        "not_a_payments_sheet": _(
+            "This is not a payments sheet made from the template: %(detail)s"
+        ),
+        "not_a_candidate": _("Not a candidate of this session: keep the number of the sheet."),
+        "name_mismatch": _("The name does not match this number (it is %(name)s)."),
+        "absent_word": _("Write 是 for an absent candidate, or leave it blank."),
+        "score_when_absent": _("An absent candidate has no score."),
+        "certificate_exists": _("The certificate number %(number)s is given to someone else."),
         "unknown_condition": _("%(code)s is not a condition of this level."),
         "already_decided": _("This application was decided already."),
         "scores_for_every_part": _("Give a score for every part: %(parts)s."),
@@ -162,6 +173,12 @@ def describe(error: ServiceError) -> str:
         "work_type_code_invalid": _(
             "A code has 2 to 32 lower-case letters, digits or _, starting with a letter."
         ),
+        "announcement_title_required": _("An announcement needs a title."),
+        "announcement_title_too_long": _("The title has at most %(most)s characters."),
+        "announcement_body_required": _("An announcement needs a text."),
+        "announcement_body_too_long": _("The text has at most %(most)s characters."),
+        "announcement_audience_unknown": _("Choose who the announcement is for."),
+        "announcement_withdrawn": _("This announcement was withdrawn already."),
     }
     template = messages.get(error.code)
     if template is None:
@@ -171,6 +188,6 @@ def describe(error: ServiceError) -> str:
         params["code"] = programme_name_of(str(params["code"]))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
-    elif error.code == "not_a_roster":
+    elif error.code in ("not_a_roster", "not_a_results_sheet", "not_a_payments_sheet"):
         params["detail"] = _roster_problem(params)
     return template % params
