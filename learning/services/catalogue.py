@@ -47,6 +47,15 @@ def programmes(session: Session) -> list[Programme]:
     )
 
 
+def programme_names(session: Session) -> dict[str, tuple[str, str, int]]:
+    """Each programme's code -> (its work type in Chinese, in English, its level): what a page
+    needs to name a programme it only knows by code (an audit entry, a message)."""
+    statement = select(Programme.code, WorkType.name_zh, WorkType.name_en, Programme.level).join(
+        WorkType, WorkType.code == Programme.work_type_code
+    )
+    return {code: (zh, en, level) for code, zh, en, level in session.execute(statement)}
+
+
 def list_programmes(session: Session) -> list[ProgrammeRow]:
     """Every programme with the count and total length of its current videos."""
     totals = (

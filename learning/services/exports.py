@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from learning.accounting import hours_display
 from learning.models import Enrolment, OfflineCredit, StudyDay, TraineeProfile
 from learning.services.accounts import mask_id_number, mask_phone
+from learning.services.enrolments import EnrolmentSummary
 from learning.services.reports import ProgressRow
 
 RosterRow = list[object]
@@ -42,11 +43,13 @@ def roster_rows(
     rows: list[ProgressRow],
     status_words: Mapping[str, object],
     reason_text: Callable[[str, float], str],
+    programme_text: Callable[[EnrolmentSummary], str],
     *,
     unmasked: bool = False,
 ) -> list[RosterRow]:
-    """One row per enrolment: who, programme, hours, last study, status, exam readiness. ID-card
-    and phone numbers are masked unless `unmasked` (an admin asked, and it was logged)."""
+    """One row per enrolment: who, programme (named by `programme_text`, in the reader's
+    language), hours, last study, status, exam readiness. ID-card and phone numbers are masked
+    unless `unmasked` (an admin asked, and it was logged)."""
     id_number, phone = (_whole, _whole) if unmasked else (mask_id_number, mask_phone)
     profiles = {
         profile.user_id: profile
@@ -66,7 +69,7 @@ def roster_rows(
                 id_number(profile.id_number) if profile else "",
                 phone(profile.phone) if profile else "",
                 _text(profile.employer or "") if profile else "",
-                summary.programme_code,
+                programme_text(summary),
                 summary.required_hours,
                 summary.credited_hours,
                 summary.online_hours,

@@ -275,7 +275,7 @@ def create_programme() -> ResponseReturnValue:
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
-            flash(_("Programme %(code)s saved.", code=programme.code), "success")
+            flash(_("Programme %(programme)s saved.", programme=_named(programme)), "success")
             return redirect(url_for("admin.dashboard"), code=303)
     return render_template("admin/programme_new.html", form=form)
 
@@ -296,8 +296,8 @@ def create_work_type() -> ResponseReturnValue:
             )
             flash(
                 _(
-                    "Work type %(code)s added. Now open it at the levels you train.",
-                    code=work_type.code,
+                    "Work type %(name)s added. Now open it at the levels you train.",
+                    name=localized(work_type.name_zh, work_type.name_en),
                 ),
                 "success",
             )
@@ -325,7 +325,7 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
                 training_fee_fen=_fen(form.training_fee.data),
                 assessment_fee_fen=_fen(form.assessment_fee.data),
             )
-            flash(_("Programme %(code)s saved.", code=programme.code), "success")
+            flash(_("Programme %(programme)s saved.", programme=_named(programme)), "success")
             return redirect(url_for("admin.dashboard"), code=303)
     return _programme_page(programme, form)
 
@@ -501,4 +501,9 @@ def export_programme(programme_id: int, kind: str) -> ResponseReturnValue:
     export = downloads.roster_xlsx if kind == "xlsx" else downloads.roster_csv
     trainees = [row.summary.trainee_id for row in rows]
     unmasked = unmasked_export(trainees, f"programme_export.{kind}", programme_id=programme.id)
-    return export(rows, programme.code, unmasked=unmasked)
+    return export(rows, _named(programme, short=True), unmasked=unmasked)
+
+
+def _named(programme: Programme, *, short: bool = False) -> str:
+    work_type = programme.work_type
+    return programme_label(work_type.name_zh, work_type.name_en, programme.level, short=short)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from learning.db import get_session
 from learning.services import exports
 from learning.services.reports import ProgressRow
-from learning.web.labels import STATUS_LABELS, blocking_reason_text
+from learning.web.labels import STATUS_LABELS, blocking_reason_text, programme_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,7 +47,12 @@ def _roster(rows: list[ProgressRow], unmasked: bool) -> tuple[list[str], list[li
         _("Exam registration"),
     ]
     roster = exports.roster_rows(
-        get_session(), rows, STATUS_LABELS, blocking_reason_text, unmasked=unmasked
+        get_session(),
+        rows,
+        STATUS_LABELS,
+        blocking_reason_text,
+        lambda summary: programme_label(summary.work_type_zh, summary.work_type_en, summary.level),
+        unmasked=unmasked,
     )
     return headers, roster
 

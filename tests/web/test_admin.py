@@ -205,7 +205,9 @@ def test_an_existing_programme_cannot_be_created_twice(login, make: Factory) -> 
         data={"work_type": "accounting", "level": "4", "csrf_token": client.csrf_token()},
     )
     assert response.status_code == 200
-    assert "accounting-4" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "培训项目 碳排放核算员 · 四级/中级工 已存在。" in page
+    assert "accounting-4" not in page
 
 
 def test_consulting_can_be_opened_at_level_4_by_an_admin(
