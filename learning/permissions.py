@@ -15,7 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.extensions import login_manager
-from learning.models import Enrolment, Role, TrainingClass, User, class_instructors
+from learning.models import (
+    Announcement,
+    Audience,
+    Enrolment,
+    Role,
+    TrainingClass,
+    User,
+    class_instructors,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,3 +83,40 @@ def class_or_404(session: Session, user: User, class_id: int) -> TrainingClass:
     if training_class is None or not can_view_class(session, user, training_class):
         abort(404)
     return training_class
+
+
+def may_announce(session: Session, user: User, audience: str, target_id: int | None) -> bool:
+    """Admins announce to anyone; an instructor to a class they teach."""
+    if user.role == Role.ADMIN:
+        return True
+    return audience == Audience.CLASS and teaches(session, user, target_id)
+
+
+def announcement_or_404(session: Session, user: User, announcement_id: int) -> Announcement:
+    """An announcement for its page: admins see every one, an instructor those to their
+    classes."""
+    announcement = session.get(Announcement, announcement_id)
+    if announcement is None or not (
+        user.role == Role.ADMIN or teaches(session, user, announcement.class_id)
+    ):
+        abort(404)
+    return announcement
+
+
+def may_withdraw(user: User, announcement: Announcement) -> bool:
+    """Admins withdraw any announcement; an instructor the ones they wrote."""
+    return user.role == Role.ADMIN or announcement.author_id == user.id
+
+
+def can_view_photo(session: Session, user: User, trainee_id: int) -> bool:
+    """A trainee's identity photo: the trainee, admins, and the instructors of their classes."""
+    if user.role == Role.ADMIN or user.id == trainee_id:
+        return True
+    if user.role != Role.INSTRUCTOR:
+        return False
+    classes = session.scalars(
+        select(Enrolment.class_id).where(
+            Enrolment.trainee_id == trainee_id, Enrolment.class_id.is_not(None)
+        )
+    )
+    return any(teaches(session, user, class_id) for class_id in classes)

@@ -404,10 +404,50 @@ def candidates(session: Session, exam_session_id: int) -> list[Candidate]:
                 credited_hours=hours_display(enrolment.credited_s, enrolment.standard_hour_minutes),
                 required_hours=enrolment.programme.required_hours,
                 blocking_reasons=reasons,
-                hours_missing=hours_missing(
-                    max(0, required_seconds(enrolment) - enrolment.credited_s),
-                    enrolment.standard_hour_minutes,
-                ),
+                hours_missing=_hours_missing(enrolment),
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An admission ticket (准考证): what the candidate shows at the exam's door."""
+
+    number: str
+    registration: ExamRegistration
+    name: str
+    id_number_masked: str
+    has_photo: bool
+    trainee_id: int
+    blocking_reasons: list[str]  # empty: admitted to sit; else the ticket is not given
+    hours_missing: float
+
+    @property
+    def admitted(self) -> bool:
+        return not self.blocking_reasons
+
+
+def ticket(session: Session, registration: ExamRegistration) -> Ticket:
+    """The ticket of a registration; its number is the exam day, the session and the seat."""
+    exam_session = registration.exam_session
+    trainee = registration.enrolment.trainee
+    profile = trainee.profile
+    seat = registration.seat_no or 0
+    return Ticket(
+        number=f"{exam_session.starts_on:%Y%m%d}{exam_session.id:04d}{seat:04d}",
+        registration=registration,
+        name=profile.real_name if profile else trainee.display_name,
+        id_number_masked=mask_id_number(profile.id_number if profile else None),
+        has_photo=bool(profile and profile.photo_path),
+        trainee_id=trainee.id,
+        hours_missing=_hours_missing(registration.enrolment),
+        blocking_reasons=sitting_blockers(session, registration)
+        if exam_session.status != ExamSessionStatus.CANCELLED.value
+        else ["session_cancelled"],
+    )
+
+
+def _hours_missing(enrolment: Enrolment) -> float:
+    short_s = max(0, required_seconds(enrolment) - enrolment.credited_s)
+    return hours_missing(short_s, enrolment.standard_hour_minutes)

@@ -23,6 +23,7 @@ from learning.web import (
     player,
     public,
     record,
+    tickets,
     vendor,
 )
 
@@ -39,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
         classes,
         exams,
         exam_results,
+        tickets,
         admissions,
         admin,
         class_admin,

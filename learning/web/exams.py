@@ -184,7 +184,7 @@ def session_page(
     return render_template(
         "exams/candidates.html",
         exam_session=exam_session,
-        programme=_programme_name(exam_session),
+        programme=programme_name(exam_session),
         candidates=candidates,
         result_rows=_result_rows(candidates, typed, problems or []),
         table_problems=len(problems or []),
@@ -241,7 +241,7 @@ def _result_rows(
     return rows
 
 
-def _programme_name(exam_session: ExamSession) -> str:
+def programme_name(exam_session: ExamSession) -> str:
     work_type = exam_session.work_type
     return programme_label(work_type.name_zh, work_type.name_en, exam_session.level)
 

@@ -149,6 +149,10 @@ def describe(error: ServiceError) -> str:
         "not_a_payments_sheet": _(
             "This is not a payments sheet made from the template: %(detail)s"
         ),
+        "photo_too_large": _("The photo is too large: at most %(most_mb)s MB."),
+        "photo_type": _("A photo is a JPEG or PNG picture."),
+        "photo_unreadable": _("This file is not a picture that can be read (JPEG or PNG)."),
+        "photo_too_small": _("The photo is too small: at least %(least)s pixels on each side."),
         "not_a_candidate": _("Not a candidate of this session: keep the number of the sheet."),
         "name_mismatch": _("The name does not match this number (it is %(name)s)."),
         "absent_word": _("Write 是 for an absent candidate, or leave it blank."),
