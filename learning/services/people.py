@@ -1,7 +1,9 @@
-"""Finding a person: by name, username, phone number or ID-card number, with their enrolments.
+"""Finding a person: by name, username, phone number or ID-card number, with their enrolments;
+or the trainees whose enrolments are in no class yet.
 
-Admins find anyone; an instructor finds only the trainees enrolled in their classes. Numbers come
-back masked: the search is for reaching a person's records, not for reading their numbers.
+Admins find anyone; an instructor finds only the trainees enrolled in their classes, with only
+those enrolments (an enrolment in no class is in none of theirs). Numbers come back masked: the
+search is for reaching a person's records, not for reading their numbers.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from learning.models import Enrolment, Programme, TraineeProfile, TrainingClass, User
@@ -26,6 +28,7 @@ class EnrolmentLink:
     work_type_zh: str
     work_type_en: str
     level: int
+    class_id: int | None
     class_name: str | None
 
 
@@ -41,25 +44,33 @@ class Person:
     enrolments: list[EnrolmentLink]
 
 
-def find(session: Session, text: str, *, instructor_id: int | None = None) -> list[Person]:
+def find(
+    session: Session, text: str, *, instructor_id: int | None = None, unclassed: bool = False
+) -> list[Person]:
     """Up to `MOST` people matching `text`: part of a name or username, a phone number (or its
     last digits, at least 4), an ID-card number (whole, or its last digits, at least 4). With
-    `instructor_id`, only the trainees enrolled in that instructor's classes."""
+    `instructor_id`, only the trainees enrolled in that instructor's classes. With `unclassed`,
+    only the trainees with an enrolment in no class, and only those enrolments (`text` may then
+    be empty: all of them)."""
     text = text.strip()
-    if not text:
+    if not text and not unclassed:
         return []
     statement = (
         select(User)
         .outerjoin(TraineeProfile, TraineeProfile.user_id == User.id)
-        .where(_matching(text))
         .options(joinedload(User.profile))
         .order_by(User.display_name, User.username)
         .limit(MOST)
     )
-    if instructor_id is not None:
-        statement = statement.where(User.id.in_(_trainees_of(instructor_id)))
+    if text:
+        statement = statement.where(_matching(text))
+    if instructor_id is not None or unclassed:
+        shown = _shown_enrolments(select(Enrolment.trainee_id), instructor_id, unclassed)
+        statement = statement.where(User.id.in_(shown))
     users = list(session.scalars(statement).unique())
-    links = _enrolments(session, [user.id for user in users], instructor_id)
+    links = enrolments_of(
+        session, [user.id for user in users], instructor_id=instructor_id, unclassed=unclassed
+    )
     return [
         Person(
             user_id=user.id,
@@ -73,6 +84,12 @@ def find(session: Session, text: str, *, instructor_id: int | None = None) -> li
         )
         for user in users
     ]
+
+
+def unclassed_count(session: Session, *, instructor_id: int | None = None) -> int:
+    """How many enrolments are in no class (for an instructor: none of theirs can be)."""
+    statement = _shown_enrolments(select(func.count(Enrolment.id)), instructor_id, True)
+    return session.scalar(statement) or 0
 
 
 def _matching(text: str) -> object:
@@ -91,15 +108,24 @@ def _matching(text: str) -> object:
     return or_(*conditions)
 
 
-def _trainees_of(instructor_id: int) -> object:
-    return select(Enrolment.trainee_id).where(Enrolment.class_id.in_(taught_by(instructor_id)))
+def _shown_enrolments(statement: Select, instructor_id: int | None, unclassed: bool) -> Select:
+    """`statement` narrowed to the enrolments shown: an instructor's classes', in no class."""
+    if instructor_id is not None:
+        statement = statement.where(Enrolment.class_id.in_(taught_by(instructor_id)))
+    if unclassed:
+        statement = statement.where(Enrolment.class_id.is_(None))
+    return statement
 
 
-def _enrolments(
-    session: Session, user_ids: list[int], instructor_id: int | None
+def enrolments_of(
+    session: Session,
+    user_ids: list[int],
+    *,
+    instructor_id: int | None = None,
+    unclassed: bool = False,
 ) -> dict[int, list[EnrolmentLink]]:
-    """The people's enrolments; for an instructor, only those in their classes (the others
-    are not theirs to open)."""
+    """The enrolments of these users, in one query, by user id; for an instructor, only those
+    in their classes (the others are not theirs to open); with `unclassed`, those in no class."""
     if not user_ids:
         return {}
     statement = (
@@ -110,8 +136,7 @@ def _enrolments(
         .options(joinedload(Programme.work_type))
         .order_by(Enrolment.id)
     )
-    if instructor_id is not None:
-        statement = statement.where(Enrolment.class_id.in_(taught_by(instructor_id)))
+    statement = _shown_enrolments(statement, instructor_id, unclassed)
     rows = session.execute(statement)
     links: dict[int, list[EnrolmentLink]] = {}
     for enrolment, programme, class_name in rows:
@@ -121,6 +146,7 @@ def _enrolments(
                 work_type_zh=programme.work_type.name_zh,
                 work_type_en=programme.work_type.name_en,
                 level=programme.level,
+                class_id=enrolment.class_id,
                 class_name=class_name,
             )
         )

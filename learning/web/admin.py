@@ -25,6 +25,7 @@ from learning.services import (
     classes,
     job_runs,
     overview,
+    people,
     reports,
     trainee_import,
 )
@@ -170,10 +171,13 @@ def users() -> ResponseReturnValue:
             func.lower(User.username).like(pattern) | func.lower(User.display_name).like(pattern)
         )
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = session.scalars(statement.limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE))
+    rows = list(
+        session.scalars(statement.limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE))
+    )
     return render_template(
         "admin/users.html",
-        users=list(rows),
+        users=rows,
+        enrolments=people.enrolments_of(session, [user.id for user in rows]),
         role=role,
         q=query,
         page=page,
