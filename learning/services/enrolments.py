@@ -171,7 +171,7 @@ def _load(session: Session, *conditions: object) -> list[Enrolment]:
     return list(session.scalars(statement).unique())
 
 
-def _training_paid_fen(session: Session, enrolment_ids: list[int]) -> dict[int, int]:
+def training_paid_fen(session: Session, enrolment_ids: list[int]) -> dict[int, int]:
     """Training-fee payments per enrolment, in fen."""
     if not enrolment_ids:
         return {}
@@ -190,7 +190,7 @@ def training_fee_paid(enrolment: Enrolment, paid_fen: int | None) -> bool:
 
 
 def _summaries(session: Session, enrolments: list[Enrolment]) -> list[EnrolmentSummary]:
-    paid = _training_paid_fen(session, [enrolment.id for enrolment in enrolments])
+    paid = training_paid_fen(session, [enrolment.id for enrolment in enrolments])
     return [
         summarise(e, training_fee_paid=training_fee_paid(e, paid.get(e.id))) for e in enrolments
     ]

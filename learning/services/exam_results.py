@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from learning.models import ExamOutcome, ExamRegistration, ExamSession, ExamSessionStatus
 from learning.services import ServiceError, exams
 from learning.services.accounts import mask_id_number
-from learning.services.workbooks import Column, Problem, read_rows, write
+from learning.services.workbooks import Column, Problem, day, read_rows, whole_number, write
 
 PART_HEADERS = {"theory": "理论知识考试成绩", "skill": "技能考核成绩", "review": "综合评审成绩"}
 ABSENT_WORDS = {"是", "缺考", "y", "yes", "x", "1", "√"}
@@ -109,7 +109,7 @@ def lines_from_sheet(exam_session: ExamSession, data: bytes) -> list[Line]:
     return [
         Line(
             row=int(row["_row"]),
-            registration_id=_int(row.get("registration", "")),
+            registration_id=whole_number(row.get("registration", "")),
             name=row.get("name", ""),
             scores={part: row.get(part, "") for part in exam_session.parts},
             absent=row.get("absent", ""),
@@ -239,7 +239,7 @@ def _result(
         elif not absent and not text:
             problems.append(Problem(line.row, header, "required"))
         elif text:
-            score = _int(text)
+            score = whole_number(text)
             if score is None or not 0 <= score <= 100:
                 problems.append(Problem(line.row, header, "score_out_of_range"))
             else:
@@ -247,7 +247,7 @@ def _result(
     passed = not absent and len(scores) == len(exam_session.parts)
     passed = passed and all(score >= pass_mark for score in scores.values())
     number = line.certificate_no.strip().upper()
-    issued_on = _date(line.certificate_issued_on)
+    issued_on = day(line.certificate_issued_on)
     if number:
         if not passed:
             problems.append(Problem(line.row, "证书编号", "certificate_without_pass"))
@@ -296,17 +296,3 @@ def _unchanged(result: Result) -> bool:
         and registration.certificate_no == result.certificate_no
         and registration.certificate_issued_on == result.certificate_issued_on
     )
-
-
-def _int(text: str) -> int | None:
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None
-
-
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None

@@ -108,3 +108,19 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def whole_number(text: str) -> int | None:
+    """A cell's whole number, or None when it holds anything else."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def day(text: str) -> date | None:
+    """A cell's date written YYYY-MM-DD (or stored as a date by Excel), or None."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None

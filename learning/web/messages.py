@@ -153,6 +153,12 @@ def describe(error: ServiceError) -> str:
         "photo_type": _("A photo is a JPEG or PNG picture."),
         "photo_unreadable": _("This file is not a picture that can be read (JPEG or PNG)."),
         "photo_too_small": _("The photo is too small: at least %(least)s pixels on each side."),
+        "not_an_enrolment": _("No enrolment has this number: keep the number of the sheet."),
+        "fee_kind_word": _(
+            "Write 培训费 (the training fee) or 考试费 (a retake's assessment fee)."
+        ),
+        "date_invalid": _("A date is written YYYY-MM-DD."),
+        "too_long": _("Too long."),
         "not_a_candidate": _("Not a candidate of this session: keep the number of the sheet."),
         "name_mismatch": _("The name does not match this number (it is %(name)s)."),
         "absent_word": _("Write 是 for an absent candidate, or leave it blank."),
