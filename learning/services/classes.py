@@ -100,13 +100,14 @@ def move_enrolment(
     *,
     now: datetime,
     actor_id: int,
-) -> None:
-    """Put an enrolment in another class, or in none. Its hours stay with it: they are counted
-    per enrolment, never per class."""
+) -> bool:
+    """Put an enrolment in another class, or in none (audited); False, and nothing written,
+    when it is there already. Its hours stay with it: they are counted per enrolment, never
+    per class."""
     before = enrolment.class_id
     after = training_class.id if training_class else None
     if before == after:
-        return
+        return False
     enrolment.class_id = after
     audit.record(
         session,
@@ -117,6 +118,7 @@ def move_enrolment(
         subject=f"enrolment:{enrolment.id}",
         details={"from_class": before, "to_class": after},
     )
+    return True
 
 
 def class_by_name(session: Session, name: str) -> TrainingClass:

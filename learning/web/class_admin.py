@@ -1,4 +1,5 @@
-"""Classes for admins: create, rename, set instructors, move trainees between classes.
+"""Classes for admins: create, rename, set instructors, move trainees between classes (after
+a confirmation), and the enrolments in no class yet.
 
 Hours follow the enrolment, not the class: moving a trainee moves none of their time.
 """
@@ -15,9 +16,10 @@ from sqlalchemy.orm import selectinload
 from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Enrolment, Role, TrainingClass, User
+from learning.models.base import MAX_ID
 from learning.permissions import role_required
-from learning.services import ServiceError, classes, reports
-from learning.web.forms import ClassForm, posted_id
+from learning.services import ServiceError, classes, enrolments, people, reports
+from learning.web.forms import ClassForm
 from learning.web.messages import describe
 from learning.web.refusals import shown
 
@@ -67,7 +69,18 @@ def index() -> ResponseReturnValue:
         .options(selectinload(TrainingClass.instructors))
         .order_by(TrainingClass.created_at.desc())
     ).all()
-    return render_template("admin/classes.html", form=form, rows=rows, sizes=sizes)
+    unclassed = request.args.get("unclassed") == "1"
+    return render_template(
+        "admin/classes.html",
+        form=form,
+        rows=rows,
+        sizes=sizes,
+        unclassed=unclassed,
+        unclassed_count=people.unclassed_count(session),
+        unclassed_people=people.find(session, "", unclassed=True) if unclassed else [],
+        most=people.MOST,
+        class_names=classes.class_names(session),
+    )
 
 
 @blueprint.route("/<int:class_id>", methods=["GET", "POST"])
@@ -100,28 +113,71 @@ def edit(class_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/move/<int:enrolment_id>", methods=["POST"])
+@blueprint.route("/move/<int:enrolment_id>", methods=["GET", "POST"])
 def move(enrolment_id: int) -> ResponseReturnValue:
-    """Move one enrolment to the class chosen (or to none); back to the class it left."""
+    """Move one enrolment to the class chosen (or to none). The GET asks first: it shows who
+    goes from which class to which; only the POST of that page, confirmed, moves. A move to
+    the class it is in already changes nothing and says so. Then back where the move began."""
     session = get_session()
     enrolment = session.get(Enrolment, enrolment_id) or abort(404)
-    left = enrolment.class_id
-    chosen = request.form.get("class_id", "")
-    target_id = posted_id("class_id")
-    target = session.get(TrainingClass, target_id) if target_id else None
+    values = request.form if request.method == "POST" else request.args
+    chosen = values.get("class_id", "")
+    back = _back(values.get("next", ""))
+    target = _class_chosen(chosen)
     if chosen and target is None:
         flash(describe(ServiceError("unknown_class", name=chosen[:40])), "error")
-    else:
-        classes.move_enrolment(
-            session, enrolment, target, now=get_clock().now(), actor_id=current_user.id
+        return redirect(back or _class_page(enrolment.class_id), code=303)
+    if (target.id if target else None) == enrolment.class_id:
+        flash(_already_there(enrolment.trainee.display_name, target), "info")
+        return redirect(back or _class_page(enrolment.class_id), code=303)
+    if request.method == "GET":
+        return render_template(
+            "admin/class_move.html",
+            enrolment=enrolments.summary(session, enrolment),
+            target=target,
+            back=back or _class_page(enrolment.class_id),
+            next=back,
         )
-        flash(
-            _("Moved to %(name)s; the hours went with the enrolment.", name=target.name)
-            if target
-            else _("Taken out of the class; the hours stay with the enrolment."),
-            "success",
-        )
-    back = left or (target.id if target else None)
-    if back is None:
-        return redirect(url_for("class_admin.index"), code=303)
-    return redirect(url_for("class_admin.edit", class_id=back), code=303)
+    if request.form.get("confirm") != "yes":  # not from the confirmation page: ask first
+        arguments = {"class_id": chosen, "next": back} if back else {"class_id": chosen}
+        return redirect(url_for("class_admin.move", enrolment_id=enrolment.id, **arguments), 303)
+    left = enrolment.class_id
+    classes.move_enrolment(
+        session, enrolment, target, now=get_clock().now(), actor_id=current_user.id
+    )
+    flash(
+        _("Moved to %(name)s; the hours went with the enrolment.", name=target.name)
+        if target
+        else _("Taken out of the class; the hours stay with the enrolment."),
+        "success",
+    )
+    return redirect(back or _class_page(left or (target.id if target else None)), code=303)
+
+
+def _class_chosen(chosen: str) -> TrainingClass | None:
+    """The class an id names, or None (for no id, or an id of no class)."""
+    if not (chosen.isascii() and chosen.isdigit()) or not 1 <= int(chosen) <= MAX_ID:
+        return None
+    return get_session().get(TrainingClass, int(chosen))
+
+
+def _already_there(trainee: str, target: TrainingClass | None) -> str:
+    if target is None:
+        return _("%(trainee)s is in no class already; nothing changed.", trainee=trainee)
+    return _(
+        "%(trainee)s is in %(name)s already; nothing changed.", trainee=trainee, name=target.name
+    )
+
+
+def _back(asked: str) -> str | None:
+    """Where the move was asked from, if it is a page of this site that lists enrolments."""
+    local = asked.startswith(("/admin/", "/people")) and "\\" not in asked
+    if local and asked.isprintable() and len(asked) <= 500:
+        return asked
+    return None
+
+
+def _class_page(class_id: int | None) -> str:
+    if class_id is None:
+        return url_for("class_admin.index")
+    return url_for("class_admin.edit", class_id=class_id)
