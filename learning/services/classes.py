@@ -147,6 +147,17 @@ def class_names(session: Session, *, instructor_id: int | None = None) -> list[t
     return [(class_id, name) for class_id, name in session.execute(statement)]
 
 
+def programme_codes(session: Session, class_id: int) -> set[str]:
+    """The codes of the programmes a class holds enrolments of."""
+    statement = (
+        select(Programme.code)
+        .join(Enrolment, Enrolment.programme_id == Programme.id)
+        .where(Enrolment.class_id == class_id)
+        .distinct()
+    )
+    return set(session.scalars(statement))
+
+
 def class_rows(
     session: Session, *, instructor_id: int | None = None, programme_id: int | None = None
 ) -> list[ClassRow]:

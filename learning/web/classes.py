@@ -92,9 +92,8 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
         ),
         current_class=training_class.id,
     )
-    if scope.class_id not in (None, training_class.id):
-        arguments = {k: v for k, v in request.args.items() if k != "training_class"}
-        return redirect(url_for("classes.dashboard", class_id=scope.class_id, **arguments))
+    if scope.class_id is not None and scope.class_id != training_class.id:
+        return _switch_class(scope.class_id)
     if scope.programme is not None:
         rows = [row for row in rows if row.summary.programme_code == scope.programme.code]
     period = _period_hours(rows, scope)
@@ -124,6 +123,26 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
         coaching_days=days,
         form=form,
     )
+
+
+def _switch_class(class_id: int) -> ResponseReturnValue:
+    """To the class chosen in the filter, with the rest of the filter; a programme the class
+    chosen does not hold is dropped, and said so, rather than refused on the next page."""
+    session = get_session()
+    arguments = {k: v for k, v in request.args.items() if k != "training_class"}
+    asked = arguments.get("programme")
+    if asked and asked not in classes.programme_codes(session, class_id):
+        del arguments["programme"]
+        chosen = session.get(TrainingClass, class_id)
+        flash(
+            _(
+                "%(name)s has no trainee in the programme chosen: it is shown with all its "
+                "programmes.",
+                name=chosen.name if chosen else "",
+            ),
+            "info",
+        )
+    return redirect(url_for("classes.dashboard", class_id=class_id, **arguments))
 
 
 def _period_hours(rows: list[reports.ProgressRow], scope: Scope) -> dict[int, float]:

@@ -252,3 +252,25 @@ def test_many_exam_sessions_are_charted_per_month(login, make, body) -> None:
     capacity = figures(html)["sessions"]["data"][0]
     assert capacity["x"] == ["2026-04", "2026-05", "2026-06"]
     assert capacity["y"] == [40, 40, 50]  # Mondays: four in April and May, five in June
+
+
+@pytest.mark.parametrize("who", ["teacher", "admin"])
+def test_choosing_a_class_drops_a_programme_it_does_not_hold(login, make, body, who) -> None:
+    teacher, class_a = body["teacher"], body["class_a"]
+    verifiers = make.training_class(teacher, name="核查三级二班")
+    make.enrolment(make.trainee(display_name="核查二"), "verification-3", verifiers)
+    accountants = make.training_class(teacher, name="核算四级二班")
+    make.enrolment(make.trainee(display_name="核算二"), "accounting-4", accountants)
+    client = login(teacher if who == "teacher" else make.admin())
+    page = f"/classes/{class_a.id}?programme=accounting-4&date_from=2026-01-01"
+    switched = client.get(f"{page}&training_class={verifiers.id}")
+    assert switched.status_code == 302
+    assert switched.location.endswith(f"/classes/{verifiers.id}?date_from=2026-01-01")
+    html = client.get(switched.location).get_data(as_text=True)
+    assert "不是有效的选择" not in html
+    assert "核查三级二班 没有该培训项目的学员" in html
+    assert figure_value(html, "学员") == "1"
+    kept = client.get(f"{page}&training_class={accountants.id}")
+    assert "programme=accounting-4" in kept.location  # a programme the class holds stays
+    html = client.get(kept.location).get_data(as_text=True)
+    assert "不是有效的选择" not in html and "没有该培训项目的学员" not in html
