@@ -110,7 +110,8 @@ def publish(
     addressed = addressed_trainees(audience, programme_id=programme_id, class_id=class_id)
     trainees = addressed.subquery()
     notified = session.execute(
-        insert(Notification).from_select(
+        insert(Notification)
+        .from_select(
             ["user_id", "kind", "params", "created_at", "announcement_id"],
             select(
                 trainees.c.trainee_id,
@@ -120,6 +121,7 @@ def publish(
                 literal(announcement.id),
             ),
         )
+        .execution_options(preserve_rowcount=True)  # kept for an INSERT on every driver
     ).rowcount
     audit.record(
         session,

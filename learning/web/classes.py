@@ -26,7 +26,7 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import CoachingDay, Role, TrainingClass, Video
 from learning.permissions import class_or_404, role_required
-from learning.services import catalogue, classes, offline, reports
+from learning.services import catalogue, classes, offline, reports, study_reminders
 from learning.services.overview import Scope
 from learning.web import downloads
 from learning.web.filters import dashboard_filters
@@ -122,6 +122,8 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
         videos=videos,
         coaching_days=days,
         form=form,
+        reminded=study_reminders.last_reminded(session, [row.summary.id for row in rows]),
+        reminder_idle_days=current_app.config["STUDY_REMINDER_IDLE_DAYS"],
     )
 
 

@@ -373,16 +373,16 @@ class AnnouncementForm(FlaskForm):
     """An announcement; the view fills the audience's choices (all trainees, the programmes,
     the classes: an instructor's own classes only). Plain text, shown escaped."""
 
-    audience = SelectField(_l("To"), validators=[DataRequired()])
+    audience = SelectField(_l("Addressed to"), validators=[DataRequired()])
     title = StringField(
-        _l("Title"),
+        _l("Title of the announcement"),
         validators=[
             DataRequired(),
             Length(max=TITLE_MAX, message=_l("At most %(max)d characters; this has %(length)d.")),
         ],
     )
     body = TextAreaField(
-        _l("Text"),
+        _l("Text of the announcement"),
         validators=[
             DataRequired(),
             Length(max=BODY_MAX, message=_l("At most %(max)d characters; this has %(length)d.")),

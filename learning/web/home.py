@@ -9,7 +9,7 @@ from flask_login import current_user
 from learning.db import get_session
 from learning.models import Role
 from learning.permissions import login_required
-from learning.services import classes, enrolments
+from learning.services import announcements, classes, enrolments
 
 blueprint = Blueprint("home", __name__)
 
@@ -24,4 +24,8 @@ def index() -> ResponseReturnValue:
         rows = classes.class_rows(session, instructor_id=current_user.id)
         return render_template("home/instructor.html", classes=rows)
     summaries = enrolments.summaries_for_trainee(session, current_user.id)
-    return render_template("home/trainee.html", enrolments=summaries)
+    return render_template(
+        "home/trainee.html",
+        enrolments=summaries,
+        announcements=announcements.for_trainee(session, current_user.id),
+    )

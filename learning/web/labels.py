@@ -79,6 +79,7 @@ JOB_FIGURE_LABELS = {
     "closed": _l("closed"),
     "held": _l("held"),
     "sent": _l("sent"),
+    "reminded": _l("reminded to study"),
     "events": _l("events replayed"),
     "differences": _l("differences"),
     "removed": _l("removed"),
@@ -200,6 +201,16 @@ def notification_text(kind: str, params: dict) -> str:
             "towards your hours.",
             day=params.get("day"),
             topic=params.get("topic"),
+        ),
+        "announcement": _("Announcement: %(title)s", title=params.get("title")),
+        "study_reminder": _(
+            "You have not studied %(programme)s for %(days)s days, and your exam is on %(day)s "
+            "with %(hours)s standard hours still missing. A little every day is enough: open "
+            "your course and keep going.",
+            programme=programme_name_of(params.get("programme")),
+            days=params.get("days"),
+            day=params.get("exam_day"),
+            hours=format_hours(params.get("hours") or 0),
         ),
     }
     return texts.get(kind, kind)

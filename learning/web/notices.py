@@ -11,7 +11,7 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Role
 from learning.permissions import role_required
-from learning.services import notifications
+from learning.services import announcements, notifications
 
 blueprint = Blueprint("notices", __name__)
 
@@ -36,10 +36,13 @@ def _unread() -> dict[str, int]:
 @role_required(Role.TRAINEE)
 def mine() -> ResponseReturnValue:
     session = get_session()
+    latest = notifications.latest(session, current_user.id)
+    carried = {n.announcement_id for n in latest if n.announcement_id is not None}
     return render_template(
         "notices/mine.html",
         reminders=notifications.coaching_reminders(session, current_user.id, today()),
-        notifications=notifications.latest(session, current_user.id),
+        notifications=latest,
+        announcements=announcements.by_ids(session, carried),
     )
 
 

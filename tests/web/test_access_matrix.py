@@ -273,6 +273,16 @@ ROUTES = {
         lambda w: f"/people?q={w.users['trainee'].username}",
         _row(302, 403, 403, 200, 200, 200),
     ),
+    "announcements.index": (
+        "GET",
+        lambda w: "/announcements",
+        _row(302, 403, 403, 200, 200, 200),
+    ),
+    "announcements.withdraw": (  # none to withdraw; who may is tested with the announcements
+        "POST",
+        lambda w: "/announcements/999999/withdraw",
+        _row(302, 403, 403, 404, 404, 404),
+    ),
     "vendor.plotly_js": (
         "GET",
         lambda w: f"/vendor/plotly-{plotly.__version__}.min.js",
