@@ -116,10 +116,11 @@ def schedule_of(exam_session: ExamSession) -> Schedule:
     )
 
 
-def _still_ahead(exam_session: ExamSession) -> None:
-    if exam_session.status == ExamSessionStatus.CANCELLED.value:
+def _still_ahead(exam_session: ExamSession, today: date) -> None:
+    status = status_on(exam_session, today)
+    if status == ExamSessionStatus.CANCELLED.value:
         raise ServiceError("session_cancelled")
-    if exam_session.status == ExamSessionStatus.HELD.value:
+    if status == ExamSessionStatus.HELD.value:
         raise ServiceError("session_held")
 
 
@@ -137,7 +138,7 @@ def update_session(
     The capacity never goes below the seats taken (a conditional UPDATE, so a registration
     racing the edit cannot slip past it); registration reopens when its close moves to today or
     later; candidates are told when the day, the place or the coaching changes."""
-    _still_ahead(exam_session)
+    _still_ahead(exam_session, today)
     _checked(schedule)
     if schedule.starts_on < today:
         raise ServiceError("exam_day_past")
@@ -216,13 +217,14 @@ def cancel_session(
     exam_session: ExamSession,
     *,
     reason: str,
+    today: date,
     now: datetime,
     actor_id: int,
 ) -> int:
     """Call off a session still ahead; every registered candidate gets a message with the
     reason. The registrations stay (history) but count as no sitting. Returns the number of
     candidates told."""
-    _still_ahead(exam_session)
+    _still_ahead(exam_session, today)
     reason = reason.strip()
     if not reason:
         raise ServiceError("reason_required")
@@ -284,6 +286,17 @@ def office_list(session: Session, today: date) -> list[ExamSession]:
     ahead = [s for s in listed if s.starts_on >= today]
     past = [s for s in listed if s.starts_on < today]
     return ahead + past[::-1]
+
+
+def status_on(exam_session: ExamSession, today: date) -> str:
+    """The session's status as of `today`, whether or not the nightly job has moved it yet."""
+    if exam_session.status == ExamSessionStatus.CANCELLED.value:
+        return exam_session.status
+    if exam_session.starts_on < today:
+        return ExamSessionStatus.HELD.value
+    if exam_session.registration_closes_on < today:
+        return ExamSessionStatus.CLOSED.value
+    return exam_session.status
 
 
 def advance_states(session: Session, today: date) -> tuple[int, int]:

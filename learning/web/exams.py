@@ -57,10 +57,12 @@ def sessions() -> ResponseReturnValue:
             )
             flash(_("Exam session opened."), "success")
             return redirect(url_for("exams.candidates", session_id=exam_session.id), code=303)
+    listed = exam_sessions.office_list(session, today())
     return render_template(
         "exams/sessions.html",
         form=form,
-        sessions=exam_sessions.office_list(session, today()),
+        sessions=listed,
+        statuses={s.id: exam_sessions.status_on(s, today()) for s in listed},
         subsidy_rates=exams.subsidy_rates(session),
         today=today(),
     )
@@ -181,6 +183,7 @@ def session_page(
     if edit_form is None:
         edit_form = ExamScheduleForm(formdata=None, obj=exam_sessions.schedule_of(exam_session))
     candidates = exams.candidates(get_session(), exam_session.id)
+    status = exam_sessions.status_on(exam_session, today())
     return render_template(
         "exams/candidates.html",
         exam_session=exam_session,
@@ -196,8 +199,8 @@ def session_page(
         and today() >= exam_session.starts_on,
         edit_form=edit_form,
         cancel_form=cancel_form or CancelSessionForm(formdata=None),
-        ahead=exam_session.status
-        not in (ExamSessionStatus.HELD.value, ExamSessionStatus.CANCELLED.value),
+        status=status,
+        ahead=status not in (ExamSessionStatus.HELD.value, ExamSessionStatus.CANCELLED.value),
     )
 
 
@@ -279,6 +282,7 @@ def cancel(session_id: int) -> ResponseReturnValue:
                 session,
                 exam_session,
                 reason=form.reason.data,
+                today=today(),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )

@@ -146,7 +146,12 @@ def test_a_cancelled_sitting_is_no_earlier_sitting(make: Factory, db_session: Se
     make.payment(enrolment, amount_fen=10**7)
     make.registration(enrolment, cancelled)
     exam_sessions.cancel_session(
-        db_session, cancelled, reason="改期", now=make.clock.now(), actor_id=make.admin().id
+        db_session,
+        cancelled,
+        reason="改期",
+        today=make.clock.now().date(),
+        now=make.clock.now(),
+        actor_id=make.admin().id,
     )
     found = exams.blockers(db_session, enrolment, later, today=make.clock.now().date())
     assert found.reasons == []
