@@ -25,6 +25,7 @@ from learning.models import (
 )
 from learning.services import (
     accounts,
+    announcements,
     catalogue,
     classes,
     demo_history,
@@ -86,6 +87,11 @@ HABITS = [
     Habit(study_probability=0.6, minutes_per_session=50, stops_after_days=30),  # inactive
 ]
 
+DEMO_ANNOUNCEMENT = """各位学员：
+本期职业技能等级认定考试临近，请尚未达到最低学时的学员每天安排时间观看课程视频。
+学时以平台记录为准，考前两天的现场辅导出勤计入学时。
+如有疑问，请联系班务组。"""
+
 CLASS_PLAN = [
     ("2026春季 碳排放核算员四级班", "teacher1", "accounting", 4),
     ("2026春季 碳排放核查员三级班", "teacher2", "verification", 3),
@@ -122,7 +128,7 @@ def seed(
             profile=profile,
         )
 
-    user("admin", Role.ADMIN, "班务组 管理员")
+    admin = user("admin", Role.ADMIN, "班务组 管理员")
     teachers = {
         "teacher1": user("teacher1", Role.INSTRUCTOR, "王老师"),
         "teacher2": user("teacher2", Role.INSTRUCTOR, "李老师"),
@@ -150,6 +156,16 @@ def seed(
         session, learners=learners, settings=settings, until=now, days=history_days, rng=rng
     )
     _coaching(session, class_list[0][0], now)
+    session.flush()
+    announcements.publish(
+        session,
+        title="关于抓紧完成线上学时的通知",
+        body=DEMO_ANNOUNCEMENT,
+        audience="all",
+        target_id=None,
+        author_id=admin.id,
+        now=now,
+    )
     return beats
 
 
