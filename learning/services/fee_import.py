@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import Enrolment, Payment, TraineeProfile, User
-from learning.services import enrolments, fees
+from learning.services import ServiceError, enrolments, fees
 from learning.services.workbooks import Column, Problem, day, read_rows, whole_number, write
 
 KIND_WORDS = {
@@ -170,9 +169,13 @@ def _entry(
     kind = KIND_WORDS.get(row.get("kind", "").strip().lower())
     if kind is None:
         problems.append(Problem(number, "费用类型", "fee_kind_word"))
-    amount_fen = _fen(row.get("amount", ""))
-    if amount_fen is None or not 0 < amount_fen <= fees.MAX_AMOUNT_FEN:
-        problems.append(Problem(number, "金额（元）", "amount_out_of_range"))
+    try:
+        amount_fen = fees.fen(row.get("amount", ""))
+    except ServiceError as refused:
+        problems.append(Problem(number, "金额（元）", refused.code))
+    else:
+        if not 0 < amount_fen <= fees.MAX_AMOUNT_FEN:
+            problems.append(Problem(number, "金额（元）", "amount_out_of_range"))
     paid_on = day(row.get("paid_on", ""))
     if paid_on is None:
         problems.append(Problem(number, "缴费日期", "date_invalid"))
@@ -196,18 +199,6 @@ def _entry(
         ),
         [],
     )
-
-
-def _fen(text: str) -> int | None:
-    """An amount in yuan, to the fen; None for anything else (more than 2 decimals included)."""
-    try:
-        yuan = Decimal(text.strip().replace(",", "").replace("，", ""))
-    except InvalidOperation:
-        return None
-    fen = yuan * 100
-    if not fen.is_finite() or fen != fen.to_integral_value():
-        return None
-    return int(fen)
 
 
 def _row(row: dict[str, str]) -> int:

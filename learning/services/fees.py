@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,23 @@ from learning.services import ServiceError, audit
 
 KINDS = ("training", "assessment")
 MAX_AMOUNT_FEN = 10_000_000  # 100,000 yuan: far above any fee, far below an overflow
+
+
+def fen(yuan: Decimal | str) -> int:
+    """An amount of yuan in fen, exactly. `ServiceError("amount_not_in_fen")` for text that is
+    no amount, or an amount with parts of a fen: 22.005 is a typo, neither 22.00 nor 22.01."""
+    try:
+        amount = (
+            Decimal(yuan.strip().replace(",", "").replace("，", ""))
+            if isinstance(yuan, str)
+            else yuan
+        )
+    except InvalidOperation as error:
+        raise ServiceError("amount_not_in_fen") from error
+    fen = amount * 100
+    if not fen.is_finite() or fen != fen.to_integral_value():
+        raise ServiceError("amount_not_in_fen")
+    return int(fen)
 
 
 def record_payment(

@@ -23,6 +23,7 @@ from learning.services import (
     accounts,
     catalogue,
     classes,
+    fees,
     job_runs,
     overview,
     people,
@@ -412,7 +413,7 @@ def _yuan(fen: int | None) -> Decimal | None:
 
 
 def _fen(yuan: Decimal | None) -> int | None:
-    return None if yuan is None else int(yuan * 100)
+    return None if yuan is None else fees.fen(yuan)
 
 
 @blueprint.route("/trainees/import-template.xlsx")

@@ -27,6 +27,7 @@ from learning.services import (
     records,
     reports,
 )
+from learning.web import audit_text
 from learning.web.classes import hours_to_seconds
 from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm
 from learning.web.refusals import shown
@@ -81,7 +82,11 @@ def _render(
         payments=payments,
         training_fee_fen=programme.training_fee_fen,
         training_paid_fen=sum(p.amount_fen for p in payments if p.kind == "training"),
-        audit_entries=audit.entries_for_enrolment(session, enrolment.id) if is_admin else [],
+        audit_entries=(
+            audit_text.lines(session, audit.entries_for_enrolment(session, enrolment.id))
+            if is_admin
+            else []
+        ),
         exam_unlocked=enrolment.exam_unlocked,
         form=form,
         revoke_form=RevokeForm(),
@@ -177,7 +182,7 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
             fees.record_payment(
                 session,
                 enrolment=enrolment,
-                amount_fen=int(form.amount_yuan.data * 100),
+                amount_fen=fees.fen(form.amount_yuan.data),
                 paid_on=form.paid_on.data,
                 method=form.method.data,
                 receipt_no=form.receipt_no.data,

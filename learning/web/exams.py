@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,7 +15,7 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Enrolment, ExamSession, ExamSessionStatus, Role
 from learning.permissions import enrolment_or_404, role_required
-from learning.services import catalogue, exam_results, exam_sessions, exams
+from learning.services import ServiceError, catalogue, exam_results, exam_sessions, exams, fees
 from learning.services.workbooks import Problem
 from learning.web import roster
 from learning.web.forms import (
@@ -88,8 +87,10 @@ def subsidies() -> ResponseReturnValue:
     back = redirect(url_for("exams.sessions"), code=303)
     rates = exams.subsidy_rates(session)
     try:
-        amounts = {rate.level: _fen(request.form.get(f"level_{rate.level}", "")) for rate in rates}
-    except (InvalidOperation, ValueError):
+        amounts = {
+            rate.level: fees.fen(request.form.get(f"level_{rate.level}", "")) for rate in rates
+        }
+    except ServiceError:
         flash(_("Subsidies are amounts in yuan, like 2000."), "error")
         return back
     with shown():
@@ -99,14 +100,6 @@ def subsidies() -> ResponseReturnValue:
             )
         flash(_("Subsidies saved."), "success")
     return back
-
-
-def _fen(yuan_text: str) -> int:
-    """An amount in yuan as posted, in fen; ValueError (or InvalidOperation) for anything else."""
-    yuan = Decimal(yuan_text.strip())
-    if not yuan.is_finite():
-        raise ValueError("not an amount")
-    return round(yuan * 100)
 
 
 @blueprint.route("/enrolments/<int:enrolment_id>/exam-registrations", methods=["POST"])

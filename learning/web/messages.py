@@ -153,6 +153,7 @@ def describe(error: ServiceError) -> str:
         "photo_type": _("A photo is a JPEG or PNG picture."),
         "photo_unreadable": _("This file is not a picture that can be read (JPEG or PNG)."),
         "photo_too_small": _("The photo is too small: at least %(least)s pixels on each side."),
+        "amount_not_in_fen": _("An amount is in yuan, to the fen at most, like 2200 or 2200.50."),
         "not_an_enrolment": _("No enrolment has this number: keep the number of the sheet."),
         "fee_kind_word": _(
             "Write 培训费 (the training fee) or 考试费 (a retake's assessment fee)."

@@ -62,7 +62,7 @@ def test_the_sheet_lists_fees_owed_and_records_them_once_right(
     )
     checked = _check(admin, bad)
     assert "4 个问题，未保存任何内容" in checked
-    assert "金额须大于 0" in checked and "日期格式为 YYYY-MM-DD" in checked
+    assert "金额以元为单位，最多精确到分" in checked and "日期格式为 YYYY-MM-DD" in checked
     assert checked.count("收据 R-1 已登记") == 2
     assert db_session.scalar(select(func.count(Payment.id))) == 1
 
@@ -143,3 +143,26 @@ def test_only_admins_reach_the_payments_pages(login, make: Factory) -> None:
         client = login(user)
         assert client.get("/admin/payments").status_code in (403, 404)
         assert client.get("/admin/payments/sheet.xlsx").status_code in (403, 404)
+
+
+def test_an_amount_with_parts_of_a_fen_is_refused_not_rounded(
+    login, make: Factory, db_session: Session
+) -> None:
+    """The payment form turned 2200.009 yuan into 2200.00 without a word, the programme's fee
+    form likewise; the subsidies rounded it."""
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    make.commit()
+    admin = login(make.admin())
+    page = admin.post(
+        f"/enrolments/{enrolment.id}/payments",
+        data={
+            "kind": "training",
+            "amount_yuan": "2200.009",
+            "paid_on": "2026-03-01",
+            "method": "现金",
+            "receipt_no": "FEN-1",
+            "csrf_token": admin.csrf_token(),
+        },
+    ).get_data(as_text=True)
+    assert "最多精确到分" in page
+    assert db_session.scalar(select(func.count(Payment.id))) == 0
