@@ -222,34 +222,18 @@ def listing(
 ) -> list[AnnouncementRow]:
     """The newest announcements with how many trainees have them and have read them: all of
     them, or (`class_ids`, an instructor's) those to these classes."""
-    counts = (
-        select(
-            Notification.announcement_id,
-            func.count(Notification.id).label("addressed"),
-            func.sum(case((Notification.read_at.is_not(None), 1), else_=0)).label("read"),
-        )
-        .where(Notification.announcement_id.is_not(None))
-        .group_by(Notification.announcement_id)
-        .subquery()
-    )
     statement = (
-        select(
-            Announcement,
-            Programme.code,
-            TrainingClass.name,
-            User.display_name,
-            counts.c.addressed,
-            counts.c.read,
-        )
+        select(Announcement, Programme.code, TrainingClass.name, User.display_name)
         .join(User, User.id == Announcement.author_id)
         .outerjoin(Programme, Programme.id == Announcement.programme_id)
         .outerjoin(TrainingClass, TrainingClass.id == Announcement.class_id)
-        .outerjoin(counts, counts.c.announcement_id == Announcement.id)
         .order_by(Announcement.created_at.desc(), Announcement.id.desc())
         .limit(limit)
     )
     if class_ids is not None:
         statement = statement.where(Announcement.class_id.in_(class_ids))
+    found = session.execute(statement).all()
+    counts = _reach(session, [announcement.id for announcement, *_names in found])
     return [
         AnnouncementRow(
             id=announcement.id,
@@ -262,10 +246,27 @@ def listing(
             author_name=author_name,
             created_at=announcement.created_at,
             withdrawn_at=announcement.withdrawn_at,
-            addressed=int(addressed or 0),
-            read=int(read or 0),
+            addressed=counts.get(announcement.id, (0, 0))[0],
+            read=counts.get(announcement.id, (0, 0))[1],
         )
-        for announcement, programme_code, class_name, author_name, addressed, read in (
-            session.execute(statement)
-        )
+        for announcement, programme_code, class_name, author_name in found
     ]
+
+
+def _reach(session: Session, announcement_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per announcement, the notifications it made and how many of them are read."""
+    if not announcement_ids:
+        return {}
+    statement = (
+        select(
+            Notification.announcement_id,
+            func.count(Notification.id),
+            func.sum(case((Notification.read_at.is_not(None), 1), else_=0)),
+        )
+        .where(Notification.announcement_id.in_(announcement_ids))
+        .group_by(Notification.announcement_id)
+    )
+    return {
+        announcement_id: (int(addressed), int(read or 0))
+        for announcement_id, addressed, read in session.execute(statement)
+    }

@@ -369,6 +369,11 @@ def posted_id(name: str) -> int | None:
     return value if value is not None and 1 <= value <= MAX_ID else None
 
 
+def _one_character_line_breaks(text: str | None) -> str | None:
+    """Line breaks as the browser counted them against `maxlength` (a form sends CR LF)."""
+    return text.replace("\r\n", "\n") if text else text
+
+
 class AnnouncementForm(FlaskForm):
     """An announcement; the view fills the audience's choices (all trainees, the programmes,
     the classes: an instructor's own classes only). Plain text, shown escaped."""
@@ -383,6 +388,7 @@ class AnnouncementForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Text of the announcement"),
+        filters=[_one_character_line_breaks],
         validators=[
             DataRequired(),
             Length(max=BODY_MAX, message=_l("At most %(max)d characters; this has %(length)d.")),

@@ -247,3 +247,22 @@ def test_trainees_have_no_announcement_pages(school: School, login, db_session) 
     assert trainee.get("/announcements").status_code == 403
     assert publish(trainee, "all", "学员发的").status_code == 403
     assert db_session.scalars(select(Announcement)).all() == []
+
+
+def test_line_breaks_count_once_as_the_browser_counts_them(
+    school: School, login, db_session: Session
+) -> None:
+    office = login(school.admin)
+    body = "第一行\r\n" * 500  # 2,000 characters with the breaks the browser counted, 2,500 sent
+    assert publish(office, "all", "分行的公告", body).status_code == 303
+    stored = db_session.scalars(select(Announcement.body)).one()
+    assert "\r" not in stored and stored.count("\n") == 499
+
+
+def test_the_list_says_how_many_have_read_it(school: School, login) -> None:
+    office = login(school.admin)
+    publish(office, f"class:{school.spring.id}", "已读统计")
+    assert "0 / 1" in office.get("/announcements").get_data(as_text=True)
+    trainee = login(school.in_spring)
+    trainee.post("/me/notifications/read", data={"csrf_token": trainee.csrf_token()})
+    assert "1 / 1" in office.get("/announcements").get_data(as_text=True)
