@@ -200,6 +200,14 @@ class DashboardFilterForm(DateRangeForm):
     training_class = SelectField(_l("Class"), default="")
 
 
+class AuditFilterForm(DateRangeForm):
+    """The audit log narrowed to a kind of action, an actor and a period (GET, no CSRF); the view
+    fills the choices, the empty choice meaning all."""
+
+    action = SelectField(_l("What happened"), default="")
+    actor = SelectField(_l("Done by"), default="")
+
+
 class CoachingDayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])

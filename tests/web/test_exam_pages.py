@@ -78,8 +78,9 @@ def test_the_whole_path_through_the_pages(login, make: Factory, db_session: Sess
     assert "考试报名成功" in done
     assert db_session.scalar(select(ExamRegistration.enrolment_id)) == enrolment.id
     admin_view = admin.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
-    assert "eligibility.unlock" in admin_view and "企业内训学时已核实" in admin_view
-    assert "fee.record" in admin_view and "exam.register" in admin_view
+    assert "解锁考试报名：原因 企业内训学时已核实" in admin_view
+    assert "登记缴费：培训费 ¥2,200.00（收据 GD-2026-001）" in admin_view
+    assert "报名考试" in admin_view and "exam.register" not in admin_view
     assert "审计日志" not in trainee.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
 
 

@@ -43,6 +43,9 @@ def test_the_trainee_and_course_pages_name_the_programme(login, make: Factory) -
         page = seen(client.get(url).get_data(as_text=True))
         assert NAME in page or "碳排放核算员" in page, url
         assert CODE not in page, url
+    page = seen(login(make.admin()).get(f"/enrolments/{enrolment.id}").get_data(as_text=True))
+    assert "开通培训项目：碳排放核算员 · 四级/中级工" in page  # its audit log
+    assert CODE not in page
 
 
 def test_the_video_library_and_applications_name_the_programme(login, make: Factory) -> None:
