@@ -141,6 +141,67 @@ ROUTES = {
         lambda w: "/admin/exam-sessions/999999",
         _row(302, 403, 403, 403, 403, 404),
     ),
+    "exams.edit": (
+        "POST",
+        lambda w: "/admin/exam-sessions/999999/edit",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "exams.cancel": (
+        "POST",
+        lambda w: "/admin/exam-sessions/999999/cancel",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "exam_results.save_table": (
+        "POST",
+        lambda w: "/admin/exam-sessions/999999/results",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "exam_results.sheet": (
+        "GET",
+        lambda w: "/admin/exam-sessions/999999/results.xlsx",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "exam_results.upload": (
+        "POST",
+        lambda w: "/admin/exam-sessions/999999/results/upload",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "exam_results.confirm_upload": (
+        "POST",
+        lambda w: f"/admin/exam-sessions/999999/results/upload/{UNKNOWN_UPLOAD}",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "tickets.ticket": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/registrations/999999/ticket",
+        _row(302, 404, 404, 404, 404, 404),  # the enrolment's viewers, but no such registration
+    ),
+    "tickets.session_tickets": (
+        "GET",
+        lambda w: "/admin/exam-sessions/999999/tickets",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "tickets.photo": (
+        "GET",
+        lambda w: f"/users/{w.users['trainee'].id}/photo.jpg",
+        _row(302, 404, 404, 404, 404, 404),  # no photo given; who may see one: test_tickets.py
+    ),
+    "tickets.upload_photo": (
+        "POST",
+        lambda w: "/profile/photo",
+        _row(302, 303, 303, 403, 403, 403),
+    ),
+    "payments.index": ("GET", lambda w: "/admin/payments", _row(302, 403, 403, 403, 403, 200)),
+    "payments.sheet": (
+        "GET",
+        lambda w: "/admin/payments/sheet.xlsx",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "payments.confirm": (
+        "POST",
+        lambda w: f"/admin/payments/{UNKNOWN_UPLOAD}",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "exams.subsidies": (
         "POST",
         lambda w: "/admin/subsidies",
@@ -195,6 +256,7 @@ ROUTES = {
     "admin.dashboard": ("GET", lambda w: "/admin", _row(302, 403, 403, 403, 403, 200)),
     "admin.users": ("GET", lambda w: "/admin/users", _row(302, 403, 403, 403, 403, 200)),
     "admin.jobs": ("GET", lambda w: "/admin/jobs", _row(302, 403, 403, 403, 403, 200)),
+    "audit.log": ("GET", lambda w: "/admin/audit", _row(302, 403, 403, 403, 403, 200)),
     "admin.video_library": ("GET", lambda w: "/admin/videos", _row(302, 403, 403, 403, 403, 200)),
     "class_admin.index": ("GET", lambda w: "/admin/classes", _row(302, 403, 403, 403, 403, 200)),
     "class_admin.edit": (
