@@ -135,6 +135,7 @@ _PART_SCORES = {
     "skill": _l("skill %(score)s"),
     "review": _l("review %(score)s"),
 }
+MAX_NAMED = 3  # a video in more programmes than this says how many, not which
 _FEES = {"training": _l("training fee"), "assessment": _l("assessment fee")}
 _CONTACT_FIELDS = {"phone": _l("mobile phone"), "email": _l("e-mail"), "employer": _l("employer")}
 _VIEWED_WHERE = {
@@ -587,7 +588,9 @@ def _video(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     if isinstance(details.get("duration_s"), int):
         parts.append(format_duration(details["duration_s"]))
     programmes = details.get("programmes")
-    if isinstance(programmes, list) and programmes:
+    if isinstance(programmes, list) and len(programmes) > MAX_NAMED:
+        parts.append(_("%(count)s programmes", count=len(programmes)))
+    elif isinstance(programmes, list) and programmes:
         parts.append(_items([programme_name_of(str(code), short=True) for code in programmes]))
     return parts
 

@@ -263,3 +263,13 @@ def test_dates_are_the_training_body_s_days(login, make: Factory, history) -> No
     assert "调班" in rows(f"?date_from={day}&date_to={day}")
     assert "调班" not in rows(f"?date_to={date(2026, 3, 1).isoformat()}")
     assert "调班" not in rows(f"?date_from={date(2026, 3, 3).isoformat()}")
+
+
+def test_a_video_in_many_programmes_says_how_many(login, make: Factory) -> None:
+    codes = ["accounting-4", "accounting-3", "accounting-2", "verification-3"]
+    make.video(*codes, title="第一讲", duration_s=2700)
+    make.video("accounting-4", title="第二讲", duration_s=600)
+    make.commit()
+    page = seen(login(make.admin()).get("/admin/audit?action=video.add").get_data(as_text=True))
+    assert "新增视频：第一讲，45:00，4 个培训项目" in page
+    assert "新增视频：第二讲，10:00，碳排放核算员 四级" in page
