@@ -112,3 +112,26 @@ def test_a_refusal_names_the_programme(login, make: Factory) -> None:
         data={"work_type": "accounting", "level": "4", "csrf_token": admin.csrf_token()},
     ).get_data(as_text=True)
     assert f"培训项目 {NAME} 已存在。" in page
+
+
+def test_an_announcement_to_a_programme_names_it(login, make: Factory) -> None:
+    from learning.services import announcements
+
+    admin = make.admin()
+    enrolment = make.enrolment(make.trainee(), CODE)
+    announcements.publish(
+        make.session,
+        title="考前通知",
+        body="请按时完成线上学时。",
+        audience="programme",
+        target_id=enrolment.programme_id,
+        author_id=admin.id,
+        now=make.clock.now(),
+    )
+    make.commit()
+    client = login(admin)
+    page = seen(client.get("/announcements").get_data(as_text=True))
+    assert "考前通知" in page and NAME in page
+    assert CODE not in page
+    audit = seen(client.get("/admin/audit").get_data(as_text=True))
+    assert f"发布公告：考前通知，发给{NAME}，已通知 1 名学员" in audit
