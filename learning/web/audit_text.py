@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "user.update": _l("User changed"),
     "user.password": _l("Password set"),
     "profile.contact": _l("Contact details changed"),
+    "profile.photo": _l("Identity photo uploaded"),
     "programme.create": _l("Programme opened"),
     "programme.update": _l("Programme changed"),
     "programme.add_video": _l("Video added to a programme"),
@@ -551,6 +552,13 @@ def _contact(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return [_items([str(_CONTACT_FIELDS.get(name, name)) for name in fields])]
 
 
+def _photo(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_subject_user(entry, names)]
+    if details.get("replaced"):
+        parts.append(_("in place of the earlier one"))
+    return parts
+
+
 def _programme_subject(entry: AuditEntry) -> str:
     kind, key = subject_of(entry)
     return programme_name_of(key) if kind == "programme" else ""
@@ -666,6 +674,7 @@ _DETAILS: dict[str, Details] = {
     "user.update": _user_changed,
     "user.password": _password,
     "profile.contact": _contact,
+    "profile.photo": _photo,
     "programme.create": _programme_created,
     "programme.update": _programme_changed,
     "programme.add_video": _programme_video,

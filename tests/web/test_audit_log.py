@@ -273,3 +273,32 @@ def test_a_video_in_many_programmes_says_how_many(login, make: Factory) -> None:
     page = seen(login(make.admin()).get("/admin/audit?action=video.add").get_data(as_text=True))
     assert "新增视频：第一讲，45:00，4 个培训项目" in page
     assert "新增视频：第二讲，10:00，碳排放核算员 四级" in page
+
+
+def test_a_photo_and_a_contact_change_read_as_words(login, make: Factory) -> None:
+    trainee = make.trainee(display_name="周敏")
+    for replaced in (False, True):
+        audit.record(
+            make.session,
+            at=make.clock.now(),
+            actor_id=trainee.id,
+            action="profile.photo",
+            subject=f"user:{trainee.id}",
+            details={"replaced": replaced},
+        )
+    audit.record(
+        make.session,
+        at=make.clock.now(),
+        actor_id=trainee.id,
+        action="profile.contact",
+        subject=f"user:{trainee.id}",
+        details={"fields": ["phone", "email"]},
+    )
+    make.commit()
+    client = login(make.admin())
+    page = seen(client.get("/admin/audit?actor=trainees").get_data(as_text=True))
+    assert "上传证件照：周敏" in page and "上传证件照：周敏，替换原有照片" in page
+    assert "修改联系方式：手机号、电子邮箱" in page
+    page = seen(english(client).get("/admin/audit?actor=trainees").get_data(as_text=True))
+    assert "Identity photo uploaded: 周敏; in place of the earlier one" in page
+    assert "Contact details changed: mobile phone, e-mail" in page
