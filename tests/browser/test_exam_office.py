@@ -54,8 +54,8 @@ def _today(live_server: LiveServer) -> date:
 def _candidates(
     live_server: LiveServer, names: list[str], *, exam_in_days: int | None, paid: bool = True
 ) -> tuple[int | None, list[Candidate]]:
-    """New trainees of accounting-4 with their hours (and their fee if `paid`), registered for
-    a new session `exam_in_days` from today (none if None)."""
+    """New trainees of accounting-4, unlocked for the exam (and their fee paid if `paid`),
+    registered for a new session `exam_in_days` from today (none if None)."""
     app = live_server.app
     today = _today(live_server)
     made = []
@@ -105,7 +105,9 @@ def _candidates(
                 standard_hour_minutes=45,
                 eligibility_condition="L4-a",
             )
-            enrolment.online_s = 80 * 45 * 60
+            # admitted by an unlock: credited time without its beats would make the shared
+            # server's totals no longer rebuild from them (test_player checks they do)
+            enrolment.exam_unlocked = True
             if paid:
                 session.add(
                     Payment(
