@@ -65,6 +65,13 @@ class Outcome:
     saved: int = 0
 
 
+def column_key(header: str) -> str | None:
+    """The field a problem's column names: a part, or absent, certificate_no, ..."""
+    keys = {header: part for part, header in PART_HEADERS.items()}
+    keys |= {"缺考": "absent", "证书编号": "certificate_no", "发证日期": "certificate_issued_on"}
+    return keys.get(header)
+
+
 def columns(exam_session: ExamSession) -> list[Column]:
     return [
         Column("registration", "报名号", note="不要修改：用来找到考生"),

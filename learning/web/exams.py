@@ -205,6 +205,11 @@ class ResultRow:
     values: dict[str, str]
     problems: list[Problem]
 
+    @property
+    def invalid(self) -> set[str | None]:
+        """The fields to mark as wrong."""
+        return {exam_results.column_key(problem.column) for problem in self.problems}
+
 
 def _result_rows(
     candidates: list[exams.Candidate],

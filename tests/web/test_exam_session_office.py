@@ -191,6 +191,7 @@ def test_the_results_table_saves_every_candidate_at_once_or_nothing(
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert "技能考核成绩：成绩须在 0 至 100 之间" in html and 'value="9O"' in html
+    assert html.count('aria-invalid="true"') == 1  # the one bad cell is marked, not its row
     assert 'value="S204400000001260400012"' in html  # nothing typed is lost
     db_session.expire_all()
     assert {r.outcome for r in db_session.scalars(select(ExamRegistration))} == {None}
