@@ -53,6 +53,8 @@ def test_an_edit_of_day_and_place_tells_every_candidate(
     audit = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "exam_session.update"))
     assert audit.details["before"]["starts_on"] == "2026-05-20"
     assert audit.details["after"]["starts_at"] == "14:30"
+    log = admin.get("/admin/audit").get_data(as_text=True)
+    assert "广州市黄埔区考点" in log and "14:30" in log and "starts_on" not in log
     message = login(one.trainee).get("/me/notifications").get_data(as_text=True)
     assert "2026-05-27 14:30" in message and "广州市黄埔区考点" in message
 
@@ -121,6 +123,11 @@ def test_cancelling_asks_for_a_reason_and_a_yes_then_tells_each_candidate(
     assert "考场检修" in message and "2026-05-20" in message
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "exam_session.cancel"))
     assert entry.reason == "考场检修"
+    log = admin.get("/admin/audit").get_data(as_text=True)
+    assert (
+        "取消考试批次：2026-05-20 碳排放核算员 · 四级/中级工，已有 1 名考生报名，原因 考场检修"
+        in log
+    )
     again = admin.post(
         url,
         data={"reason": "再取消", "confirm": "y", "csrf_token": admin.csrf_token()},
