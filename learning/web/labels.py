@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -246,6 +247,11 @@ def programme_name_of(code: str | None, *, short: bool = False) -> str:
     return programme_label(work_type_zh, work_type_en, level, short=short)
 
 
+def listed(items: Iterable[object]) -> str:
+    """Items one after the other as the reader's language lists them: 甲、乙 or A, B."""
+    return _(", ").join(str(item) for item in items)
+
+
 def format_hours(value: float) -> str:
     return f"{value:.1f}"
 
@@ -292,5 +298,6 @@ def init_app(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "zh"),
     )
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["listed"] = listed
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["datetime_local"] = format_datetime_local
