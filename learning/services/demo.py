@@ -6,7 +6,7 @@ Deterministic (a fixed random seed), so two runs give the same people.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from learning.models import (
     Video,
 )
 from learning.services import (
+    ServiceError,
     accounts,
     announcements,
     catalogue,
@@ -31,6 +32,8 @@ from learning.services import (
     demo_history,
     demo_people,
     enrolments,
+    exam_sessions,
+    exams,
     offline,
     videos,
 )
@@ -157,6 +160,7 @@ def seed(
     )
     _coaching(session, class_list[0][0], now)
     session.flush()
+    _exam_session(session, class_list[0][0], now, admin.id)
     announcements.publish(
         session,
         title="关于抓紧完成线上学时的通知",
@@ -167,6 +171,53 @@ def seed(
         now=now,
     )
     return beats
+
+
+def _exam_session(
+    session: Session, training_class: TrainingClass, now: datetime, admin_id: int
+) -> None:
+    """An exam session of the first class's programme five weeks ahead, with its on-site
+    coaching: the class's trainees who may register for it do, two of them after an unlock."""
+    today = now.date()
+    exam = exam_sessions.create_session(
+        session,
+        work_type_code=CLASS_PLAN[0][2],
+        level=CLASS_PLAN[0][3],
+        schedule=exam_sessions.Schedule(
+            starts_on=today + timedelta(days=35),
+            starts_at=time(9, 0),
+            registration_closes_on=today + timedelta(days=25),
+            place="广州市天河区 华南理工大学继续教育学院 考点",
+            capacity=60,
+            coaching_starts_on=today + timedelta(days=28),
+            coaching_hours=21.3,
+        ),
+        now=now,
+        actor_id=admin_id,
+    )
+    unlocks = 2
+    for enrolment in sorted(training_class.enrolments, key=lambda e: e.id):
+        if unlocks and exams.blockers(session, enrolment, exam, today).reasons == ["hours"]:
+            enrolments.set_exam_unlock(
+                session,
+                enrolment,
+                unlocked=True,
+                reason="企业内训学时已核实（演示数据）",
+                now=now,
+                actor_id=admin_id,
+            )
+            unlocks -= 1
+        try:
+            exams.register(
+                session,
+                enrolment=enrolment,
+                exam_session_id=exam.id,
+                today=today,
+                now=now,
+                actor_id=enrolment.trainee_id,
+            )
+        except ServiceError:
+            continue
 
 
 def _import_videos(session: Session, upload_folder: str | Path, now: datetime) -> None:
