@@ -170,17 +170,14 @@ def update_session(
         },
     )
     if {"starts_on", "starts_at", "place", "coaching_starts_on", "coaching_hours"} & set(changed):
-        for user_id in _candidate_users(session, exam_session.id):
-            notify(
-                session,
-                user_id,
-                "exam_session_changed",
-                now=now,
-                programme=_programme_code(exam_session),
-                day=exam_session.starts_on.isoformat(),
-                time=_plain(exam_session.starts_at) or "",
-                place=exam_session.place,
-            )
+        _tell_candidates(
+            session,
+            exam_session,
+            "exam_session_changed",
+            now=now,
+            time=_plain(exam_session.starts_at) or "",
+            place=exam_session.place,
+        )
     return changed
 
 
@@ -245,33 +242,30 @@ def cancel_session(
             "seats_taken": exam_session.seats_taken,
         },
     )
-    users = _candidate_users(session, exam_session.id)
+    return _tell_candidates(session, exam_session, "exam_session_cancelled", now=now, reason=reason)
+
+
+def _tell_candidates(
+    session: Session, exam_session: ExamSession, kind: str, *, now: datetime, **params: object
+) -> int:
+    """A message to every registered candidate, naming the session; returns how many."""
+    users = session.scalars(
+        select(Enrolment.trainee_id)
+        .join(ExamRegistration, ExamRegistration.enrolment_id == Enrolment.id)
+        .where(ExamRegistration.exam_session_id == exam_session.id)
+        .order_by(ExamRegistration.seat_no, ExamRegistration.id)
+    ).all()
     for user_id in users:
         notify(
             session,
             user_id,
-            "exam_session_cancelled",
+            kind,
             now=now,
-            programme=_programme_code(exam_session),
+            programme=f"{exam_session.work_type_code}-{exam_session.level}",
             day=exam_session.starts_on.isoformat(),
-            reason=reason,
+            **params,
         )
     return len(users)
-
-
-def _programme_code(exam_session: ExamSession) -> str:
-    return f"{exam_session.work_type_code}-{exam_session.level}"
-
-
-def _candidate_users(session: Session, exam_session_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(Enrolment.trainee_id)
-            .join(ExamRegistration, ExamRegistration.enrolment_id == Enrolment.id)
-            .where(ExamRegistration.exam_session_id == exam_session_id)
-            .order_by(ExamRegistration.seat_no, ExamRegistration.id)
-        )
-    )
 
 
 def office_list(session: Session, today: date) -> list[ExamSession]:
