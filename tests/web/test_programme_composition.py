@@ -47,7 +47,7 @@ def test_a_video_added_to_a_second_programme_serves_both(login, make: Factory, d
     assert "共用" in _titles(db_session, other.id)
     assert "共用" in _titles(db_session, _programme(db_session, "monitoring-4").id)
     again = admin.post(f"/admin/programmes/{other.id}/videos", data=form, follow_redirects=True)
-    assert "已在 monitoring-3 中" in again.get_data(as_text=True)
+    assert "该视频已在 碳排放监测员 · 三级/高级工 中" in again.get_data(as_text=True)
 
 
 def test_a_retired_video_leaves_the_course_but_keeps_its_hours(
