@@ -18,10 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("exam_sessions") as batch:
-        batch.add_column(sa.Column("starts_at", sa.Time(), nullable=True))
-        batch.add_column(sa.Column("cancelled_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("cancel_reason", sa.Text(), nullable=True))
+    # Plain ADD COLUMNs: a batch would copy and drop `exam_sessions`, which registrations
+    # reference (refused by SQLite's foreign keys once a registration exists).
+    op.add_column("exam_sessions", sa.Column("starts_at", sa.Time(), nullable=True))
+    op.add_column("exam_sessions", sa.Column("cancelled_at", sa.DateTime(), nullable=True))
+    op.add_column("exam_sessions", sa.Column("cancel_reason", sa.Text(), nullable=True))
     with op.batch_alter_table("exam_registrations") as batch:
         batch.add_column(sa.Column("seat_no", sa.Integer(), nullable=True))
     _number_seats()
@@ -29,8 +30,7 @@ def upgrade() -> None:
         batch.create_unique_constraint(
             "uq_exam_registrations_exam_session_id_seat_no", ["exam_session_id", "seat_no"]
         )
-    with op.batch_alter_table("trainee_profiles") as batch:
-        batch.add_column(sa.Column("photo_path", sa.String(length=300), nullable=True))
+    op.add_column("trainee_profiles", sa.Column("photo_path", sa.String(length=300), nullable=True))
 
 
 def _number_seats() -> None:
@@ -59,12 +59,9 @@ def _number_seats() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("trainee_profiles") as batch:
-        batch.drop_column("photo_path")
+    op.drop_column("trainee_profiles", "photo_path")
     with op.batch_alter_table("exam_registrations") as batch:
         batch.drop_constraint("uq_exam_registrations_exam_session_id_seat_no", type_="unique")
         batch.drop_column("seat_no")
-    with op.batch_alter_table("exam_sessions") as batch:
-        batch.drop_column("cancel_reason")
-        batch.drop_column("cancelled_at")
-        batch.drop_column("starts_at")
+    for column in ("cancel_reason", "cancelled_at", "starts_at"):
+        op.drop_column("exam_sessions", column)

@@ -116,3 +116,25 @@ def test_playbacks_from_before_the_resume_grace_keep_their_rule(empty_database: 
     )
     resumed = apply_beat(TraineeState(seed="s"), playback, IntervalSet(), play, 660_000)
     assert resumed.playback.allowance_ms == -3_000  # ten minutes paused, no grace: as it was
+
+
+def test_the_exam_and_face_migrations_keep_sessions_registrations_and_programmes(
+    empty_database: Database,
+) -> None:
+    """0013 and 0015 add columns to tables others reference: SQLite's foreign keys refuse the
+    copy-and-drop a batch migration makes once a referencing row exists (a registration, an
+    enrolment), so they add and drop their columns in place."""
+    from learning.clock import FakeClock
+    from learning.models import ExamRegistration
+    from tests.factories import Factory
+
+    migrate.upgrade(empty_database)
+    with empty_database.transaction() as session:
+        make = Factory(session, FakeClock())
+        enrolment = make.enrolment(make.trainee("sitting"), "accounting-4")
+        make.registration(enrolment, make.exam_session())
+    migrate.downgrade(empty_database, "0012")
+    migrate.upgrade(empty_database)
+    with empty_database.session_factory() as session:
+        registration = session.scalars(select(ExamRegistration)).one()
+    assert registration.seat_no == 1 and registration.enrolment_id == enrolment.id
