@@ -17,6 +17,7 @@ from learning.models.exams import (
     ExamSessionStatus,
     SubsidyRate,
 )
+from learning.models.faces import FaceConsent, FaceProfile, ReferenceSource
 from learning.models.jobs import JobRun, SchedulerLease
 from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
@@ -57,6 +58,8 @@ __all__ = [
     "ExamRegistration",
     "ExamSession",
     "ExamSessionStatus",
+    "FaceConsent",
+    "FaceProfile",
     "JobRun",
     "Level",
     "Notification",
@@ -66,6 +69,7 @@ __all__ = [
     "PresenceCheck",
     "Programme",
     "ProgrammeVideo",
+    "ReferenceSource",
     "Role",
     "SchedulerLease",
     "StudyDay",

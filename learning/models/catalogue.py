@@ -54,6 +54,8 @@ class Programme(Base):
     # coaching, one assessment) and the assessment alone (a retake). None: not set yet.
     training_fee_fen: Mapped[int | None]
     assessment_fee_fen: Mapped[int | None]
+    # Presence checks by the camera (with the trainee's consent) instead of the typed code.
+    face_checks: Mapped[bool] = mapped_column(default=False)
 
     work_type: Mapped[WorkType] = relationship()
     level_info: Mapped[Level] = relationship()

@@ -73,6 +73,11 @@ ACTION_LABELS = {
     "announcement.create": _l("Announcement published"),
     "announcement.withdraw": _l("Announcement withdrawn"),
     "personal_data_viewed": _l("ID-card and phone numbers seen in full"),
+    "face.consent": _l("Consent to face checks given"),
+    "face.consent_refused": _l("Consent to face checks refused or withdrawn (reference deleted)"),
+    "face.reference": _l("Reference face given"),
+    "face.reference_approve": _l("Uploaded reference face approved"),
+    "face.reference_reset": _l("Reference face reset"),
 }
 
 # The parts of an action code not listed above, for an action added since.

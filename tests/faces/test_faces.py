@@ -1,5 +1,5 @@
-"""Faces found, compared and measured, on portraits that ship inside packages from the registry:
-the astronaut Eileen Collins (scikit-image's data) and Grace Hopper (matplotlib's sample data)."""
+"""Faces found, compared and measured, on portraits that ship inside packages from the registry
+(tests/faces/portraits.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import io
 
 import numpy as np
 import pytest
-from matplotlib import cbook
 from PIL import Image, ImageEnhance
 from skimage import data as pictures
 
 from learning import faces
+from tests.faces import portraits
 
 MATCH = 0.5  # the default threshold a check will use
 
@@ -19,19 +19,17 @@ MATCH = 0.5  # the default threshold a check will use
 def _jpeg(image: Image.Image | np.ndarray, quality: int = 90) -> bytes:
     if isinstance(image, np.ndarray):
         image = Image.fromarray(image)
-    out = io.BytesIO()
-    image.convert("RGB").save(out, format="JPEG", quality=quality)
-    return out.getvalue()
+    return portraits.jpeg(image, quality)
 
 
 @pytest.fixture(scope="module")
 def astronaut() -> Image.Image:
-    return Image.fromarray(pictures.astronaut())
+    return portraits.astronaut()
 
 
 @pytest.fixture(scope="module")
 def hopper() -> Image.Image:
-    return Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)).convert("RGB")
+    return portraits.hopper()
 
 
 def test_one_face_is_found_in_a_portrait_and_not_the_badge_beside_it(astronaut) -> None:

@@ -1,0 +1,164 @@
+"""A trainee's consent to face checks and their reference face.
+
+Without consent, or before a reference face is in force, a trainee studies under the typed code
+check, and admins see why. A reference taken with the camera is in force at once; an uploaded
+file waits for an admin to approve it beside the ID document. Withdrawing consent deletes the
+reference (descriptor and picture); an admin may reset a reference, with a reason. Every step
+is audited.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from sqlalchemy.orm import Session
+
+from learning import faces
+from learning.models import FaceConsent, FaceProfile, ReferenceSource
+from learning.services import ServiceError, audit
+
+SUBFOLDER = "faces"
+MAX_BYTES = 5 * 1024 * 1024
+KEPT_SIDE_PX = 640  # the reference picture is kept at most this large, for an admin to look at
+
+
+def profile_of(session: Session, user_id: int) -> FaceProfile | None:
+    return session.get(FaceProfile, user_id)
+
+
+def record_consent(
+    session: Session,
+    user_id: int,
+    *,
+    given: bool,
+    upload_folder: str | Path,
+    now: datetime,
+) -> FaceProfile:
+    """The trainee's answer to the consent; refusing (or withdrawing) deletes any reference."""
+    profile = profile_of(session, user_id)
+    if profile is None:
+        profile = FaceProfile(user_id=user_id, consent="", consent_at=now)
+        session.add(profile)
+    profile.consent = (FaceConsent.GIVEN if given else FaceConsent.REFUSED).value
+    profile.consent_at = now
+    if not given:
+        _forget_reference(profile, upload_folder)
+    audit.record(
+        session,
+        at=now,
+        actor_id=user_id,
+        action="face.consent" if given else "face.consent_refused",
+        subject=f"user:{user_id}",
+    )
+    return profile
+
+
+def set_reference(
+    session: Session,
+    user_id: int,
+    data: bytes,
+    *,
+    source: ReferenceSource,
+    upload_folder: str | Path,
+    now: datetime,
+) -> FaceProfile:
+    """Read the reference face from a picture with exactly one usable face; the codes of
+    `faces.Finding.problem` (no_face, several_faces, face_too_small), `not_a_picture`,
+    `face_consent_required` or `photo_too_large` otherwise."""
+    profile = profile_of(session, user_id)
+    if profile is None or profile.consent != FaceConsent.GIVEN.value:
+        raise ServiceError("face_consent_required")
+    if len(data) > MAX_BYTES:
+        raise ServiceError("photo_too_large", most_mb=MAX_BYTES // (1024 * 1024))
+    try:
+        finding = faces.analyse(data)
+    except faces.NotAPicture as error:
+        raise ServiceError("not_a_picture") from error
+    if finding.problem or finding.face is None:
+        raise ServiceError(finding.problem or "no_face")
+    _forget_reference(profile, upload_folder)
+    relative = Path(SUBFOLDER) / f"{secrets.token_hex(16)}.jpg"
+    target = Path(upload_folder) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(_kept_picture(data))
+    profile.descriptor = list(finding.face.descriptor)
+    profile.reference_path = relative.as_posix()
+    profile.reference_source = source.value
+    profile.reference_set_at = now
+    audit.record(
+        session,
+        at=now,
+        actor_id=user_id,
+        action="face.reference",
+        subject=f"user:{user_id}",
+        details={"source": source.value},
+    )
+    return profile
+
+
+def approve_reference(session: Session, user_id: int, *, now: datetime, actor_id: int) -> None:
+    """An admin puts an uploaded reference in force, having compared it with the ID document."""
+    profile = profile_of(session, user_id)
+    if profile is None or profile.descriptor is None:
+        raise ServiceError("no_face_reference")
+    profile.reference_approved_at = now
+    profile.reference_approved_by_id = actor_id
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="face.reference_approve",
+        subject=f"user:{user_id}",
+    )
+
+
+def reset_reference(
+    session: Session,
+    user_id: int,
+    *,
+    reason: str,
+    upload_folder: str | Path,
+    now: datetime,
+    actor_id: int,
+) -> None:
+    """An admin deletes a reference (a wrong person, a poor picture), with a reason; the
+    trainee gives a new one."""
+    if not reason.strip():
+        raise ServiceError("reason_required")
+    profile = profile_of(session, user_id)
+    if profile is None or profile.descriptor is None:
+        raise ServiceError("no_face_reference")
+    _forget_reference(profile, upload_folder)
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="face.reference_reset",
+        subject=f"user:{user_id}",
+        reason=reason.strip(),
+    )
+
+
+def _forget_reference(profile: FaceProfile, upload_folder: str | Path) -> None:
+    if profile.reference_path:
+        (Path(upload_folder) / profile.reference_path).unlink(missing_ok=True)
+    profile.descriptor = None
+    profile.reference_path = None
+    profile.reference_source = None
+    profile.reference_set_at = None
+    profile.reference_approved_at = None
+    profile.reference_approved_by_id = None
+
+
+def _kept_picture(data: bytes) -> bytes:
+    """The picture as kept for review: upright, at most `KEPT_SIDE_PX`, JPEG, no metadata."""
+    with Image.open(io.BytesIO(data)) as image:
+        picture = ImageOps.exif_transpose(image).convert("RGB")
+    picture.thumbnail((KEPT_SIDE_PX, KEPT_SIDE_PX))
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=88)
+    return out.getvalue()
