@@ -110,7 +110,10 @@ class SchedulerProcess:
             )
 
         def stop(_signal: int, _frame: FrameType | None) -> None:
-            scheduler.shutdown(wait=True)  # let a running job finish first
+            # Ctrl-C on `make run` reaches the scheduler twice (the terminal's SIGINT to the
+            # process group, then make's trap): the second finds it stopping already.
+            if scheduler.running:
+                scheduler.shutdown(wait=True)  # let a running job finish first
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)

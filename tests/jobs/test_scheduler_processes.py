@@ -125,12 +125,21 @@ def test_two_schedulers_run_each_job_once_and_a_killed_one_is_replaced(
                 process.wait(timeout=10)
 
 
-def test_a_scheduler_stopped_cleanly_gives_the_lease_up(database: Database, tmp_path: Path):
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGTERM,), (signal.SIGINT, signal.SIGTERM)],  # the second: Ctrl-C on `make run`
+    ids=["term", "ctrl-c-then-make's-trap"],
+)
+def test_a_scheduler_stopped_cleanly_gives_the_lease_up(
+    database: Database, tmp_path: Path, signals: tuple[signal.Signals, ...]
+):
     process = start_scheduler(database, tmp_path, "clean")
     try:
         wait_for(lambda: len(runs(database)) >= 3)
-        process.send_signal(signal.SIGTERM)
+        for sent in signals:
+            process.send_signal(sent)
         assert process.wait(timeout=20) == 0
+        assert "Traceback" not in (tmp_path / "clean.log").read_text()
         assert health(database, tmp_path)["scheduler"] == "absent"
     finally:
         if process.poll() is None:
