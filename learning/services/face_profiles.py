@@ -102,9 +102,7 @@ def set_reference(
 
 def approve_reference(session: Session, user_id: int, *, now: datetime, actor_id: int) -> None:
     """An admin puts an uploaded reference in force, having compared it with the ID document."""
-    profile = profile_of(session, user_id)
-    if profile is None or profile.descriptor is None:
-        raise ServiceError("no_face_reference")
+    profile = _with_reference(session, user_id)
     profile.reference_approved_at = now
     profile.reference_approved_by_id = actor_id
     audit.record(
@@ -129,9 +127,7 @@ def reset_reference(
     trainee gives a new one."""
     if not reason.strip():
         raise ServiceError("reason_required")
-    profile = profile_of(session, user_id)
-    if profile is None or profile.descriptor is None:
-        raise ServiceError("no_face_reference")
+    profile = _with_reference(session, user_id)
     _forget_reference(profile, upload_folder)
     audit.record(
         session,
@@ -141,6 +137,13 @@ def reset_reference(
         subject=f"user:{user_id}",
         reason=reason.strip(),
     )
+
+
+def _with_reference(session: Session, user_id: int) -> FaceProfile:
+    profile = profile_of(session, user_id)
+    if profile is None or profile.descriptor is None:
+        raise ServiceError("no_face_reference")
+    return profile
 
 
 def _forget_reference(profile: FaceProfile, upload_folder: str | Path) -> None:
