@@ -77,6 +77,9 @@ class Defaults:
     STUDY_REMINDER_IDLE_DAYS = 7  # days without study before a reminder, and between two
     STUDY_REMINDER_EXAM_DAYS = 60  # only while the trainee's exam is at most this many days away
 
+    # Face checks (learning/faces.py, learning/services/face_checks.py)
+    FACE_MATCH_THRESHOLD = 0.5  # largest descriptor distance still the same person
+
     # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
     LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
     LOGIN_FAILURES_PER_ADDRESS = 30  # from one network address, whatever the account
@@ -87,6 +90,8 @@ class Defaults:
     BEATS_PER_S = 1.0
     PLAYBACK_OPEN_BURST = 30  # playbacks a trainee may open at once, refilled per minute
     PLAYBACK_OPENS_PER_MINUTE = 6.0
+    FACE_ANSWER_BURST = 6  # face-check answers a trainee may send at once (each costs ~1 s CPU)
+    FACE_ANSWERS_PER_MINUTE = 4.0
     PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto
 
     # Cookies

@@ -70,6 +70,14 @@ def get_session() -> Session:
     return g.db_session
 
 
+def release_transaction() -> None:
+    """End the request's transaction so far, which must not have written anything, so that slow
+    work that follows (reading a face) holds no lock; the next use of the session begins anew."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 def _close_session(_error: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

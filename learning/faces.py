@@ -15,6 +15,7 @@ No Flask and no database here: pictures in, plain figures out. What a check deci
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import math
@@ -57,7 +58,7 @@ class Box:
 class Face:
     box: Box
     score: float
-    descriptor: tuple[float, ...]  # 128 numbers
+    descriptor: tuple[float, ...] | None  # 128 numbers; None when not asked for
     eye_aspect_ratio: float  # open eyes about 0.3; closed below about 0.2
     yaw: float  # where the nose sits between the jaw's ends: 0.5 facing the camera
 
@@ -81,8 +82,9 @@ class Finding:
         return None
 
 
-def analyse(data: bytes) -> Finding:
-    """The faces of a JPEG or PNG picture; `NotAPicture` for anything else."""
+def analyse(data: bytes, *, describe: bool = True) -> Finding:
+    """The faces of a JPEG or PNG picture; `NotAPicture` for anything else. Without `describe`
+    the descriptor (most of the time) is skipped: enough for a liveness frame."""
     pixels = _pixels(data)
     models = _models()
     with _load_lock:  # dlib's objects are not documented as safe to share across threads
@@ -96,8 +98,10 @@ def analyse(data: bytes) -> Finding:
         box = Box(rectangle.left(), rectangle.top(), rectangle.right(), rectangle.bottom())
         if box.size < MIN_FACE_PX:
             return Finding(count=1, face=None)
-        aligned = models.five_points(pixels, rectangle)
-        descriptor = models.describer.compute_face_descriptor(pixels, aligned)
+        descriptor = None
+        if describe:
+            aligned = models.five_points(pixels, rectangle)
+            descriptor = models.describer.compute_face_descriptor(pixels, aligned)
         points = models.sixty_eight_points(pixels, rectangle)
     landmarks = [(points.part(i).x, points.part(i).y) for i in range(68)]
     return Finding(
@@ -105,7 +109,7 @@ def analyse(data: bytes) -> Finding:
         face=Face(
             box=box,
             score=float(score),
-            descriptor=tuple(float(value) for value in descriptor),
+            descriptor=None if descriptor is None else tuple(float(v) for v in descriptor),
             eye_aspect_ratio=eye_aspect_ratio(landmarks),
             yaw=yaw(landmarks),
         ),
@@ -141,6 +145,16 @@ def yaw(landmarks: Sequence[tuple[float, float]]) -> float:
     return (nose - left) / (right - left) if right != left else 0.5
 
 
+LIVENESS_ACTIONS = ("blink", "turn")
+
+
+def liveness_action(check_id: str) -> str:
+    """The action a face check asks for, drawn from its id (so the same check always asks the
+    same) and unknown to a client before the check is raised."""
+    digest = hashlib.sha256(f"liveness:{check_id}".encode()).digest()
+    return LIVENESS_ACTIONS[digest[0] % len(LIVENESS_ACTIONS)]
+
+
 BLINK_CLOSED_RATIO = 0.65  # a closed eye: below this share of the open eyes' ratio
 TURN_AWAY = 0.12  # a turn: the yaw this far from where the face started
 TURN_BACK = 0.05  # and back within this of it
@@ -162,17 +176,77 @@ def blinked(ratios: Sequence[float]) -> bool:
     return before and after
 
 
-def turned(yaws: Sequence[float], direction: str) -> bool:
-    """Whether a series of yaws (one a frame) turns the head to `direction` ("left" or "right"
-    in the picture: the nose moves toward that side) and back."""
-    if len(yaws) < 3 or direction not in ("left", "right"):
+def turned(yaws: Sequence[float]) -> bool:
+    """Whether a series of yaws (one a frame) turns the head to either side and back. Either
+    side will do: a front camera's preview is mirrored, and a still picture turns neither way."""
+    if len(yaws) < 3:
         return False
     start = yaws[0]
-    sign = -1 if direction == "left" else 1
-    away = [i for i, value in enumerate(yaws) if sign * (value - start) > TURN_AWAY]
+    away = [i for i, value in enumerate(yaws) if abs(value - start) > TURN_AWAY]
     if not away:
         return False
     return any(abs(value - start) < TURN_BACK for value in yaws[away[0] + 1 :])
+
+
+# --- a face check's answer: frames in order, judged against the reference ------------------
+
+MIN_FRAMES = 5  # frames with one face that an answer needs: fewer cannot show an action
+IDENTITY_FRAMES = 3  # frames compared with the reference: first, middle and last with a face
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model found in an answer's frames, in order: the findings (landmarks only)
+    and, for up to `IDENTITY_FRAMES` of them, the face with its descriptor."""
+
+    findings: tuple[Finding, ...]
+    described: tuple[Face, ...]
+    snapshot_index: int | None  # the frame to keep: the middle one compared with the reference
+
+
+def read_frames(pictures: Sequence[bytes]) -> Reading:
+    """Run the model over an answer's frames (slow: call it outside any transaction).
+    `NotAPicture` if one of them is not a picture."""
+    findings = tuple(analyse(picture, describe=False) for picture in pictures)
+    with_face = [i for i, finding in enumerate(findings) if finding.face is not None]
+    chosen = _spread(with_face, IDENTITY_FRAMES)
+    described = tuple(face for i in chosen if (face := analyse(pictures[i]).face) is not None)
+    middle = chosen[len(chosen) // 2] if chosen else None
+    return Reading(findings=findings, described=described, snapshot_index=middle)
+
+
+def _spread(indexes: Sequence[int], count: int) -> list[int]:
+    """Up to `count` of `indexes`, evenly spread, first and last included."""
+    if len(indexes) <= count:
+        return list(indexes)
+    step = (len(indexes) - 1) / (count - 1)
+    return [indexes[round(i * step)] for i in range(count)]
+
+
+def judge(
+    reading: Reading, reference: Sequence[float] | None, action: str, threshold: float
+) -> tuple[str, float | None]:
+    """The outcome of a face-check answer (accounting.FACE_OUTCOMES) and the largest distance
+    between the reference and the frames compared with it. In this order: several faces in any
+    frame, no usable face, too few frames, another person, the action not seen, a match."""
+    if reference is None:
+        return "no_reference", None
+    if any(finding.count > 1 for finding in reading.findings):
+        return "several_faces", None
+    faces = [finding.face for finding in reading.findings if finding.face is not None]
+    if not faces:
+        small = any(finding.count == 1 for finding in reading.findings)
+        return ("face_too_small" if small else "no_face"), None
+    if len(faces) < MIN_FRAMES or not reading.described:
+        return "no_face", None
+    far = max(distance(face.descriptor or (), reference) for face in reading.described)
+    if far > threshold:
+        return "mismatch", far
+    if action == "blink":
+        live = blinked([face.eye_aspect_ratio for face in faces])
+    else:
+        live = turned([face.yaw for face in faces])
+    return ("match" if live else "not_live"), far
 
 
 # --- pictures and models ------------------------------------------------------------------

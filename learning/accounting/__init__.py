@@ -12,6 +12,7 @@ from learning.accounting.ledger import (
 )
 from learning.accounting.rules import (
     EVENTS,
+    FACE_OUTCOMES,
     REASONS,
     Beat,
     BeatOutcome,
@@ -19,6 +20,7 @@ from learning.accounting.rules import (
     PlaybackState,
     TraineeState,
     apply_beat,
+    check_on_opening,
     day_of,
     draw_check,
     draw_due_ms,
@@ -32,6 +34,7 @@ from learning.accounting.settings import AccountingSettings
 
 __all__ = [
     "EVENTS",
+    "FACE_OUTCOMES",
     "REASONS",
     "AccountingSettings",
     "Beat",
@@ -47,6 +50,7 @@ __all__ = [
     "Totals",
     "TraineeState",
     "apply_beat",
+    "check_on_opening",
     "completed",
     "day_of",
     "draw_check",

@@ -18,6 +18,7 @@ from learning.accounting.rules import (
     PlaybackState,
     TraineeState,
     apply_beat,
+    check_on_opening,
     open_playback,
 )
 from learning.accounting.settings import AccountingSettings
@@ -145,7 +146,7 @@ class Ledger:
         duration_ms: int,
         at_ms: int,
     ) -> PlaybackState:
-        """Open a playback, superseding the trainee's previous one."""
+        """Open a playback, superseding the previous one; with a check if it needs one."""
         if trainee_id not in self._trainees:
             raise KeyError(f"unknown trainee {trainee_id!r}")
         if playback_id in self._playbacks:
@@ -159,6 +160,7 @@ class Ledger:
         )
         if previous is not None and previous_state is not None:
             previous.state = previous_state
+        self._trainees[trainee_id] = check_on_opening(self._trainees[trainee_id], state, now)
         self._playbacks[playback_id] = _Playback(state, trainee_id, enrolment_id, video_id)
         self._latest_playback[trainee_id] = playback_id
         return state

@@ -14,8 +14,11 @@ A beat is handled in this order (each step documented on its function):
    ``paused``, ``hidden`` or ``attention_pending``; in the credited state it passes, earliest part
    first, through: clip to the duration, the allowance, the due point, re-watch, the daily cap
    (a due point reached makes the check pending, on the active playback only);
-4. an ``attention_ok`` with the right code clears the pending check, and the playback takes the
-   beat's position and flags.
+4. an ``attention_ok`` with the right answer clears the pending check, and the playback takes
+   the beat's position and flags. The right answer is the code shown, or, on a playback whose
+   settings require face checks, a face check the server recorded as ``match`` on the beat: the
+   rules read the recorded outcome and never run a face model, so a rebuild replays the outcome.
+   Such a playback also opens with a check pending (``check_on_opening``): study starts with one.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ EVENTS = frozenset(
         "visible",
         "attention_ok",
         "close",
+    }
+)
+
+#: What the server found in the pictures of a face-check answer; only ``match`` clears a check.
+FACE_OUTCOMES = frozenset(
+    {
+        "match",
+        "mismatch",
+        "no_face",
+        "several_faces",
+        "face_too_small",
+        "not_live",
+        "not_a_picture",
+        "no_reference",
     }
 )
 
@@ -73,8 +90,10 @@ _ANSWER_STATUS = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
 class Beat:
     """One heartbeat as the API layer validated it, in milliseconds and rate thousandths.
 
-    ``from_ms`` is read only for ``seeked``; ``attention_id``/``attention_code`` only for
-    ``attention_ok``. The cheap checks below keep a bad value from ever reaching the totals.
+    ``from_ms`` is read only for ``seeked``; ``attention_id``/``attention_code`` and
+    ``face_outcome`` only for ``attention_ok``. ``face_outcome`` is never the client's word: the
+    server sets it after comparing the answer's pictures with the reference face. The cheap
+    checks below keep a bad value from ever reaching the totals.
     """
 
     seq: int
@@ -86,6 +105,7 @@ class Beat:
     from_ms: int | None = None
     attention_id: str | None = None
     attention_code: str | None = None
+    face_outcome: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.seq <= MAX_SEQ:
@@ -96,15 +116,18 @@ class Beat:
             raise ValueError("rate must not be negative")
         if self.event not in EVENTS:
             raise ValueError(f"unknown event {self.event!r}")
+        if self.face_outcome is not None and self.face_outcome not in FACE_OUTCOMES:
+            raise ValueError(f"unknown face outcome {self.face_outcome!r}")
 
 
 @dataclass(frozen=True)
 class PendingCheck:
-    """A presence check waiting for its answer; ``resume_at_ms`` is where credit stopped."""
+    """A presence check waiting for its answer; ``resume_at_ms`` is where credit stopped (None
+    for the check a face-check playback opens with: nothing was credited yet)."""
 
     id: str
     code: str
-    resume_at_ms: int
+    resume_at_ms: int | None
     sent_at_ms: int
 
 
@@ -212,6 +235,15 @@ def open_playback(
         rest_base_ms=allowance,
     )
     return playback, previous
+
+
+def check_on_opening(trainee: TraineeState, playback: PlaybackState, now: int) -> TraineeState:
+    """A playback whose settings require face checks opens with a check pending: the trainee
+    shows their face before study starts. A check already pending stays the one to answer."""
+    if not playback.settings.face_checks or trainee.pending is not None:
+        return trainee
+    pending = draw_check(trainee.seed, trainee.checks_answered, None, now)
+    return _evolved(trainee, pending=pending)
 
 
 def supersede(playback: PlaybackState, now: int) -> PlaybackState:
@@ -429,7 +461,7 @@ def _judged(
             _credit(tally, trainee, playback, coverage, beat, start, end, now, day)
         else:
             _refuse_outside_credited_state(tally, playback, start, end)
-    cleared = _answer(tally, trainee, beat, now)
+    cleared = _answer(tally, trainee, playback.settings.face_checks, beat, now)
     after = _evolved(trainee, **tally.trainee_changes) if tally.trainee_changes else trainee
     crediting_after = not beat.paused and beat.visible and after.pending is None
     rest_base = playback.rest_base_ms if playback.rest_base_ms is not None else tally.allowance_ms
@@ -586,16 +618,20 @@ def _credit_within_daily_cap(
         tally.trainee_changes.update(day=day, day_credited_ms=credited_today + credited)
 
 
-def _answer(tally: _Tally, trainee: TraineeState, beat: Beat, now: int) -> bool:
-    """Clear the check the beat answers rightly, at least 1 s after it was sent (rule 7)."""
+def _answer(tally: _Tally, trainee: TraineeState, face_checks: bool, beat: Beat, now: int) -> bool:
+    """Clear the check the beat answers rightly, at least 1 s after it was sent (rule 7): with
+    the code shown or, where the playback requires face checks, only with a recorded match."""
     pending = trainee.pending
-    if beat.event != "attention_ok" or pending is None:
-        return False
-    if beat.attention_id != pending.id or beat.attention_code is None:
+    if beat.event != "attention_ok" or pending is None or beat.attention_id != pending.id:
         return False
     if now - pending.sent_at_ms < ANSWER_MIN_DELAY_MS:
         return False
-    if not hmac.compare_digest(beat.attention_code.strip().encode(), pending.code.encode()):
+    if face_checks:
+        if beat.face_outcome != "match":
+            return False
+    elif beat.attention_code is None or not hmac.compare_digest(
+        beat.attention_code.strip().encode(), pending.code.encode()
+    ):
         return False
     tally.trainee_changes.update(
         pending=None,
@@ -619,7 +655,7 @@ def draw_due_ms(seed: str, counter: int, settings: AccountingSettings) -> int:
     return low + _digest(seed, "due", counter) % (high - low + 1)
 
 
-def draw_check(seed: str, counter: int, resume_at_ms: int, now: int) -> PendingCheck:
+def draw_check(seed: str, counter: int, resume_at_ms: int | None, now: int) -> PendingCheck:
     """The check number ``counter``: an id to show and a 4-digit code drawn as an image."""
     check_id = f"{_digest(seed, 'check', counter):064x}"[:20]
     code = f"{_digest(seed, 'code', counter) % 10_000:04d}"

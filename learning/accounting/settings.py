@@ -31,6 +31,8 @@ class AccountingSettings:
     late_beat_grace_s: int = 1800
     daily_cap_s: int = 21600
     timezone: str = "Asia/Shanghai"
+    # the programme requires face checks and the trainee consented and has a reference face
+    face_checks: bool = False
 
     def __post_init__(self) -> None:
         if self.stale_after_s is None:
@@ -58,6 +60,8 @@ class AccountingSettings:
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if not isinstance(self.face_checks, bool):
+            raise ValueError("face_checks must be true or false")
         if self.attention_min_minutes > self.attention_max_minutes:
             raise ValueError("attention_min_minutes must not exceed attention_max_minutes")
         if self.stale_after_s > self.late_beat_grace_s:

@@ -84,6 +84,9 @@ def init_app(app: Flask) -> None:
     app.extensions["playback_open_limits"] = TokenBuckets(
         config["PLAYBACK_OPEN_BURST"], config["PLAYBACK_OPENS_PER_MINUTE"] / 60, seconds
     )
+    app.extensions["face_answer_limits"] = TokenBuckets(
+        config["FACE_ANSWER_BURST"], config["FACE_ANSWERS_PER_MINUTE"] / 60, seconds
+    )
 
 
 def take(limits: str, key: str) -> None:

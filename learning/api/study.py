@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from flask import Response, current_app, g, request, url_for
@@ -10,16 +11,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from learning import faces
 from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
-from learning.db import get_session, writes_on_get
-from learning.extensions import csrf, get_accounting_settings, now_ms
+from learning.db import get_session, release_transaction, writes_on_get
+from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
 from learning.identities import current_identity
 from learning.models import Role
 from learning.permissions import role_required
-from learning.services import ServiceError, beats, study
+from learning.services import ServiceError, beats, face_checks, study
 from learning.services.throttle import CHECK_ANSWER, Limit
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
@@ -126,19 +128,23 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
             answer_limit=_answer_limit(),
         )
     except ServiceError as error:
-        if error.code == "too_many_attempts":
-            raise ApiError(
-                429,
-                "too_many_attempts",
-                _(
-                    "Too many wrong answers. Please wait %(minutes)s minutes and try again.",
-                    minutes=-(-int(error.params["seconds"]) // 60),
-                ),
-                retry_after_s=error.params["seconds"],
-            ) from error
-        raise _not_found() from error
+        raise _refusal(error) from error
     session.commit()  # here, not with the request: a beat answered 409 is stored too
     return _beat_json(answer)
+
+
+def _refusal(error: ServiceError) -> ApiError:
+    if error.code == "too_many_attempts":
+        return ApiError(
+            429,
+            "too_many_attempts",
+            _(
+                "Too many wrong answers. Please wait %(minutes)s minutes and try again.",
+                minutes=-(-int(error.params["seconds"]) // 60),
+            ),
+            retry_after_s=error.params["seconds"],
+        )
+    return _not_found()
 
 
 def trainee_id() -> int:
@@ -177,10 +183,81 @@ def _beat_json(answer: beats.BeatAnswer) -> ResponseReturnValue:
 
 
 def _check_json(playback_id: str, check: study.CheckView | None) -> dict[str, object] | None:
+    """A code check carries its picture's address; a face check the action and where the
+    frames go."""
     if check is None:
         return None
+    found: dict[str, object] = {"id": check.id, "resume_at_s": check.resume_at_s}
+    if check.kind == "face":
+        answer_url = url_for("api.answer_face_check", playback_id=playback_id, check_id=check.id)
+        return {**found, "kind": "face", "action": check.action, "answer_url": answer_url}
     image_url = url_for("api.check_image", playback_id=playback_id, check_id=check.id)
-    return {"id": check.id, "resume_at_s": check.resume_at_s, "image_url": image_url}
+    return {**found, "kind": "code", "image_url": image_url}
+
+
+@api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/face")
+@csrf.exempt
+def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
+    """A face check's answer: multipart with `beat` (the attention_ok beat as JSON) and the
+    camera's `frame` pictures in order. The frames are read before the transaction begins."""
+    sender = trainee_id()
+    limits.take("face_answer_limits", str(sender))
+    check_csrf(request.headers.get("X-CSRFToken"))
+    beat = _face_answer_beat(check_id)
+    pictures = _frames()
+    release_transaction()
+    try:
+        reading = faces.read_frames(pictures)
+    except faces.NotAPicture as error:
+        raise ApiError(422, "not_a_picture", _("A frame is not a JPEG or PNG picture.")) from error
+    session = get_session()
+    config = current_app.config
+    try:
+        answer = face_checks.answer(
+            session,
+            trainee_id=sender,
+            playback_id=playback_id,
+            beat=beat.to_beat(),
+            client_ts=beat.client_ts,
+            reading=reading,
+            pictures=pictures,
+            threshold=config["FACE_MATCH_THRESHOLD"],
+            upload_folder=config["UPLOAD_FOLDER"],
+            answer_limit=_answer_limit(),
+            now_ms=now_ms(),
+            now=get_clock().now(),
+        )
+    except ServiceError as error:
+        raise _refusal(error) from error
+    session.commit()
+    return _beat_json(answer)
+
+
+def _face_answer_beat(check_id: str) -> Heartbeat:
+    try:
+        data = json.loads(request.form.get("beat", ""))
+    except ValueError as error:
+        raise ApiError(400, "bad_json", "The beat field is not valid JSON.") from error
+    if not isinstance(data, dict):
+        raise ApiError(400, "not_an_object", "The beat field must be a JSON object.")
+    beat = validate(Heartbeat, data)
+    if beat.event != "attention_ok" or beat.attention_id != check_id:
+        raise ApiError(422, "validation", "The beat must be the attention_ok of this check.")
+    return beat
+
+
+def _frames() -> list[bytes]:
+    if (request.content_length or 0) > face_checks.MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", f"The body is over {face_checks.MAX_BODY_BYTES} bytes.")
+    files = request.files.getlist("frame")
+    if not files:
+        raise ApiError(422, "no_frames", _("The camera sent no pictures. Please try again."))
+    if len(files) > face_checks.MAX_FRAMES:
+        raise ApiError(413, "too_large", f"At most {face_checks.MAX_FRAMES} frames.")
+    pictures = [file.read(face_checks.MAX_FRAME_BYTES + 1) for file in files]
+    if any(len(picture) > face_checks.MAX_FRAME_BYTES for picture in pictures):
+        raise ApiError(413, "too_large", f"A frame is over {face_checks.MAX_FRAME_BYTES} bytes.")
+    return pictures
 
 
 @api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>.png")

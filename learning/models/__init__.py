@@ -17,7 +17,7 @@ from learning.models.exams import (
     ExamSessionStatus,
     SubsidyRate,
 )
-from learning.models.faces import FaceConsent, FaceProfile, ReferenceSource
+from learning.models.faces import FaceConsent, FaceProfile, FaceSnapshot, ReferenceSource
 from learning.models.jobs import JobRun, SchedulerLease
 from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
@@ -60,6 +60,7 @@ __all__ = [
     "ExamSessionStatus",
     "FaceConsent",
     "FaceProfile",
+    "FaceSnapshot",
     "JobRun",
     "Level",
     "Notification",

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning.models.base import Base
@@ -52,3 +52,25 @@ class FaceProfile(Base):
                 or self.reference_approved_at is not None
             )
         )
+
+
+class FaceSnapshot(Base):
+    """A picture a face check was judged on, kept for the retention period for admins to see.
+
+    The row stays after the retention job deletes the picture (`path` None, `deleted_at` set):
+    the record that a check happened, and that its picture was deleted, outlives the picture.
+    """
+
+    __tablename__ = "face_snapshots"
+    __table_args__ = (Index("ix_face_snapshots_trainee_id_taken_at", "trainee_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    playback_id: Mapped[str | None] = mapped_column(ForeignKey("playbacks.id"))
+    check_id: Mapped[str | None] = mapped_column(String(64))
+    taken_at: Mapped[datetime]
+    action: Mapped[str | None] = mapped_column(String(16))  # the liveness action asked for
+    outcome: Mapped[str] = mapped_column(String(16))  # accounting.FACE_OUTCOMES
+    distance_milli: Mapped[int | None]
+    path: Mapped[str | None] = mapped_column(String(300))  # under the upload folder
+    deleted_at: Mapped[datetime | None]

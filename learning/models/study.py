@@ -103,6 +103,10 @@ class BeatRecord(Base):
     visible: Mapped[bool]
     attention_id: Mapped[str | None] = mapped_column(String(64))
     attention_code: Mapped[str | None] = mapped_column(String(64))
+    # a face-check answer: what the server found (accounting.FACE_OUTCOMES) and how far the face
+    # was from the reference (thousandths); the rules replay the outcome, never the model
+    face_outcome: Mapped[str | None] = mapped_column(String(16))
+    face_distance_milli: Mapped[int | None]
     client_ts: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # ok | superseded | ended | duplicate
     credited_ms: Mapped[int] = mapped_column(BigInteger, default=0)

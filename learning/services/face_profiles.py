@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
 from learning import faces
-from learning.models import FaceConsent, FaceProfile, ReferenceSource
+from learning.models import FaceConsent, FaceProfile, Programme, ReferenceSource
 from learning.services import ServiceError, audit
 
 SUBFOLDER = "faces"
@@ -28,6 +28,16 @@ KEPT_SIDE_PX = 640  # the reference picture is kept at most this large, for an a
 
 def profile_of(session: Session, user_id: int) -> FaceProfile | None:
     return session.get(FaceProfile, user_id)
+
+
+def checks_apply(session: Session, user_id: int, programme_id: int) -> bool:
+    """Whether the trainee's study in the programme is under face checks: the programme
+    requires them, the trainee consented and their reference face is in force."""
+    programme = session.get(Programme, programme_id)
+    if programme is None or not programme.face_checks:
+        return False
+    profile = profile_of(session, user_id)
+    return profile is not None and profile.reference_in_force
 
 
 def record_consent(
@@ -84,7 +94,7 @@ def set_reference(
     relative = Path(SUBFOLDER) / f"{secrets.token_hex(16)}.jpg"
     target = Path(upload_folder) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_kept_picture(data))
+    target.write_bytes(kept_picture(data))
     profile.descriptor = list(finding.face.descriptor)
     profile.reference_path = relative.as_posix()
     profile.reference_source = source.value
@@ -157,7 +167,7 @@ def _forget_reference(profile: FaceProfile, upload_folder: str | Path) -> None:
     profile.reference_approved_by_id = None
 
 
-def _kept_picture(data: bytes) -> bytes:
+def kept_picture(data: bytes) -> bytes:
     """The picture as kept for review: upright, at most `KEPT_SIDE_PX`, JPEG, no metadata."""
     with Image.open(io.BytesIO(data)) as image:
         picture = ImageOps.exif_transpose(image).convert("RGB")

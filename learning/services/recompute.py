@@ -292,6 +292,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
             beat.status,
             beat.credited_ms,
             cast(beat.not_credited, Text),  # as stored: most are "{}", decoded only if not
+            beat.face_outcome,
         )
         .where(beat.trainee_id == trainee_id)
         .order_by(beat.event_no)
@@ -312,6 +313,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
                     from_ms=row[9],
                     attention_id=row[10],
                     attention_code=row[11],
+                    face_outcome=row[15],
                 ),
                 at_ms=row[2],
             ),

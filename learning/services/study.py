@@ -17,7 +17,7 @@ playback first).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -25,12 +25,14 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from learning import faces
 from learning.accounting import (
     AccountingSettings,
     IntervalSet,
     PendingCheck,
     PlaybackState,
     TraineeState,
+    check_on_opening,
     expire,
     is_stale,
 )
@@ -45,15 +47,19 @@ from learning.models import (
     TraineeStudyState,
     Video,
 )
-from learning.services import ServiceError
+from learning.services import ServiceError, face_profiles
 
 
 @dataclass(frozen=True)
 class CheckView:
-    """A pending presence check as the client may see it (never the code)."""
+    """A pending presence check as the client may see it (never the code): a code to type, or,
+    where the playback requires face checks, the liveness action to do before the camera.
+    `resume_at_s` is None for the check a face-check playback opens with."""
 
     id: str
-    resume_at_s: float
+    resume_at_s: float | None
+    kind: str = "code"  # code | face
+    action: str | None = None  # for a face check: blink, turn_left, turn_right
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ def open_playback(
     if enrolment is None or enrolment.trainee_id != trainee_id:
         raise ServiceError("not_found")
     video = _video_of_programme(session, enrolment.programme_id, video_id)
+    if face_profiles.checks_apply(session, trainee_id, enrolment.programme_id):
+        settings = replace(settings, face_checks=True)
     state = _locked_state(session, trainee_id, create=True)
     now = _tick(state, now_ms)
     previous_row = (
@@ -115,6 +123,7 @@ def open_playback(
     store_playback(row, playback)
     resume_ms = _resume_position_ms(session, enrolment_id, video_id, playback.duration_ms)
     session.add(row)
+    _check_on_opening(session, state, row, playback, now)
     coverage = _coverage(session, enrolment_id, video_id)
     return OpenedPlayback(
         playback_id=playback_id,
@@ -122,7 +131,27 @@ def open_playback(
         resume_position_s=resume_ms / 1000,
         first_uncovered_s=_first_uncovered_s(coverage, playback.duration_ms),
         max_rate=settings.max_rate,
-        attention_check=check_view(trainee_state(state).pending),
+        attention_check=check_view(trainee_state(state).pending, settings),
+    )
+
+
+def _check_on_opening(
+    session: Session, state: TraineeStudyState, row: Playback, playback: PlaybackState, now: int
+) -> None:
+    """A face-check playback opens with a check pending (the rules decide); record it raised."""
+    before = trainee_state(state)
+    after = check_on_opening(before, playback, now)
+    if after is before or after.pending is None:
+        return
+    store_trainee_state(state, after)
+    session.flush([row])  # the check's record refers to the playback
+    session.add(
+        PresenceCheck(
+            trainee_id=state.trainee_id,
+            check_id=after.pending.id,
+            playback_id=row.id,
+            raised_at_ms=now,
+        )
     )
 
 
@@ -287,7 +316,7 @@ def trainee_state(row: Any) -> TraineeState:
         pending = PendingCheck(
             id=row.pending_id,
             code=row.pending_code or "",
-            resume_at_ms=row.pending_resume_at_ms or 0,
+            resume_at_ms=row.pending_resume_at_ms,
             sent_at_ms=row.pending_sent_at_ms or 0,
         )
     return TraineeState(
@@ -380,7 +409,12 @@ def _coverage(session: Session, enrolment_id: int, video_id: int) -> IntervalSet
     return IntervalSet.from_list(row.intervals) if row else IntervalSet()
 
 
-def check_view(pending: PendingCheck | None) -> CheckView | None:
+def check_view(pending: PendingCheck | None, settings: AccountingSettings) -> CheckView | None:
+    """The pending check as the client sees it, answered as the playback's settings require."""
     if pending is None:
         return None
-    return CheckView(id=pending.id, resume_at_s=pending.resume_at_ms / 1000)
+    resume_at_s = None if pending.resume_at_ms is None else pending.resume_at_ms / 1000
+    if not settings.face_checks:
+        return CheckView(id=pending.id, resume_at_s=resume_at_s)
+    action = faces.liveness_action(pending.id)
+    return CheckView(id=pending.id, resume_at_s=resume_at_s, kind="face", action=action)

@@ -19,6 +19,7 @@ from learning.accounting import (
     PlaybackState,
     TraineeState,
     apply_beat,
+    check_on_opening,
     day_of,
     draw_check,
     draw_due_ms,
@@ -602,6 +603,70 @@ def test_wrong_or_instant_answer_clears_nothing(changes, now):
     assert not outcome.check_cleared
     assert outcome.trainee == who
     assert not outcome.playback.crediting
+
+
+FACE = replace(SETTINGS, face_checks=True)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code", "cleared"),
+    [
+        ("match", None, True),
+        ("match", "9999", True),  # the code does not matter where the face does
+        ("mismatch", "0427", False),  # nor does the right code make up for another face
+        ("no_face", "0427", False),
+        ("not_live", None, False),
+        (None, "0427", False),  # a plain heartbeat cannot answer a face check
+    ],
+)
+def test_a_face_check_is_cleared_only_by_a_recorded_match(outcome, code, cleared):
+    who, playback = waiting(settings=FACE)
+    the_answer = answer(code=code, face_outcome=outcome)
+    assert judge(playback, the_answer, T0 + 9_000, who=who).check_cleared is cleared
+
+
+def test_a_face_match_does_not_clear_a_code_check():
+    who, playback = waiting()
+    the_answer = answer(code="0000", face_outcome="match")
+    assert not judge(playback, the_answer, T0 + 9_000, who=who).check_cleared
+
+
+def test_a_face_match_sent_at_once_clears_nothing():
+    who, playback = waiting(settings=FACE)
+    assert not judge(playback, answer(face_outcome="match"), T0 + 999, who=who).check_cleared
+
+
+def test_an_unknown_face_outcome_is_refused():
+    with pytest.raises(ValueError, match="face outcome"):
+        answer(face_outcome="probably")
+
+
+def test_a_face_check_playback_opens_with_a_check_pending_where_nothing_was_credited():
+    playback, _ = open_playback("p2", FACE, HOUR, T0, None)
+    who = trainee(checks_answered=4)
+    after = check_on_opening(who, playback, T0)
+    assert after.pending == draw_check("seed", 4, None, T0)
+    assert check_on_opening(after, playback, T0 + 5_000) is after  # pending stays the one
+    code_playback, _ = open_playback("p3", SETTINGS, HOUR, T0, None)
+    assert check_on_opening(who, code_playback, T0) is who
+
+
+def test_the_opening_check_stops_credit_until_a_match_clears_it():
+    playback, _ = open_playback("p2", FACE, HOUR, T0, None)
+    who = check_on_opening(trainee(), playback, T0)
+    first = judge(playback, beat(1, 0), T0 + 500, who=who)
+    claimed = judge(first.playback, beat(2, 10_000), T0 + 10_500, who=first.trainee)
+    assert claimed.credited_ms == 0 and claimed.not_credited_ms == {"attention_pending": 10_000}
+    check_id = who.pending.id
+    cleared = judge(
+        claimed.playback,
+        beat(3, 0, "attention_ok", attention_id=check_id, face_outcome="match"),
+        T0 + 12_000,
+        who=claimed.trainee,
+    )
+    assert cleared.check_cleared and cleared.trainee.pending is None
+    after = judge(cleared.playback, beat(4, 10_000), T0 + 22_000, who=cleared.trainee)
+    assert after.credited_ms == 10_000
 
 
 def test_answer_claiming_forward_is_judged_with_the_check_still_pending():
