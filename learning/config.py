@@ -79,6 +79,9 @@ class Defaults:
 
     # Face checks (learning/faces.py, learning/services/face_checks.py)
     FACE_MATCH_THRESHOLD = 0.5  # largest descriptor distance still the same person
+    # days a face-check picture is kept before the nightly job deletes it (PIPL: no longer than
+    # needed). The training body's archive rules decide, as for its class archives (AQ 8011-2023)
+    FACE_SNAPSHOT_RETENTION_DAYS = 365
 
     # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
     LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
