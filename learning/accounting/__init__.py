@@ -3,12 +3,15 @@
 from learning.accounting.hours import completed, hours_display, hours_missing
 from learning.accounting.intervals import IntervalSet
 from learning.accounting.ledger import (
+    VOIDED,
     BeatEvent,
     EnrolmentFigures,
     Event,
     Ledger,
     OpenEvent,
     Totals,
+    VoidEvent,
+    VoidOutcome,
 )
 from learning.accounting.rules import (
     EVENTS,
@@ -36,6 +39,7 @@ __all__ = [
     "EVENTS",
     "FACE_OUTCOMES",
     "REASONS",
+    "VOIDED",
     "AccountingSettings",
     "Beat",
     "BeatEvent",
@@ -49,6 +53,8 @@ __all__ = [
     "PlaybackState",
     "Totals",
     "TraineeState",
+    "VoidEvent",
+    "VoidOutcome",
     "apply_beat",
     "check_on_opening",
     "completed",

@@ -1,7 +1,8 @@
 """An in-memory engine that runs an ordered stream of events through the rules and keeps totals.
 
-``recompute`` feeds it every stored event (playback opened, beat received) in stored order and
-compares its totals with the stored ones (accounting.md rule 11); tests use it as a simulator.
+``recompute`` feeds it every stored event (playback opened, beat received, playback's credit
+voided after a review) in stored order and compares its totals with the stored ones
+(accounting.md rule 11); tests use it as a simulator.
 It holds plain dictionaries and replaces each state object once per beat, so millions of beats
 replay in minutes.
 """
@@ -46,7 +47,32 @@ class BeatEvent:
     at_ms: int
 
 
-Event = OpenEvent | BeatEvent
+@dataclass(frozen=True)
+class VoidEvent:
+    """A reviewer voided the credit of ``playback_id`` at ``at_ms`` (the plausibility review).
+
+    Its effect, applied in the trainee's processing order like any event: the media the playback
+    newly covered leaves the enrolment's coverage of that video; its credit leaves the day sums
+    of the days it was earned on and is recorded there as not credited, reason ``voided`` (so
+    credited + not credited still equals what was claimed, per day); the enrolment's online
+    seconds drop accordingly. The trainee's daily-cap counter is not given back, nor their
+    check state touched: what happened, happened; only its credit is withdrawn. Voiding a
+    playback twice changes nothing the second time.
+    """
+
+    playback_id: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class VoidOutcome:
+    """What a void took off: credited ms per day (none when there was nothing left to void)."""
+
+    playback_id: str
+    voided_ms_by_day: dict[str, int]
+
+
+Event = OpenEvent | BeatEvent | VoidEvent
 
 
 @dataclass(frozen=True)
@@ -77,15 +103,18 @@ class Totals:
 
 
 class _Playback:
-    """A playback's state and where its credit goes."""
+    """A playback's state, where its credit goes, and what it earned (for a void): the media it
+    newly covered and its credit per day."""
 
-    __slots__ = ("enrolment_id", "state", "trainee_id", "video_id")
+    __slots__ = ("added", "credited_by_day", "enrolment_id", "state", "trainee_id", "video_id")
 
     def __init__(self, state: PlaybackState, trainee_id: str, enrolment_id: str, video_id: str):
         self.state = state
         self.trainee_id = trainee_id
         self.enrolment_id = enrolment_id
         self.video_id = video_id
+        self.added: IntervalSet | None = None
+        self.credited_by_day: dict[str, int] = {}
 
 
 class Ledger:
@@ -123,9 +152,11 @@ class Ledger:
             raise ValueError(f"trainee {trainee_id!r} is already known")
         self._trainees[trainee_id] = TraineeState(seed=seed)
 
-    def apply(self, event: Event) -> PlaybackState | BeatOutcome:
+    def apply(self, event: Event) -> PlaybackState | BeatOutcome | VoidOutcome:
         if isinstance(event, BeatEvent):
             return self.beat(event.playback_id, event.beat, event.at_ms)
+        if isinstance(event, VoidEvent):
+            return self.void(event.playback_id)
         return self.open(
             event.trainee_id,
             event.enrolment_id,
@@ -205,6 +236,34 @@ class Ledger:
         _bump(self._credited_by_day, (trainee_id, day), credited)
         video_key = (trainee_id, day, record.enrolment_id, record.video_id)
         _bump(self._credited_by_video_day, video_key, credited)
+        if record.added is None:
+            record.added = IntervalSet()
+        for start, end in outcome.new_intervals:
+            record.added.add(start, end)
+        _bump(record.credited_by_day, day, credited)
+
+    def void(self, playback_id: str) -> VoidOutcome:
+        """Withdraw a playback's credit (see `VoidEvent`)."""
+        record = self._playbacks[playback_id]
+        voided = record.credited_by_day
+        outcome = VoidOutcome(playback_id, dict(voided))
+        trainee_id, key = record.trainee_id, (record.enrolment_id, record.video_id)
+        if record.added is not None:
+            before = self._coverage.get(key) or _EMPTY
+            after = _without(before, record.added)
+            self._coverage[key] = after
+            duration = record.state.duration_ms
+            figures = self._enrolments.setdefault(record.enrolment_id, [0, 0, 0])
+            figures[1] -= sum(voided.values())
+            figures[2] -= _covered_s(before, duration) - _covered_s(after, duration)
+        for day, ms in voided.items():
+            _bump(self._credited_by_day, (trainee_id, day), -ms)
+            video_key = (trainee_id, day, record.enrolment_id, record.video_id)
+            _bump(self._credited_by_video_day, video_key, -ms)
+            _bump(self._not_credited_by_day, (trainee_id, day, VOIDED), ms)
+        record.added = None
+        record.credited_by_day = {}
+        return outcome
 
     def trainee(self, trainee_id: str) -> TraineeState:
         return self._trainees[trainee_id]
@@ -232,6 +291,15 @@ class Ledger:
 
 
 _EMPTY = IntervalSet()
+
+#: The reason recorded for credit a reviewer voided (not one of the rules' `REASONS`: no beat is
+#: ever judged so; the day sums carry it).
+VOIDED = "voided"
+
+
+def _without(coverage: IntervalSet, removed: IntervalSet) -> IntervalSet:
+    """The coverage minus the removed intervals (a new set)."""
+    return IntervalSet(part for start, end in coverage for part in removed.subtract(start, end))
 
 
 def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:

@@ -21,6 +21,7 @@ from learning.models.faces import FaceConsent, FaceProfile, FaceSnapshot, Refere
 from learning.models.jobs import JobRun, SchedulerLease
 from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
+from learning.models.review import PlaybackOrigin, PlaybackVoid, ReviewFlag
 from learning.models.study import (
     BeatRecord,
     CoachingDay,
@@ -67,10 +68,13 @@ __all__ = [
     "OfflineCredit",
     "Payment",
     "Playback",
+    "PlaybackOrigin",
+    "PlaybackVoid",
     "PresenceCheck",
     "Programme",
     "ProgrammeVideo",
     "ReferenceSource",
+    "ReviewFlag",
     "Role",
     "SchedulerLease",
     "StudyDay",

@@ -1,10 +1,11 @@
 """Rebuilding the kept totals from the raw records (accounting.md rule 11).
 
-Each trainee's playback openings and beats are replayed in their stored processing order
-(`event_no`) through the same pure rules the live path uses, with the settings recorded on each
-playback. The result is compared with, or written over, every kept total: coverage, day sums,
-the trainee's check state, the playbacks' states and the enrolments' online and offline seconds;
-and each stored beat's credited and per-reason milliseconds with what the replay gives it.
+Each trainee's playback openings, beats and voids (a reviewer withdrawing a playback's credit)
+are replayed in their stored processing order (`event_no`) through the same pure rules the live
+path uses, with the settings recorded on each playback. The result is compared with, or written
+over, every kept total: coverage, day sums, the trainee's check state, the playbacks' states and
+the enrolments' online and offline seconds; and each stored beat's credited and per-reason
+milliseconds with what the replay gives it.
 
 While the site serves, `check` and `rebuild` take one trainee at a time, each in a transaction
 of its own: `rebuild` under the trainee's own serialisation (their state row locked first, as a
@@ -29,6 +30,7 @@ from sqlalchemy import Engine, Select, Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.accounting import (
+    VOIDED,
     Beat,
     BeatEvent,
     BeatOutcome,
@@ -37,6 +39,8 @@ from learning.accounting import (
     OpenEvent,
     PlaybackState,
     Totals,
+    VoidEvent,
+    VoidOutcome,
     expire,
 )
 from learning.database import Database
@@ -46,6 +50,7 @@ from learning.models import (
     Enrolment,
     OfflineCredit,
     Playback,
+    PlaybackVoid,
     StudyDay,
     TraineeStudyState,
 )
@@ -111,17 +116,23 @@ class Replayer:
         self._where: dict[str, tuple[str, str, str]] = {}
         self._beat_differences: list[Difference] = []
 
-    def apply(self, event: Event) -> PlaybackState | BeatOutcome:
+    def apply(self, event: Event) -> PlaybackState | BeatOutcome | VoidOutcome:
         outcome = self.ledger.apply(event)
         self.events += 1
         if isinstance(event, OpenEvent):
             self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
         elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
-            trainee, enrolment, video = self._where[event.playback_id]
-            bucket = self._not_credited[(trainee, outcome.day or "", enrolment, video)]
-            for reason, ms in outcome.not_credited_ms.items():
-                bucket[reason] = bucket.get(reason, 0) + ms
+            self._add_not_credited(event.playback_id, outcome.day or "", outcome.not_credited_ms)
+        elif isinstance(outcome, VoidOutcome):
+            for day, ms in outcome.voided_ms_by_day.items():
+                self._add_not_credited(event.playback_id, day, {VOIDED: ms})
         return outcome
+
+    def _add_not_credited(self, playback_id: str, day: str, reasons: Mapping[str, int]) -> None:
+        trainee, enrolment, video = self._where[playback_id]
+        bucket = self._not_credited[(trainee, day, enrolment, video)]
+        for reason, ms in reasons.items():
+            bucket[reason] = bucket.get(reason, 0) + ms
 
     def compare_beat(self, trainee_id: int, row: StoredRow, outcome: object) -> None:
         """Note a stored beat whose judgement (rule 10) is not the replay's."""
@@ -266,8 +277,8 @@ def _snapshot(session: Session) -> None:
 
 
 def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRow | None]]:
-    """The trainee's openings and beats merged in processing order, each beat with what its
-    stored row says it earned."""
+    """The trainee's openings, beats and voids merged in processing order, each beat with what
+    its stored row says it earned."""
     openings = (
         (row.event_no, _open_event(row), None)
         for row in session.scalars(
@@ -321,7 +332,16 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
         )
         for row in rows
     )
-    for _event_no, event, stored in heapq.merge(openings, beats, key=lambda item: item[0]):
+    voids = (
+        (row.event_no, VoidEvent(playback_id=row.playback_id, at_ms=row.at_ms), None)
+        for row in session.scalars(
+            select(PlaybackVoid)
+            .where(PlaybackVoid.trainee_id == trainee_id)
+            .order_by(PlaybackVoid.event_no)
+        )
+    )
+    merged = heapq.merge(openings, beats, voids, key=lambda item: item[0])
+    for _event_no, event, stored in merged:
         yield event, stored
 
 
