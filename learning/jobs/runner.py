@@ -76,6 +76,7 @@ class SchedulerProcess:
                 self.app.config["UPLOAD_FOLDER"],
                 reminder_idle_days=self.app.config["STUDY_REMINDER_IDLE_DAYS"],
                 reminder_exam_days=self.app.config["STUDY_REMINDER_EXAM_DAYS"],
+                face_snapshot_retention_days=self.app.config["FACE_SNAPSHOT_RETENTION_DAYS"],
             )
             figures = job.run(context)
         except Exception as failure:  # a failed run is recorded; the scheduler goes on

@@ -16,6 +16,7 @@ from learning.config import Defaults
 from learning.database import Database
 from learning.services import (
     exam_sessions,
+    face_snapshots,
     job_runs,
     notifications,
     recompute,
@@ -39,6 +40,7 @@ class JobContext:
     upload_folder: str = ""
     reminder_idle_days: int = Defaults.STUDY_REMINDER_IDLE_DAYS
     reminder_exam_days: int = Defaults.STUDY_REMINDER_EXAM_DAYS
+    face_snapshot_retention_days: int = Defaults.FACE_SNAPSHOT_RETENTION_DAYS
 
     @property
     def today(self) -> date:
@@ -117,6 +119,19 @@ def prune_abandoned_uploads(context: JobContext) -> Figures:
     return {"removed": uploads.prune(context.upload_folder, now=context.now)}
 
 
+def delete_expired_face_snapshots(context: JobContext) -> Figures:
+    """Face-check pictures past `FACE_SNAPSHOT_RETENTION_DAYS` are deleted (PIPL: facial data
+    is kept no longer than needed); their rows stay, marked deleted, and the audit log says so."""
+    with context.database.transaction() as session:
+        deleted = face_snapshots.delete_expired(
+            session,
+            upload_folder=context.upload_folder,
+            now=context.now,
+            retention_days=context.face_snapshot_retention_days,
+        )
+    return {"deleted": deleted}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -135,4 +150,5 @@ def schedule(config: dict) -> list[Job]:
         Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
         Job("prune_uploads", prune_abandoned_uploads, at=config["JOB_VERIFY_AT"]),
+        Job("face_snapshots", delete_expired_face_snapshots, at=config["JOB_VERIFY_AT"]),
     ]
