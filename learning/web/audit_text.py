@@ -29,6 +29,7 @@ from learning.web.forms import ROLE_LABELS
 from learning.web.labels import (
     EXAM_OUTCOME_LABELS,
     LEVEL_LABELS,
+    format_datetime_local,
     format_duration,
     localized,
     programme_name_of,
@@ -78,6 +79,8 @@ ACTION_LABELS = {
     "face.reference": _l("Reference face given"),
     "face.reference_approve": _l("Uploaded reference face approved"),
     "face.reference_reset": _l("Reference face reset"),
+    "face.snapshots_delete": _l("Face-check pictures deleted at the end of the retention period"),
+    "face.snapshot_view": _l("Face-check picture viewed"),
 }
 
 # The parts of an action code not listed above, for an action added since.
@@ -564,6 +567,23 @@ def _photo(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return parts
 
 
+def _snapshots_deleted(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_subject_user(entry, names)]
+    if isinstance(details.get("count"), int):
+        parts.append(_("%(count)s pictures", count=details["count"]))
+    if isinstance(details.get("retention_days"), int):
+        parts.append(_("kept %(days)s days", days=details["retention_days"]))
+    return parts
+
+
+def _snapshot_viewed(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_subject_user(entry, names)]
+    if details.get("taken_at"):
+        taken = format_datetime_local(datetime.fromisoformat(details["taken_at"]))
+        parts.append(_("the picture of the check at %(time)s", time=taken))
+    return parts
+
+
 def _programme_subject(entry: AuditEntry) -> str:
     kind, key = subject_of(entry)
     return programme_name_of(key) if kind == "programme" else ""
@@ -692,6 +712,8 @@ _DETAILS: dict[str, Details] = {
     "announcement.create": _announcement,
     "announcement.withdraw": _announcement,
     "personal_data_viewed": _viewed,
+    "face.snapshots_delete": _snapshots_deleted,
+    "face.snapshot_view": _snapshot_viewed,
 }
 
 

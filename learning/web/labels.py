@@ -73,6 +73,7 @@ JOB_LABELS = {
     "prune_runs": _l("Forget job runs older than a month (nightly)"),
     "prune_attempts": _l("Forget failed log-ins and check answers older than a day (nightly)"),
     "prune_uploads": _l("Remove video uploads left unfinished for two days (nightly)"),
+    "face_snapshots": _l("Delete face-check pictures past the retention period (nightly)"),
 }
 
 JOB_FIGURE_LABELS = {
@@ -84,6 +85,7 @@ JOB_FIGURE_LABELS = {
     "events": _l("events replayed"),
     "differences": _l("differences"),
     "removed": _l("removed"),
+    "deleted": _l("deleted"),
 }
 
 SESSION_STATUS_LABELS = {
