@@ -37,7 +37,7 @@ def test_an_admin_sees_a_trainees_checks_and_each_picture_view_is_audited(
     user_page = client.get(f"/admin/users/{trainee.id}").get_data(as_text=True)
     assert f"/admin/users/{trainee.id}/face-snapshots" in user_page
     page = client.get(f"/admin/users/{trainee.id}/face-snapshots").get_data(as_text=True)
-    assert "碳核算第一讲" in page and "0.312" in page
+    assert "碳核算第一讲" in page and "0.312" in page and "同一人" in page and "非同一人" in page
     assert page.index("0.684") < page.index("0.312")  # newest first
     assert f"/admin/face-snapshots/{shot.id}.jpg" in page
     assert views(db_session) == []  # the page itself shows no picture
@@ -53,7 +53,7 @@ def test_an_admin_sees_a_trainees_checks_and_each_picture_view_is_audited(
     assert seen[0].details["snapshot_id"] == shot.id
 
     log = client.get("/admin/audit").get_data(as_text=True)
-    assert "/admin/users/" in log
+    assert f'<td class="what">查看人脸核验照片：{trainee.display_name}，' in log
 
 
 def test_trainees_and_instructors_are_refused(app: Flask, login, make: Factory, clock) -> None:
@@ -81,5 +81,7 @@ def test_a_deleted_picture_is_gone_while_its_check_stays_listed(
     assert client.get(f"/admin/face-snapshots/{shot.id}.jpg").status_code == 404
     assert client.get("/admin/face-snapshots/999999.jpg").status_code == 404
     page = client.get(f"/admin/users/{trainee.id}/face-snapshots").get_data(as_text=True)
-    assert f"/admin/face-snapshots/{shot.id}.jpg" not in page
+    assert "已删除" in page and f"/admin/face-snapshots/{shot.id}.jpg" not in page
     assert views(db_session) == []
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert f"人脸核验照片保存期满删除：{trainee.display_name}，1 张照片，保存 365 天" in log
