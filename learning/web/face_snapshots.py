@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from learning.db import get_session
+from learning.db import get_session, writes_on_get
 from learning.extensions import get_clock
 from learning.models import Role, User
 from learning.permissions import role_required
@@ -69,10 +69,10 @@ def trainee(user_id: int) -> ResponseReturnValue:
 
 
 @blueprint.route("/face-snapshots/<int:snapshot_id>.jpg")
+@writes_on_get  # the view is audited: a writer from the start, as thumbnails load side by side
 def image(snapshot_id: int) -> ResponseReturnValue:
-    session = get_session()
     file = face_snapshots.open_for_viewing(
-        session,
+        get_session(),
         snapshot_id,
         viewer_id=current_user.id,
         now=get_clock().now(),
@@ -81,7 +81,6 @@ def image(snapshot_id: int) -> ResponseReturnValue:
     if file is None:
         abort(404)
     picture = file.read_bytes()  # small; read whole, so a file handle never outlives the request
-    session.commit()  # the view is on record before the picture leaves
     response = send_file(io.BytesIO(picture), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
