@@ -171,7 +171,10 @@ def update_programme(
     actor_id: int | None,
     training_fee_fen: int | None = None,
     assessment_fee_fen: int | None = None,
+    face_checks: bool | None = None,
 ) -> None:
+    """Change a programme's settings, audited with the before and after of each change;
+    `face_checks` None leaves that setting as it is."""
     if not 1 <= required_hours <= 1000:
         raise ServiceError("required_hours_out_of_range")
     for fee in (training_fee_fen, assessment_fee_fen):
@@ -184,6 +187,8 @@ def update_programme(
         "training_fee_fen": training_fee_fen,
         "assessment_fee_fen": assessment_fee_fen,
     }
+    if face_checks is not None:
+        wanted["face_checks"] = face_checks
     for name, value in wanted.items():
         if getattr(programme, name) != value:
             changes[name] = [getattr(programme, name), value]

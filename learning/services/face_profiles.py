@@ -9,16 +9,27 @@ is audited.
 
 from __future__ import annotations
 
+import enum
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageOps
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning import faces
-from learning.models import FaceConsent, FaceProfile, Programme, ReferenceSource
+from learning.models import (
+    Enrolment,
+    EnrolmentStatus,
+    FaceConsent,
+    FaceProfile,
+    Programme,
+    ReferenceSource,
+    User,
+)
 from learning.services import ServiceError, audit
 
 SUBFOLDER = "faces"
@@ -38,6 +49,99 @@ def checks_apply(session: Session, user_id: int, programme_id: int) -> bool:
         return False
     profile = profile_of(session, user_id)
     return profile is not None and profile.reference_in_force
+
+
+class FaceState(enum.StrEnum):
+    """Where a trainee stands with face checks, as the pages say it."""
+
+    NOT_ASKED = "not_asked"  # no answer yet: the code check meanwhile
+    REFUSED = "refused"  # refused or withdrawn: the code check
+    NO_REFERENCE = "no_reference"  # consented, no reference face yet: the code check meanwhile
+    AWAITING_APPROVAL = "awaiting_approval"  # an uploaded reference an admin has not approved
+    IN_FORCE = "in_force"  # face checks apply
+
+
+def state_of(profile: FaceProfile | None) -> FaceState:
+    if profile is None or not profile.consent:
+        return FaceState.NOT_ASKED
+    if profile.consent != FaceConsent.GIVEN.value:
+        return FaceState.REFUSED
+    if profile.reference_in_force:
+        return FaceState.IN_FORCE
+    if profile.descriptor is not None:
+        return FaceState.AWAITING_APPROVAL
+    return FaceState.NO_REFERENCE
+
+
+def asked_of(session: Session, user_id: int) -> bool:
+    """Whether the trainee is asked about face checks: a current enrolment of theirs is in a
+    programme with face checks, or they answered already (so that they can always withdraw)."""
+    if profile_of(session, user_id) is not None:
+        return True
+    statement = (
+        select(Enrolment.id)
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .where(
+            Enrolment.trainee_id == user_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE.value,
+            Programme.face_checks.is_(True),
+        )
+        .limit(1)
+    )
+    return session.execute(statement).first() is not None
+
+
+@dataclass(frozen=True)
+class CodeCheckTrainee:
+    """A trainee of a face-check programme who studies under the code check, and why."""
+
+    user_id: int
+    username: str
+    display_name: str
+    state: FaceState
+    since: datetime | None  # when they answered, or gave the reference now awaiting approval
+
+
+def under_code_check(session: Session, programme_id: int) -> list[CodeCheckTrainee]:
+    """The current trainees of a programme whose reference face is not in force, refusals
+    first, then those awaiting approval, then the rest, by username."""
+    statement = (
+        select(User, FaceProfile)
+        .join(Enrolment, Enrolment.trainee_id == User.id)
+        .outerjoin(FaceProfile, FaceProfile.user_id == User.id)
+        .where(
+            Enrolment.programme_id == programme_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE.value,
+        )
+        .order_by(User.username)
+    )
+    found = []
+    for user, profile in session.execute(statement).tuples():
+        state = state_of(profile)
+        if state is FaceState.IN_FORCE:
+            continue
+        since = None
+        if profile is not None:
+            since = profile.reference_set_at or profile.consent_at
+        found.append(CodeCheckTrainee(user.id, user.username, user.display_name, state, since))
+    return sorted(found, key=lambda row: _CODE_CHECK_ORDER.index(row.state))
+
+
+_CODE_CHECK_ORDER = [
+    FaceState.REFUSED,
+    FaceState.AWAITING_APPROVAL,
+    FaceState.NO_REFERENCE,
+    FaceState.NOT_ASKED,
+    FaceState.IN_FORCE,
+]
+
+
+def reference_picture(profile: FaceProfile | None, upload_folder: str | Path) -> bytes | None:
+    """The kept reference picture, for the trainee and admins to look at."""
+    if profile is None or not profile.reference_path:
+        return None
+    path = Path(upload_folder) / profile.reference_path
+    return path.read_bytes() if path.is_file() else None
 
 
 def record_consent(
