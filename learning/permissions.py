@@ -120,3 +120,9 @@ def can_view_photo(session: Session, user: User, trainee_id: int) -> bool:
         )
     )
     return any(teaches(session, user, class_id) for class_id in classes)
+
+
+def can_view_face_reference(user: User, trainee_id: int) -> bool:
+    """A trainee's reference face: the trainee and admins only (not their instructors: facial
+    data is shown to as few people as the checks need)."""
+    return user.role == Role.ADMIN or user.id == trainee_id

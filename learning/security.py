@@ -11,7 +11,7 @@ so a client cannot forge its address.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_talisman import Talisman
@@ -34,6 +34,13 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
+PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()"}
+
+#: Pages that take pictures with the camera (the trainee's reference face); the camera is
+#: allowed to this site there, and stays off everywhere else.
+CAMERA_PAGES = {"auth.profile"}
+CAMERA_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=()"
+
 
 def init_app(app: Flask) -> None:
     """One Talisman per application (it keeps its settings on itself, not on the app)."""
@@ -41,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
     if app.config["PROXY_HOPS"]:
         trust_proxies(app, app.config["PROXY_HOPS"])
+    app.after_request(_camera_pages)  # registered before Talisman's: it runs after it
     production = app.config["ENV"] == "production"
     app.extensions["talisman"] = Talisman(
         app,
@@ -53,8 +61,14 @@ def init_app(app: Flask) -> None:
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         session_cookie_http_only=True,
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
-        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+        permissions_policy=PERMISSIONS_POLICY,
     )
+
+
+def _camera_pages(response: Response) -> Response:
+    if request.endpoint in CAMERA_PAGES:
+        response.headers["Permissions-Policy"] = CAMERA_PERMISSIONS_POLICY
+    return response
 
 
 def trust_proxies(app: Flask, hops: int) -> None:

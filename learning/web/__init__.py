@@ -17,6 +17,7 @@ from learning.web import (
     courses,
     exam_results,
     exams,
+    face_reference,
     face_snapshots,
     home,
     labels,
@@ -26,6 +27,7 @@ from learning.web import (
     player,
     public,
     record,
+    review,
     tickets,
     vendor,
 )
@@ -44,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
         exams,
         exam_results,
         tickets,
+        face_reference,
         admissions,
         admin,
         face_snapshots,
@@ -52,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
         class_admin,
         announcements,
         people,
+        review,
         public,
         vendor,
     ):

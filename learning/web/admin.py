@@ -23,6 +23,7 @@ from learning.services import (
     accounts,
     catalogue,
     classes,
+    face_profiles,
     fees,
     job_runs,
     overview,
@@ -31,7 +32,7 @@ from learning.services import (
     trainee_import,
 )
 from learning.services.identity import normalise_id_number
-from learning.web import downloads, roster
+from learning.web import downloads, face_reference, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
     ProgrammeCreateForm,
@@ -257,6 +258,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         form=form,
         user=user,
         id_number=accounts.mask_id_number(user.profile.id_number) if user.profile else "",
+        **face_reference.admin_section(user.id),
     )
 
 
@@ -329,6 +331,7 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
                 actor_id=current_user.id,
                 training_fee_fen=_fen(form.training_fee.data),
                 assessment_fee_fen=_fen(form.assessment_fee.data),
+                face_checks=form.face_checks.data,
             )
             flash(_("Programme %(programme)s saved.", programme=_named(programme)), "success")
             return redirect(url_for("admin.dashboard"), code=303)
@@ -347,6 +350,9 @@ def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturn
             videos, programme, current_app.config["STANDARD_HOUR_MINUTES"]
         ),
         addable=catalogue.addable_videos(session, programme.id),
+        code_check=face_profiles.under_code_check(session, programme.id)
+        if programme.face_checks
+        else [],
     )
 
 

@@ -27,6 +27,7 @@ from learning.models import User
 from learning.permissions import login_required
 from learning.services import ServiceError, accounts
 from learning.services.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, Limit
+from learning.web import face_reference
 from learning.web.forms import ContactForm, LanguageForm, LoginForm, PasswordChangeForm
 from learning.web.messages import describe
 from learning.web.refusals import shown
@@ -187,6 +188,7 @@ def profile() -> ResponseReturnValue:
         form=form,
         profile=user.profile,
         id_number=accounts.mask_id_number(user.profile.id_number if user.profile else None),
+        **face_reference.profile_section(user.id),
     )
 
 

@@ -175,6 +175,7 @@ class ProgrammeForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0.01, max=100000)],
     )
     active = BooleanField(_l("Open for enrolment"))
+    face_checks = BooleanField(_l("Face checks"))
     submit = SubmitField(_l("Save"))
 
 
