@@ -27,7 +27,6 @@ from learning.web import (
     player,
     public,
     record,
-    review,
     tickets,
     vendor,
 )
@@ -55,7 +54,6 @@ def register_blueprints(app: Flask) -> None:
         class_admin,
         announcements,
         people,
-        review,
         public,
         vendor,
     ):
