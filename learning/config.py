@@ -83,6 +83,19 @@ class Defaults:
     # needed). The training body's archive rules decide, as for its class archives (AQ 8011-2023)
     FACE_SNAPSHOT_RETENTION_DAYS = 365
 
+    # The plausibility review (learning/plausibility.py says why each threshold is where it is);
+    # the nightly job flags enrolments whose study of the last REVIEW_WINDOW_DAYS shows:
+    REVIEW_WINDOW_DAYS = 7
+    REVIEW_FAST_ANSWER_MS = 1500  # a presence check answered faster than a person reads, ...
+    REVIEW_FAST_ANSWERS = 3  # ... this many times
+    REVIEW_BEAT_SPREAD_MS = 2  # ticks whose gaps vary (median absolute deviation) at most this
+    REVIEW_BEAT_GAPS = 40  # over at least this many gaps of one playback
+    REVIEW_FACE_MISMATCHES = 2  # face checks showing another face, or several
+    REVIEW_NIGHT_FROM_HOUR = 0  # credited time between these hours (the playback's time zone)
+    REVIEW_NIGHT_TO_HOUR = 5
+    REVIEW_NIGHT_MIN_S = 600  # of at least this much a night
+    REVIEW_NIGHT_DAYS = 3  # on this many nights of the window
+
     # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
     LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
     LOGIN_FAILURES_PER_ADDRESS = 30  # from one network address, whatever the account

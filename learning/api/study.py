@@ -21,7 +21,7 @@ from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
 from learning.identities import current_identity
 from learning.models import Role
 from learning.permissions import role_required
-from learning.services import ServiceError, beats, face_checks, study
+from learning.services import ServiceError, beats, face_checks, review, study
 from learning.services.throttle import CHECK_ANSWER, Limit
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
@@ -84,6 +84,7 @@ def open_playback() -> ResponseReturnValue:
     limits.take("playback_open_limits", str(current_user.id))
     wanted = body(PlaybackOpen)
     session = get_session()
+    opened_at_ms = now_ms()
     try:
         opened = study.open_playback(
             session,
@@ -91,10 +92,18 @@ def open_playback() -> ResponseReturnValue:
             enrolment_id=wanted.enrolment_id,
             video_id=wanted.video_id,
             settings=get_accounting_settings(),
-            now_ms=now_ms(),
+            now_ms=opened_at_ms,
         )
     except ServiceError as error:
         raise ApiError(404, "not_found", _("No such video in your enrolment.")) from error
+    review.record_origin(  # for the plausibility review; beats record no address
+        session,
+        playback_id=opened.playback_id,
+        trainee_id=current_user.id,
+        opened_at_ms=opened_at_ms,
+        address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
     return {
         "playback_id": opened.playback_id,
         "heartbeat_interval_s": opened.heartbeat_interval_s,

@@ -24,7 +24,7 @@ from sqlalchemy import update
 
 from learning.db import get_database
 from learning.jobs import lease
-from learning.jobs.tasks import Job, JobContext, schedule
+from learning.jobs.tasks import Job, JobContext, review_thresholds, schedule
 from learning.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ class SchedulerProcess:
                 reminder_idle_days=self.app.config["STUDY_REMINDER_IDLE_DAYS"],
                 reminder_exam_days=self.app.config["STUDY_REMINDER_EXAM_DAYS"],
                 face_snapshot_retention_days=self.app.config["FACE_SNAPSHOT_RETENTION_DAYS"],
+                review=review_thresholds(self.app.config),
+                review_window_days=self.app.config["REVIEW_WINDOW_DAYS"],
             )
             figures = job.run(context)
         except Exception as failure:  # a failed run is recorded; the scheduler goes on

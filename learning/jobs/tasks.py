@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from learning.config import Defaults
 from learning.database import Database
+from learning.plausibility import Thresholds
 from learning.services import (
     exam_sessions,
     face_snapshots,
     job_runs,
     notifications,
     recompute,
+    review,
     study,
     study_reminders,
     throttle,
@@ -41,6 +43,8 @@ class JobContext:
     reminder_idle_days: int = Defaults.STUDY_REMINDER_IDLE_DAYS
     reminder_exam_days: int = Defaults.STUDY_REMINDER_EXAM_DAYS
     face_snapshot_retention_days: int = Defaults.FACE_SNAPSHOT_RETENTION_DAYS
+    review: Thresholds = field(default_factory=Thresholds)
+    review_window_days: int = Defaults.REVIEW_WINDOW_DAYS
 
     @property
     def today(self) -> date:
@@ -132,6 +136,37 @@ def delete_expired_face_snapshots(context: JobContext) -> Figures:
     return {"deleted": deleted}
 
 
+def flag_implausible_study(context: JobContext) -> Figures:
+    """The plausibility review: enrolments whose recent study shows signs that nobody watched
+    are flagged, with the evidence, for an admin (`learning.plausibility`). Reads in a
+    transaction of its own; writes only the flags."""
+    with context.database.session_factory() as session:
+        found = review.find(
+            session,
+            now_ms=context.now_ms,
+            thresholds=context.review,
+            window_days=context.review_window_days,
+        )
+    with context.database.transaction() as session:
+        opened = review.raise_flags(session, found, now=context.now)
+    return {"suspicious": len(found), "flagged": opened}
+
+
+def review_thresholds(config: dict) -> Thresholds:
+    """The review's thresholds from the settings."""
+    return Thresholds(
+        fast_answer_ms=config["REVIEW_FAST_ANSWER_MS"],
+        fast_answers_min=config["REVIEW_FAST_ANSWERS"],
+        beat_spread_ms=config["REVIEW_BEAT_SPREAD_MS"],
+        beat_gaps_min=config["REVIEW_BEAT_GAPS"],
+        face_mismatches_min=config["REVIEW_FACE_MISMATCHES"],
+        night_from_hour=config["REVIEW_NIGHT_FROM_HOUR"],
+        night_to_hour=config["REVIEW_NIGHT_TO_HOUR"],
+        night_min_s=config["REVIEW_NIGHT_MIN_S"],
+        night_days_min=config["REVIEW_NIGHT_DAYS"],
+    )
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -151,4 +186,5 @@ def schedule(config: dict) -> list[Job]:
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
         Job("prune_uploads", prune_abandoned_uploads, at=config["JOB_VERIFY_AT"]),
         Job("face_snapshots", delete_expired_face_snapshots, at=config["JOB_VERIFY_AT"]),
+        Job("review_flags", flag_implausible_study, at=config["JOB_VERIFY_AT"]),
     ]

@@ -27,6 +27,7 @@ from learning.web import (
     player,
     public,
     record,
+    review,
     tickets,
     vendor,
 )
@@ -54,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
         class_admin,
         announcements,
         people,
+        review,
         public,
         vendor,
     ):

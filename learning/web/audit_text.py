@@ -74,6 +74,8 @@ ACTION_LABELS = {
     "announcement.create": _l("Announcement published"),
     "announcement.withdraw": _l("Announcement withdrawn"),
     "personal_data_viewed": _l("ID-card and phone numbers seen in full"),
+    "review.clear": _l("Study review: flag cleared"),
+    "review.void": _l("Study review: credit voided"),
     "face.consent": _l("Consent to face checks given"),
     "face.consent_refused": _l("Consent to face checks refused or withdrawn (reference deleted)"),
     "face.reference": _l("Reference face given"),
@@ -608,6 +610,14 @@ def _programme_changed(entry: AuditEntry, details: dict, names: Names) -> list[s
     return parts + _pairs({key: value for key, value in details.items() if key not in said})
 
 
+def _voided(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    """How much credit a review voided: 3 playbacks, 0:45 of online time."""
+    return [
+        _("%(count)s playbacks", count=int(details["playbacks"])),
+        _("online time %(time)s", time=format_duration(int(details["seconds"]))),
+    ]
+
+
 def _programme_video(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     parts = [_programme_subject(entry), names.videos.get(details.get("video_id"), "")]
     step = details.get("step")
@@ -716,6 +726,7 @@ _DETAILS: dict[str, Details] = {
     "announcement.create": _announcement,
     "announcement.withdraw": _announcement,
     "personal_data_viewed": _viewed,
+    "review.void": _voided,
     "face.snapshots_delete": _snapshots_deleted,
     "face.snapshot_view": _snapshot_viewed,
 }

@@ -64,6 +64,7 @@ NOT_CREDITED_LABELS = {
     "attention_pending": _l("waiting for the presence check, not counted"),
     "rewatch": _l("watched before, counted once"),
     "daily_cap": _l("over the daily study limit"),
+    "voided": _l("withdrawn after a review of the study (the reason is below)"),
 }
 
 STATUS_LABELS = {
@@ -81,6 +82,7 @@ JOB_LABELS = {
     "prune_runs": _l("Forget job runs older than a month (nightly)"),
     "prune_attempts": _l("Forget failed log-ins and check answers older than a day (nightly)"),
     "prune_uploads": _l("Remove video uploads left unfinished for two days (nightly)"),
+    "review_flags": _l("Flag study that looks as if nobody watched, for review (nightly)"),
     "face_snapshots": _l("Delete face-check pictures past the retention period (nightly)"),
 }
 
@@ -92,6 +94,8 @@ JOB_FIGURE_LABELS = {
     "reminded": _l("reminded to study"),
     "events": _l("events replayed"),
     "differences": _l("differences"),
+    "suspicious": _l("enrolments with signs"),
+    "flagged": _l("newly flagged"),
     "removed": _l("removed"),
     "deleted": _l("deleted"),
 }

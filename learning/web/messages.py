@@ -97,6 +97,10 @@ def describe(error: ServiceError) -> str:
             "have begun."
         ),
         "reason_required": _("Please give a reason."),
+        "flag_decided": _("This flag has been decided already."),
+        "still_playing": _(
+            "The playbacks of this flag are still playing: void their credit once they have ended."
+        ),
         "class_name_required": _("A class needs a name."),
         "class_name_taken": _("A class named %(name)s exists already."),
         "not_an_instructor": _("%(username)s is not an instructor."),
