@@ -23,6 +23,7 @@ from learning.models import (
     User,
     Video,
 )
+from learning.plausibility import Thresholds
 from learning.services import (
     ServiceError,
     accounts,
@@ -35,6 +36,7 @@ from learning.services import (
     exam_sessions,
     exams,
     offline,
+    review,
     videos,
 )
 from learning.services.demo_history import Habit, Learner
@@ -89,6 +91,8 @@ HABITS = [
     Habit(study_probability=0.4, minutes_per_session=40),  # behind
     Habit(study_probability=0.6, minutes_per_session=50, stops_after_days=30),  # inactive
 ]
+# The second learner is a script (beats on the dot, at night), for the study review to find.
+SCRIPT = Habit(study_probability=0.9, minutes_per_session=90, scripted=True)
 
 DEMO_ANNOUNCEMENT = """各位学员：
 本期职业技能等级认定考试临近，请尚未达到最低学时的学员每天安排时间观看课程视频。
@@ -153,13 +157,17 @@ def seed(
         )
         if enrolment.eligibility_approved_at is not None:
             videos_in_order = _programme_videos(session, enrolment.programme_id)
-            habit = HABITS[number % len(HABITS)]
+            habit = SCRIPT if len(learners) == 1 else HABITS[number % len(HABITS)]
             learners.append(Learner(trainee.id, enrolment.id, videos_in_order, habit))
     beats = demo_history.generate(
         session, learners=learners, settings=settings, until=now, days=history_days, rng=rng
     )
     _coaching(session, class_list[0][0], now)
     session.flush()
+    found = review.find(
+        session, now_ms=int(now.timestamp() * 1000), thresholds=Thresholds(), window_days=7
+    )
+    review.raise_flags(session, found, now=now)  # as the nightly job would
     _exam_session(session, class_list[0][0], now, admin.id)
     announcements.publish(
         session,

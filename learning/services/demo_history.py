@@ -33,6 +33,7 @@ class Habit:
     study_probability: float  # chance of studying on a given day
     minutes_per_session: float  # mean length of an evening's session
     stops_after_days: int | None = None  # inactive from then on
+    scripted: bool = False  # a script, not a person: beats on the dot, through the night
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class _Simulation:
         self._beat("play")
         interval = self.settings.heartbeat_interval_ms
         while self.now < end and self.position_ms < duration:
-            step = interval + self.rng.randint(0, 1500)
+            step = interval if self.learner.habit.scripted else interval + self.rng.randint(0, 1500)
             self.now += step
             self.position_ms = min(duration, self.position_ms + step)
             outcome = self._beat("ended" if self.position_ms >= duration else "tick")
@@ -216,7 +217,8 @@ def generate(
             if rng.random() >= habit.study_probability:
                 continue
             day = first_day + timedelta(days=offset)
-            evening = datetime(day.year, day.month, day.day, 19, tzinfo=zone)
+            hour = 1 if habit.scripted else 19
+            evening = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
             start = evening + timedelta(minutes=rng.randint(0, 150))
             minutes = max(10.0, rng.gauss(habit.minutes_per_session, 15))
             simulation.session(int(start.timestamp() * 1000), minutes)

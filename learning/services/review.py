@@ -23,7 +23,6 @@ from learning.accounting.rules import ACTIVE
 from learning.models import (
     BeatRecord,
     Enrolment,
-    FaceSnapshot,
     Playback,
     PlaybackOrigin,
     PlaybackVoid,
@@ -247,17 +246,6 @@ def checks_of(session: Session, trainee_id: int, *, limit: int = 200) -> list[Pr
         select(PresenceCheck)
         .where(PresenceCheck.trainee_id == trainee_id)
         .order_by(PresenceCheck.raised_at_ms.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(statement))
-
-
-def snapshots_of(session: Session, trainee_id: int, *, limit: int = 60) -> list[FaceSnapshot]:
-    """The trainee's face-check pictures' records, newest first."""
-    statement = (
-        select(FaceSnapshot)
-        .where(FaceSnapshot.trainee_id == trainee_id)
-        .order_by(FaceSnapshot.taken_at.desc())
         .limit(limit)
     )
     return list(session.scalars(statement))

@@ -22,6 +22,7 @@ from learning.permissions import role_required
 from learning.plausibility import Finding
 from learning.services import ServiceError, face_snapshots, records, review
 from learning.web.face_snapshots import OUTCOME_LABELS
+from learning.web.labels import format_duration
 from learning.web.refusals import shown
 
 blueprint = Blueprint("review", __name__, url_prefix="/admin/review")
@@ -139,8 +140,8 @@ def _voided_message(result: review.VoidResult) -> str:
     message = _(
         "The credit of %(count)s playbacks was voided: online time %(before)s → %(after)s.",
         count=result.voided,
-        before=_hours_minutes(result.online_s_before),
-        after=_hours_minutes(result.online_s_after),
+        before=format_duration(result.online_s_before),
+        after=format_duration(result.online_s_after),
     )
     if result.still_open:
         message += " " + _(
@@ -148,10 +149,6 @@ def _voided_message(result: review.VoidResult) -> str:
             count=result.still_open,
         )
     return message
-
-
-def _hours_minutes(seconds: int) -> str:
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
 
 
 def evidence(finding: Finding) -> str:
@@ -193,7 +190,7 @@ def evidence(finding: Finding) -> str:
             end=f["to_hour"],
             nights=f["nights"],
             days=f["days"],
-            hours=_hours_minutes(int(f["night_s"])),
+            hours=format_duration(int(f["night_s"])),
         ),
     }
     return words[finding.signal]() if finding.signal in words else finding.signal
