@@ -191,6 +191,31 @@ ROUTES = {
         lambda w: "/profile/photo",
         _row(302, 303, 303, 403, 403, 403),
     ),
+    "face_reference.consent": (
+        "POST",
+        lambda w: "/account/face/consent",
+        _row(302, 400, 400, 403, 403, 403),  # no answer chosen; the answers: tests/faces
+    ),
+    "face_reference.set_reference": (
+        "POST",
+        lambda w: "/account/face/reference",
+        _row(302, 303, 303, 403, 403, 403),  # no picture sent: said on the profile page
+    ),
+    "face_reference.picture": (
+        "GET",
+        lambda w: f"/users/{w.users['trainee'].id}/face.jpg",
+        _row(302, 404, 404, 404, 404, 404),  # none given; who may see one: tests/faces
+    ),
+    "face_reference.approve": (
+        "POST",
+        lambda w: f"/admin/users/{w.users['trainee'].id}/face/approve",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
+    "face_reference.reset": (
+        "POST",
+        lambda w: f"/admin/users/{w.users['trainee'].id}/face/reset",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "payments.index": ("GET", lambda w: "/admin/payments", _row(302, 403, 403, 403, 403, 200)),
     "payments.sheet": (
         "GET",
