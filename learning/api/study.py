@@ -239,7 +239,32 @@ def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()
-    return _beat_json(answer)
+    return _with_face_outcome(_beat_json(answer.beat), answer)
+
+
+def _with_face_outcome(
+    response: ResponseReturnValue, answer: face_checks.FaceAnswer
+) -> ResponseReturnValue:
+    """The beat's answer and, in words, what the pictures showed (so the trainee knows what to
+    do differently)."""
+    body, *status = response if isinstance(response, tuple) else (response,)
+    face = {"face_outcome": answer.outcome, "face_message": _face_message(answer)}
+    return ({**body, **face}, *status) if status else {**body, **face}
+
+
+def _face_message(answer: face_checks.FaceAnswer) -> str | None:
+    messages = {
+        "match": _("Thank you: it is you."),
+        "mismatch": _("The face does not match your reference photo. Please try again."),
+        "no_face": _("No face was found. Face the camera in good light and try again."),
+        "several_faces": _("More than one face was in the pictures. Only you should be seen."),
+        "face_too_small": _("Your face was too small in the pictures. Come closer and try again."),
+        "no_reference": _("You have no reference photo in force. See your profile page."),
+        "not_live": _("We did not see you blink. Please try again.")
+        if answer.action == "blink"
+        else _("We did not see your head turn and come back. Please try again."),
+    }
+    return messages.get(answer.outcome or "")
 
 
 def _face_answer_beat(check_id: str) -> Heartbeat:

@@ -12,7 +12,7 @@ runs the model again.
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,13 @@ MAX_FRAME_BYTES = 256 * 1024
 MAX_BODY_BYTES = MAX_FRAMES * MAX_FRAME_BYTES + 64 * 1024  # the frames and the beat around them
 
 
+@dataclass(frozen=True)
+class FaceAnswer:
+    beat: beats.BeatAnswer
+    outcome: str | None  # None: the answer was not to the trainee's pending check
+    action: str | None
+
+
 def answer(
     session: Session,
     *,
@@ -43,7 +50,7 @@ def answer(
     answer_limit: throttle.Limit,
     now_ms: int,
     now: datetime,
-) -> beats.BeatAnswer:
+) -> FaceAnswer:
     """Record a face-check answer (`beat`, an `attention_ok`) with what its frames showed.
 
     Throttled like a wrong code: past the limit, `ServiceError("too_many_attempts")` before
@@ -52,7 +59,7 @@ def answer(
     beats.check_answer_limit(session, answer_limit, trainee_id, now_ms)
     state = session.get(TraineeStudyState, trainee_id)
     pending_id = state.pending_id if state is not None else None
-    outcome, distance_milli = None, None
+    outcome, distance_milli, action = None, None, None
     if pending_id is not None and beat.attention_id == pending_id:
         profile = face_profiles.profile_of(session, trainee_id)
         reference = profile.descriptor if profile and profile.reference_in_force else None
@@ -71,7 +78,7 @@ def answer(
             upload_folder=upload_folder,
             now=now,
         )
-    return beats.record_beat(
+    recorded = beats.record_beat(
         session,
         trainee_id=trainee_id,
         playback_id=playback_id,
@@ -81,6 +88,7 @@ def answer(
         answer_limit=answer_limit,
         face_distance_milli=distance_milli,
     )
+    return FaceAnswer(beat=recorded, outcome=outcome, action=action)
 
 
 def _snapshot_picture(reading: faces.Reading, pictures: list[bytes]) -> bytes | None:

@@ -8,6 +8,11 @@
 const API = "/api/v1";
 const QUEUE_PREFIX = "learning.beats.";
 const RETRY_MS = 2000;
+// A face check's answer: FACE_FRAMES pictures FACE_FRAME_MS apart (the action has time to
+// happen and a blink is caught between frames), at most FACE_SIDE px wide, as JPEG.
+const FACE_FRAMES = 30;
+const FACE_FRAME_MS = 110;
+const FACE_SIDE = 480;
 
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
@@ -171,6 +176,10 @@ class Player {
       event.preventDefault();
       this.answerCheck();
     });
+    this.root.querySelector("[data-face-form]").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.answerFaceCheck();
+    });
   }
 
   startTimer() {
@@ -233,6 +242,10 @@ class Player {
   }
 
   showCheck(check) {
+    if (check.kind === "face") {
+      this.showFaceCheck(check);
+      return;
+    }
     const form = this.root.querySelector("[data-check]");
     const again = this.check && this.check.id === check.id && this.answering;
     this.check = check;
@@ -251,6 +264,147 @@ class Player {
   hideCheck() {
     this.check = null;
     this.root.querySelector("[data-check]").hidden = true;
+    this.hideFaceCheck();
+  }
+
+  // --- face checks: the camera, an action, frames sent with the answer beat ---------------
+
+  async showFaceCheck(check) {
+    const known = this.check && this.check.id === check.id;
+    this.check = check;
+    this.video.pause();
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    const dialog = this.root.querySelector("[data-face-check]");
+    if (known && !dialog.hidden) return;
+    const data = this.root.dataset;
+    dialog.querySelector("[data-face-action]").textContent =
+      check.action === "blink" ? data.msgFaceBlink : data.msgFaceTurn;
+    this.faceMessage("");
+    dialog.hidden = false;
+    await this.openCamera();
+  }
+
+  async openCamera() {
+    const button = this.root.querySelector("[data-face-start]");
+    if (this.camera) return;
+    button.disabled = true;
+    try {
+      this.camera = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } },
+        audio: false,
+      });
+    } catch {
+      this.faceMessage(this.root.dataset.msgFaceCamera);
+      return;
+    }
+    const preview = this.root.querySelector("[data-face-preview]");
+    preview.srcObject = this.camera;
+    await preview.play().catch(() => {});
+    button.disabled = false;
+  }
+
+  hideFaceCheck() {
+    this.root.querySelector("[data-face-check]").hidden = true;
+    if (this.camera) this.camera.getTracks().forEach((track) => track.stop());
+    this.camera = null;
+  }
+
+  faceMessage(text, busy = false) {
+    const line = this.root.querySelector("[data-face-message]");
+    line.textContent = text;
+    line.hidden = !text;
+    line.classList.toggle("error", Boolean(text) && !busy);
+  }
+
+  async captureFrames() {
+    const preview = this.root.querySelector("[data-face-preview]");
+    const scale = Math.min(1, FACE_SIDE / (preview.videoWidth || FACE_SIDE));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round((preview.videoWidth || FACE_SIDE) * scale);
+    canvas.height = Math.round((preview.videoHeight || FACE_SIDE * 0.75) * scale);
+    const context = canvas.getContext("2d");
+    const frames = [];
+    for (let i = 0; i < FACE_FRAMES; i += 1) {
+      context.drawImage(preview, 0, 0, canvas.width, canvas.height);
+      frames.push(await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.85)));
+      await new Promise((done) => setTimeout(done, FACE_FRAME_MS));
+    }
+    return frames;
+  }
+
+  // Frames, then the answer beat on its own request, in seq order with the queued beats: the
+  // queue is sent first and no beat leaves while the answer is on its way.
+  async answerFaceCheck() {
+    const check = this.check;
+    if (!check || check.kind !== "face" || !this.camera || this.faceBusy) return;
+    this.faceBusy = true;
+    const button = this.root.querySelector("[data-face-start]");
+    button.disabled = true;
+    this.faceMessage(this.root.dataset.msgFaceHold, true);
+    const frames = await this.captureFrames();
+    this.faceMessage(this.root.dataset.msgFaceSending, true);
+    while (this.sending || this.queue.length) {
+      await this.pump();
+      if (this.queue.length) await new Promise((done) => setTimeout(done, RETRY_MS));
+    }
+    this.sending = true;
+    const resumeAt = check.resume_at_s ?? this.video.currentTime;
+    const beat = this.snapshot("attention_ok", {
+      attention_id: check.id,
+      position_s: Math.max(0, Math.round(resumeAt * 1000) / 1000),
+      paused: false,
+    });
+    const answer = await this.sendFaceAnswer(check, beat, frames);
+    this.sending = false;
+    this.faceBusy = false;
+    button.disabled = false;
+    this.faceAnswered(check, resumeAt, answer);
+    this.pump();
+  }
+
+  async sendFaceAnswer(check, beat, frames) {
+    const form = new FormData();
+    form.append("beat", JSON.stringify(beat));
+    frames.forEach((frame, i) => form.append("frame", frame, `frame${i}.jpg`));
+    for (;;) {
+      try {
+        const response = await fetch(check.answer_url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": csrfToken },
+          body: form,
+        });
+        if (response.status < 500) {
+          return { status: response.status, body: await response.json().catch(() => ({})) };
+        }
+      } catch {
+        // the network: the same beat again (a seq the server has seen is only answered)
+      }
+      await new Promise((done) => setTimeout(done, RETRY_MS));
+    }
+  }
+
+  faceAnswered(check, resumeAt, { status, body }) {
+    if (status === 409) {
+      this.hideFaceCheck();
+      this.stop(body.error);
+      return;
+    }
+    if (status !== 200) {
+      this.faceMessage(body.message || this.root.dataset.msgError);
+      return;
+    }
+    this.root.querySelector("[data-covered]").textContent = clock(body.covered_s);
+    if (body.attention_check && body.attention_check.id === check.id) {
+      this.faceMessage(body.face_message || this.root.dataset.msgError);
+      return;
+    }
+    this.hideCheck();
+    this.quietSeek = true;
+    this.video.currentTime = resumeAt;
+    this.lastPosition = resumeAt;
+    if (body.attention_check) this.showCheck(body.attention_check);
+    else this.video.play().catch(() => {});
   }
 
   // The answer, the seek back to where credit stopped and the resume, in one beat (rule 7).
