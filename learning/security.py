@@ -36,9 +36,9 @@ CONTENT_SECURITY_POLICY = {
 
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()"}
 
-#: Pages that take pictures with the camera (the trainee's reference face); the camera is
-#: allowed to this site there, and stays off everywhere else.
-CAMERA_PAGES = {"auth.profile"}
+#: Pages that take pictures with the camera (the trainee's reference face, the player's face
+#: checks); the camera is allowed to this site there, and stays off everywhere else.
+CAMERA_PAGES = {"auth.profile", "player.play"}
 CAMERA_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=()"
 
 

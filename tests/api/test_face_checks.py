@@ -262,3 +262,13 @@ def test_an_answer_beat_that_is_not_this_checks_is_refused(
     clock.advance(3)
     response = answer_with(page, frames_of("trainee", "blink"), attention_id="someotherid")
     assert response.status_code == 422
+
+
+def test_the_player_page_may_use_the_camera_and_other_pages_may_not(
+    face_learner: Learner, login
+) -> None:
+    client = login(face_learner.user)
+    page = client.get(f"/enrolments/{face_learner.enrolment.id}/videos/{face_learner.video.id}")
+    assert page.status_code == 200 and "data-face-check" in page.get_data(as_text=True)
+    assert page.headers["Permissions-Policy"].startswith("camera=(self)")
+    assert "camera=()" in client.get("/").headers["Permissions-Policy"]
