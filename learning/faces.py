@@ -177,15 +177,15 @@ def blinked(ratios: Sequence[float]) -> bool:
 
 
 def turned(yaws: Sequence[float]) -> bool:
-    """Whether a series of yaws (one a frame) turns the head to either side and back. Either
-    side will do: a front camera's preview is mirrored, and a still picture turns neither way."""
-    if len(yaws) < 3:
-        return False
-    start = yaws[0]
-    away = [i for i, value in enumerate(yaws) if abs(value - start) > TURN_AWAY]
-    if not away:
-        return False
-    return any(abs(value - start) < TURN_BACK for value in yaws[away[0] + 1 :])
+    """Whether a series of yaws (one a frame) turns the head to either side and back: a frame,
+    a later one turned away from it, and a later one back near it. Either side will do (a front
+    camera's preview is mirrored), and the series may start anywhere; a still picture moves a
+    few hundredths and never turns."""
+    for i, start in enumerate(yaws):
+        away = next((j for j in range(i + 1, len(yaws)) if abs(yaws[j] - start) > TURN_AWAY), None)
+        if away is not None and any(abs(v - start) < TURN_BACK for v in yaws[away + 1 :]):
+            return True
+    return False
 
 
 # --- a face check's answer: frames in order, judged against the reference ------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from functools import cache
+from pathlib import Path
 
 from matplotlib import cbook
 from PIL import Image, ImageDraw, ImageEnhance
@@ -103,3 +104,22 @@ def still(image: Image.Image, count: int = 12) -> list[bytes]:
 def live(name: str, image: Image.Image, action: str) -> list[bytes]:
     """Frames that do what a check asks for (`faces.liveness_action`)."""
     return blinking(name, image) if action == "blink" else turning(name, image)
+
+
+def y4m(frames: list[bytes], path: Path, *, hold: int = 3) -> Path:
+    """A Y4M video of `frames` (each shown `hold` frames at 30 fps), for Chromium's fake camera
+    (`--use-file-for-fake-video-capture`), which plays it in a loop."""
+    pictures = [Image.open(io.BytesIO(frame)).convert("RGB") for frame in frames]
+    width, height = pictures[0].size
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for picture in pictures:
+            y, u, v = picture.resize((width, height)).convert("YCbCr").split()
+            planes = (
+                y.tobytes()
+                + u.resize((width // 2, height // 2)).tobytes()
+                + v.resize((width // 2, height // 2)).tobytes()
+            )
+            for _ in range(hold):
+                out.write(b"FRAME\n" + planes)
+    return path

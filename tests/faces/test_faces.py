@@ -119,6 +119,7 @@ def test_a_blink_is_open_closed_open(ratios, blink) -> None:
         ([0.50, 0.44, 0.34, 0.34, 0.36], False),  # never came back
         ([0.50, 0.49, 0.51, 0.50], False),  # still
         ([0.50, 0.30], False),  # too few frames
+        ([0.36, 0.45, 0.50, 0.50, 0.38, 0.35, 0.49], True),  # caught mid-turn: the next one
     ],
 )
 def test_a_turn_goes_away_and_back(yaws, turn) -> None:

@@ -1,0 +1,171 @@
+"""Face checks in a real Chromium whose camera is a file: Chromium's fake capture device plays
+a Y4M video made from the portraits in a loop. The trainee's reference face is the astronaut's;
+the player asks for a face check when the video opens, takes frames while the "person" blinks
+and turns, and the server judges them with the real model.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from learning.db import get_database
+from learning.models import FaceSnapshot, ReferenceSource, Role, TraineeStudyState
+from learning.services import accounts, catalogue, enrolments, face_profiles
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, log_in
+from tests.faces.portraits import astronaut, blinking, hopper, jpeg, still, turning, y4m
+
+_numbers = itertools.count(1)
+PASSWORD = "faces1234"
+PROGRAMME = "trading-3"
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path("/tmp/learning-screenshots")
+
+#: What the fake camera shows: the trainee blinking and turning, someone else doing the same,
+#: and the trainee's photo held still.
+CAMERAS = {
+    "trainee": lambda: turning("astronaut", astronaut()) + blinking("astronaut", astronaut()),
+    "someone else": lambda: turning("hopper", hopper()) + blinking("hopper", hopper()),
+    "a photo": lambda: still(astronaut(), 24),
+}
+
+
+@pytest.fixture
+def face_trainee(live_server: LiveServer) -> Iterator[tuple[str, int, int, int]]:
+    """A trainee of a face-check programme with the astronaut as reference face: username,
+    user id, enrolment id, and the id of the programme's 45-minute lecture."""
+    app = live_server.app
+    now = app.extensions["clock"].now()
+    with get_database(app).transaction() as session:
+        user = accounts.create_user(
+            session,
+            username=f"facer{next(_numbers)}",
+            password=PASSWORD,
+            role=Role.TRAINEE,
+            display_name="核验者",
+            now=now,
+            hash_method="pbkdf2:sha256:1000",
+        )
+        programme = catalogue.programme_by_code(session, PROGRAMME)
+        programme.face_checks = True
+        enrolment = enrolments.enrol(
+            session,
+            trainee=user,
+            programme=programme,
+            now=now,
+            standard_hour_minutes=45,
+            eligibility_condition="L3-a",
+        )
+        folder = app.config["UPLOAD_FOLDER"]
+        face_profiles.record_consent(session, user.id, given=True, upload_folder=folder, now=now)
+        face_profiles.set_reference(
+            session,
+            user.id,
+            jpeg(astronaut()),
+            source=ReferenceSource.CAMERA,
+            upload_folder=folder,
+            now=now,
+        )
+        videos = catalogue.programme_videos(session, enrolment.programme_id)
+        lecture = next(video.id for video in videos if video.title.startswith("第1讲"))
+        ids = (user.username, user.id, enrolment.id, lecture)
+    yield ids
+    with get_database(app).transaction() as session:  # the other tests' trainees use it too
+        catalogue.programme_by_code(session, PROGRAMME).face_checks = False
+
+
+@pytest.fixture
+def camera_page(tmp_path: Path, request: pytest.FixtureRequest):
+    """`camera_page(name)` -> a phone-sized page in a Chromium whose camera shows CAMERAS[name]."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    playwright = sync_playwright().start()
+    request.addfinalizer(playwright.stop)
+
+    def launch(name: str):
+        video = y4m(CAMERAS[name](), tmp_path / f"{name.replace(' ', '-')}.y4m")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        request.addfinalizer(browser.close)
+        context = browser.new_context(
+            viewport=PHONE, locale="zh-CN", bypass_csp=True, has_touch=True, is_mobile=True
+        )
+        return context.new_page()
+
+    return launch
+
+
+def open_player(page, live_server: LiveServer, enrolment_id: int, video_id: int) -> None:
+    page.goto(f"{live_server.url}/enrolments/{enrolment_id}/videos/{video_id}")
+    page.wait_for_function("window.learningPlayer && window.learningPlayer.playbackId")
+    page.wait_for_selector("[data-face-check]:not([hidden])")
+    page.wait_for_selector("[data-face-start]:not([disabled])", timeout=15_000)
+
+
+def answer(page) -> str:
+    """Press Start and wait for the server's judgement; the words the dialog then shows."""
+    page.click("[data-face-start]")
+    page.wait_for_function("!window.learningPlayer.faceBusy", timeout=30_000)
+    return page.inner_text("[data-face-message]")
+
+
+def pending(live_server: LiveServer, user_id: int) -> str | None:
+    with get_database(live_server.app).transaction() as session:
+        return session.get(TraineeStudyState, user_id).pending_id
+
+
+def outcomes(live_server: LiveServer, user_id: int) -> list[str]:
+    with get_database(live_server.app).transaction() as session:
+        rows = session.query(FaceSnapshot).filter_by(trainee_id=user_id).order_by(FaceSnapshot.id)
+        return [row.outcome for row in rows]
+
+
+def test_the_trainee_shows_their_face_and_the_video_plays_on(
+    camera_page, live_server: LiveServer, face_trainee
+) -> None:
+    username, user_id, enrolment_id, lecture = face_trainee
+    page = camera_page("trainee")
+    log_in(page, live_server.url, username, PASSWORD)
+    open_player(page, live_server, enrolment_id, lecture)
+    assert page.evaluate("document.getElementById('video').paused")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "face-check-390.png"))
+    assert pending(live_server, user_id) is not None
+    answer(page)
+    page.wait_for_selector("[data-face-check]", state="hidden")
+    page.wait_for_function("!document.getElementById('video').paused", timeout=10_000)
+    assert pending(live_server, user_id) is None
+    assert outcomes(live_server, user_id) == ["match"]
+    live = page.evaluate("document.querySelector('[data-face-preview]').srcObject")
+    assert live is None or live == {}  # the camera is let go once the check is cleared
+
+
+@pytest.mark.parametrize(
+    ("camera", "outcome"), [("someone else", "mismatch"), ("a photo", "not_live")]
+)
+def test_another_face_or_a_photo_held_up_does_not_clear_the_check(
+    camera_page, live_server: LiveServer, face_trainee, camera: str, outcome: str
+) -> None:
+    username, user_id, enrolment_id, lecture = face_trainee
+    page = camera_page(camera)
+    log_in(page, live_server.url, username, PASSWORD)
+    open_player(page, live_server, enrolment_id, lecture)
+    message = answer(page)
+    assert message and page.is_visible("[data-face-check]")
+    if camera == "someone else":
+        page.screenshot(path=str(SCREENSHOTS / "face-check-mismatch-390.png"))
+    assert page.evaluate("document.getElementById('video').paused")
+    assert pending(live_server, user_id) is not None
+    assert outcomes(live_server, user_id) == [outcome]
