@@ -65,6 +65,21 @@ VIDEO_FORM = {
         }
     }
 }
+FACE_ANSWER_FORM = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["beat", "frame"],
+            "properties": {
+                "beat": {
+                    "type": "string",
+                    "description": "The attention_ok beat of this check, as a JSON Heartbeat",
+                },
+                "frame": {"type": "array", "items": BINARY, "minItems": 1, "maxItems": 40},
+            },
+        }
+    }
+}
 ROSTER_FORM = {
     "multipart/form-data": {
         "schema": {"type": "object", "required": ["file"], "properties": {"file": BINARY}}
@@ -110,6 +125,15 @@ OPERATIONS = (
         rate_limited=True,
     ),
     Operation("api.check_image", "get", "A presence check's code, drawn", (200, PNG)),
+    Operation(
+        "api.answer_face_check",
+        "post",
+        "A face check's answer: the answer beat and the camera's frames, in order",
+        (200, schemas.FaceCheckAnswer),
+        raw_body=FACE_ANSWER_FORM,
+        refusals=((409, schemas.FaceCheckRefused), (422, E)),
+        rate_limited=True,
+    ),
     Operation(
         "api.exam_sessions", "get", "Exam sessions open to the caller", (200, [schemas.ExamSession])
     ),

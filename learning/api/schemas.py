@@ -117,9 +117,16 @@ class ClassProgressRow(Answer):
 
 
 class AttentionCheck(Answer):
+    """A pending presence check. A `code` check has the picture of its code; a `face` check
+    the action to do before the camera and where its frames go. `resume_at_s` is null for the
+    face check a playback opens with (nothing was credited yet)."""
+
     id: str
-    resume_at_s: float
-    image_url: str
+    resume_at_s: float | None
+    kind: Literal["code", "face"]
+    image_url: str | None = None
+    action: Literal["blink", "turn"] | None = None
+    answer_url: str | None = None
 
 
 class PlaybackOpened(Answer):
@@ -145,6 +152,22 @@ class BeatRefused(BeatAnswer):
 
     error: Literal["superseded", "ended"]
     message: str
+
+
+class FaceOutcome(Answer):
+    """What the frames of a face-check answer showed, and what to do about it, in words; null
+    when the answer was not to the trainee's pending check."""
+
+    face_outcome: str | None
+    face_message: str | None
+
+
+class FaceCheckAnswer(BeatAnswer, FaceOutcome):
+    pass
+
+
+class FaceCheckRefused(BeatRefused, FaceOutcome):
+    pass
 
 
 class ExamSession(Answer):
