@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from PIL import Image
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from learning import faces
 from learning.clock import FakeClock
