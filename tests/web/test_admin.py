@@ -132,6 +132,19 @@ def test_user_list_filters_by_role_and_name(login, make: Factory) -> None:
     assert "zhangsan" in page and "lisi" not in page
 
 
+def test_user_list_pages_keep_the_filter(login, make: Factory, monkeypatch) -> None:
+    monkeypatch.setattr("learning.web.admin.USERS_PER_PAGE", 2)
+    for name in ("zhang1", "zhang2", "zhang3"):
+        make.trainee(name)
+    client = login(make.admin())
+    first = client.get("/admin/users?role=trainee&q=zhang").get_data(as_text=True)
+    assert "1 / 2" in first
+    link = re.search(r'href="(/admin/users\?[^"]*page=2[^"]*)"', first).group(1)
+    assert "role=trainee" in link and "q=zhang" in link
+    second = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "2 / 2" in second and "page=1" in second
+
+
 def test_admin_edits_required_hours_and_it_is_audited(
     login, make: Factory, db_session: Session
 ) -> None:
