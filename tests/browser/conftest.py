@@ -72,6 +72,29 @@ def page(browser, tmp_path: Path) -> Iterator[object]:
     context.close()
 
 
+CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def camera_page(browser, request: pytest.FixtureRequest):
+    """`camera_page(video)` -> a phone-sized page of a second Chromium whose camera plays the
+    Y4M file `video` in a loop (launched by the session's Playwright: a process runs one)."""
+
+    def launch(video: Path):
+        camera = browser.browser_type.launch(
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, *CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"],
+        )
+        request.addfinalizer(camera.close)
+        context = camera.new_context(
+            viewport=PHONE, locale="zh-CN", bypass_csp=True, is_mobile=True, has_touch=True
+        )
+        return context.new_page()
+
+    return launch
+
+
 def log_in(page, base_url: str, username: str, password: str = demo.DEMO_PASSWORD) -> None:
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)

@@ -15,13 +15,12 @@ import pytest
 from learning.db import get_database
 from learning.models import FaceSnapshot, ReferenceSource, Role, TraineeStudyState
 from learning.services import accounts, catalogue, enrolments, face_profiles
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, log_in
+from tests.browser.conftest import LiveServer, log_in
 from tests.faces.portraits import astronaut, blinking, hopper, jpeg, still, turning, y4m
 
 _numbers = itertools.count(1)
 PASSWORD = "faces1234"
 PROGRAMME = "trading-3"
-PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path("/tmp/learning-screenshots")
 
 #: What the fake camera shows: the trainee blinking and turning, someone else doing the same,
@@ -77,36 +76,6 @@ def face_trainee(live_server: LiveServer) -> Iterator[tuple[str, int, int, int]]
         catalogue.programme_by_code(session, PROGRAMME).face_checks = False
 
 
-@pytest.fixture
-def camera_page(tmp_path: Path, request: pytest.FixtureRequest):
-    """`camera_page(name)` -> a phone-sized page in a Chromium whose camera shows CAMERAS[name]."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    playwright = sync_playwright().start()
-    request.addfinalizer(playwright.stop)
-
-    def launch(name: str):
-        video = y4m(CAMERAS[name](), tmp_path / f"{name.replace(' ', '-')}.y4m")
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ],
-        )
-        request.addfinalizer(browser.close)
-        context = browser.new_context(
-            viewport=PHONE, locale="zh-CN", bypass_csp=True, has_touch=True, is_mobile=True
-        )
-        return context.new_page()
-
-    return launch
-
-
 def open_player(page, live_server: LiveServer, enrolment_id: int, video_id: int) -> None:
     page.goto(f"{live_server.url}/enrolments/{enrolment_id}/videos/{video_id}")
     page.wait_for_function("window.learningPlayer && window.learningPlayer.playbackId")
@@ -133,10 +102,10 @@ def outcomes(live_server: LiveServer, user_id: int) -> list[str]:
 
 
 def test_the_trainee_shows_their_face_and_the_video_plays_on(
-    camera_page, live_server: LiveServer, face_trainee
+    camera_page, live_server: LiveServer, face_trainee, tmp_path: Path
 ) -> None:
     username, user_id, enrolment_id, lecture = face_trainee
-    page = camera_page("trainee")
+    page = camera_page(y4m(CAMERAS["trainee"](), tmp_path / "camera.y4m"))
     log_in(page, live_server.url, username, PASSWORD)
     open_player(page, live_server, enrolment_id, lecture)
     assert page.evaluate("document.getElementById('video').paused")
@@ -156,10 +125,10 @@ def test_the_trainee_shows_their_face_and_the_video_plays_on(
     ("camera", "outcome"), [("someone else", "mismatch"), ("a photo", "not_live")]
 )
 def test_another_face_or_a_photo_held_up_does_not_clear_the_check(
-    camera_page, live_server: LiveServer, face_trainee, camera: str, outcome: str
+    camera_page, live_server: LiveServer, face_trainee, camera: str, outcome: str, tmp_path: Path
 ) -> None:
     username, user_id, enrolment_id, lecture = face_trainee
-    page = camera_page(camera)
+    page = camera_page(y4m(CAMERAS[camera](), tmp_path / "camera.y4m"))
     log_in(page, live_server.url, username, PASSWORD)
     open_player(page, live_server, enrolment_id, lecture)
     message = answer(page)
