@@ -99,6 +99,10 @@ DEMO_ANNOUNCEMENT = """各位学员：
 学时以平台记录为准，考前两天的现场辅导出勤计入学时。
 如有疑问，请联系班务组。"""
 
+# The second class's programme asks its trainees for face checks: its trainees see the consent
+# on their profile page, and the programme's page lists who still studies under the code check.
+FACE_CHECK_PROGRAMME = "verification-3"
+
 CLASS_PLAN = [
     ("2026春季 碳排放核算员四级班", "teacher1", "accounting", 4),
     ("2026春季 碳排放核查员三级班", "teacher2", "verification", 3),
@@ -120,6 +124,7 @@ def seed(
     rng = random.Random(20260302)
     history_starts = now - timedelta(days=history_days + 1)  # enrolled before studying
     _import_videos(session, upload_folder, now)
+    catalogue.programme_by_code(session, FACE_CHECK_PROGRAMME).face_checks = True
 
     def user(
         username: str, role: Role, name: str, profile: accounts.ProfileData | None = None
