@@ -16,7 +16,7 @@ from learning.db import get_database
 from learning.models import FaceSnapshot, ReferenceSource, Role, TraineeStudyState
 from learning.services import accounts, catalogue, enrolments, face_profiles
 from tests.browser.conftest import LiveServer, log_in
-from tests.faces.portraits import astronaut, blinking, hopper, jpeg, still, turning, y4m
+from tests.faces.portraits import astronaut, blinking, cat, hopper, jpeg, still, turning, y4m
 
 _numbers = itertools.count(1)
 PASSWORD = "faces1234"
@@ -24,11 +24,12 @@ PROGRAMME = "trading-3"
 SCREENSHOTS = Path("/tmp/learning-screenshots")
 
 #: What the fake camera shows: the trainee blinking and turning, someone else doing the same,
-#: and the trainee's photo held still.
+#: the trainee's photo held still, and no face at all.
 CAMERAS = {
     "trainee": lambda: turning("astronaut", astronaut()) + blinking("astronaut", astronaut()),
     "someone else": lambda: turning("hopper", hopper()) + blinking("hopper", hopper()),
     "a photo": lambda: still(astronaut(), 24),
+    "a cat": lambda: still(cat(), 24),
 }
 
 
@@ -122,9 +123,10 @@ def test_the_trainee_shows_their_face_and_the_video_plays_on(
 
 
 @pytest.mark.parametrize(
-    ("camera", "outcome"), [("someone else", "mismatch"), ("a photo", "not_live")]
+    ("camera", "outcome"),
+    [("someone else", "mismatch"), ("a photo", "not_live"), ("a cat", "no_face")],
 )
-def test_another_face_or_a_photo_held_up_does_not_clear_the_check(
+def test_another_face_a_photo_held_up_or_no_face_does_not_clear_the_check(
     camera_page, live_server: LiveServer, face_trainee, camera: str, outcome: str, tmp_path: Path
 ) -> None:
     username, user_id, enrolment_id, lecture = face_trainee
