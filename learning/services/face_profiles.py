@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from learning import faces
@@ -153,10 +154,7 @@ def record_consent(
     now: datetime,
 ) -> FaceProfile:
     """The trainee's answer to the consent; refusing (or withdrawing) deletes any reference."""
-    profile = profile_of(session, user_id)
-    if profile is None:
-        profile = FaceProfile(user_id=user_id, consent="", consent_at=now)
-        session.add(profile)
+    profile = _locked_profile(session, user_id, now)
     profile.consent = (FaceConsent.GIVEN if given else FaceConsent.REFUSED).value
     profile.consent_at = now
     if not given:
@@ -168,6 +166,21 @@ def record_consent(
         action="face.consent" if given else "face.consent_refused",
         subject=f"user:{user_id}",
     )
+    return profile
+
+
+def _locked_profile(session: Session, user_id: int, now: datetime) -> FaceProfile:
+    """The trainee's profile row, created if missing and locked for this transaction: two
+    answers sent at once (a double click) queue on it instead of both inserting it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(FaceProfile)
+        .values(user_id=user_id, consent="", consent_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    profile = session.get(FaceProfile, user_id, with_for_update=True, populate_existing=True)
+    assert profile is not None
     return profile
 
 

@@ -88,10 +88,14 @@ def consent() -> ResponseReturnValue:
 @blueprint.route("/account/face/reference", methods=["POST"])
 @role_required(Role.TRAINEE)
 def set_reference() -> ResponseReturnValue:
-    """A reference picture taken with the camera (sent by face_reference.js) or uploaded."""
+    """A reference picture taken with the camera (sent by face_reference.js) or uploaded.
+    Reading a face costs CPU: a trainee's pictures share the face-check answers' rate limit."""
     source = ReferenceSource.UPLOAD
     if request.form.get("source") == ReferenceSource.CAMERA.value:
         source = ReferenceSource.CAMERA
+    if current_app.extensions["face_answer_limits"].take(str(current_user.id)) is not None:
+        flash(_("Too many photos in a short time. Please wait a minute and try again."), "error")
+        return _back_to_profile()
     file = request.files.get("picture")
     if file is None or not file.filename:
         flash(_("Choose a photo."), "error")

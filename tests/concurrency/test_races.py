@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from learning import migrate
 from learning.db import Database, get_database
-from learning.models import BeatRecord, Coverage, Playback
-from learning.services import recompute
+from learning.models import BeatRecord, Coverage, FaceProfile, Playback
+from learning.services import face_profiles, recompute
 from tests.conftest import Client, make_test_app
 from tests.factories import PASSWORD, Factory
 
@@ -273,3 +273,26 @@ def test_beats_racing_the_closing_job_never_deadlock(live_app: Flask, setup) -> 
     assert codes and all(code < 500 for code in codes), sorted(set(codes))
     _assert_one_active_and_every_answered_beat_stored(live_app, answered)
     assert_rebuilds_exactly(live_app)
+
+
+def test_racing_consents_record_one_profile(live_app: Flask) -> None:
+    """A double click on the consent: both answers are taken, one after the other."""
+    database = get_database(live_app)
+    with database.transaction() as session:
+        trainee_id = Factory(session, live_app.extensions["clock"]).trainee("consenter").id
+    now = live_app.extensions["clock"].now()
+
+    def consent() -> str:
+        with database.transaction() as session:
+            profile = face_profiles.record_consent(
+                session,
+                trainee_id,
+                given=True,
+                upload_folder=live_app.config["UPLOAD_FOLDER"],
+                now=now,
+            )
+            return profile.consent
+
+    assert race([consent] * THREADS) == ["given"] * THREADS
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(FaceProfile)) == 1

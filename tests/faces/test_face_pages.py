@@ -213,3 +213,14 @@ def test_the_programme_switch_saves_and_is_audited(
     assert submit(admin, form, url).status_code == 303
     db_session.expire_all()
     assert not db_session.get(Programme, programme.id).face_checks
+
+
+def test_pictures_sent_too_fast_are_refused_with_a_message(
+    app, login, trainee: User, db_session: Session
+) -> None:
+    client = login(trainee)
+    _answer(client, "give")
+    for _ in range(app.config["FACE_ANSWER_BURST"]):
+        assert "太快" not in _send_picture(client, b"not a picture")
+    assert "请稍候一分钟" in _send_picture(client, jpeg(astronaut()))
+    assert not _profile_of(db_session, trainee).reference_in_force
