@@ -91,6 +91,9 @@ class ProgrammeVideo(Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id"), primary_key=True)
     position: Mapped[int]
+    # The heading the course page groups this video under; consecutive videos sharing one
+    # form a chapter. None: no chapter (a programme without chapters shows one plain list).
+    chapter: Mapped[str | None] = mapped_column(String(100))
 
     programme: Mapped[Programme] = relationship(back_populates="videos")
     video: Mapped[Video] = relationship()
