@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +29,7 @@ def play(enrolment_id: int, video_id: int) -> ResponseReturnValue:
     video = session.get(Video, video_id)
     return render_template(
         "player/player.html",
+        start_s=_start_s(progress[index].duration_s),
         enrolment=enrolments.summary(session, enrolment),
         video=progress[index],
         source=video.url or url_for("player.video_file", video_id=video_id),
@@ -37,6 +38,13 @@ def play(enrolment_id: int, video_id: int) -> ResponseReturnValue:
         previous=progress[index - 1] if index > 0 else None,
         following=progress[index + 1] if index + 1 < len(progress) else None,
     )
+
+
+def _start_s(duration_s: int) -> int | None:
+    """The second asked for by `?t=` (the 继续学习 button's first uncovered second); None when
+    absent or not within the video, and the player resumes where the last playback stopped."""
+    start_s = request.args.get("t", type=int)
+    return start_s if start_s is not None and 0 <= start_s < duration_s else None
 
 
 @blueprint.route("/videos/<int:video_id>/file")

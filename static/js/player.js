@@ -108,7 +108,9 @@ class Player {
     this.interval = opened.heartbeat_interval_s;
     this.maxRate = opened.max_rate;
     this.listen();
-    this.resumeAt(opened.resume_position_s);
+    // The 继续学习 button's ?t= (data-start-s) wins over where the last playback stopped.
+    const start = this.root.dataset.startS;
+    this.resumeAt(start === undefined ? opened.resume_position_s : Number(start));
     if (opened.attention_check) this.showCheck(opened.attention_check);
   }
 

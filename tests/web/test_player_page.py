@@ -73,3 +73,18 @@ def test_a_video_outside_the_enrolment_has_no_player(app: Flask, login, make: Fa
     trainee = make.trainee()
     enrolment = make.enrolment(trainee, "accounting-4")
     assert login(trainee).get(f"/enrolments/{enrolment.id}/videos/{video.id}").status_code == 404
+
+
+def test_the_player_starts_at_the_second_the_continue_button_asks_for(
+    app: Flask, login, make: Factory
+) -> None:
+    video = _video(app, make)  # 75 s
+    trainee = make.trainee()
+    enrolment = make.enrolment(trainee, "accounting-4")
+    client = login(trainee)
+    url = f"/enrolments/{enrolment.id}/videos/{video.id}"
+    assert 'data-start-s="30"' in client.get(f"{url}?t=30").get_data(as_text=True)
+    for ignored in ("", "?t=75", "?t=-1", "?t=abc", "?t=1e309", "?t=" + "9" * 40):
+        page = client.get(url + ignored)
+        assert page.status_code == 200
+        assert "data-start-s" not in page.get_data(as_text=True), ignored
