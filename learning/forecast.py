@@ -19,6 +19,7 @@ WINDOW_DAYS = 14
 MIN_STUDY_DAYS = 3
 MIN_STUDY_S = 3600
 HORIZON_DAYS = 365
+RULE = {"days": MIN_STUDY_DAYS, "window": WINDOW_DAYS, "minutes": MIN_STUDY_S // 60}  # in words
 
 
 class Outlook(StrEnum):

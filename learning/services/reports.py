@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from learning.models import (
     StudyDay,
 )
 from learning.services import enrolments
-from learning.services.enrolments import EnrolmentSummary, required_seconds
+from learning.services.enrolments import EnrolmentSummary
 
 PACE_DAYS = 28
 
@@ -77,21 +76,6 @@ def pace_days(enrolled_on: date, today: date) -> int:
     """The days a pace is averaged over: four weeks, or the days since enrolling if fewer (a
     newcomer's two evenings are not spread over four weeks they were not enrolled)."""
     return max(1, min(PACE_DAYS, (today - enrolled_on).days + 1))
-
-
-def projected_completion(
-    enrolment: Enrolment, per_day: list[tuple[date, int]], today: date
-) -> date | None:
-    """When the minimum is reached at the pace of the last four weeks; None without a pace.
-    Today if it is reached already."""
-    missing = required_seconds(enrolment) - enrolment.credited_s
-    if missing <= 0:
-        return today
-    recent = per_day[-pace_days(enrolment.created_at.date(), today) :]
-    pace = sum(seconds for _day, seconds in recent) / len(recent) if recent else 0
-    if pace <= 0:
-        return None
-    return today + timedelta(days=math.ceil(missing / pace))
 
 
 # --- a class ----------------------------------------------------------------------------------

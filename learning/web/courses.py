@@ -11,12 +11,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from learning import forecast
 from learning.accounting import hours_display
 from learning.charts import trainee as trainee_charts
 from learning.db import get_session
 from learning.extensions import get_clock, today
-from learning.models import Enrolment, ExamRegistration, OfflineCredit, Role
+from learning.models import (
+    Enrolment,
+    ExamRegistration,
+    ExamSession,
+    ExamSessionStatus,
+    OfflineCredit,
+    Role,
+)
 from learning.permissions import enrolment_or_404, login_required, role_required
 from learning.services import (
     audit,
@@ -27,6 +36,7 @@ from learning.services import (
     records,
     reports,
 )
+from learning.services.enrolments import required_seconds
 from learning.web import audit_text
 from learning.web.classes import hours_to_seconds
 from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm
@@ -65,7 +75,7 @@ def _render(
         "courses/course.html",
         charts=_charts(enrolment, videos, per_day),
         studied_lately=any(seconds for _day, seconds in per_day),
-        projected=reports.projected_completion(enrolment, per_day, today()),
+        forecast=_forecast(session, enrolment, per_day, open_sessions),
         enrolment=enrolments.summary(session, enrolment),
         videos=videos,
         credits=offline.credits_of(session, enrolment.id),
@@ -92,6 +102,25 @@ def _render(
         revoke_form=RevokeForm(),
         payment_form=payment_form or PaymentForm(),
         unlock_form=unlock_form or UnlockForm(),
+    )
+
+
+def _forecast(
+    session: Session, enrolment: Enrolment, per_day: list, open_sessions: list[ExamSession]
+) -> forecast.Forecast:
+    """When the minimum is reached at the recent pace, against the exam the trainee is
+    registered for, or else the programme's next session open for registration."""
+    registered = [
+        r.exam_session.starts_on
+        for r in exams.registrations_of(session, enrolment.id)
+        if r.exam_session.status != ExamSessionStatus.CANCELLED and not r.outcome
+    ]
+    return forecast.forecast(
+        required_seconds(enrolment) - enrolment.credited_s,
+        per_day,
+        today=today(),
+        enrolled_on=enrolment.created_at.date(),
+        exam_day=forecast.exam_day_for(registered, [s.starts_on for s in open_sessions], today()),
     )
 
 

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from learning import forecast
 from learning.db import get_session
 from learning.eligibility import EDUCATION_KIND_LABELS
 from learning.services import catalogue
@@ -293,6 +294,7 @@ def init_app(app: Flask) -> None:
         NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
         EXAM_PART_LABELS=EXAM_PART_LABELS,
+        FORECAST_RULE=forecast.RULE,
         EXAM_OUTCOME_LABELS=EXAM_OUTCOME_LABELS,
         APPLICATION_STATUS_LABELS=APPLICATION_STATUS_LABELS,
         SESSION_STATUS_LABELS=SESSION_STATUS_LABELS,
