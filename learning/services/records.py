@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from learning.accounting import completed
 from learning.models import Coverage, Enrolment, OfflineCredit, ProgrammeVideo, StudyDay, Video
+from learning.rounding import shares
 from learning.services.reports import within_days
 
 
@@ -111,10 +112,11 @@ def study_record(
         entry = credited_by_video[row.day].setdefault(row.video_id, [title, 0])
         entry[1] += row.credited_ms
     for value, videos in credited_by_video.items():
+        credited = [(video_id, title, ms) for video_id, (title, ms) in videos.items() if ms]
+        seconds = shares([ms for _id, _title, ms in credited], 1000)  # they add up to online_s
         days[value].videos = [
-            VideoDay(video_id=video_id, title=title, credited_s=ms // 1000)
-            for video_id, (title, ms) in videos.items()
-            if ms
+            VideoDay(video_id=video_id, title=title, credited_s=shown)
+            for (video_id, title, _ms), shown in zip(credited, seconds, strict=True)
         ]
     offline = (
         select(OfflineCredit)

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from learning import forecast
 from learning.db import get_session
 from learning.eligibility import EDUCATION_KIND_LABELS
+from learning.rounding import clock
 from learning.services import catalogue
 from learning.web.forms import (
     CATEGORY_LABELS,
@@ -278,6 +279,17 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_duration_words(seconds: int) -> str:
+    """Seconds with their units, for the study record: 40 秒, 3 分 20 秒, 1 小时 5 秒."""
+    hours, minutes, secs = clock(int(seconds))
+    parts = [
+        _("%(count)d h", count=hours) if hours else "",
+        _("%(count)d min", count=minutes) if minutes else "",
+        _("%(count)d s", count=secs) if secs or not (hours or minutes) else "",
+    ]
+    return " ".join(part for part in parts if part)
+
+
 def format_datetime_local(moment: datetime) -> str:
     """A stored UTC time in the configured TIMEZONE, to the minute."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
@@ -317,4 +329,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["listed"] = listed
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["duration_words"] = format_duration_words
     app.jinja_env.filters["datetime_local"] = format_datetime_local
