@@ -215,6 +215,14 @@ def programme_videos(session: Session, programme_id: int) -> list[Video]:
     return list(session.scalars(statement))
 
 
+def chapter_headings(session: Session, programme_id: int) -> dict[int, str]:
+    """The chapter of each of the programme's videos that has one, by video id."""
+    statement = select(ProgrammeVideo.video_id, ProgrammeVideo.chapter).where(
+        ProgrammeVideo.programme_id == programme_id, ProgrammeVideo.chapter.is_not(None)
+    )
+    return dict(session.execute(statement).tuples().all())
+
+
 def add_video(
     session: Session,
     *,
@@ -376,6 +384,54 @@ def move_video(
     for position, linked_id in enumerate(ids + retired, start=1):  # retired ones after the rest
         by_video[linked_id].position = position
     _audit_programme(session, programme, "programme.move_video", video_id, now, actor_id, step=step)
+
+
+CHAPTER_MAX_LENGTH = 100
+
+
+def set_chapters(
+    session: Session,
+    programme: Programme,
+    chapters: dict[int, str],
+    *,
+    now: datetime,
+    actor_id: int | None,
+) -> int:
+    """Set the chapter heading of the programme's videos named in `chapters` (blank: none);
+    returns how many changed. Whitespace runs become one space, so a heading typed twice
+    slightly differently still groups its videos together."""
+    links = {
+        link.video_id: link
+        for link in session.scalars(
+            select(ProgrammeVideo).where(ProgrammeVideo.programme_id == programme.id)
+        )
+    }
+    wanted = {video_id: _chapter_text(text) for video_id, text in chapters.items()}
+    if any(video_id not in links for video_id in wanted):
+        raise ServiceError("unknown_video")
+    changed = [video_id for video_id, text in wanted.items() if links[video_id].chapter != text]
+    for video_id in changed:
+        links[video_id].chapter = wanted[video_id]
+    if changed:
+        audit.record(
+            session,
+            at=now,
+            actor_id=actor_id,
+            action="programme.chapters",
+            subject=f"programme:{programme.code}",
+            details={"videos": len(changed)},
+        )
+    return len(changed)
+
+
+def _chapter_text(text: str) -> str | None:
+    words = text.split()
+    if not all(word.isprintable() for word in words):
+        raise ServiceError("chapter_unprintable")
+    heading = " ".join(words)
+    if len(heading) > CHAPTER_MAX_LENGTH:
+        raise ServiceError("chapter_too_long", most=CHAPTER_MAX_LENGTH)
+    return heading or None
 
 
 def set_retired(

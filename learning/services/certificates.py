@@ -15,11 +15,24 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from learning.accounting import hours_display
 from learning.models import Enrolment, OfflineCredit, StudyDay
-from learning.services import records
+from learning.services import outline, records
 from learning.services.enrolments import EnrolmentSummary, summary
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by people
+
+
+@dataclass(frozen=True)
+class ChapterLine:
+    """A chapter's line on the certificate: its videos watched and its time, in standard hours
+    rounded down like every other figure (so the lines may add up to a little less)."""
+
+    title: str | None
+    completed: int
+    videos: int
+    covered_s: int
+    hours: float
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,7 @@ class Certificate:
     summary: EnrolmentSummary
     first_day: date | None
     last_day: date | None
-    videos: list[records.VideoProgress]
+    chapters: list[ChapterLine]  # by chapter, not by video, so the page fits one A4 sheet
     code: str
 
 
@@ -57,9 +70,24 @@ def certificate(session: Session, enrolment: Enrolment, key: str) -> Certificate
         summary=summary(session, enrolment),
         first_day=first,
         last_day=last,
-        videos=[v for v in records.video_progress(session, enrolment) if v.covered_s],
+        chapters=_chapter_lines(enrolment, records.video_progress(session, enrolment)),
         code=code_for(enrolment.id, key),
     )
+
+
+def _chapter_lines(enrolment: Enrolment, videos: list[records.VideoProgress]) -> list[ChapterLine]:
+    """The chapters with time watched."""
+    return [
+        ChapterLine(
+            title=chapter.title,
+            completed=chapter.completed_count,
+            videos=len(chapter.videos),
+            covered_s=chapter.covered_s,
+            hours=hours_display(chapter.covered_s, enrolment.standard_hour_minutes),
+        )
+        for chapter in outline.chapters(videos)
+        if chapter.covered_s
+    ]
 
 
 def _period(session: Session, enrolment_id: int) -> tuple[date | None, date | None]:

@@ -80,6 +80,20 @@ LECTURE_TOPICS = [
     "企业碳中和路径规划",
     "碳金融工具与绿色金融",
 ]
+# The course page's chapters: the introductions, then twelve lectures a chapter.
+DEMO_CHAPTERS = [
+    "第一章 碳排放管理基础",
+    "第二章 政策法规与温室气体基础",
+    "第三章 温室气体排放核算方法",
+    "第四章 监测计划与数据质量",
+    "第五章 碳排放报告与核查",
+    "第六章 碳排放权交易与配额管理",
+    "第七章 碳资产管理与碳金融",
+    "第八章 碳足迹与碳中和路径",
+    "第九章 综合复习（一）",
+    "第十章 综合复习（二）",
+]
+LECTURES_PER_CHAPTER = 12
 # Lectures of 45 minutes = one standard hour each, enough online content for the minimum.
 LECTURES_PER_LEVEL = {4: 84, 3: 84, 2: 104, 1: 104}
 HISTORY_DAYS = 75
@@ -124,6 +138,7 @@ def seed(
     rng = random.Random(20260302)
     history_starts = now - timedelta(days=history_days + 1)  # enrolled before studying
     _import_videos(session, upload_folder, now)
+    _set_chapters(session, now)
     catalogue.programme_by_code(session, FACE_CHECK_PROGRAMME).face_checks = True
 
     def user(
@@ -272,6 +287,21 @@ def _import_videos(session: Session, upload_folder: str | Path, now: datetime) -
             file_path=first.file_path,
             mime_type=first.mime_type,
         )
+
+
+def _set_chapters(session: Session, now: datetime) -> None:
+    """Every programme's videos under the demo chapters: its introductions first, then its
+    lectures in order."""
+    intros = len(DEMO_VIDEOS)
+    for programme in session.scalars(select(Programme).order_by(Programme.id)):
+        ids = [video.id for video in catalogue.programme_videos(session, programme.id)]
+        chapters = {
+            video_id: DEMO_CHAPTERS[
+                0 if index < intros else 1 + (index - intros) // LECTURES_PER_CHAPTER
+            ]
+            for index, video_id in enumerate(ids)
+        }
+        catalogue.set_chapters(session, programme, chapters, now=now, actor_id=None)
 
 
 def _programme_videos(session: Session, programme_id: int) -> list[tuple[int, int]]:

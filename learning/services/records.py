@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.accounting import completed
+from learning.accounting import IntervalSet, completed
 from learning.models import Coverage, Enrolment, OfflineCredit, ProgrammeVideo, StudyDay, Video
 from learning.rounding import shares
 from learning.services.reports import within_days
@@ -23,6 +23,8 @@ class VideoProgress:
     duration_s: int
     covered_s: int
     completed: bool
+    chapter: str | None = None
+    first_uncovered_s: int = 0  # where watching on earns time: the start of the first gap
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,10 @@ class DayRecord:
 
 
 def video_progress(session: Session, enrolment: Enrolment) -> list[VideoProgress]:
-    """The programme's current videos in order, with what this enrolment covered of each."""
+    """The programme's current videos in order, with their chapter and what this enrolment
+    covered of each."""
     statement = (
-        select(Video, Coverage.covered_s)
+        select(Video, ProgrammeVideo.chapter, Coverage.covered_s, Coverage.intervals)
         .join(ProgrammeVideo, ProgrammeVideo.video_id == Video.id)
         .outerjoin(
             Coverage,
@@ -82,9 +85,16 @@ def video_progress(session: Session, enrolment: Enrolment) -> list[VideoProgress
             duration_s=video.duration_s,
             covered_s=covered_s or 0,
             completed=completed(covered_s or 0, video.duration_s),
+            chapter=chapter,
+            first_uncovered_s=_first_uncovered_s(intervals or [], video.duration_s),
         )
-        for video, covered_s in session.execute(statement)
+        for video, chapter, covered_s, intervals in session.execute(statement)
     ]
+
+
+def _first_uncovered_s(intervals: list, duration_s: int) -> int:
+    gap_ms = IntervalSet.from_list(intervals).first_gap_from(0)
+    return min(gap_ms // 1000, duration_s)
 
 
 def study_record(

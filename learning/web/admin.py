@@ -349,6 +349,7 @@ def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturn
         content=catalogue.content_time(
             videos, programme, current_app.config["STANDARD_HOUR_MINUTES"]
         ),
+        chapters=catalogue.chapter_headings(session, programme.id),
         addable=catalogue.addable_videos(session, programme.id),
         code_check=face_profiles.under_code_check(session, programme.id)
         if programme.face_checks
@@ -369,6 +370,33 @@ def add_programme_video(programme_id: int) -> ResponseReturnValue:
         )
         flash(_("The video was added at the end of the programme."), "success")
     return redirect(url_for("admin.edit_programme", programme_id=programme.id), code=303)
+
+
+@blueprint.route("/programmes/<int:programme_id>/chapters", methods=["POST"])
+def set_programme_chapters(programme_id: int) -> ResponseReturnValue:
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    with shown():
+        catalogue.set_chapters(
+            session,
+            programme,
+            _posted_chapters(),
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+        flash(_("Chapters saved."), "success")
+    target = url_for("admin.edit_programme", programme_id=programme.id)
+    return redirect(f"{target}#chapters", code=303)
+
+
+def _posted_chapters() -> dict[int, str]:
+    """The posted `chapter-<video id>` fields, by video id."""
+    chapters = {}
+    for name, value in request.form.items():
+        prefix, _dash, video_id = name.partition("-")
+        if prefix == "chapter" and video_id.isascii() and video_id.isdigit() and len(video_id) < 10:
+            chapters[int(video_id)] = value
+    return chapters
 
 
 @blueprint.route(

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "programme.update": _l("Programme changed"),
     "programme.add_video": _l("Video added to a programme"),
     "programme.move_video": _l("Video moved in a programme"),
+    "programme.chapters": _l("Chapters of a programme set"),
     "work_type.create": _l("Work type added"),
     "video.add": _l("Video added to the library"),
     "video.retire": _l("Video retired"),
@@ -626,6 +627,14 @@ def _programme_video(entry: AuditEntry, details: dict, names: Names) -> list[str
     return parts
 
 
+def _programme_chapters(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    count = details.get("videos")
+    parts = [_programme_subject(entry)]
+    if isinstance(count, int):
+        parts.append(_("%(count)s videos changed", count=count))
+    return parts
+
+
 def _work_type(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return [localized(_text(details.get("name_zh")), _text(details.get("name_en")))]
 
@@ -718,6 +727,7 @@ _DETAILS: dict[str, Details] = {
     "programme.update": _programme_changed,
     "programme.add_video": _programme_video,
     "programme.move_video": _programme_video,
+    "programme.chapters": _programme_chapters,
     "work_type.create": _work_type,
     "video.add": _video,
     "video.retire": _video,

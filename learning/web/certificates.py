@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from learning.db import get_session
 from learning.extensions import today
@@ -23,14 +26,23 @@ def certificate(enrolment_id: int) -> ResponseReturnValue:
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     document = certificates.certificate(session, enrolment, current_app.config["CERTIFICATE_KEY"])
     profile = session.get(TraineeProfile, enrolment.trainee_id)
+    verify_url = url_for("certificates.verify", code=document.code, _external=True)
     return render_template(
         "certificates/certificate.html",
         document=document,
         real_name=profile.real_name if profile else enrolment.trainee.display_name,
         id_number=mask_id_number(profile.id_number if profile else None),
         issued_on=today(),
-        verify_url=url_for("certificates.verify", code=document.code, _external=True),
+        verify_url=verify_url,
+        verify_qr=_qr_svg(verify_url),
     )
+
+
+def _qr_svg(url: str) -> Markup:
+    """The verification link as a QR code in inline SVG: printed with the page, no request."""
+    code = segno.make(url, error="m")
+    title = _("Scan to check this certificate: %(url)s", url=url)
+    return Markup(code.svg_inline(border=2, omitsize=True, title=title, svgclass="qr-code"))
 
 
 @blueprint.route("/verify/<code>")

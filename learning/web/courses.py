@@ -33,6 +33,7 @@ from learning.services import (
     exams,
     fees,
     offline,
+    outline,
     records,
     reports,
 )
@@ -70,6 +71,8 @@ def _render(
         open_sessions = []  # nothing left to sit
     payments = fees.payments_of(session, enrolment.id)
     videos = records.video_progress(session, enrolment)
+    chapters = outline.chapters(videos)
+    step = outline.next_step(videos)
     per_day = reports.seconds_per_day(session, enrolment, days=60, today=today())
     return render_template(
         "courses/course.html",
@@ -78,6 +81,9 @@ def _render(
         forecast=_forecast(session, enrolment, per_day, open_sessions),
         enrolment=enrolments.summary(session, enrolment),
         videos=videos,
+        chapters=chapters,
+        step=step,
+        current_chapter=outline.current_chapter(chapters, step),
         credits=offline.credits_of(session, enrolment.id),
         is_own=enrolment.trainee_id == current_user.id,
         exam_sessions=open_sessions,

@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from learning.db import get_session
-from learning.models import Role
+from learning.models import Enrolment, Role
 from learning.permissions import login_required
-from learning.services import announcements, classes, enrolments
+from learning.services import announcements, classes, enrolments, outline, records
 
 blueprint = Blueprint("home", __name__)
 
@@ -27,5 +27,11 @@ def index() -> ResponseReturnValue:
     return render_template(
         "home/trainee.html",
         enrolments=summaries,
+        steps={
+            summary.id: outline.next_step(
+                records.video_progress(session, session.get(Enrolment, summary.id))
+            )
+            for summary in summaries
+        },
         announcements=announcements.for_trainee(session, current_user.id),
     )

@@ -116,6 +116,8 @@ def describe(error: ServiceError) -> str:
         "file_required": _("Choose a file."),
         "unknown_video": _("There is no such video, or it was retired."),
         "video_in_programme": _("The video is in %(code)s already."),
+        "chapter_too_long": _("A chapter is at most %(most)s characters long."),
+        "chapter_unprintable": _("A chapter is plain text: no tabs or control characters."),
         "closes_after_start": _("Registration must close on or before the exam day."),
         "coaching_after_start": _("The coaching must start before the exam day."),
         "capacity_out_of_range": _("The capacity must be between 1 and %(most)s."),

@@ -324,6 +324,11 @@ ROUTES = {
         lambda w: f"/admin/programmes/{w.programme_id}/videos/{w.video_id}/down",
         _row(302, 403, 403, 403, 403, 303),
     ),
+    "admin.set_programme_chapters": (
+        "POST",
+        lambda w: f"/admin/programmes/{w.programme_id}/chapters",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "admin.retire_video": (
         "POST",
         lambda w: f"/admin/videos/{w.file_video_id}/retire",

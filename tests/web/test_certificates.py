@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy import select
 
-from learning.models import Coverage, OfflineCredit, StudyDay
+from learning.models import Coverage, OfflineCredit, ProgrammeVideo, StudyDay
 from learning.services import certificates
 from tests.factories import Factory
 
@@ -50,7 +52,9 @@ def studied(make: Factory, clock):
     return trainee, enrolment
 
 
-def test_the_certificate_shows_what_a_subsidy_claim_needs(login, make: Factory, clock) -> None:
+def test_the_certificate_shows_what_a_subsidy_claim_needs(
+    app: Flask, login, make: Factory, clock
+) -> None:
     trainee, enrolment = studied(make, clock)
     html = login(trainee).get(f"/enrolments/{enrolment.id}/certificate").get_data(as_text=True)
     today = clock.now().date()
@@ -61,7 +65,12 @@ def test_the_certificate_shows_what_a_subsidy_claim_needs(login, make: Factory, 
         in html
     )
     assert "1.0" in html and "10.6" in html and "11.6" in html  # online, on-site, in all
-    assert "第1讲 碳排放核算基础" in html and "第2讲 未看" not in html
+    assert "第1讲 碳排放核算基础" not in html  # hours by chapter, not every video: one A4 page
+    assert re.search(r"<td>课程视频</td>\s*<td class=\"num\">1 / 2</td>", html)
+    assert '<svg viewBox="0 0' in html and 'class="qr-code"' in html  # the QR code, inline
+    code = certificates.code_for(enrolment.id, app.config["CERTIFICATE_KEY"])
+    verify_url = f"http://localhost/verify/{code}"
+    assert f"<title>扫码核验本证明：{verify_url}</title>" in html
     assert "/verify/" in html and "data-print" in html and "<script>" not in html
 
 
@@ -85,3 +94,19 @@ def test_codes_depend_on_the_key(make: Factory, clock) -> None:
     assert (
         certificates.code_for(7, "k").startswith("7-") and len(certificates.code_for(7, "k")) == 12
     )
+
+
+def test_the_certificate_counts_hours_by_chapter(login, make: Factory, clock) -> None:
+    trainee, enrolment = studied(make, clock)
+    links = make.session.scalars(
+        select(ProgrammeVideo)
+        .where(ProgrammeVideo.programme_id == enrolment.programme_id)
+        .order_by(ProgrammeVideo.position)
+    ).all()
+    for link, chapter in zip(links, ["第一章 碳排放管理基础", "第二章 配额管理"], strict=True):
+        link.chapter = chapter
+    make.commit()
+    html = login(trainee).get(f"/enrolments/{enrolment.id}/certificate").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>(.*?)</td>\s*<td class=\"num\">(.*?)</td>", html)
+    assert rows == [("第一章 碳排放管理基础", "1 / 1")]  # a chapter not begun is left out
+    assert "各章节学时" in html
