@@ -18,6 +18,7 @@ from learning.plausibility import Thresholds
 from learning.services import (
     exam_sessions,
     face_snapshots,
+    held_proofs,
     job_runs,
     notifications,
     recompute,
@@ -119,8 +120,12 @@ def prune_failed_attempts(context: JobContext) -> Figures:
 
 
 def prune_abandoned_uploads(context: JobContext) -> Figures:
-    """Video uploads left unfinished for two days are removed with their bytes."""
-    return {"removed": uploads.prune(context.upload_folder, now=context.now)}
+    """Video uploads left unfinished for two days are removed with their bytes, and proofs
+    held for an application form left a day without being sent."""
+    return {
+        "removed": uploads.prune(context.upload_folder, now=context.now),
+        "held_proof_forms": held_proofs.prune(context.upload_folder, now=context.now),
+    }
 
 
 def delete_expired_face_snapshots(context: JobContext) -> Figures:

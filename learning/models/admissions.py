@@ -32,6 +32,7 @@ class ApplicationStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    RETURNED = "returned"  # for changes: the applicant corrects it and submits it again
 
 
 class Application(Base):
@@ -51,6 +52,9 @@ class Application(Base):
     condition_code: Mapped[str | None] = mapped_column(String(16))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
+    # The latest return for changes; kept after resubmission so the reviewer sees what was asked.
+    returned_note: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[datetime | None]
 
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
     programme: Mapped[Programme] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.models.base import Base
@@ -68,7 +68,11 @@ class User(Base):
 
 class TraineeProfile(Base):
     __tablename__ = "trainee_profiles"
-    __table_args__ = (CheckConstraint("category BETWEEN 1 AND 6", name="category"),)
+    __table_args__ = (
+        CheckConstraint("category BETWEEN 1 AND 6", name="category"),
+        # One account per person: numbers are stored normalised (`identity.normalise_id_number`).
+        Index("ux_trainee_profiles_id_number", "id_number", unique=True),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     real_name: Mapped[str] = mapped_column(String(100))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -47,6 +48,13 @@ def check_username(session: Session, username: str, *, exclude_user_id: int | No
         raise ServiceError("username_taken", username=username)
 
 
+def id_number_known(session: Session, id_number: str) -> bool:
+    """Whether any account holds this (normalised) ID-card number: an applicant's too, since
+    every application belongs to an account with a profile."""
+    found = select(TraineeProfile.user_id).where(TraineeProfile.id_number == id_number)
+    return session.scalar(found) is not None
+
+
 def create_user(
     session: Session,
     *,
@@ -61,6 +69,9 @@ def create_user(
 ) -> User:
     check_username(session, username)
     check_password_policy(password)
+    id_number = profile.id_number if profile and role == Role.TRAINEE else None
+    if id_number and id_number_known(session, id_number):
+        raise ServiceError("id_number_known")
     user = User(
         username=username,
         password_hash=generate_password_hash(password, method=hash_method),
@@ -78,8 +89,7 @@ def create_user(
             employer=data.employer,
             category=data.category,
         )
-    session.add(user)
-    session.flush()
+    _insert(session, user, id_number)
     audit.record(
         session,
         at=now,
@@ -89,6 +99,19 @@ def create_user(
         details={"username": username, "role": role.value},
     )
     return user
+
+
+def _insert(session: Session, user: User, id_number: str | None) -> None:
+    """Add the user; the same ID number registered at the same moment by another request is
+    refused by the unique index, and said so like the one found before."""
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        if id_number and id_number_known(session, id_number):
+            raise ServiceError("id_number_known") from None
+        raise
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

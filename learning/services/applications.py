@@ -1,12 +1,14 @@
 """Applications (报名): a person registers, declares eligibility evidence and uploads proofs;
-an admin approves with the condition met (which creates the enrolment) or rejects with a reason.
+an admin approves with the condition met (which creates the enrolment), rejects with a reason
+(the person may apply again) or returns it for changes with a note (the person corrects it and
+submits it again). The applicant is told of each decision in a message.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,15 @@ from learning.models import (
     Programme,
     Role,
     TrainingClass,
+    User,
 )
 from learning.services import ServiceError, accounts, audit, enrolments
+from learning.services.notifications import notify
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENTS = 8
 DOCUMENT_SUBFOLDER = "documents"
+OPEN_STATUSES = {ApplicationStatus.SUBMITTED.value, ApplicationStatus.RETURNED.value}
 _SIGNATURES = {
     b"%PDF-": ("application/pdf", "pdf"),
     b"\xff\xd8\xff": ("image/jpeg", "jpg"),
@@ -181,8 +186,45 @@ def submit(
         hash_method=hash_method,
         profile=profile,
     )
+    return _create(session, user, programme, evidence, uploads, Path(upload_folder), now)
+
+
+def apply_again(
+    session: Session,
+    applicant: User,
+    *,
+    programme: Programme,
+    evidence: eligibility.Evidence,
+    uploads: list[Upload],
+    upload_folder: str | Path,
+    now: datetime,
+) -> Application:
+    """A new application of a person who has an account: after a rejection, or for another
+    programme. One open application at a time, and none for a programme already approved."""
+    if not programme.active:
+        raise ServiceError("programme_retired", code=programme.code)
+    for earlier in applications_of(session, applicant.id):
+        if earlier.status in OPEN_STATUSES:
+            raise ServiceError("application_open")
+        if earlier.status == ApplicationStatus.APPROVED.value and earlier.programme_id == (
+            programme.id
+        ):
+            raise ServiceError("application_approved_already")
+    check_uploads(uploads)
+    return _create(session, applicant, programme, evidence, uploads, Path(upload_folder), now)
+
+
+def _create(
+    session: Session,
+    applicant: User,
+    programme: Programme,
+    evidence: eligibility.Evidence,
+    uploads: list[Upload],
+    folder: Path,
+    now: datetime,
+) -> Application:
     application = Application(
-        applicant_id=user.id,
+        applicant_id=applicant.id,
         programme_id=programme.id,
         evidence=evidence_to_json(evidence),
         submitted_at=now,
@@ -190,16 +232,49 @@ def submit(
     session.add(application)
     session.flush()
     for upload in uploads:
-        _store(session, application, upload, Path(upload_folder), now)
+        _store(session, application, upload, folder, now)
     audit.record(
         session,
         at=now,
-        actor_id=user.id,
+        actor_id=applicant.id,
         action="application.submit",
         subject=f"application:{application.id}",
         details={"programme": programme.code},
     )
     return application
+
+
+def resubmit(
+    session: Session,
+    application: Application,
+    *,
+    evidence: eligibility.Evidence,
+    uploads: list[Upload],
+    upload_folder: str | Path,
+    now: datetime,
+) -> None:
+    """The applicant's corrected application, with any new proofs, back in the review queue.
+    Evaluated again as of today, as a new application would be."""
+    if application.status != ApplicationStatus.RETURNED.value:
+        raise ServiceError("not_returned")
+    if len(application.documents) + len(uploads) > MAX_DOCUMENTS:
+        raise ServiceError("too_many_documents", most=MAX_DOCUMENTS)
+    check_uploads(uploads)
+    application.evidence = evidence_to_json(evidence)
+    application.status = ApplicationStatus.SUBMITTED.value
+    application.submitted_at = now
+    application.decided_at = None
+    application.decided_by_id = None
+    for upload in uploads:
+        _store(session, application, upload, Path(upload_folder), now)
+    audit.record(
+        session,
+        at=now,
+        actor_id=application.applicant_id,
+        action="application.resubmit",
+        subject=f"application:{application.id}",
+        details={"added_documents": len(uploads)},
+    )
 
 
 def _store(
@@ -267,6 +342,7 @@ def approve(
         subject=f"application:{application.id}",
         details={"condition": condition_code},
     )
+    _tell(session, application, "application_approved", now, condition=condition_code)
     return enrolment
 
 
@@ -287,6 +363,45 @@ def reject(
         action="application.reject",
         subject=f"application:{application.id}",
         reason=reason.strip(),
+    )
+    _tell(session, application, "application_rejected", now, reason=reason.strip())
+
+
+def return_for_changes(
+    session: Session, application: Application, *, note: str, now: datetime, actor_id: int
+) -> None:
+    """Back to the applicant with a note of what to correct or add; it leaves the queue until
+    they submit it again."""
+    _still_open(application)
+    if not note.strip():
+        raise ServiceError("note_required")
+    application.status = ApplicationStatus.RETURNED.value
+    application.returned_note = note.strip()
+    application.returned_at = now
+    application.decided_at = now
+    application.decided_by_id = actor_id
+    audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="application.return",
+        subject=f"application:{application.id}",
+        reason=note.strip(),
+    )
+    _tell(session, application, "application_returned", now, note=note.strip())
+
+
+def _tell(
+    session: Session, application: Application, kind: str, now: datetime, **params: str
+) -> None:
+    notify(
+        session,
+        application.applicant_id,
+        kind,
+        now=now,
+        programme=application.programme.code,
+        application_id=application.id,
+        **params,
     )
 
 
@@ -311,11 +426,26 @@ def queue(session: Session) -> list[Application]:
     return [*waiting, *decided]
 
 
+NEWS_DAYS = 14
+
+
+def news_for(session: Session, user_id: int, now: datetime) -> Application | None:
+    """The applicant's newest application while it is news for their home page: open,
+    rejected, or approved in the last `NEWS_DAYS` days."""
+    found = applications_of(session, user_id)
+    if not found:
+        return None
+    latest = found[0]
+    if latest.status == ApplicationStatus.APPROVED.value and latest.decided_at is not None:
+        return latest if now - latest.decided_at <= timedelta(days=NEWS_DAYS) else None
+    return latest
+
+
 def applications_of(session: Session, user_id: int) -> list[Application]:
     return list(
         session.scalars(
             select(Application)
             .where(Application.applicant_id == user_id)
-            .order_by(Application.submitted_at.desc())
+            .order_by(Application.id.desc())
         )
     )

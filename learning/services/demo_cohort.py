@@ -176,6 +176,8 @@ def _users(
 ) -> list[int]:
     """The cohort's trainees with their profiles, all with the demo password."""
     names = [demo_people.name(rng) for _ in range(size)]
+    taken = set(session.scalars(select(TraineeProfile.id_number)))
+    id_numbers = demo_people.distinct_id_numbers(rng, size, taken=taken)
     rows = [
         {
             "username": f"cohort{n + 1:05d}",
@@ -195,7 +197,7 @@ def _users(
             {
                 "user_id": user_id,
                 "real_name": name,
-                "id_number": demo_people.fake_id_number(rng),
+                "id_number": id_numbers[n],
                 "phone": f"15{n:09d}",
                 "employer": rng.choice(demo_people.EMPLOYERS),
             }

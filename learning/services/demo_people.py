@@ -52,3 +52,15 @@ def fake_id_number(rng: random.Random) -> str:
     birthday = date(1975, 1, 1) + timedelta(days=rng.randint(0, 25 * 365))
     first17 = f"{region}{birthday:%Y%m%d}{rng.randint(0, 999):03d}"
     return first17 + check_digit(first17)
+
+
+def distinct_id_numbers(rng: random.Random, count: int, *, taken: set[str | None]) -> list[str]:
+    """`count` fake ID numbers, none in `taken` nor twice (one account per ID number)."""
+    found: list[str] = []
+    seen = set(taken)
+    while len(found) < count:
+        number = fake_id_number(rng)
+        if number not in seen:
+            seen.add(number)
+            found.append(number)
+    return found

@@ -32,6 +32,7 @@ from learning.models import (
 from learning.services import ServiceError, audit
 from learning.services.accounts import mask_id_number
 from learning.services.enrolments import required_seconds, standing
+from learning.services.notifications import notify
 
 
 class NotEligible(ServiceError):
@@ -195,6 +196,15 @@ def register(
         enrolment_id=enrolment.id,
         subject=f"exam_session:{exam_session_id}",
         details={"retake": registration.retake},
+    )
+    notify(
+        session,
+        enrolment.trainee_id,
+        "exam_registered",
+        now=now,
+        programme=f"{exam_session.work_type_code}-{exam_session.level}",
+        day=exam_session.starts_on.isoformat(),
+        place=exam_session.place,
     )
     return registration
 

@@ -4,6 +4,7 @@ the proofs (owner and admins only) and the QR code that points people to the for
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import segno
@@ -15,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     session,
     url_for,
@@ -22,6 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import Field
 
@@ -31,14 +34,22 @@ from learning.extensions import auth_version, get_clock
 from learning.models import (
     Application,
     ApplicationDocument,
+    ApplicationStatus,
     EligibilityCondition,
     Role,
     TrainingClass,
 )
 from learning.permissions import login_required, role_required
-from learning.services import ServiceError, accounts, applications, catalogue
+from learning.services import ServiceError, accounts, applications, catalogue, held_proofs
 from learning.services.identity import normalise_id_number
-from learning.web.forms import DecisionForm, RegistrationForm, choices
+from learning.web.forms import (
+    ApplicationForm,
+    DecisionForm,
+    EvidenceForm,
+    RegistrationForm,
+    ResubmitForm,
+    choices,
+)
 from learning.web.labels import localized, programme_label
 from learning.web.messages import describe
 from learning.web.privacy import record_unmasked_view
@@ -56,23 +67,17 @@ def register() -> ResponseReturnValue:
         return redirect(url_for("admissions.my_applications"))
     db = get_session()
     form = RegistrationForm()
-    form.programme.choices = choices(
-        {
-            row.code: programme_label(row.work_type_zh, row.work_type_en, row.level)
-            for row in catalogue.list_programmes(db)
-            if row.active
-        }
-    )
-    if form.validate_on_submit():
-        try:
-            application = _submit(form)
-        except (ServiceError, ValueError) as error:
-            db.rollback()
-            message = describe(error) if isinstance(error, ServiceError) else str(error)
-            field = _field_for(form, error)
-            (field.errors if field is not None else form.form_errors).append(message)
-        else:
+    _programme_choices(form)
+    proofs = _HeldProofs("register")
+    valid = form.validate_on_submit()
+    if form.is_submitted():
+        _account_checks(form)
+        proofs.take(form)
+    if valid and not _has_errors(form):
+        with shown(lambda error: _field_for(form, error)):
+            application = _submit(form, proofs.uploads())
             db.commit()
+            proofs.discard()
             session.clear()
             login_user(application.applicant)
             session["auth_version"] = auth_version(application.applicant)
@@ -80,17 +85,110 @@ def register() -> ResponseReturnValue:
                 _("Your application has been submitted. The training office reviews it."), "success"
             )
             return redirect(url_for("admissions.my_applications"), code=303)
-    return render_template("admissions/register.html", form=form)
+    return render_template(
+        "admissions/register.html",
+        form=form,
+        held=proofs.held(),
+        evaluation=_declared_evaluation(form) if form.is_submitted() else None,
+        id_known=describe(ServiceError("id_number_known")) in form.id_number.errors,
+    )
 
 
-def _submit(form: RegistrationForm) -> Application:
+@blueprint.route("/register/evaluation")
+def evaluation() -> ResponseReturnValue:
+    """What the evidence being typed meets, drawn beside the form as it changes (evidence.js),
+    so the warning comes before submitting, without a round trip."""
+    form = EvidenceForm(formdata=request.args, meta={"csrf": False})
+    form.validate()
+    programme = catalogue.programme_by_code(get_session(), request.args.get("programme", ""))
+    found = _evaluation_of(form, programme.level) if programme is not None else None
+    return render_template("admissions/_declared.html", evaluation=found)
+
+
+def _programme_choices(form: ApplicationForm) -> None:
+    form.programme.choices = choices(
+        {
+            row.code: programme_label(row.work_type_zh, row.work_type_en, row.level)
+            for row in catalogue.list_programmes(get_session())
+            if row.active
+        }
+    )
+
+
+def _account_checks(form: RegistrationForm) -> None:
+    """The account's own rules, checked with every other field, so that one submission shows
+    every mistake at once (each costs the applicant typing the password again)."""
+    checks: list[tuple[Field, Callable[[], None]]] = [
+        (form.username, lambda: accounts.check_username(get_session(), form.username.data.strip())),
+        (form.password, lambda: accounts.check_password_policy(form.password.data)),
+        (form.id_number, lambda: _id_number_free(form.id_number.data)),
+        (form.phone, lambda: _phone_valid(form.phone.data.strip())),
+    ]
+    for field, check in checks:
+        if field.errors or not field.data:
+            continue
+        try:
+            check()
+        except ServiceError as error:
+            field.errors.append(describe(error))
+
+
+def _id_number_free(text: str) -> None:
+    if accounts.id_number_known(get_session(), normalise_id_number(text)):
+        raise ServiceError("id_number_known")
+
+
+def _phone_valid(phone: str) -> None:
+    if not accounts.PHONE_PATTERN.match(phone):
+        raise ServiceError("phone_invalid")
+
+
+def _has_errors(form: FlaskForm) -> bool:
+    return bool(form.form_errors) or any(field.errors for field in form)
+
+
+class _HeldProofs:
+    """The proofs of one form held on the server between submissions (`held_proofs`), under
+    a token kept in the session."""
+
+    def __init__(self, purpose: str) -> None:
+        self.key = f"held_proofs:{purpose}"
+        self.folder = current_app.config["UPLOAD_FOLDER"]
+
+    def take(self, form: EvidenceForm) -> None:
+        """Drop the proofs ticked for removal, hold the newly chosen files; a refused file is
+        said beside the field. Nothing is held from a forged or expired form."""
+        if form.csrf_token.errors:
+            return
+        token = session.setdefault(self.key, held_proofs.new_token())
+        held_proofs.remove(self.folder, token, request.form.getlist("remove_proof"))
+        chosen = [
+            applications.Upload(name=file.filename or "document", data=file.read())
+            for file in form.documents.data or []
+            if file and file.filename
+        ]
+        try:
+            held_proofs.hold(self.folder, token, chosen, now=get_clock().now())
+        except ServiceError as error:
+            form.documents.errors = [*form.documents.errors, describe(error)]
+
+    def held(self) -> list[held_proofs.HeldProof]:
+        token = session.get(self.key)
+        return held_proofs.held(self.folder, token) if token else []
+
+    def uploads(self) -> list[applications.Upload]:
+        token = session.get(self.key)
+        return held_proofs.uploads(self.folder, token) if token else []
+
+    def discard(self) -> None:
+        token = session.pop(self.key, None)
+        if token:
+            held_proofs.discard(self.folder, token)
+
+
+def _submit(form: RegistrationForm, uploads: list[applications.Upload]) -> Application:
     db = get_session()
     programme = catalogue.programme_by_code(db, form.programme.data)
-    uploads = [
-        applications.Upload(name=file.filename or "document", data=file.read())
-        for file in form.documents.data or []
-        if file and file.filename
-    ]
     return applications.submit(
         db,
         username=form.username.data.strip(),
@@ -111,12 +209,11 @@ def _submit(form: RegistrationForm) -> Application:
     )
 
 
-def _evidence(form: RegistrationForm) -> eligibility.Evidence:
-    """The declared evidence; a ticked box without its date is a clear error."""
+def _evidence(form: EvidenceForm) -> eligibility.Evidence:
+    """The declared evidence. A ticked box without its date is refused by the form; here (the
+    live evaluation of a half-filled form) it is left out."""
     certificates, titles, education = [], [], []
-    if form.has_certificate.data:
-        if form.certificate_issued_on.data is None:
-            raise ValueError(_("Give the date the certificate was issued."))
+    if form.has_certificate.data and form.certificate_issued_on.data is not None:
         certificates.append(
             eligibility.Certificate(
                 form.certificate_occupation.data,
@@ -124,17 +221,14 @@ def _evidence(form: RegistrationForm) -> eligibility.Evidence:
                 form.certificate_issued_on.data,
             )
         )
-    if form.has_title.data:
-        if form.title_obtained_on.data is None:
-            raise ValueError(_("Give the date the title was obtained."))
+    if form.has_title.data and form.title_obtained_on.data is not None:
         titles.append(
             eligibility.Title(
                 form.title_level.data, form.title_matches_field.data, form.title_obtained_on.data
             )
         )
-    if form.education_kind.data:
-        if form.education_graduated_on.data is None and not form.education_final_year.data:
-            raise ValueError(_("Give the graduation date, or tick final-year student."))
+    graduated = form.education_graduated_on.data is not None or form.education_final_year.data
+    if form.education_kind.data and graduated:
         education.append(
             eligibility.Education(
                 form.education_kind.data,
@@ -144,17 +238,49 @@ def _evidence(form: RegistrationForm) -> eligibility.Evidence:
                 form.education_evaluated.data,
             )
         )
+    years = 0.0 if form.years_of_work.errors else float(form.years_of_work.data or 0)
     return eligibility.Evidence(
-        years_of_work=float(form.years_of_work.data or 0),
+        years_of_work=years,
         certificates=tuple(certificates),
         titles=tuple(titles),
         education=tuple(education),
     )
 
 
-def _field_for(form: RegistrationForm, error: Exception) -> Field | None:
-    if not isinstance(error, ServiceError):
-        return None
+def _fill(form: EvidenceForm, evidence: eligibility.Evidence) -> None:
+    """The form as the application declared it, to be corrected (the form has one of each)."""
+    form.years_of_work.data = evidence.years_of_work
+    for certificate in evidence.certificates[:1]:
+        form.has_certificate.data = True
+        form.certificate_occupation.data = certificate.occupation
+        form.certificate_level.data = certificate.level
+        form.certificate_issued_on.data = certificate.issued_on
+    for title in evidence.titles[:1]:
+        form.has_title.data = True
+        form.title_level.data = title.level
+        form.title_matches_field.data = title.matches_field
+        form.title_obtained_on.data = title.obtained_on
+    for education in evidence.education[:1]:
+        form.education_kind.data = education.kind
+        form.education_major.data = education.major
+        form.education_graduated_on.data = education.graduated_on
+        form.education_final_year.data = education.final_year
+        form.education_evaluated.data = education.evaluated_programme
+
+
+Evaluation = list[tuple[EligibilityCondition, eligibility.ConditionResult]]
+
+
+def _evaluation_of(form: EvidenceForm, level: int) -> Evaluation:
+    return applications.evaluate(get_session(), level, _evidence(form), get_clock().now().date())
+
+
+def _declared_evaluation(form: ApplicationForm) -> Evaluation | None:
+    programme = catalogue.programme_by_code(get_session(), form.programme.data or "")
+    return _evaluation_of(form, programme.level) if programme is not None else None
+
+
+def _field_for(form: RegistrationForm, error: ServiceError) -> Field | FlaskForm:
     if error.code.startswith("username"):
         return form.username
     if error.code.startswith("password"):
@@ -163,7 +289,12 @@ def _field_for(form: RegistrationForm, error: Exception) -> Field | None:
         return form.documents
     if error.code == "phone_invalid":
         return form.phone
-    return None
+    if error.code == "id_number_known":
+        return form.id_number
+    return form
+
+
+# --- the applicant's own applications ---------------------------------------------------------
 
 
 @blueprint.route("/me/applications")
@@ -174,15 +305,96 @@ def my_applications() -> ResponseReturnValue:
     return render_template(
         "admissions/mine.html",
         applications=[(a, _evaluation(a)) for a in mine],
+        may_apply=not any(a.status in applications.OPEN_STATUSES for a in mine),
     )
 
 
-def _evaluation(
-    application: Application,
-) -> list[tuple[EligibilityCondition, eligibility.ConditionResult]]:
+@blueprint.app_template_global()
+def applicant_news() -> Application | None:
+    """For the trainee's home page: called only where a template asks."""
+    return applications.news_for(get_session(), current_user.id, get_clock().now())
+
+
+def _evaluation(application: Application) -> Evaluation:
     evidence = applications.evidence_from_json(application.evidence)
     return applications.evaluate(
         get_session(), application.programme.level, evidence, application.submitted_at.date()
+    )
+
+
+@blueprint.route("/me/applications/new", methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def apply() -> ResponseReturnValue:
+    """A new application from an account: after a rejection, or for another programme."""
+    db = get_session()
+    form = ApplicationForm()
+    _programme_choices(form)
+    proofs = _HeldProofs("apply")
+    valid = form.validate_on_submit()
+    if form.is_submitted():
+        proofs.take(form)
+    if valid and not _has_errors(form):
+        with shown(lambda error: form.documents if "document" in error.code else form):
+            applications.apply_again(
+                db,
+                current_user,
+                programme=catalogue.programme_by_code(db, form.programme.data),
+                evidence=_evidence(form),
+                uploads=proofs.uploads(),
+                upload_folder=current_app.config["UPLOAD_FOLDER"],
+                now=get_clock().now(),
+            )
+            db.commit()
+            proofs.discard()
+            flash(
+                _("Your application has been submitted. The training office reviews it."), "success"
+            )
+            return redirect(url_for("admissions.my_applications"), code=303)
+    return render_template(
+        "admissions/apply.html",
+        form=form,
+        held=proofs.held(),
+        evaluation=_declared_evaluation(form) if form.is_submitted() else None,
+    )
+
+
+@blueprint.route("/me/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def correct(application_id: int) -> ResponseReturnValue:
+    """A returned application: the evidence corrected, proofs added, submitted again."""
+    db = get_session()
+    application = db.get(Application, application_id)
+    if application is None or application.applicant_id != current_user.id:
+        abort(404)
+    if application.status != ApplicationStatus.RETURNED.value:
+        return redirect(url_for("admissions.my_applications"), code=303)
+    form = ResubmitForm()
+    if not form.is_submitted():
+        _fill(form, applications.evidence_from_json(application.evidence))
+    proofs = _HeldProofs(f"correct:{application.id}")
+    valid = form.validate_on_submit()
+    if form.is_submitted():
+        proofs.take(form)
+    if valid and not _has_errors(form):
+        with shown(lambda error: form.documents if "document" in error.code else form):
+            applications.resubmit(
+                db,
+                application,
+                evidence=_evidence(form),
+                uploads=proofs.uploads(),
+                upload_folder=current_app.config["UPLOAD_FOLDER"],
+                now=get_clock().now(),
+            )
+            db.commit()
+            proofs.discard()
+            flash(_("Your corrected application is back with the training office."), "success")
+            return redirect(url_for("admissions.my_applications"), code=303)
+    return render_template(
+        "admissions/correct.html",
+        form=form,
+        application=application,
+        held=proofs.held(),
+        evaluation=_evaluation_of(form, application.programme.level),
     )
 
 
@@ -247,7 +459,7 @@ def review(application_id: int) -> ResponseReturnValue:
         met = [row.code for row, result in evaluation if result.met]
         form.condition.data = met[0] if met else None
     if form.validate_on_submit():
-        with shown(form):
+        with shown(form.note if form.return_.data else form):
             _decide(application, form)
             flash(_("Decision saved."), "success")
             return redirect(url_for("admissions.queue"), code=303)
@@ -269,6 +481,11 @@ def _decide(application: Application, form: DecisionForm) -> None:
     if form.reject.data:
         applications.reject(
             db, application, reason=form.reason.data or "", now=now, actor_id=current_user.id
+        )
+        return
+    if form.return_.data:
+        applications.return_for_changes(
+            db, application, note=form.note.data or "", now=now, actor_id=current_user.id
         )
         return
     training_class = (

@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "application.submit": _l("Application submitted"),
     "application.approve": _l("Application approved"),
     "application.reject": _l("Application not approved"),
+    "application.return": _l("Application returned for changes"),
+    "application.resubmit": _l("Application corrected and submitted again"),
     "offline.add": _l("Offline study time added"),
     "offline.revoke": _l("Offline study time taken back"),
     "coaching_day.create": _l("On-site coaching day added"),
@@ -455,6 +457,8 @@ def _application(entry: AuditEntry, details: dict, names: Names) -> list[str]:
         parts.append(programme_name_of(details["programme"]))
     if details.get("condition"):
         parts.append(_("eligibility condition %(code)s", code=details["condition"]))
+    if isinstance(details.get("added_documents"), int) and details["added_documents"]:
+        parts.append(_("%(count)s proofs added", count=details["added_documents"]))
     return parts
 
 
@@ -712,6 +716,8 @@ _DETAILS: dict[str, Details] = {
     "application.submit": _application,
     "application.approve": _application,
     "application.reject": _application,
+    "application.return": _application,
+    "application.resubmit": _application,
     "offline.add": _offline,
     "offline.revoke": _offline,
     "coaching_day.create": _coaching_day,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from flask import request
 from flask_babel import get_locale
@@ -309,25 +310,9 @@ CERTIFICATE_LEVEL_LABELS = {
 }
 
 
-class RegistrationForm(FlaskForm):
-    """The public application (报名): account, profile, programme, evidence, proofs."""
+class EvidenceForm(FlaskForm):
+    """The eligibility evidence and proofs of an application (报名), as first sent or corrected."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
-    )
-    real_name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=100)])
-    id_number = StringField(
-        _l("ID card number"), validators=[DataRequired(), Length(min=18, max=18), _valid_id_number]
-    )
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(min=11, max=11)])
-    employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
-    category = SelectField(
-        _l("Trainee category"), choices=lambda: choices(CATEGORY_LABELS), coerce=int
-    )
-    programme = SelectField(_l("Work type and level"), validators=[DataRequired()])
     years_of_work = DecimalField(
         _l("Years of work in this or a related occupation"),
         places=1,
@@ -353,7 +338,71 @@ class RegistrationForm(FlaskForm):
     declaration = BooleanField(
         _l("I declare that this information is true."), validators=[DataRequired()]
     )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A ticked box needs its date (said beside the date: an empty date is otherwise
+        allowed, and stops a field's own validators)."""
+        valid = super().validate(extra_validators)
+        education_undated = (
+            self.education_graduated_on.data is None and not self.education_final_year.data
+        )
+        missing = [
+            (field, message)
+            for wanted, field, message in (
+                (
+                    self.has_certificate.data,
+                    self.certificate_issued_on,
+                    _l("Give the date the certificate was issued."),
+                ),
+                (
+                    self.has_title.data,
+                    self.title_obtained_on,
+                    _l("Give the date the title was obtained."),
+                ),
+                (
+                    self.education_kind.data and education_undated,
+                    self.education_graduated_on,
+                    _l("Give the graduation date, or tick final-year student."),
+                ),
+            )
+            if wanted and field.data is None
+        ]
+        for field, message in missing:
+            field.errors = [*field.errors, str(message)]
+        return valid and not missing
+
+
+class ApplicationForm(EvidenceForm):
+    """A new application of a person who has an account (after a rejection, say)."""
+
+    programme = SelectField(_l("Work type and level"), validators=[DataRequired()])
     submit = SubmitField(_l("Submit application"))
+
+
+class RegistrationForm(ApplicationForm):
+    """The public application (报名): account, profile, programme, evidence, proofs."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    real_name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=100)])
+    id_number = StringField(
+        _l("ID card number"), validators=[DataRequired(), Length(min=18, max=18), _valid_id_number]
+    )
+    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(min=11, max=11)])
+    employer = StringField(_l("Employer"), validators=[Optional(), Length(max=200)])
+    category = SelectField(
+        _l("Trainee category"), choices=lambda: choices(CATEGORY_LABELS), coerce=int
+    )
+
+
+class ResubmitForm(EvidenceForm):
+    """A returned application, corrected."""
+
+    submit = SubmitField(_l("Submit again"))
 
 
 def education_choices() -> list[SelectChoice]:
@@ -368,6 +417,11 @@ class DecisionForm(FlaskForm):
     condition = SelectField(_l("Condition met"))
     training_class = SelectField(_l("Class"), coerce=int)
     approve = SubmitField(_l("Approve"))
+    note = TextAreaField(
+        _l("What to correct or add"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    return_ = SubmitField(_l("Return for changes"))
     reason = StringField(_l("Reason for rejection"), validators=[Optional(), Length(max=500)])
     reject = SubmitField(_l("Reject"))
 

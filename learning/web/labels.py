@@ -113,6 +113,7 @@ APPLICATION_STATUS_LABELS = {
     "submitted": _l("Under review"),
     "approved": _l("Approved"),
     "rejected": _l("Not approved"),
+    "returned": _l("Returned for changes"),
 }
 
 EXAM_PART_LABELS = {
@@ -189,6 +190,12 @@ def notification_text(kind: str, params: dict) -> str:
             "Your application for %(programme)s was not approved: %(reason)s",
             programme=programme_name_of(params.get("programme")),
             reason=params.get("reason"),
+        ),
+        "application_returned": _(
+            "Your application for %(programme)s was returned for changes: %(note)s Correct it "
+            "and submit it again from My applications.",
+            programme=programme_name_of(params.get("programme")),
+            note=params.get("note"),
         ),
         "exam_registered": _(
             "You are registered for the exam on %(day)s at %(place)s.",

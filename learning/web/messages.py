@@ -142,6 +142,16 @@ def describe(error: ServiceError) -> str:
         "document_too_large": _("%(name)s is larger than %(most_mb)s MB."),
         "document_type": _("%(name)s is not a PDF, JPEG or PNG file."),
         "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
+        "id_number_known": _(
+            "An account with this ID-card number exists already: one person has one account. "
+            "Log in with it; if you forgot its password, ask the training office to reset it."
+        ),
+        "application_open": _(
+            "You have an application under review or returned for changes: finish that one first."
+        ),
+        "application_approved_already": _("You were approved for this programme already."),
+        "not_returned": _("This application is not waiting for changes."),
+        "note_required": _("Say what the applicant should correct or add."),
         "no_profile": _("This account has no trainee profile."),
         "required": _("Required."),
         "nul_character": _("Text may not contain the character NUL (0x00)."),

@@ -102,6 +102,6 @@ def test_video_uploads_left_unfinished_for_two_days_are_removed(app: Flask, cloc
     )
     clock.advance(days=1)
     job = tasks.JobContext(get_database(app), clock.now(), "Asia/Shanghai", 30, folder)
-    assert tasks.prune_abandoned_uploads(job) == {"removed": 1}
+    assert tasks.prune_abandoned_uploads(job) == {"removed": 1, "held_proof_forms": 0}
     assert uploads.state(folder, recent.id).received == 0
     assert not list(tmp_path.glob(f"incoming/{old.id}.*"))

@@ -253,6 +253,21 @@ ROUTES = {
         lambda w: "/me/applications",
         _row(302, 200, 200, 403, 403, 403),
     ),
+    "admissions.evaluation": (
+        "GET",
+        lambda w: "/register/evaluation?programme=accounting-4&years_of_work=6",
+        _row(200, 200, 200, 200, 200, 200),
+    ),
+    "admissions.apply": (
+        "GET",
+        lambda w: "/me/applications/new",
+        _row(302, 200, 200, 403, 403, 403),
+    ),
+    "admissions.correct": (  # the applicant is none of these: tests/web/test_application_loop
+        "GET",
+        lambda w: f"/me/applications/{w.application_id}/edit",
+        _row(302, 404, 404, 403, 403, 403),
+    ),
     "admissions.document": (  # the applicant is none of these; owners are tested elsewhere
         "GET",
         lambda w: f"/applications/{w.application_id}/documents/{w.document_id}",

@@ -1,0 +1,35 @@
+"""Two registrations with one ID-card number at the same moment: one account, and the other
+told plainly (the unique index holds where the check before the insert cannot)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from learning.db import get_database
+from learning.models import TraineeProfile
+from tests.concurrency.test_races import THREADS, live_app, race  # noqa: F401
+from tests.conftest import Client
+from tests.web.test_registration import VALID_ID, form
+
+
+def test_one_account_per_id_number_under_a_race(live_app: Flask) -> None:  # noqa: F811
+    clients: list[Client] = [live_app.test_client() for _ in range(THREADS)]  # type: ignore[misc]
+    bodies = [
+        form(client, username=f"racer{n:02d}", phone=f"1380013{n:04d}")
+        for n, client in enumerate(clients)
+    ]
+    responses = race(
+        [
+            lambda c=client, b=body: c.post("/register", data=b, content_type="multipart/form-data")
+            for client, body in zip(clients, bodies, strict=True)
+        ]
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] * (THREADS - 1) + [303]
+    for response in responses:
+        if response.status_code == 200:
+            assert "该身份证号码已有账号" in response.get_data(as_text=True)
+    with get_database(live_app).session_factory() as session:
+        count = select(func.count()).where(TraineeProfile.id_number == VALID_ID)
+        assert session.scalar(count) == 1
