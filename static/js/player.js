@@ -89,6 +89,8 @@ class Player {
     this.seekFrom = null;
     this.quietSeek = false; // a seek the player makes itself (resume, answered check)
     this.check = null;
+    this.answer = null; // the code answer on its way: {seq, check}
+    this.fullscreenWas = null; // what was full screen when a check took it away
     this.maxRate = 1;
     this.interval = 15;
   }
@@ -173,6 +175,20 @@ class Player {
       }
     });
     window.addEventListener("online", () => this.pump());
+    // Nothing can be typed into a dialog hidden behind a full-screen video: leave it again.
+    document.addEventListener("fullscreenchange", () => {
+      if (this.check && document.fullscreenElement) this.leaveFullscreen();
+    });
+    video.addEventListener("webkitbeginfullscreen", () => {
+      if (this.check) this.leaveFullscreen();
+    });
+    if (window.visualViewport) {
+      window.visualViewport.addEventListener("resize", () => this.fitDialogs());
+      window.visualViewport.addEventListener("scroll", () => this.fitDialogs());
+    }
+    this.root.querySelector("[data-fullscreen]").addEventListener("click", () => {
+      this.restoreFullscreen();
+    });
     window.addEventListener("pagehide", () => this.leave());
     this.root.querySelector("[data-check-form]").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -220,7 +236,8 @@ class Player {
     if (this.sending || this.stopped) return;
     this.sending = true;
     while (this.queue.length && !this.stopped) {
-      const { outcome, status, body } = await deliver(this.playbackId, this.queue[0]);
+      const beat = this.queue[0];
+      const { outcome, status, body } = await deliver(this.playbackId, beat);
       if (outcome === "retry") {
         this.showSync(this.queue.length);
         setTimeout(() => this.pump(), RETRY_MS);
@@ -230,17 +247,21 @@ class Player {
       saveQueue(this.playbackId, this.queue);
       this.showSync(this.queue.length);
       if (status === 409) this.stop(body.error);
+      else if (this.answer && beat.seq === this.answer.seq) this.judged(status, body);
       else if (status === 200) this.answered(body);
-      else if (status === 429 && this.answeredCheck) this.answerRefused(this.answeredCheck, body);
     }
     this.sending = false;
   }
 
   answered(body) {
-    this.root.querySelector("[data-covered]").textContent = clock(body.covered_s);
-    this.root.querySelector("[data-hours]").textContent = body.enrolment_online_hours.toFixed(1);
+    this.showTotals(body);
     if (body.attention_check) this.showCheck(body.attention_check);
     else if (this.check) this.hideCheck();
+  }
+
+  showTotals(body) {
+    this.root.querySelector("[data-covered]").textContent = clock(body.covered_s);
+    this.root.querySelector("[data-hours]").textContent = body.enrolment_online_hours.toFixed(1);
   }
 
   showCheck(check) {
@@ -248,19 +269,20 @@ class Player {
       this.showFaceCheck(check);
       return;
     }
-    const form = this.root.querySelector("[data-check]");
-    const again = this.check && this.check.id === check.id && this.answering;
+    const dialog = this.root.querySelector("[data-check]");
+    const shown = this.check && this.check.id === check.id && !dialog.hidden;
     this.check = check;
-    this.answering = false;
     this.video.pause();
+    this.leaveFullscreen();
+    // Beats answered while the dialog is up report the same check: keep what was typed and
+    // any message on screen.
+    if (shown) return;
     this.root.querySelector("[data-check-image]").src = `${check.image_url}?t=${Date.now()}`;
-    const error = this.root.querySelector("[data-check-error]");
-    error.hidden = !again;
-    error.textContent = this.root.dataset.msgWrong;
-    form.hidden = false;
-    const input = this.root.querySelector("[data-check-code]");
-    input.value = "";
-    input.focus();
+    this.checkMessage("");
+    this.setChecking(false);
+    dialog.hidden = false;
+    this.fitDialogs();
+    this.clearCode();
   }
 
   hideCheck() {
@@ -269,13 +291,82 @@ class Player {
     this.hideFaceCheck();
   }
 
+  clearCode() {
+    const input = this.root.querySelector("[data-check-code]");
+    input.value = "";
+    input.focus();
+  }
+
+  checkMessage(text) {
+    const error = this.root.querySelector("[data-check-error]");
+    error.textContent = text;
+    error.hidden = !text;
+    this.root.querySelector("[data-check-code]").setAttribute("aria-invalid", String(!!text));
+  }
+
+  // While the answer is on its way the button says so and cannot send it twice.
+  setChecking(busy) {
+    const button = this.root.querySelector("[data-check-form] button");
+    button.disabled = busy;
+    button.textContent = busy ? this.root.dataset.msgChecking : this.root.dataset.msgContinue;
+  }
+
+  // --- full screen: a check takes it away (its dialog cannot show there), the answer offers
+  // it back ---------------------------------------------------------------------------------
+
+  leaveFullscreen() {
+    const video = this.video;
+    if (document.fullscreenElement) {
+      this.fullscreenWas = document.fullscreenElement;
+      document.exitFullscreen().catch(() => {});
+    } else if (video.webkitDisplayingFullscreen && video.webkitExitFullscreen) {
+      this.fullscreenWas = video; // iOS: only the video itself goes full screen
+      video.webkitExitFullscreen();
+    }
+  }
+
+  // Browsers allow full screen only shortly after a tap: the answer's tap usually still
+  // counts when the server's verdict arrives; if not, a button offers it for one more tap.
+  async restoreFullscreen() {
+    const element = this.fullscreenWas;
+    const button = this.root.querySelector("[data-fullscreen]");
+    if (!element) return;
+    try {
+      if (element.requestFullscreen) await element.requestFullscreen();
+      else if (element.webkitEnterFullscreen) element.webkitEnterFullscreen();
+      this.fullscreenWas = null;
+      button.hidden = true;
+    } catch {
+      button.hidden = false;
+    }
+  }
+
+  // With the keyboard up (or zoomed in) a phone shows less than the layout viewport that
+  // position: fixed follows: the open dialog is then fitted to the visible part (the visual
+  // viewport), and scrolls; otherwise the stylesheet's inset: 0 does, without lagging a frame.
+  fitDialogs() {
+    const view = window.visualViewport;
+    if (!view) return;
+    const whole =
+      view.scale === 1 &&
+      view.width >= window.innerWidth - 1 &&
+      view.height >= window.innerHeight - 1;
+    for (const dialog of this.root.querySelectorAll(".modal-fixed")) {
+      const style = dialog.style;
+      style.top = whole ? "" : `${view.offsetTop}px`;
+      style.left = whole ? "" : `${view.offsetLeft}px`;
+      style.width = whole ? "" : `${view.width}px`;
+      style.height = whole ? "" : `${view.height}px`;
+    }
+  }
+
   // --- face checks: the camera, an action, frames sent with the answer beat ---------------
 
   async showFaceCheck(check) {
     const known = this.check && this.check.id === check.id;
     this.check = check;
     this.video.pause();
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    this.leaveFullscreen();
     const dialog = this.root.querySelector("[data-face-check]");
     if (known && !dialog.hidden) return;
     const data = this.root.dataset;
@@ -283,6 +374,7 @@ class Player {
       check.action === "blink" ? data.msgFaceBlink : data.msgFaceTurn;
     this.faceMessage("");
     dialog.hidden = false;
+    this.fitDialogs();
     await this.openCamera();
   }
 
@@ -406,40 +498,60 @@ class Player {
     this.video.currentTime = resumeAt;
     this.lastPosition = resumeAt;
     if (body.attention_check) this.showCheck(body.attention_check);
-    else this.video.play().catch(() => {});
+    else {
+      this.video.play().catch(() => {});
+      this.restoreFullscreen();
+    }
   }
 
   // The answer, the seek back to where credit stopped and the resume, in one beat (rule 7).
+  // The dialog stays up until the server's verdict on that very beat (its seq): a wrong code
+  // is said there, a right one closes it and plays on.
   answerCheck() {
-    if (!this.check) return;
+    const check = this.check;
+    if (!check || check.kind === "face" || this.answer) return;
     const code = this.root.querySelector("[data-check-code]").value.trim();
-    const resumeAt = this.check.resume_at_s;
-    this.answering = true;
-    this.queue.push(this.snapshot("attention_ok", {
-      attention_id: this.check.id,
+    const beat = this.snapshot("attention_ok", {
+      attention_id: check.id,
       attention_code: code,
-      position_s: resumeAt,
+      position_s: check.resume_at_s,
       paused: false,
-    }));
-    saveQueue(this.playbackId, this.queue);
-    this.root.querySelector("[data-check]").hidden = true;
-    const checkId = this.check.id;
-    this.answeredCheck = this.check;
-    this.check = null;
-    this.quietSeek = true;
-    this.video.currentTime = resumeAt;
-    this.lastPosition = resumeAt;
-    this.pump().then(() => {
-      if (!this.check || this.check.id !== checkId) this.video.play().catch(() => {});
     });
+    this.answer = { seq: beat.seq, check };
+    this.queue.push(beat);
+    saveQueue(this.playbackId, this.queue);
+    this.checkMessage("");
+    this.setChecking(true);
+    this.quietSeek = true;
+    this.video.currentTime = check.resume_at_s;
+    this.lastPosition = check.resume_at_s;
+    this.pump();
   }
 
-  // The server refused to judge the answer (too many wrong ones): ask again, saying why.
-  answerRefused(check, body) {
-    this.showCheck(check);
-    const error = this.root.querySelector("[data-check-error]");
-    error.textContent = body.message;
-    error.hidden = false;
+  // The server's answer to the answer beat: 200 judged it (the check still pending: the code
+  // was wrong), 429 refused to (too many wrong answers), anything else rejected the beat.
+  judged(status, body) {
+    const { check } = this.answer;
+    this.answer = null;
+    this.setChecking(false);
+    if (status !== 200) {
+      this.checkMessage(body.message || this.root.dataset.msgWrong);
+      this.clearCode();
+      return;
+    }
+    this.showTotals(body);
+    if (body.attention_check && body.attention_check.id === check.id) {
+      this.checkMessage(this.root.dataset.msgWrong);
+      this.clearCode();
+      return;
+    }
+    this.hideCheck();
+    if (body.attention_check) {
+      this.showCheck(body.attention_check);
+      return;
+    }
+    this.video.play().catch(() => {});
+    this.restoreFullscreen();
   }
 
   stop(reason) {
