@@ -216,6 +216,32 @@ ROUTES = {
         lambda w: f"/admin/users/{w.users['trainee'].id}/face/reset",
         _row(302, 403, 403, 403, 403, 303),
     ),
+    "face_snapshots.trainee": (
+        "GET",
+        lambda w: f"/admin/users/{w.users['trainee'].id}/face-snapshots",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "face_snapshots.image": (
+        "GET",
+        lambda w: "/admin/face-snapshots/999999.jpg",
+        _row(302, 403, 403, 403, 403, 404),  # a real one, audited: tests/faces
+    ),
+    "review.queue": ("GET", lambda w: "/admin/review/", _row(302, 403, 403, 403, 403, 200)),
+    "review.flag": (
+        "GET",
+        lambda w: "/admin/review/999999",
+        _row(302, 403, 403, 403, 403, 404),  # real flags: tests/web/test_review.py
+    ),
+    "review.clear": (
+        "POST",
+        lambda w: "/admin/review/999999/clear",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
+    "review.void": (
+        "POST",
+        lambda w: "/admin/review/999999/void",
+        _row(302, 403, 403, 403, 403, 404),
+    ),
     "payments.index": ("GET", lambda w: "/admin/payments", _row(302, 403, 403, 403, 403, 200)),
     "payments.sheet": (
         "GET",
@@ -418,6 +444,11 @@ ROUTES = {
         "GET",
         lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck.png",
         _row(401, 404, 404, 403, 403, 403),
+    ),
+    "api.answer_face_check": (
+        "POST",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck/face",
+        _row(401, 400, 400, 403, 403, 403),  # no beat sent; real answers: tests/api
     ),
     "api.enrolment_videos": (
         "GET",

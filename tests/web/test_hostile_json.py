@@ -36,7 +36,7 @@ BODIES = {
 SENDER = {"trainee": "trainee", "admin": "admin"}
 
 
-PATH_VALUES = {"registration_id": "1", "upload_id": "0" * 32}
+PATH_VALUES = {"registration_id": "1", "upload_id": "0" * 32, "check_id": "nocheck"}
 
 
 def _path(app: Flask, world: World, endpoint: str) -> str:
