@@ -276,8 +276,13 @@ def _evaluation_of(form: EvidenceForm, level: int) -> Evaluation:
 
 
 def _declared_evaluation(form: ApplicationForm) -> Evaluation | None:
-    programme = catalogue.programme_by_code(get_session(), form.programme.data or "")
-    return _evaluation_of(form, programme.level) if programme is not None else None
+    """The conditions the declared evidence meets, beside a refused form; none while the
+    programme or the evidence is not valid yet (their fields say why)."""
+    try:
+        programme = catalogue.programme_by_code(get_session(), form.programme.data or "")
+        return _evaluation_of(form, programme.level)
+    except (ServiceError, ValueError):
+        return None
 
 
 def _field_for(form: RegistrationForm, error: ServiceError) -> Field | FlaskForm:
