@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.accounting import hours_display
+from learning import rounding
 from learning.models import Enrolment, OfflineCredit, StudyDay
 from learning.services import outline, records
 from learning.services.enrolments import EnrolmentSummary, summary
@@ -76,17 +76,20 @@ def certificate(session: Session, enrolment: Enrolment, key: str) -> Certificate
 
 
 def _chapter_lines(enrolment: Enrolment, videos: list[records.VideoProgress]) -> list[ChapterLine]:
-    """The chapters with time watched."""
+    """The chapters with time watched, their standard hours rounded once on the total (so
+    they add up to the online hours shown above them)."""
+    watched = [chapter for chapter in outline.chapters(videos) if chapter.covered_s]
+    tenth_s = enrolment.standard_hour_minutes * 6  # a tenth of a standard hour, in seconds
+    tenths = rounding.shares([chapter.covered_s for chapter in watched], tenth_s)
     return [
         ChapterLine(
             title=chapter.title,
             completed=chapter.completed_count,
             videos=len(chapter.videos),
             covered_s=chapter.covered_s,
-            hours=hours_display(chapter.covered_s, enrolment.standard_hour_minutes),
+            hours=count / 10,
         )
-        for chapter in outline.chapters(videos)
-        if chapter.covered_s
+        for chapter, count in zip(watched, tenths, strict=True)
     ]
 
 

@@ -110,3 +110,28 @@ def test_the_certificate_counts_hours_by_chapter(login, make: Factory, clock) ->
     rows = re.findall(r"<tr><td>(.*?)</td>\s*<td class=\"num\">(.*?)</td>", html)
     assert rows == [("第一章 碳排放管理基础", "1 / 1")]  # a chapter not begun is left out
     assert "各章节学时" in html
+
+
+def test_the_chapters_hours_add_up_to_the_online_hours(make: Factory) -> None:
+    """Two chapters of 0.15 standard hours each: 0.1 and 0.2 beside 0.3, not 0.1 and 0.1."""
+    trainee = make.trainee()
+    enrolment = make.enrolment(trainee, "accounting-4")
+    for chapter in ("第一章", "第二章"):
+        video = make.video("accounting-4", duration_s=2700)
+        link = make.session.scalar(
+            select(ProgrammeVideo).where(
+                ProgrammeVideo.programme_id == enrolment.programme_id,
+                ProgrammeVideo.video_id == video.id,
+            )
+        )
+        link.chapter = chapter
+        make.session.add(
+            Coverage(
+                enrolment_id=enrolment.id, video_id=video.id, intervals=[[0, 405_000]], covered_s=405
+            )
+        )
+    enrolment.online_s = 810
+    make.commit()
+    shown = certificates.certificate(make.session, enrolment, "key")
+    assert [line.hours for line in shown.chapters] == [0.1, 0.2]
+    assert shown.summary.online_hours == 0.3
