@@ -177,7 +177,9 @@ class Player {
     window.addEventListener("online", () => this.pump());
     // Nothing can be typed into a dialog hidden behind a full-screen video: leave it again.
     document.addEventListener("fullscreenchange", () => {
-      if (this.check && document.fullscreenElement) this.leaveFullscreen();
+      if (!document.fullscreenElement) return;
+      if (this.check) this.leaveFullscreen();
+      else this.root.querySelector("[data-fullscreen]").hidden = true; // full screen is back
     });
     video.addEventListener("webkitbeginfullscreen", () => {
       if (this.check) this.leaveFullscreen();
@@ -558,6 +560,9 @@ class Player {
     this.stopped = true;
     this.stopTimer();
     this.video.pause();
+    // A code dialog waiting for its verdict would hide the notice and wait for ever.
+    this.answer = null;
+    this.root.querySelector("[data-check]").hidden = true;
     this.queue = [];
     saveQueue(this.playbackId, this.queue);
     this.say(reason === "superseded" ? this.root.dataset.msgSuperseded : this.root.dataset.msgEnded);
