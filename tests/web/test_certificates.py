@@ -127,7 +127,10 @@ def test_the_chapters_hours_add_up_to_the_online_hours(make: Factory) -> None:
         link.chapter = chapter
         make.session.add(
             Coverage(
-                enrolment_id=enrolment.id, video_id=video.id, intervals=[[0, 405_000]], covered_s=405
+                enrolment_id=enrolment.id,
+                video_id=video.id,
+                intervals=[[0, 405_000]],
+                covered_s=405,
             )
         )
     enrolment.online_s = 810
