@@ -202,6 +202,8 @@ def create_user() -> ResponseReturnValue:
         )
 
         def field_of(error: ServiceError) -> Field:
+            if error.code == "id_number_known":
+                return form.id_number
             return form.password if error.code.startswith("password") else form.username
 
         with shown(field_of):

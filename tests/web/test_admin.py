@@ -59,6 +59,14 @@ def test_taken_username_is_explained_on_the_form(login, make: Factory) -> None:
     assert "已被使用" in response.get_data(as_text=True)
 
 
+def test_a_known_id_number_is_explained_beside_its_field(login, make: Factory) -> None:
+    client = login(make.admin())
+    assert _create(client, username="first").status_code == 303
+    page = _create(client, username="second").get_data(as_text=True)
+    said = page.index("每人只能注册一个账号")
+    assert page.index('name="id_number"') < said < page.index('name="employer"')
+
+
 def test_weak_password_is_explained_on_the_form(login, make: Factory) -> None:
     client = login(make.admin())
     response = _create(client, password="abcdefghij")
