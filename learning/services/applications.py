@@ -352,19 +352,17 @@ def reject(
     _still_open(application)
     if not reason.strip():
         raise ServiceError("reason_required")
-    application.status = ApplicationStatus.REJECTED.value
     application.decision_reason = reason.strip()
-    application.decided_at = now
-    application.decided_by_id = actor_id
-    audit.record(
+    _decided(
         session,
-        at=now,
+        application,
+        ApplicationStatus.REJECTED,
+        "application.reject",
+        "application_rejected",
+        now=now,
         actor_id=actor_id,
-        action="application.reject",
-        subject=f"application:{application.id}",
         reason=reason.strip(),
     )
-    _tell(session, application, "application_rejected", now, reason=reason.strip())
 
 
 def return_for_changes(
@@ -375,20 +373,46 @@ def return_for_changes(
     _still_open(application)
     if not note.strip():
         raise ServiceError("note_required")
-    application.status = ApplicationStatus.RETURNED.value
     application.returned_note = note.strip()
     application.returned_at = now
+    _decided(
+        session,
+        application,
+        ApplicationStatus.RETURNED,
+        "application.return",
+        "application_returned",
+        now=now,
+        actor_id=actor_id,
+        note=note.strip(),
+    )
+
+
+def _decided(
+    session: Session,
+    application: Application,
+    status: ApplicationStatus,
+    action: str,
+    message: str,
+    *,
+    now: datetime,
+    actor_id: int,
+    **words: str,
+) -> None:
+    """The application leaves the queue with `status`: audited with the admin's words, and the
+    applicant told them."""
+    application.status = status.value
     application.decided_at = now
     application.decided_by_id = actor_id
+    (text,) = words.values()
     audit.record(
         session,
         at=now,
         actor_id=actor_id,
-        action="application.return",
+        action=action,
         subject=f"application:{application.id}",
-        reason=note.strip(),
+        reason=text,
     )
-    _tell(session, application, "application_returned", now, note=note.strip())
+    _tell(session, application, message, now, **words)
 
 
 def _tell(
