@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from learning import admission
+from learning import admission, rounding
 from learning.accounting.hours import hours_display, hours_missing
 from learning.admission import Standing
 from learning.models import Enrolment, Payment, Programme, Role, TrainingClass, User
@@ -129,6 +129,8 @@ def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSumm
     programme = enrolment.programme
     required_s = required_seconds(enrolment)
     reasons = admission.blocking_reasons(standing(enrolment, fee_paid=training_fee_paid))
+    # online and offline side by side add up to the credited hours: rounded once, on the total
+    online, offline = rounding.shares([enrolment.online_s, enrolment.offline_s], minutes * 6)
     return EnrolmentSummary(
         id=enrolment.id,
         trainee_id=enrolment.trainee_id,
@@ -139,8 +141,8 @@ def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSumm
         work_type_en=programme.work_type.name_en,
         level=programme.level,
         required_hours=programme.required_hours,
-        online_hours=hours_display(enrolment.online_s, minutes),
-        offline_hours=hours_display(enrolment.offline_s, minutes),
+        online_hours=online / 10,
+        offline_hours=offline / 10,
         credited_hours=hours_display(enrolment.credited_s, minutes),
         hours_missing=hours_missing(max(0, required_s - enrolment.credited_s), minutes),
         progress=min(1.0, enrolment.credited_s / required_s) if required_s else 1.0,
