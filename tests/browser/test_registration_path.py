@@ -51,7 +51,7 @@ def test_apply_approve_pay_refuse_unlock_register(browser, live_server: LiveServ
         "password": "apply1234",
         "confirm": "apply1234",
         "real_name": "周航",
-        "id_number": "11010519491231002X",
+        "id_number": "110105197001010011",  # not used by the other browser tests' applicants
         "phone": "13900139000",
         "employer": "南方航空",
         "years_of_work": "11",

@@ -110,11 +110,11 @@ def y4m(frames: list[bytes], path: Path, *, hold: int = 3) -> Path:
     """A Y4M video of `frames` (each shown `hold` frames at 30 fps), for Chromium's fake camera
     (`--use-file-for-fake-video-capture`), which plays it in a loop."""
     pictures = [Image.open(io.BytesIO(frame)).convert("RGB") for frame in frames]
-    width, height = pictures[0].size
+    width, height = (side - side % 2 for side in pictures[0].size)  # 4:2:0 needs even sides
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
         for picture in pictures:
-            y, u, v = picture.resize((width, height)).convert("YCbCr").split()
+            y, u, v = picture.crop((0, 0, width, height)).convert("YCbCr").split()
             planes = (
                 y.tobytes()
                 + u.resize((width // 2, height // 2)).tobytes()
