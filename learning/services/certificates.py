@@ -54,12 +54,21 @@ def code_for(enrolment_id: int, key: str) -> str:
     return f"{enrolment_id}-{''.join(letters)}"
 
 
+# Full-width ASCII (U+FF01..U+FF5E), as a Chinese input method in full-width mode types it, is
+# the same code printed on the certificate; any other non-ASCII character makes it not genuine.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def enrolment_for_code(session: Session, code: str, key: str) -> Enrolment | None:
     """The enrolment a genuine code was issued for; None for anything else."""
-    head, _, _rest = code.strip().upper().partition("-")
-    if not head.isdigit() or len(code) > 40:
+    typed = code.translate(_FULL_WIDTH).strip().upper()
+    if len(typed) > 40 or not typed.isascii():
         return None
-    if not hmac.compare_digest(code_for(int(head), key), code.strip().upper()):
+    head, _, _rest = typed.partition("-")
+    # ASCII digits only: str.isdigit() also accepts "²" and Arabic-Indic digits
+    if not head.isdigit() or len(head) > 15:
+        return None
+    if not hmac.compare_digest(code_for(int(head), key), typed):
         return None
     return session.get(Enrolment, int(head))
 

@@ -153,3 +153,26 @@ def test_a_body_over_the_request_limit_is_refused_before_it_is_read(client) -> N
     api = client.post("/api/v1/playbacks", data=too_big, content_type="application/json")
     assert api.status_code == 413
     assert api.get_json()["error"] == "request_entity_too_large"
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["１２３", "١٢٣", "١٢٣-AAAAAAAAAA", "²-AAAAAAAAAA", "１-ＡＡＡＡＡＡＡＡＡＡ"]
+    + ["9" * 39 + "-A", "ﬀ"],
+)
+def test_a_verification_code_in_other_digits_is_simply_not_genuine(client, code: str) -> None:
+    page = client.get(f"/verify/{quote(code)}")
+    assert page.status_code == 404, code
+    assert "Traceback" not in page.get_data(as_text=True)
+
+
+def test_a_genuine_code_typed_in_full_width_characters_checks_out(
+    app: Flask, client, world: World
+) -> None:
+    from learning.services import certificates
+
+    enrolment_id = world.enrolment.id
+    code = certificates.code_for(enrolment_id, app.config["CERTIFICATE_KEY"])
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)  # an IME in full-width mode
+    genuine = client.get(f"/verify/{quote(code)}").status_code
+    assert genuine == 200 and client.get(f"/verify/{quote(wide)}").status_code == genuine
