@@ -60,7 +60,11 @@ def _require_password_change() -> ResponseReturnValue | None:
 
 def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect."""
-    if not target:
+    if not target or len(target) > 2000:
+        return None
+    # A line break would split the Location header (500); a backslash or a tab is read by
+    # browsers as "//", another host.
+    if "\\" in target or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from learning.models import Base
 from tests.conftest import Client
+from tests.factories import PASSWORD
 from tests.web.conftest import World
 from tests.web.test_access_matrix import ROUTES
 
@@ -175,3 +176,18 @@ def test_a_genuine_code_typed_in_full_width_characters_checks_out(
     wide = "".join(chr(ord(c) + 0xFEE0) for c in code)  # an IME in full-width mode
     genuine = client.get(f"/verify/{quote(code)}").status_code
     assert genuine == 200 and client.get(f"/verify/{quote(wide)}").status_code == genuine
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\r\nSet-Cookie: x=1", "/a\nb", "/a\rb", "/\\evil.example", "/\t/evil.example"],
+)
+def test_a_login_next_with_line_breaks_or_control_characters_goes_home(
+    client, make, target: str
+) -> None:
+    make.trainee("wang")
+    make.commit()
+    data = {"username": "wang", "password": PASSWORD, "csrf_token": client.csrf_token()}
+    response = client.post("/login", data={**data, "next": target})
+    assert response.status_code == 303, target
+    assert response.headers["Location"] == "/", target
