@@ -7,6 +7,7 @@ submits it again). The applicant is told of each decision in a message.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -288,7 +289,7 @@ def _store(
     session.add(
         ApplicationDocument(
             application_id=application.id,
-            original_name=_display_name(upload.name),
+            original_name=display_name(upload.name),
             stored_path=relative.as_posix(),
             mime_type=mime_type,
             size_bytes=len(upload.data),
@@ -297,9 +298,15 @@ def _store(
     )
 
 
-def _display_name(name: str) -> str:
-    """The file's own name only (never a path), for showing to people."""
-    return (Path(name.replace("\\", "/")).name or "document")[:200]
+def display_name(name: str) -> str:
+    """The file's own name only (never a path), for showing to people and naming a download.
+
+    Line breaks and other control or format characters (a crafted request may send them) become
+    spaces: a name is one line, and a header naming the download cannot be split by it.
+    """
+    name = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in name)
+    name = " ".join(Path(name.replace("\\", "/")).name.split())
+    return (name or "document")[:200]
 
 
 def approve(

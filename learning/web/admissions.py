@@ -423,7 +423,14 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
             application_id=application_id,
             document_id=document_id,
         )
-    response = send_file(path, mimetype=doc.mime_type, download_name=doc.original_name)
+    # An attachment under a clean name (names stored before they were cleaned may hold a line
+    # break); the review page still shows an image proof through <img>.
+    response = send_file(
+        path,
+        mimetype=doc.mime_type,
+        as_attachment=True,
+        download_name=applications.display_name(doc.original_name),
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

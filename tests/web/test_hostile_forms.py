@@ -9,6 +9,7 @@ again with errors must have written nothing.
 
 from __future__ import annotations
 
+import io
 from html.parser import HTMLParser
 from urllib.parse import quote, urlencode
 
@@ -16,7 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from learning.models import Base
+from learning.models import Application, Base
 from tests.conftest import Client
 from tests.factories import PASSWORD
 from tests.web.conftest import World
@@ -191,3 +192,36 @@ def test_a_login_next_with_line_breaks_or_control_characters_goes_home(
     response = client.post("/login", data={**data, "next": target})
     assert response.status_code == 303, target
     assert response.headers["Location"] == "/", target
+
+
+@pytest.mark.parametrize("name", ["证书\r\n.png", "a\rb\nc.png", "x\u2028y\x00z.png", "\r\n"])
+def test_a_proof_whose_name_holds_a_line_break_is_kept_and_served_under_a_safe_name(
+    client, app: Flask, db_session, login, make, name: str
+) -> None:
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    from tests.web.test_registration import PNG, form
+
+    # A browser escapes a line break in a file name; a crafted request sends it in the RFC 2231
+    # form (filename*=UTF-8''a%0D%0Ab.png), which the form parser decodes into the name.
+    proof = FileStorage(io.BytesIO(PNG), "PLACEHOLDER.png", content_type="image/png")
+    fields = {**form(client), "documents": proof}
+    boundary, body = encode_multipart(fields)
+    body = body.replace(b'filename="PLACEHOLDER.png"', f"filename*=UTF-8''{quote(name)}".encode())
+    response = client.post(
+        "/register", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    application = db_session.scalar(select(Application))
+    document = application.documents[0]
+    assert not any(c in document.original_name for c in "\r\n\x00\u2028"), document.original_name
+    admin = login(make.admin())
+    url = f"/applications/{application.id}/documents/{document.id}"
+    document.original_name = name.replace("\x00", "")  # as stored before names were cleaned
+    db_session.commit()
+    for who in (client, admin):
+        with who.get(url) as served:
+            assert served.status_code == 200 and served.data == PNG
+            disposition = served.headers["Content-Disposition"]
+            assert disposition.startswith("attachment;") and "\n" not in disposition
