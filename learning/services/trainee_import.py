@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import Enrolment, Programme, Role, TraineeProfile, TrainingClass, User
-from learning.services import ServiceError, accounts, enrolments
+from learning.services import ServiceError, accounts, enrolments, workbooks
 from learning.services.identity import is_valid_id_number, normalise_id_number
 
 #: (key, header in the template, required)
@@ -37,6 +37,22 @@ COLUMNS = (
     ("password", "初始密码", False),
 )
 HEADERS = {header: key for key, header, _required in COLUMNS}
+# The longest text each column's database field holds (a longer one is refused cell by cell in
+# the check: PostgreSQL would refuse the write); the password is hashed, any length fits.
+MAX_LENGTHS = {
+    "username": User.__table__.c.username.type.length,
+    "real_name": min(
+        TraineeProfile.__table__.c.real_name.type.length,
+        User.__table__.c.display_name.type.length,
+    ),
+    "id_number": TraineeProfile.__table__.c.id_number.type.length,
+    "phone": TraineeProfile.__table__.c.phone.type.length,
+    "email": TraineeProfile.__table__.c.email.type.length,
+    "employer": TraineeProfile.__table__.c.employer.type.length,
+    "programme": Programme.__table__.c.code.type.length,
+    "class_name": TrainingClass.__table__.c.name.type.length,
+    "password": 128,
+}
 MAX_ROWS = 5000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls of Excel 97-2003
 # What a file that is no workbook, or a damaged one, raises while openpyxl reads it (a part
@@ -91,6 +107,7 @@ def read_rows(data: bytes) -> list[dict[str, str]]:
     `too_many_rows` (with `most`)."""
     if data.startswith(_OLE_MAGIC):
         raise ServiceError("not_a_roster", reason="xls")
+    workbooks.check_package(data, "not_a_roster")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except _UNREADABLE as error:
@@ -159,7 +176,11 @@ class _Context:
 
     @classmethod
     def load(cls, session: Session, rows: list[dict[str, str]]) -> _Context:
-        names = {row.get("username", "").lower() for row in rows}
+        names = {
+            name
+            for row in rows
+            if len(name := row.get("username", "").lower()) <= MAX_LENGTHS["username"]
+        }
         users = {
             user.username.lower(): user
             for user in session.scalars(select(User).where(User.username.in_(names)))
@@ -200,6 +221,8 @@ def _problems(context: _Context, number: int, row: dict[str, str]) -> list[Probl
             refuse(key, "required")
         if "\x00" in row[key]:  # Excel keeps it as _x0000_; no database stores it in text
             refuse(key, "nul_character")
+        if len(row[key]) > MAX_LENGTHS[key]:
+            refuse(key, "cell_too_long", length=len(row[key]), most=MAX_LENGTHS[key])
     username = row["username"].lower()
     existing = context.users.get(username)
     if row["username"] and not accounts.USERNAME_PATTERN.match(row["username"]):

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from xml.parsers import expat
 
 from openpyxl import Workbook, load_workbook
 
@@ -19,6 +20,47 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls of Excel 97-2003
 # that is not well-formed XML raises the XML parser's ParseError, a SyntaxError).
 UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError)
 MAX_ROWS = 5000
+# What a workbook may unpack to, by its members' declared sizes (a zip bomb of a few hundred
+# kilobytes unpacks to gigabytes); reading a member never yields more than it declares.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+
+
+class _Declaration(Exception):
+    """A part declares a DTD or entities."""
+
+
+def _refuse_declaration(*_args: object) -> None:
+    raise _Declaration
+
+
+def check_package(data: bytes, error_code: str) -> None:
+    """Refuse, before openpyxl parses anything, a workbook that unpacks to more than
+    `MAX_UNPACKED_BYTES` (`reason="too_large"`, with `most` in MB) or one of whose XML parts
+    declares a DTD or entities (`reason="dtd"`: an entity bomb, or a reference to a file of the
+    server, XXE). Excel never writes either. Not a zip archive: left to openpyxl to say."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    with archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+            raise ServiceError(error_code, reason="too_large", most=MAX_UNPACKED_BYTES >> 20)
+        for member in members:
+            if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            parser = expat.ParserCreate()  # reads the part's own encoding (UTF-16 too)
+            parser.StartDoctypeDeclHandler = _refuse_declaration
+            parser.EntityDeclHandler = _refuse_declaration
+            try:
+                with archive.open(member) as part:
+                    while chunk := part.read(1 << 16):
+                        parser.Parse(chunk, False)
+                    parser.Parse(b"", True)
+            except _Declaration:
+                raise ServiceError(error_code, reason="dtd") from None
+            except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+                continue  # not well-formed or damaged: openpyxl says so, or never reads it
 
 
 @dataclass(frozen=True)
@@ -70,6 +112,7 @@ def read_rows(
     `too_many_rows` (with `most`)."""
     if data.startswith(OLE_MAGIC):
         raise ServiceError(error_code, reason="xls")
+    check_package(data, error_code)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UNREADABLE as error:

@@ -61,6 +61,14 @@ def _roster_problem(params: dict[str, object]) -> str:
             "these columns are missing: %(columns)s.", columns=params.get("columns", "")
         ),
         "too_many_rows": _("it has more than %(most)s rows.", most=params.get("most", "")),
+        "too_large": _(
+            "it unpacks to more than %(most)s MB; a sheet made from the template is far smaller.",
+            most=params.get("most", ""),
+        ),
+        "dtd": _(
+            "it declares a DTD or entities, which Excel never writes; it was not read. Please "
+            "save the sheet again from Excel or WPS."
+        ),
     }
     return reasons.get(str(params.get("reason")), reasons["not_xlsx"])
 
@@ -155,6 +163,7 @@ def describe(error: ServiceError) -> str:
         "no_profile": _("This account has no trainee profile."),
         "required": _("Required."),
         "nul_character": _("Text may not contain the character NUL (0x00)."),
+        "cell_too_long": _("%(length)s characters, at most %(most)s."),
         "duplicate_in_file": _("Appears on another row of the file too."),
         "id_number_invalid": _("Not a valid ID-card number (check the last digit)."),
         "belongs_to_another": _("Already belongs to another user."),
