@@ -80,3 +80,29 @@ def test_hostile_bodies_are_refused_whole(
         answer = response.get_json()
         assert answer["error"] and answer["message"], where
         assert _row_counts(db_session) == before, f"written: {where}"
+
+
+@pytest.mark.parametrize("cell", ["dtd", "long"])
+def test_the_roster_api_refuses_a_dtd_or_an_overlong_cell_in_json(
+    login, make, db_session, cell: str
+) -> None:
+    from tests.api.test_trainee_import import good_rows, roster, send, users
+    from tests.web.test_import_page import XXE, _with_part
+
+    admin = login(make.admin())
+    rows = good_rows("")
+    if cell == "long":
+        rows[0][1] = "长" * 5000
+    data = roster(rows)
+    if cell == "dtd":
+        data = _with_part(data, "[Content_Types].xml", XXE + b"<Types/>")
+    before = users(db_session)
+    response = send(admin, data, "0")
+    assert response.status_code < 500 and response.is_json, response.status_code
+    assert users(db_session) == before
+    if cell == "dtd":
+        assert response.status_code == 422 and "DTD" in response.get_json()["message"]
+    else:  # a report of the bad cells, nothing imported
+        report = response.get_json()
+        assert (report["created"], report["updated"]) == (0, 0)
+        assert (2, "姓名") in {(e["row"], e["column"]) for e in report["errors"]}
