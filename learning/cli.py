@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 import sys
 import time
@@ -237,6 +238,13 @@ def scheduler() -> None:
     for chatty in ("apscheduler", "alembic"):  # not a line per run, nor per import
         logging.getLogger(chatty).setLevel(logging.WARNING)
     SchedulerProcess(current_app._get_current_object()).serve()  # type: ignore[attr-defined]
+    # Stopped cleanly, the lease given up: leave now, without the interpreter's finalization.
+    # It puts back the default action of SIGTERM while native threads (numpy's BLAS, loaded
+    # by openpyxl) can still receive one, so the second signal of a Ctrl-C on `make run`
+    # (make's trap) would kill the process after its clean stop (exit -15).
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _seed_cohort(session: Session, size: int) -> None:

@@ -124,11 +124,6 @@ class SchedulerProcess:
         try:
             scheduler.start()
         finally:
-            # Stopped: a later stop signal waits, blocked, and dies with the process. Left
-            # unblocked, one arriving while the interpreter exits (which puts back the default
-            # action) would kill it after a clean stop (exit -15). The job threads are gone, so
-            # blocking them in this thread blocks them for the process.
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             with self.database.transaction() as session:
                 lease.release(session, self.holder)
             log.info("scheduler %s stopped", self.holder)

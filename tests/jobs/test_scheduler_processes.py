@@ -138,8 +138,9 @@ def test_a_scheduler_stopped_cleanly_gives_the_lease_up(
         wait_for(lambda: len(runs(database)) >= 3)
         for sent in signals:
             process.send_signal(sent)
-        assert process.wait(timeout=20) == 0
-        assert "Traceback" not in (tmp_path / "clean.log").read_text()
+        log = tmp_path / "clean.log"
+        assert process.wait(timeout=20) == 0, log.read_text()[-3000:]
+        assert "Traceback" not in log.read_text()
         assert health(database, tmp_path)["scheduler"] == "absent"
     finally:
         if process.poll() is None:
