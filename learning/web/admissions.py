@@ -81,10 +81,7 @@ def register() -> ResponseReturnValue:
             session.clear()
             login_user(application.applicant)
             session["auth_version"] = auth_version(application.applicant)
-            flash(
-                _("Your application has been submitted. The training office reviews it."), "success"
-            )
-            return redirect(url_for("admissions.my_applications"), code=303)
+            return _submitted()
     return render_template(
         "admissions/register.html",
         form=form,
@@ -327,6 +324,12 @@ def _evaluation(application: Application) -> Evaluation:
     )
 
 
+def _submitted() -> ResponseReturnValue:
+    """After a new application: to the applicant's applications, saying what happens next."""
+    flash(_("Your application has been submitted. The training office reviews it."), "success")
+    return redirect(url_for("admissions.my_applications"), code=303)
+
+
 @blueprint.route("/me/applications/new", methods=["GET", "POST"])
 @role_required(Role.TRAINEE)
 def apply() -> ResponseReturnValue:
@@ -351,10 +354,7 @@ def apply() -> ResponseReturnValue:
             )
             db.commit()
             proofs.discard()
-            flash(
-                _("Your application has been submitted. The training office reviews it."), "success"
-            )
-            return redirect(url_for("admissions.my_applications"), code=303)
+            return _submitted()
     return render_template(
         "admissions/apply.html",
         form=form,
