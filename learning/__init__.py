@@ -21,9 +21,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_settings(Path(app.instance_path), config))
 
-    from learning import api, cli, extensions, request_log, security, web
+    from learning import api, cli, extensions, private_files, request_log, security, web
     from learning.routing import IdConverter
 
+    private_files.keep_private(app)
     app.url_map.converters["int"] = IdConverter
     request_log.init_app(app)  # first: every request is logged, even one refused at once
     security.init_app(app)  # then a request's body limit, before CSRF or anything reads a form

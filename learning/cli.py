@@ -205,6 +205,12 @@ def add_video(
 )
 def seed_demo(if_empty: bool, trainees: int, history_days: int, cohort: int) -> None:
     """Fill the database with a demo: videos, classes, users of every role, study history."""
+    if current_app.config["ENV"] == "production":
+        click.echo(
+            "error: seed-demo is refused in production: its accounts share a published password",
+            err=True,
+        )
+        sys.exit(1)
     with _transaction() as session:
         has_users = session.scalar(select(func.count(User.id))) or 0
         if has_users and not if_empty:

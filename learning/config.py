@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +28,13 @@ class Defaults:
 
     ENV = "development"  # development | production
     SECRET_KEY: str | None = None
-    CERTIFICATE_KEY: str | None = None  # signs certificate codes; default: SECRET_KEY
+    # signs certificate codes; default: SECRET_KEY, but in production a key of its own, so that
+    # rotating the session key does not void the certificates already printed
+    CERTIFICATE_KEY: str | None = None
+    # the address trainees use, e.g. https://learning.example.org: absolute links (the QR codes
+    # on certificates and posters) are built from it, and in production requests naming another
+    # host are refused (400). Default in development: the host the request named
+    PUBLIC_URL: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
     SQLITE_BUSY_TIMEOUT_MS = 5000
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
@@ -186,18 +193,66 @@ def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
         settings["STALE_AFTER_S"] = 3 * int(settings["HEARTBEAT_INTERVAL_S"]) + 15
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", str(settings["JOB_VERIFY_AT"])):
         raise ConfigError("JOB_VERIFY_AT must be a time of day as HH:MM, e.g. 02:30.")
+    settings["PUBLIC_URL"] = _public_url(settings["PUBLIC_URL"])
     if settings["ENV"] == "production":
+        _refuse_unsafe_production_settings(settings)
         settings["SESSION_COOKIE_SECURE"] = True
         settings["REMEMBER_COOKIE_SECURE"] = True
-        if not settings["SECRET_KEY"]:
-            raise ConfigError(
-                "SECRET_KEY is not set. In production the application refuses to start without "
-                "one: set the SECRET_KEY environment variable (e.g. the output of "
-                "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
-            )
+        settings["TRUSTED_HOSTS"] = [urlsplit(settings["PUBLIC_URL"]).netloc]
     elif not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _development_secret(instance_path)
     settings["CERTIFICATE_KEY"] = settings["CERTIFICATE_KEY"] or settings["SECRET_KEY"]
+
+
+#: Keys that were ever written in an example or a tutorial: known to everyone.
+_KNOWN_KEYS = {"a long random string", "change-me", "changeme", "secret", "dev", "development"}
+_MIN_KEY_LENGTH = 32
+_NEW_KEY = "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+
+
+def _refuse_unsafe_production_settings(settings: Mapping[str, Any]) -> None:
+    """Production starts only with keys nobody else knows, an address, and no test doors."""
+    for name in ("SECRET_KEY", "CERTIFICATE_KEY"):
+        key = settings[name]
+        if not key:
+            raise ConfigError(
+                f"{name} is not set. In production the application refuses to start without "
+                f"one: set the {name} environment variable (e.g. the output of {_NEW_KEY})."
+            )
+        if len(key) < _MIN_KEY_LENGTH or key.strip().lower() in _KNOWN_KEYS:
+            raise ConfigError(
+                f"{name} is too short or a well-known example: in production it must be at "
+                f"least {_MIN_KEY_LENGTH} random characters (e.g. the output of {_NEW_KEY})."
+            )
+    if settings["CERTIFICATE_KEY"] == settings["SECRET_KEY"]:
+        raise ConfigError(
+            "CERTIFICATE_KEY must differ from SECRET_KEY in production: certificate codes are "
+            "printed on paper and must survive a rotation of the session key."
+        )
+    if settings["BENCH_ENDPOINTS"]:
+        raise ConfigError(
+            "BENCH_ENDPOINTS opens unauthenticated test endpoints: off in production."
+        )
+    if not settings["PUBLIC_URL"]:
+        raise ConfigError(
+            "PUBLIC_URL is not set: in production the application builds its links (QR codes) "
+            "from it and refuses requests for other hosts, e.g. https://learning.example.org"
+        )
+
+
+def _public_url(value: str | None) -> str | None:
+    """The public address as scheme://host[:port], without a trailing slash."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
+        raise ConfigError(
+            f"PUBLIC_URL={value!r} must be an address such as https://learning.example.org "
+            "(a scheme and a host, no path)."
+        )
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(f"PUBLIC_URL={value!r} may not hold a query, a fragment or a user.")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _development_secret(instance_path: Path) -> str:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from learning.extensions import login_manager
 
@@ -26,6 +26,7 @@ def json_error(status: int, error: str, message: str, **extra: object) -> Respon
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _unknown_host)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     login_manager.unauthorized_handler(_unauthorized)
@@ -47,6 +48,13 @@ def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
     return render_template(
         "errors/error.html", code=400, message=message, retry_url=request.path
     ), 400
+
+
+def _unknown_host(error: SecurityError) -> Response:
+    """A request naming a host this installation does not serve (`TRUSTED_HOSTS`): no page of
+    ours can be built for it (links need a host), so a short plain answer that repeats nothing
+    of what was sent."""
+    return Response("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
 
 
 def _http_error(error: HTTPException) -> Response | tuple[str, int]:

@@ -14,10 +14,12 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from learning.errors import json_error
+from learning.models import Role
 
 #: Scripts and styles come from this site only; the charts' data travels in
 #: ``<script type="application/json">`` blocks, which are data, not code. Plotly styles its
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
     if app.config["PROXY_HOPS"]:
         trust_proxies(app, app.config["PROXY_HOPS"])
     app.after_request(_camera_pages)  # registered before Talisman's: it runs after it
+    app.after_request(_not_stored)
     production = app.config["ENV"] == "production"
     app.extensions["talisman"] = Talisman(
         app,
@@ -76,14 +79,26 @@ def trust_proxies(app: Flask, hops: int) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
+def _not_stored(response: Response) -> Response:
+    """Pages and API answers hold personal data and CSRF tokens: no browser or proxy keeps a
+    copy (a shared computer's back button, a proxy's cache). Static files, the bundled chart
+    library and the course videos say themselves how long they may be kept."""
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 #: Endpoints whose bodies may be larger than MAX_CONTENT_LENGTH, and the setting (MB) that
 #: bounds them instead; a megabyte more for the form around the file.
 LARGE_BODIES = {"api.add_video": "VIDEO_MAX_MB"}
 
 
 def _body_limit() -> None:
+    """Raise the body limit for the large-body endpoints, and only once the session is known
+    to be an admin's: anyone else's body is refused (413) from its declared length, before a
+    byte of it is read."""
     setting = LARGE_BODIES.get(request.endpoint or "")
-    if setting is not None:
+    if setting is not None and current_user.is_authenticated and current_user.role == Role.ADMIN:
         request.max_content_length = (current_app.config[setting] + 1) * 1024 * 1024
 
 

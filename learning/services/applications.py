@@ -41,6 +41,8 @@ _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
 }
 
+_EXTENSIONS = dict(_SIGNATURES.values())
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -296,6 +298,19 @@ def _store(
             uploaded_at=now,
         )
     )
+
+
+def download_name(document: ApplicationDocument) -> str:
+    """A neutral name to download a document under: its numbers, and the extension of the type
+    its content was checked to be. Never the uploader's name, which may promise another type
+    ("报名表.pdf.exe") or hold words meant for the admin's eyes."""
+    extension = _EXTENSIONS.get(document.mime_type, "bin")
+    return f"application-{document.application_id}-document-{document.id}.{extension}"
+
+
+def served_type(document: ApplicationDocument) -> str:
+    """The checked type, or plain bytes for a document stored before types were checked."""
+    return document.mime_type if document.mime_type in _EXTENSIONS else "application/octet-stream"
 
 
 def display_name(name: str) -> str:

@@ -51,6 +51,7 @@ from learning.web.forms import (
     choices,
 )
 from learning.web.labels import localized, programme_label
+from learning.web.links import absolute_url_for
 from learning.web.messages import describe
 from learning.web.privacy import record_unmasked_view
 from learning.web.refusals import shown
@@ -423,13 +424,12 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
             application_id=application_id,
             document_id=document_id,
         )
-    # An attachment under a clean name (names stored before they were cleaned may hold a line
-    # break); the review page still shows an image proof through <img>.
+    # An attachment under a neutral name; the review page still shows an image through <img>.
     response = send_file(
         path,
-        mimetype=doc.mime_type,
+        mimetype=applications.served_type(doc),
         as_attachment=True,
-        download_name=applications.display_name(doc.original_name),
+        download_name=applications.download_name(doc),
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -542,4 +542,4 @@ def qr_image(kind: str) -> ResponseReturnValue:
 
 
 def _register_url() -> str:
-    return url_for("admissions.register", _external=True)
+    return absolute_url_for("admissions.register")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,7 @@ from learning.models import TraineeProfile
 from learning.permissions import enrolment_or_404, login_required
 from learning.services import certificates
 from learning.services.accounts import mask_id_number
+from learning.web.links import absolute_url_for
 
 blueprint = Blueprint("certificates", __name__)
 
@@ -26,7 +27,7 @@ def certificate(enrolment_id: int) -> ResponseReturnValue:
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     document = certificates.certificate(session, enrolment, current_app.config["CERTIFICATE_KEY"])
     profile = session.get(TraineeProfile, enrolment.trainee_id)
-    verify_url = url_for("certificates.verify", code=document.code, _external=True)
+    verify_url = absolute_url_for("certificates.verify", code=document.code)
     return render_template(
         "certificates/certificate.html",
         document=document,

@@ -35,6 +35,8 @@ def test_production_sends_secure_cookies_and_strict_transport(app: Flask, monkey
 
     monkeypatch.setenv("LEARNING_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("CERTIFICATE_KEY", "y" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://learning.example.org")
     production = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True})
     response = production.test_client().get("/login", base_url="https://learning.example.org")
     assert "Secure" in response.headers["Set-Cookie"]

@@ -73,7 +73,15 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
 
 
 def test_production_forces_secure_cookies(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path, {"ENV": "production", "SECRET_KEY": "x" * 40})
+    settings = load_settings(
+        tmp_path,
+        {
+            "ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "CERTIFICATE_KEY": "y" * 40,
+            "PUBLIC_URL": "https://learning.example.org",
+        },
+    )
     assert settings["SESSION_COOKIE_SECURE"] is True
 
 
