@@ -1,9 +1,13 @@
 # Example site settings. Copy to config/local.py (read automatically) or point LEARNING_CONFIG at
 # a file like this one. Environment variables of the same names override what is set here.
 
-# LEARNING_ENV / ENV: "production" refuses to start without SECRET_KEY and forces secure cookies.
+# LEARNING_ENV / ENV: "production" refuses to start without its own random keys and the public
+# address, and forces secure cookies. Make each key with
+#   python -c 'import secrets; print(secrets.token_hex(32))'
 # ENV = "production"
-# SECRET_KEY = "a long random string"
+# SECRET_KEY = "..."  # signs sessions
+# CERTIFICATE_KEY = "..."  # signs certificate codes: a different key, kept once certificates exist
+# PUBLIC_URL = "https://learning.example.org"
 
 # PostgreSQL instead of the SQLite file in instance/:
 # DATABASE_URL = "postgresql+psycopg://learning:password@db.internal:5432/learning"
