@@ -21,6 +21,15 @@ from learning.models.faces import FaceConsent, FaceProfile, FaceSnapshot, Refere
 from learning.models.jobs import JobRun, SchedulerLease
 from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
+from learning.models.practice import (
+    MockExam,
+    MockExamFormat,
+    MockExamItem,
+    PracticeAnswer,
+    Question,
+    WrongBookEntry,
+    question_programmes,
+)
 from learning.models.review import PlaybackOrigin, PlaybackVoid, ReviewFlag
 from learning.models.study import (
     BeatRecord,
@@ -64,15 +73,20 @@ __all__ = [
     "FaceSnapshot",
     "JobRun",
     "Level",
+    "MockExam",
+    "MockExamFormat",
+    "MockExamItem",
     "Notification",
     "OfflineCredit",
     "Payment",
     "Playback",
     "PlaybackOrigin",
     "PlaybackVoid",
+    "PracticeAnswer",
     "PresenceCheck",
     "Programme",
     "ProgrammeVideo",
+    "Question",
     "ReferenceSource",
     "ReviewFlag",
     "Role",
@@ -88,5 +102,7 @@ __all__ = [
     "User",
     "Video",
     "WorkType",
+    "WrongBookEntry",
     "class_instructors",
+    "question_programmes",
 ]
