@@ -10,17 +10,27 @@ from sqlalchemy.orm import Session
 
 from learning.accounting import AccountingSettings
 from learning.clock import FakeClock
+from learning.exam_practice import Kind
 from learning.models import (
     Enrolment,
     ExamRegistration,
     ExamSession,
     Payment,
+    Question,
     Role,
     TrainingClass,
     User,
     Video,
 )
-from learning.services import accounts, catalogue, classes, enrolments, exam_sessions, study
+from learning.services import (
+    accounts,
+    catalogue,
+    classes,
+    enrolments,
+    exam_sessions,
+    question_bank,
+    study,
+)
 
 PASSWORD = "secret123"
 _numbers = itertools.count(1)
@@ -82,6 +92,40 @@ class Factory:
             now=self.clock.now(),
             standard_hour_minutes=45,
             eligibility_condition="L4-a" if approved else None,
+        )
+
+    def question(
+        self,
+        *programme_codes: str,
+        kind: Kind = Kind.SINGLE,
+        answer: str | None = None,
+        chapter: str | None = "第一章",
+        knowledge_point: str = "温室气体种类",
+        stem: str | None = None,
+    ) -> Question:
+        """A question of the bank; a single choice of four options with B right by default."""
+        options = {
+            Kind.TRUE_FALSE: [],
+            Kind.SINGLE: ["甲", "乙", "丙", "丁"],
+            Kind.MULTIPLE: ["甲", "乙", "丙", "丁", "戊"],
+        }[kind]
+        default_answer = {Kind.TRUE_FALSE: "A", Kind.SINGLE: "B", Kind.MULTIPLE: "AC"}[kind]
+        data = question_bank.QuestionData(
+            kind=kind,
+            stem=stem or f"题目{next(_numbers)}",
+            options=options,
+            answer=answer or default_answer,
+            explanation="解析",
+            chapter=chapter,
+            knowledge_point=knowledge_point,
+            difficulty=1,
+        )
+        programmes = [
+            catalogue.programme_by_code(self.session, code)
+            for code in programme_codes or ["accounting-4"]
+        ]
+        return question_bank.add_question(
+            self.session, data, programmes, now=self.clock.now(), actor_id=None
         )
 
     def video(
