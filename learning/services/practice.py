@@ -1,0 +1,229 @@
+"""Practice (仿真题练习): the next question for a trainee, judging an answer, the wrong-answer
+book (错题本) and accuracy per chapter (rules: `learning.exam_practice`).
+
+The next question is one the trainee has not answered yet, or else the one answered longest
+ago, so that a drill goes round the whole bank before it repeats itself; of several as good,
+chance decides.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from learning.exam_practice import (
+    Accuracy,
+    BookEntry,
+    Kind,
+    after_answer,
+    is_right,
+    normalise,
+    weakest_first,
+)
+from learning.models import Enrolment, PracticeAnswer, Question, WrongBookEntry
+from learning.services import ServiceError
+from learning.services.question_bank import pool
+
+
+class Mode(StrEnum):
+    """How the next question is chosen."""
+
+    CHAPTER = "chapter"
+    POINT = "point"  # a knowledge point
+    RANDOM = "random"
+    WRONG = "wrong"  # from the wrong-answer book
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A chapter of the bank with its knowledge points and how many questions it holds."""
+
+    chapter: str | None
+    points: list[str]
+    questions: int
+
+
+def topics(session: Session, enrolment: Enrolment) -> list[Topic]:
+    """The chapters and knowledge points the enrolment's bank holds, in name order."""
+    found: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for question in session.scalars(pool(enrolment.programme)):
+        found[question.chapter][question.knowledge_point] += 1
+    return [
+        Topic(chapter, sorted(points), sum(points.values()))
+        for chapter, points in sorted(found.items(), key=lambda item: (item[0] is None, item[0]))
+    ]
+
+
+def _candidates(enrolment: Enrolment, mode: Mode, value: str | None) -> Select[tuple[Question]]:
+    statement = pool(enrolment.programme)
+    if mode == Mode.CHAPTER:
+        return statement.where(
+            Question.chapter.is_(None) if not value else Question.chapter == value
+        )
+    if mode == Mode.POINT:
+        return statement.where(Question.knowledge_point == (value or ""))
+    if mode == Mode.WRONG:
+        return statement.join(
+            WrongBookEntry,
+            (WrongBookEntry.question_id == Question.id)
+            & (WrongBookEntry.trainee_id == enrolment.trainee_id),
+        )
+    return statement
+
+
+def next_question(
+    session: Session,
+    enrolment: Enrolment,
+    mode: Mode,
+    value: str | None = None,
+    *,
+    rng: random.Random | None = None,
+) -> Question | None:
+    """The question to practise next, or None when the choice holds none."""
+    candidates = list(session.scalars(_candidates(enrolment, mode, value)))
+    if not candidates:
+        return None
+    last = _last_answered(session, enrolment.trainee_id, [q.id for q in candidates])
+
+    def answered(question: Question) -> datetime:
+        return last.get(question.id, datetime.min)  # never answered: the oldest of all
+
+    oldest = min(answered(question) for question in candidates)
+    best = sorted((q for q in candidates if answered(q) == oldest), key=lambda q: q.id)
+    return (rng or random.Random()).choice(best)
+
+
+def _last_answered(
+    session: Session, trainee_id: int, question_ids: list[int]
+) -> dict[int, datetime]:
+    """When the trainee last answered each of the questions (naive UTC, for comparison)."""
+    rows = session.execute(
+        select(PracticeAnswer.question_id, func.max(PracticeAnswer.answered_at))
+        .where(
+            PracticeAnswer.trainee_id == trainee_id,
+            PracticeAnswer.question_id.in_(question_ids),
+        )
+        .group_by(PracticeAnswer.question_id)
+    )
+    return {question_id: at.replace(tzinfo=None) for question_id, at in rows}
+
+
+def question_for(session: Session, enrolment: Enrolment, question_id: int) -> Question:
+    """A question of the enrolment's bank; `ServiceError` when it is not (or no longer) in it."""
+    question = session.scalar(pool(enrolment.programme).where(Question.id == question_id))
+    if question is None:
+        raise ServiceError("question_not_in_bank")
+    return question
+
+
+def chosen_letters(question: Question, chosen: str) -> str:
+    """The answer as letters, or `ServiceError` when it cannot answer this question."""
+    letters = normalise(Kind(question.kind), len(question.options), chosen)
+    if letters is None:
+        raise ServiceError("answer_invalid")
+    return letters
+
+
+def answer(
+    session: Session, enrolment: Enrolment, question_id: int, chosen: str, *, now: datetime
+) -> PracticeAnswer:
+    """Judge one practice answer, keep it, and update the wrong-answer book."""
+    question = question_for(session, enrolment, question_id)
+    letters = chosen_letters(question, chosen)
+    return record(session, enrolment, question, letters, source="practice", now=now)
+
+
+def record(
+    session: Session,
+    enrolment: Enrolment,
+    question: Question,
+    letters: str,
+    *,
+    source: str,
+    now: datetime,
+) -> PracticeAnswer:
+    """Keep an answer already normalised (practice or a mock exam's paper) and pass it to the
+    wrong-answer book."""
+    right = is_right(question.answer, letters)
+    given = PracticeAnswer(
+        trainee_id=enrolment.trainee_id,
+        enrolment_id=enrolment.id,
+        question_id=question.id,
+        chosen=letters,
+        right=right,
+        source=source,
+        answered_at=now,
+    )
+    session.add(given)
+    _update_book(session, enrolment.trainee_id, question.id, right, now=now)
+    session.flush()
+    return given
+
+
+def _update_book(
+    session: Session, trainee_id: int, question_id: int, right: bool, *, now: datetime
+) -> None:
+    entry = session.get(WrongBookEntry, (trainee_id, question_id))
+    after = after_answer(BookEntry(entry.right_in_a_row) if entry else None, right)
+    if after is None:
+        if entry is not None:
+            session.delete(entry)
+    elif entry is None:
+        session.add(
+            WrongBookEntry(
+                trainee_id=trainee_id,
+                question_id=question_id,
+                right_in_a_row=after.right_in_a_row,
+                added_at=now,
+                updated_at=now,
+            )
+        )
+    else:
+        entry.right_in_a_row = after.right_in_a_row
+        entry.updated_at = now
+    session.flush()
+
+
+def answer_of(session: Session, enrolment: Enrolment, answer_id: int) -> PracticeAnswer | None:
+    """One of the enrolment's practice answers, to show it judged."""
+    given = session.get(PracticeAnswer, answer_id)
+    if given is None or given.enrolment_id != enrolment.id or given.source != "practice":
+        return None
+    return given
+
+
+def wrong_book(session: Session, enrolment: Enrolment) -> list[WrongBookEntry]:
+    """The trainee's wrong-answer book for this enrolment's bank, the latest missed first."""
+    in_bank = pool(enrolment.programme).with_only_columns(Question.id)
+    return list(
+        session.scalars(
+            select(WrongBookEntry)
+            .where(
+                WrongBookEntry.trainee_id == enrolment.trainee_id,
+                WrongBookEntry.question_id.in_(in_bank),
+            )
+            .order_by(WrongBookEntry.updated_at.desc(), WrongBookEntry.question_id)
+        )
+    )
+
+
+def accuracy_by_chapter(session: Session, enrolment: Enrolment) -> list[Accuracy]:
+    """Right answers of all answers per chapter (in practice and mock exams), the weakest
+    first. A question without a chapter counts under the label ""."""
+    rows = session.execute(
+        select(
+            Question.chapter,
+            func.count().filter(PracticeAnswer.right.is_(True)),
+            func.count(),
+        )
+        .join(PracticeAnswer.question)
+        .where(PracticeAnswer.enrolment_id == enrolment.id)
+        .group_by(Question.chapter)
+    )
+    return weakest_first({chapter or "": (right, total) for chapter, right, total in rows})
