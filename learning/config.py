@@ -77,6 +77,7 @@ class Defaults:
     JOB_PLAYBACKS_EVERY_S = 60
     JOB_EXAM_SESSIONS_EVERY_S = 600
     JOB_NOTIFICATIONS_EVERY_S = 60
+    JOB_MOCK_EXAMS_EVERY_S = 60  # papers past their deadline handed in (pages do it first)
     JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE (pruning old job runs too)
     JOB_RUNS_KEPT_DAYS = 30
 

@@ -21,6 +21,7 @@ from learning.api import (
     admin,
     api_blueprint,
     exams,
+    mock_exams,
     records,
     schemas,
     study,
@@ -133,6 +134,14 @@ OPERATIONS = (
         raw_body=FACE_ANSWER_FORM,
         refusals=((409, schemas.FaceCheckRefused), (422, E)),
         rate_limited=True,
+    ),
+    Operation(
+        "api.save_mock_exam_answer",
+        "put",
+        "Save the answer to one question of an open mock exam (the last one counts)",
+        (200, schemas.MockExamAnswer),
+        body=mock_exams.AnswerIn,
+        refusals=((409, schemas.MockExamClosed), (422, schemas.ValidationFailed)),
     ),
     Operation(
         "api.exam_sessions", "get", "Exam sessions open to the caller", (200, [schemas.ExamSession])

@@ -248,3 +248,17 @@ class ImportReport(Answer):
     created: int
     updated: int
     errors: list[ImportProblem]
+
+
+class MockExamAnswer(Answer):
+    """An answer of a mock exam's paper, saved; the seconds left by the server's clock."""
+
+    position: int
+    chosen: str | None
+    seconds_left: int
+
+
+class MockExamClosed(Error):
+    """409: the paper is handed in (by the trainee, or by the clock at its deadline)."""
+
+    review_url: str

@@ -20,6 +20,7 @@ from learning.services import (
     face_snapshots,
     held_proofs,
     job_runs,
+    mock_exams,
     notifications,
     recompute,
     review,
@@ -157,6 +158,14 @@ def flag_implausible_study(context: JobContext) -> Figures:
     return {"suspicious": len(found), "flagged": opened}
 
 
+def hand_in_overdue_mock_exams(context: JobContext) -> Figures:
+    """Mock exams whose time is up are handed in at their deadline, so that a trainee who
+    closed the page finds the paper scored (the page does the same when it is opened first)."""
+    with context.database.transaction() as session:
+        handed_in = mock_exams.hand_in_overdue(session, now=context.now)
+    return {"handed_in": handed_in}
+
+
 def review_thresholds(config: dict) -> Thresholds:
     """The review's thresholds from the settings."""
     return Thresholds(
@@ -186,6 +195,7 @@ def schedule(config: dict) -> list[Job]:
         Job("close_playbacks", close_expired_playbacks, every_s=config["JOB_PLAYBACKS_EVERY_S"]),
         Job("exam_sessions", advance_exam_sessions, every_s=config["JOB_EXAM_SESSIONS_EVERY_S"]),
         Job("notifications", send_due_notifications, every_s=config["JOB_NOTIFICATIONS_EVERY_S"]),
+        Job("mock_exams", hand_in_overdue_mock_exams, every_s=config["JOB_MOCK_EXAMS_EVERY_S"]),
         Job("verify_totals", verify_totals, at=config["JOB_VERIFY_AT"]),
         Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),

@@ -143,10 +143,10 @@ def _letters(question: Question, chosen: str) -> str:
     return letters
 
 
-def hand_in(session: Session, exam: MockExam, answers: dict[int, str], *, now: datetime) -> bool:
-    """Hand the paper in with its answers as the form holds them (every question's, absent:
-    not answered; an answer that cannot be one counts as none). False when the time was up:
-    the paper was handed in by the clock with the answers saved before, and these counted not."""
+def save_all(session: Session, exam: MockExam, answers: dict[int, str], *, now: datetime) -> bool:
+    """Keep the answers of the whole paper as the form holds them (a question absent: not
+    answered; an answer that cannot be one counts as none). False when the time was up: the
+    paper was handed in by the clock with the answers saved before, and these count not."""
     if close_if_overdue(session, exam, now=now):
         return False
     if exam.handed_in_at is not None:
@@ -156,6 +156,15 @@ def hand_in(session: Session, exam: MockExam, answers: dict[int, str], *, now: d
         letters = normalise(Kind(item.question.kind), len(item.question.options), chosen)
         if letters != item.chosen:
             item.chosen, item.answered_at = letters, now if letters else None
+    session.flush()
+    return True
+
+
+def hand_in(session: Session, exam: MockExam, answers: dict[int, str], *, now: datetime) -> bool:
+    """The paper handed in by the trainee with the answers of the form (`save_all`); False
+    when the clock had handed it in already."""
+    if not save_all(session, exam, answers, now=now):
+        return False
     _grade(session, exam, at=now, by="trainee")
     return True
 

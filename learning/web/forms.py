@@ -36,10 +36,12 @@ from wtforms.validators import (
 )
 
 from learning.eligibility import EDUCATION_KIND_LABELS
+from learning.exam_practice import LETTERS
 from learning.models import Role, TraineeCategory
 from learning.models.base import MAX_ID
 from learning.services.announcements import BODY_MAX, TITLE_MAX
 from learning.services.identity import is_valid_id_number
+from learning.services.practice import Mode
 
 ROLE_LABELS = {
     Role.TRAINEE.value: _l("Trainee"),
@@ -458,3 +460,22 @@ class AnnouncementForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Publish"))
+
+
+class PracticeAnswerForm(FlaskForm):
+    """One answer in practice: the letters chosen come as several `chosen` values (the boxes
+    of a multiple choice); how the question was chosen rides along for the next one."""
+
+    question_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_ID)])
+    mode = SelectField(choices=[mode.value for mode in Mode])
+    value = StringField(validators=[Optional(), Length(max=100)])
+    chosen = SelectMultipleField(
+        choices=list(LETTERS), validators=[DataRequired(message=_l("Choose an answer."))]
+    )
+
+
+class MockExamForm(FlaskForm):
+    """A mock exam's paper posted whole (the page without JavaScript): save, or hand in. The
+    answers are the fields q1, q2, ... read by the view."""
+
+    action = SelectField(choices=["save", "hand_in"], default="save")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from learning.db import get_session
 from learning.models import Enrolment, Role
 from learning.permissions import login_required
-from learning.services import announcements, classes, enrolments, outline, records
+from learning.services import announcements, classes, enrolments, mock_exams, outline, records
 
 blueprint = Blueprint("home", __name__)
 
@@ -34,4 +34,7 @@ def index() -> ResponseReturnValue:
             for summary in summaries
         },
         announcements=announcements.for_trainee(session, current_user.id),
+        mock_results=mock_exams.recent_results(
+            session, [summary.id for summary in summaries], limit=3
+        ),
     )

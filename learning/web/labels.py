@@ -86,6 +86,13 @@ JOB_LABELS = {
     "prune_uploads": _l("Remove video uploads left unfinished for two days (nightly)"),
     "review_flags": _l("Flag study that looks as if nobody watched, for review (nightly)"),
     "face_snapshots": _l("Delete face-check pictures past the retention period (nightly)"),
+    "mock_exams": _l("Hand in mock exams whose time is up"),
+}
+
+QUESTION_KIND_LABELS = {
+    "true_false": _l("True or false"),
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
 }
 
 JOB_FIGURE_LABELS = {
@@ -100,6 +107,7 @@ JOB_FIGURE_LABELS = {
     "flagged": _l("newly flagged"),
     "removed": _l("removed"),
     "deleted": _l("deleted"),
+    "handed_in": _l("handed in"),
 }
 
 SESSION_STATUS_LABELS = {
@@ -320,6 +328,7 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         JOB_LABELS=JOB_LABELS,
         JOB_FIGURE_LABELS=JOB_FIGURE_LABELS,
+        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
         OCCUPATION_LABELS=OCCUPATION_LABELS,
         MAJOR_LABELS=MAJOR_LABELS,
         TITLE_LEVEL_LABELS=TITLE_LEVEL_LABELS,

@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 
 from learning.eligibility import Evidence
-from learning.models import Enrolment, TrainingClass, User
-from learning.services import accounts, applications, offline, videos
+from learning.exam_practice import Kind
+from learning.models import Enrolment, MockExamFormat, TrainingClass, User
+from learning.services import accounts, applications, mock_exams, offline, practice, videos
 from learning.services.demo import DEMO_MEDIA
 from tests.factories import Factory
 
@@ -30,6 +31,9 @@ class World:
     file_video_id: int
     application_id: int
     document_id: int
+    practice_answer_id: int
+    mock_exam_id: int  # open
+    handed_in_mock_exam_id: int
 
 
 @pytest.fixture
@@ -82,6 +86,7 @@ def world(make: Factory, app: Flask) -> World:
         now=make.clock.now(),
         hash_method="pbkdf2:sha256:1000",
     )
+    practice_answer_id, mock_exam_id, handed_in_id = _practice(make, enrolment)
     make.commit()
     users = {
         "trainee": trainee,
@@ -102,4 +107,28 @@ def world(make: Factory, app: Flask) -> World:
         file_video.id,
         application.id,
         application.documents[0].id,
+        practice_answer_id,
+        mock_exam_id,
+        handed_in_id,
     )
+
+
+def _practice(make: Factory, enrolment: Enrolment) -> tuple[int, int, int]:
+    """A small bank with a three-question exam: an answer given in practice, a mock exam
+    handed in and one open."""
+    make.session.add(
+        MockExamFormat(
+            programme_id=enrolment.programme_id,
+            true_false_count=1,
+            single_count=1,
+            multiple_count=1,
+            updated_at=make.clock.now(),
+        )
+    )
+    questions = [make.question(kind=kind) for kind in Kind]
+    now = make.clock.now()
+    given = practice.answer(make.session, enrolment, questions[1].id, "A", now=now)
+    handed_in = mock_exams.start(make.session, enrolment, now=now)
+    mock_exams.hand_in(make.session, handed_in, {1: "A"}, now=now)
+    open_paper = mock_exams.start(make.session, enrolment, now=now)
+    return given.id, open_paper.id, handed_in.id

@@ -536,6 +536,57 @@ ROUTES = {
         _row(401, 403, 403, 403, 403, 404),
         lambda w: {"title": "第一讲", "programmes": ["accounting-4"]},
     ),
+    "practice.hub": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/practice",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "practice.question": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/practice/question?mode=chapter&value=第一章",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "practice.answer": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/practice/answers",
+        _row(302, 303, 404, 403, 403, 403),  # no question named: back to the hub
+    ),
+    "practice.judged": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/practice/answers/{w.practice_answer_id}",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "practice.wrong_book": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/practice/wrong-answers",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "mock_exams.start": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/mock-exams",
+        _row(302, 303, 404, 403, 403, 403),  # the open paper
+    ),
+    "mock_exams.paper": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/mock-exams/{w.mock_exam_id}",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "mock_exams.answers": (
+        "POST",
+        lambda w: f"/enrolments/{w.enrolment.id}/mock-exams/{w.mock_exam_id}",
+        _row(302, 303, 404, 403, 403, 403),
+    ),
+    "mock_exams.review": (
+        "GET",
+        lambda w: f"/enrolments/{w.enrolment.id}/mock-exams/{w.handed_in_mock_exam_id}/review",
+        _row(302, 200, 404, 403, 403, 403),
+    ),
+    "api.save_mock_exam_answer": (
+        "PUT",
+        lambda w: f"/api/v1/mock-exams/{w.mock_exam_id}/answers/1",
+        _row(401, 200, 404, 403, 403, 403),
+        lambda w: {"chosen": "A"},
+    ),
     "api.my_enrolments": (
         "GET",
         lambda w: "/api/v1/me/enrolments",
