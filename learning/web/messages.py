@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from learning.services import ServiceError
-from learning.web.labels import programme_name_of
+from learning.web.labels import QUESTION_KIND_LABELS, programme_name_of
 
 # Refusals whose `code` parameter names a programme that exists: shown by its name. An
 # unknown programme keeps the code it was asked by (a roster cell, say).
@@ -221,6 +221,15 @@ def describe(error: ServiceError) -> str:
         "announcement_body_too_long": _("The text has at most %(most)s characters."),
         "announcement_audience_unknown": _("Choose who the announcement is for."),
         "announcement_withdrawn": _("This announcement was withdrawn already."),
+        "question_not_in_bank": _("This question is no longer in the question bank."),
+        "answer_invalid": _("This is not an answer to this question."),
+        "bank_too_small": _(
+            "The question bank is too small for a mock exam: it has %(have)s %(kind)s "
+            "questions, the exam asks %(need)s. Please tell the training office."
+        ),
+        "mock_exam_closed": _("This paper was handed in already."),
+        "unknown_mock_exam": _("There is no such mock exam."),
+        "unknown_position": _("The paper has no such question."),
     }
     template = messages.get(error.code)
     if template is None:
@@ -230,6 +239,8 @@ def describe(error: ServiceError) -> str:
         params["code"] = programme_name_of(str(params["code"]))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
+    elif error.code == "bank_too_small":
+        params["kind"] = QUESTION_KIND_LABELS.get(str(params.get("kind")), params.get("kind"))
     elif error.code in ("not_a_roster", "not_a_results_sheet", "not_a_payments_sheet"):
         params["detail"] = _roster_problem(params)
     return template % params

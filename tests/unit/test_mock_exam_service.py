@@ -212,3 +212,21 @@ def test_recent_results_newest_first(
         make.clock.now() - timedelta(hours=2, minutes=1),
     ]
     assert [(r.score, r.total_points, r.passed) for r in found] == [(0, 100, False)] * 2
+
+
+def test_a_start_that_loses_the_race_to_the_unique_index_returns_the_winners_paper(
+    db_session: Session, make: Factory, enrolment: Enrolment, monkeypatch
+) -> None:
+    """Two starts at once both look before inserting and find no open paper; the index refuses
+    the second insert (on either database), which then returns the first one's paper."""
+    winner = mock_exams.start(db_session, enrolment, now=make.clock.now())
+    real, looks = mock_exams.open_paper, []
+
+    def blind_first_look(session: Session, enrolment: Enrolment) -> MockExam | None:
+        looks.append(enrolment.id)
+        return None if len(looks) == 1 else real(session, enrolment)
+
+    monkeypatch.setattr(mock_exams, "open_paper", blind_first_look)
+    again = mock_exams.start(db_session, enrolment, now=make.clock.now())
+    assert again.id == winner.id and len(looks) == 2
+    assert db_session.scalars(select(MockExam.id)).all() == [winner.id]
