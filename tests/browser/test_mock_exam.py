@@ -1,0 +1,162 @@
+"""Practice and a mock exam on a phone (390x844): a question judged at once; a paper answered,
+the page reloaded mid-way with the answers still chosen, handed in after the confirmation,
+reviewed."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from learning.db import get_database
+from learning.exam_practice import Kind
+from learning.models import MockExamFormat, Role
+from learning.services import accounts, catalogue, enrolments, question_bank
+from tests.browser.conftest import PHONE, log_in
+from tests.live import LiveServer
+
+SHOTS = Path("/tmp/learning-screenshots")
+PASSWORD = "phone1234"
+PROGRAMME = "accounting-4"
+_numbers = itertools.count(1)
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth - innerWidth"
+SIZE = "(el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; }"
+OPTIONS = {
+    Kind.TRUE_FALSE: [],
+    Kind.SINGLE: ["排放因子法", "物料平衡法", "实测法", "估算法"],
+    Kind.MULTIPLE: ["二氧化碳", "甲烷", "氧气", "氧化亚氮", "氮气"],
+}
+ANSWERS = {Kind.TRUE_FALSE: "A", Kind.SINGLE: "A", Kind.MULTIPLE: "ABD"}
+
+
+@pytest.fixture
+def trainee(live_server: LiveServer) -> tuple[str, int]:
+    """A trainee of their own, and a bank for an exam of six questions, 15 minutes."""
+    app = live_server.app
+    now = app.extensions["clock"].now()
+    with get_database(app).transaction() as session:
+        programme = catalogue.programme_by_code(session, PROGRAMME)
+        session.merge(
+            MockExamFormat(
+                programme_id=programme.id,
+                true_false_count=2,
+                single_count=2,
+                multiple_count=2,
+                duration_minutes=15,
+                pass_mark=10,
+                updated_at=now,
+            )
+        )
+        for kind, n in itertools.product(Kind, range(3)):
+            data = question_bank.QuestionData(
+                kind=kind,
+                stem=f"（{kind.value}-{n}）下列关于温室气体核算的说法，哪项符合《核算指南》的要求？",
+                options=OPTIONS[kind],
+                answer=ANSWERS[kind],
+                explanation="依据《企业温室气体排放核算方法与报告指南》，核算边界以法人为单位。",
+                chapter=f"第{n + 1}章",
+                knowledge_point="核算方法",
+                difficulty=1,
+            )
+            question_bank.add_question(session, data, [programme], now=now, actor_id=None)
+        user = accounts.create_user(
+            session,
+            username=f"mock{next(_numbers)}",
+            password=PASSWORD,
+            role=Role.TRAINEE,
+            display_name="模考学员",
+            now=now,
+            hash_method="pbkdf2:sha256:1000",
+        )
+        enrolment = enrolments.enrol(
+            session,
+            trainee=user,
+            programme=programme,
+            now=now,
+            standard_hour_minutes=45,
+            eligibility_condition="L4-a",
+        )
+        return user.username, enrolment.id
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=name.endswith("full"))
+
+
+def fits_the_phone(page) -> None:
+    assert page.evaluate(NO_SIDEWAYS_SCROLL) <= 0
+    for button in page.locator("button:visible, a.button:visible").all():
+        assert button.evaluate(SIZE)[1] >= 44, button.inner_text()
+
+
+def test_practice_then_a_mock_exam_on_a_phone(browser, live_server, trainee) -> None:
+    username, enrolment_id = trainee
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", bypass_csp=True, is_mobile=True, has_touch=True
+    )
+    try:
+        phone = context.new_page()
+        log_in(phone, live_server.url, username, PASSWORD)
+        hub = f"{live_server.url}/enrolments/{enrolment_id}/practice"
+
+        phone.goto(hub)
+        phone.click("text=随机练习")
+        phone.locator("label.option").first.click()
+        phone.click("text=提交答案")
+        phone.wait_for_selector(".verdict")
+        assert phone.locator(".explanation").is_visible()
+        fits_the_phone(phone)
+        shoot(phone, "practice-judged")
+
+        phone.goto(hub)
+        assert "共 6 道题" in phone.inner_text(".mock-start")
+        fits_the_phone(phone)
+        shoot(phone, "practice-hub")
+        phone.click("text=开始模拟考试")
+        phone.wait_for_selector("[data-countdown]")
+        fits_the_phone(phone)
+        for position in (1, 3, 5):
+            phone.locator(f"#q{position} label.option").first.click()
+            phone.wait_for_selector(f"#q{position} .save-state:has-text('已保存')")
+        phone.locator("#q5 label.option").nth(1).click()  # a second box of the multiple choice
+        phone.wait_for_function(
+            "document.querySelector('#q5 .save-state').textContent === '已保存'"
+            " && document.querySelector('[data-answered]').textContent === '3'"
+        )
+        phone.wait_for_timeout(300)  # the last save's answer
+        phone.locator("#q3").scroll_into_view_if_needed()
+        countdown = phone.locator(".countdown")
+        assert countdown.bounding_box()["y"] >= 0  # sticky: still on the screen
+        shoot(phone, "mock-exam-midway")
+
+        phone.reload()
+        phone.wait_for_selector("[data-countdown]")
+        chosen = phone.eval_on_selector_all(
+            "input:checked", "(inputs) => inputs.map((i) => i.name + i.value)"
+        )
+        assert chosen == ["q1A", "q3A", "q5A", "q5B"]
+        left = phone.inner_text("[data-countdown]")
+        assert left.startswith(("14:", "15:")), left
+
+        phone.locator("#q2 label.option").first.click()
+        phone.wait_for_selector("#q2 .save-state:has-text('已保存')")
+        phone.once("dialog", lambda dialog: dialog.accept())
+        phone.click("[data-hand-in]")
+        phone.wait_for_selector(".score-card")
+        assert "模拟考试成绩" in phone.inner_text("h1")
+        assert phone.locator("article.question").count() == 6
+        assert phone.locator(".explanation").count() == 6
+        fits_the_phone(phone)
+        shoot(phone, "mock-exam-review")
+
+        phone.goto(hub)
+        assert "6 / 16" in phone.inner_text("ul.results").replace("\n", " ")
+        assert phone.locator("table.accuracy tbody tr").count() == 3
+        fits_the_phone(phone)
+        shoot(phone, "practice-hub-after-full")
+        phone.goto(f"{live_server.url}/")
+        assert phone.locator(".mock-scores a").count() == 1
+    finally:
+        context.close()
