@@ -90,6 +90,7 @@ def test_the_job_runs_nightly() -> None:
         "JOB_PLAYBACKS_EVERY_S": 60,
         "JOB_EXAM_SESSIONS_EVERY_S": 600,
         "JOB_NOTIFICATIONS_EVERY_S": 60,
+        "JOB_MOCK_EXAMS_EVERY_S": 60,
         "JOB_VERIFY_AT": "02:30",
     }
     jobs = {job.name: job for job in tasks.schedule(config)}
