@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from learning.db import get_session, writes_on_get
-from learning.exam_practice import FALSE, TRUE, Kind, letters_of
+from learning.exam_practice import FALSE, TRUE, Kind, letters_of, seconds_left
 from learning.extensions import get_clock
 from learning.models import Enrolment, Question, Role
 from learning.permissions import enrolment_or_404, role_required
@@ -93,7 +93,7 @@ def hub(enrolment_id: int) -> ResponseReturnValue:
         wrong_count=len(practice.wrong_book(session, enrolment)),
         paper_format=mock_exams.paper_format(session, enrolment.programme),
         open_paper=paper,
-        seconds_left=int((paper.deadline_at - now).total_seconds()) if paper else 0,
+        seconds_left=seconds_left(now, paper.deadline_at) if paper else 0,
         results=mock_exams.recent_results(session, [enrolment.id], limit=10)[enrolment.id],
         form=MockExamForm(),
     )
