@@ -9,7 +9,13 @@ from tests.browser.conftest import LiveServer, log_in
 PAGES = {
     "admin": ["/admin", "/admin/jobs", "/admin/applications", "/admin/exam-sessions"],
     "teacher1": ["/", "/classes/1"],
-    "trainee01": ["/", "/enrolments/1", "/me/record", "/enrolments/1/videos/1"],
+    "trainee01": [
+        "/",
+        "/enrolments/1",
+        "/me/record",
+        "/enrolments/1/videos/1",
+        "/enrolments/1/practice",
+    ],
 }
 
 
