@@ -36,7 +36,12 @@ BODIES = {
 SENDER = {"trainee": "trainee", "admin": "admin"}
 
 
-PATH_VALUES = {"registration_id": "1", "upload_id": "0" * 32, "check_id": "nocheck"}
+PATH_VALUES = {
+    "registration_id": "1",
+    "upload_id": "0" * 32,
+    "check_id": "nocheck",
+    "position": "1",
+}
 
 
 def _path(app: Flask, world: World, endpoint: str) -> str:
@@ -45,6 +50,7 @@ def _path(app: Flask, world: World, endpoint: str) -> str:
         **PATH_VALUES,
         "enrolment_id": str(world.enrolment.id),
         "playback_id": world.playback_id,
+        "exam_id": str(world.mock_exam_id),
     }
     (rule,) = app.url_map.iter_rules(endpoint)
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: values[match.group(1)], rule.rule)
