@@ -473,6 +473,10 @@ class PracticeAnswerForm(FlaskForm):
         choices=list(LETTERS), validators=[DataRequired(message=_l("Choose an answer."))]
     )
 
+    def validate_value(self, field: StringField) -> None:
+        if field.data and not field.data.isprintable():
+            raise ValidationError(_l("Plain text only."))
+
 
 class MockExamForm(FlaskForm):
     """A mock exam's paper posted whole (the page without JavaScript): save, or hand in. The

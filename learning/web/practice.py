@@ -100,13 +100,14 @@ def hub(enrolment_id: int) -> ResponseReturnValue:
 
 
 def _choice() -> tuple[Mode, str]:
-    """How the next question is chosen, from the query string (an unknown mode: 404)."""
+    """How the next question is chosen, from the query string (an unknown mode, or a chapter
+    no chapter can be: 404)."""
     try:
         mode = Mode(request.args.get("mode", Mode.RANDOM.value))
     except ValueError:
         abort(404)
     value = request.args.get("value", "")
-    if len(value) > MAX_VALUE:
+    if len(value) > MAX_VALUE or not value.isprintable():
         abort(404)
     return mode, value
 

@@ -107,7 +107,8 @@ def test_an_answer_of_another_enrolment_is_not_shown(login, make: Factory) -> No
     answer_id = location.split("/answers/")[1].split("?")[0]
     client = login(mine.trainee)
     assert client.get(f"/enrolments/{mine.id}/practice/answers/{answer_id}").status_code == 404
-    assert client.get(f"/enrolments/{mine.id}/practice/question?mode=nonsense").status_code == 404
+    for query in ("mode=nonsense", "mode=chapter&value=a%1Bb", f"mode=point&value={'长' * 101}"):
+        assert client.get(f"/enrolments/{mine.id}/practice/question?{query}").status_code == 404
 
 
 def test_the_course_page_and_home_link_to_practice(login, make: Factory) -> None:
