@@ -126,6 +126,21 @@ OPERATIONS = (
     ),
     Operation("api.check_image", "get", "A presence check's code, drawn", (200, PNG)),
     Operation(
+        "api.check_question",
+        "get",
+        "The question a presence check asks (the same one until it is answered)",
+        (200, schemas.CheckQuestion),
+    ),
+    Operation(
+        "api.answer_check_question",
+        "post",
+        "The answer to a presence check's question, with the answer beat",
+        (200, schemas.QuestionCheckAnswer),
+        body=study.QuestionAnswerBody,
+        refusals=((409, schemas.QuestionCheckRefused),),
+        rate_limited=True,
+    ),
+    Operation(
         "api.answer_face_check",
         "post",
         "A face check's answer: the answer beat and the camera's frames, in order",

@@ -32,6 +32,15 @@ def pool(programme: Programme) -> Select[tuple[Question]]:
     return select(Question).where(Question.retired_at.is_(None), exists(serving))
 
 
+def presence_check_for(session: Session, programme: Programme) -> str:
+    """What a playback of the programme opening now asks at its presence checks: the
+    programme's setting, or the code while its bank has no question to ask."""
+    if programme.presence_check == "code":
+        return "code"
+    has_question = session.scalar(pool(programme).with_only_columns(Question.id).limit(1))
+    return programme.presence_check if has_question is not None else "code"
+
+
 @dataclass(frozen=True)
 class QuestionData:
     """What an admin writes for a question (on the page or in a workbook row)."""

@@ -334,6 +334,7 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
                 training_fee_fen=_fen(form.training_fee.data),
                 assessment_fee_fen=_fen(form.assessment_fee.data),
                 face_checks=form.face_checks.data,
+                presence_check=form.presence_check.data,
             )
             flash(_("Programme %(programme)s saved.", programme=_named(programme)), "success")
             return redirect(url_for("admin.dashboard"), code=303)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from learning.models import AuditEntry
 from learning.services import audit
 from learning.services.audit import Names, subject_of
-from learning.web.forms import ROLE_LABELS
+from learning.web.forms import PRESENCE_CHECK_LABELS, ROLE_LABELS
 from learning.web.labels import (
     EXAM_OUTCOME_LABELS,
     LEVEL_LABELS,
@@ -611,7 +611,11 @@ def _programme_changed(entry: AuditEntry, details: dict, names: Names) -> list[s
     face_checks = details.get("face_checks")
     if isinstance(face_checks, list) and len(face_checks) == 2:
         parts.append(_("face checks on") if face_checks[1] else _("face checks off"))
-    said = {"active", "face_checks"}
+    presence = details.get("presence_check")
+    if isinstance(presence, list) and len(presence) == 2 and presence[1] in PRESENCE_CHECK_LABELS:
+        asks = PRESENCE_CHECK_LABELS[presence[1]]
+        parts.append(_("presence checks ask: %(what)s", what=asks))
+    said = {"active", "face_checks", "presence_check"}
     return parts + _pairs({key: value for key, value in details.items() if key not in said})
 
 

@@ -47,6 +47,12 @@ ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),
 }
 
+PRESENCE_CHECK_LABELS = {  # AccountingSettings.presence_check
+    "code": _l("The code in a picture"),
+    "question": _l("A question of the question bank"),
+    "both": _l("The code and a question"),
+}
+
 CATEGORY_LABELS = {
     TraineeCategory.KEY_EMITTING_UNIT: _l("Staff of a key emitting unit in allowance trading"),
     TraineeCategory.TEACHING_RESEARCH: _l("Environment or circular-economy teaching and research"),
@@ -177,6 +183,9 @@ class ProgrammeForm(FlaskForm):
     )
     active = BooleanField(_l("Open for enrolment"))
     face_checks = BooleanField(_l("Face checks"))
+    presence_check = SelectField(
+        _l("A presence check asks"), choices=lambda: choices(PRESENCE_CHECK_LABELS)
+    )
     submit = SubmitField(_l("Save"))
 
 

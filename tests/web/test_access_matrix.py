@@ -445,6 +445,16 @@ ROUTES = {
         lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck.png",
         _row(401, 404, 404, 403, 403, 403),
     ),
+    "api.check_question": (
+        "GET",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck/question",
+        _row(401, 404, 404, 403, 403, 403),
+    ),
+    "api.answer_check_question": (
+        "POST",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck/question",
+        _row(401, 400, 400, 403, 403, 403),  # no token sent; real answers: tests/api
+    ),
     "api.answer_face_check": (
         "POST",
         lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck/face",

@@ -309,3 +309,25 @@ def test_the_dashboard_charts_count_what_the_database_holds(
     assert reached["x"] == [1] and studying["x"] == [1]
     fees = figures["fees"]["data"][0]
     assert len(fees["x"]) == 12 and fees["y"][-1] == 2400.0
+
+
+def test_admin_makes_presence_checks_ask_questions_and_it_is_audited(
+    login, make: Factory, db_session: Session
+) -> None:
+    programme = db_session.scalar(select(Programme).where(Programme.code == "trading-3"))
+    client = login(make.admin())
+    page = client.get(f"/admin/programmes/{programme.id}").get_data(as_text=True)
+    assert 'name="presence_check"' in page and "题库中的一道题" in page
+    form = {"required_hours": "80", "active": "y", "presence_check": "question"}
+    response = client.post(
+        f"/admin/programmes/{programme.id}", data={**form, "csrf_token": client.csrf_token()}
+    )
+    assert response.status_code == 303
+    db_session.refresh(programme)
+    assert programme.presence_check == "question"
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "programme.update"))
+    assert entry.details == {"presence_check": ["code", "question"]}
+    assert "在岗检测方式：题库中的一道题" in client.get("/admin/audit").get_data(as_text=True)
+    bad = {**form, "presence_check": "riddle", "csrf_token": client.csrf_token()}
+    refused = client.post(f"/admin/programmes/{programme.id}", data=bad)
+    assert refused.status_code == 200 and 'class="error"' in refused.get_data(as_text=True)

@@ -1,0 +1,69 @@
+"""presence checks that ask a question of the bank (弹题): the programme setting, the
+questions asked, the outcome on the answer beat
+
+Revision ID: 0026
+Revises: 0023
+Create Date: 2026-12-10 09:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0026"
+down_revision = "0023"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "check_questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trainee_id", sa.Integer(), nullable=False),
+        sa.Column("check_id", sa.String(length=64), nullable=False),
+        sa.Column("playback_id", sa.String(length=32), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("asked_at", sa.DateTime(), nullable=False),
+        sa.Column("chosen", sa.String(length=8), nullable=True),
+        sa.Column("outcome", sa.String(length=8), nullable=True),
+        sa.Column("answered_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["playback_id"], ["playbacks.id"], name=op.f("fk_check_questions_playback_id_playbacks")
+        ),
+        sa.ForeignKeyConstraint(
+            ["question_id"], ["questions.id"], name=op.f("fk_check_questions_question_id_questions")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trainee_id"], ["users.id"], name=op.f("fk_check_questions_trainee_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_questions")),
+    )
+    with op.batch_alter_table("check_questions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_check_questions_trainee_id_check_id", ["trainee_id", "check_id"], unique=False
+        )
+
+    with op.batch_alter_table("beats", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("question_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("question_outcome", sa.String(length=8), nullable=True))
+
+    with op.batch_alter_table("programmes", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("presence_check", sa.String(length=16), server_default="code", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("programmes", schema=None) as batch_op:
+        batch_op.drop_column("presence_check")
+
+    with op.batch_alter_table("beats", schema=None) as batch_op:
+        batch_op.drop_column("question_outcome")
+        batch_op.drop_column("question_id")
+
+    with op.batch_alter_table("check_questions", schema=None) as batch_op:
+        batch_op.drop_index("ix_check_questions_trainee_id_check_id")
+
+    op.drop_table("check_questions")
