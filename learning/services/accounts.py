@@ -188,10 +188,10 @@ def sign_in(
     account = username.strip().lower()
     _refuse_while_limited(session, account, address, device, limits, now_ms)
     user = _find(session, username)
-    if not _password_matches(user, password):
+    matches = _password_matches(user, password)
+    if user is None or not matches:
         _count_failure(session, user, account, address, device, limits, now_ms)
         return None
-    assert user is not None
     if device is None:
         throttle.forget(session, throttle.LOGIN, address, account=account)
     else:

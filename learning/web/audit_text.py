@@ -559,7 +559,7 @@ def _user_changed(entry: AuditEntry, details: dict, names: Names) -> list[str]:
 def _unlocked(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     parts = [_subject_user(entry, names)]
     if isinstance(details.get("failures"), int):
-        parts.append(_("%(count)s failed attempts forgotten", count=details["failures"]))
+        parts.append(_("failed attempts forgotten: %(count)s", count=details["failures"]))
     return parts
 
 

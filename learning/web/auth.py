@@ -113,8 +113,8 @@ def _logged_in(signed_in: accounts.SignedIn, next_page: str | None) -> ResponseR
     if signed_in.failures_since_last_login:
         flash(
             _(
-                "%(count)s failed attempts to log in to your account since your last login. "
-                "If they were not yours, change your password.",
+                "Failed attempts to log in to your account since your last login: %(count)s. "
+                "If they were not all yours, change your password.",
                 count=signed_in.failures_since_last_login,
             ),
             "error",
