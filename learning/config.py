@@ -104,9 +104,21 @@ class Defaults:
     REVIEW_NIGHT_DAYS = 3  # on this many nights of the window
 
     # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
-    LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
-    LOGIN_FAILURES_PER_ADDRESS = 30  # from one network address, whatever the account
+    # Wrong passwords (accounts.sign_in says why each count is where it is). Logins from a
+    # device without the account's device cookie are counted, within the window, ...
     LOGIN_FAILURE_WINDOW_S = 15 * 60
+    LOGIN_FAILURES_PER_PAIR = 5  # ... per account and address, then that pair waits a while
+    LOGIN_FAILURES_PER_ACCOUNT = 50  # ... per account from all addresses: under attack, the
+    # holder is told and only their known devices get in for a while
+    LOGIN_ACCOUNTS_PER_ADDRESS = 50  # ... distinct accounts failed from one address (spraying)
+    # A known device (it logged into the account before) is slowed, never locked out: after
+    LOGIN_DEVICE_FREE_FAILURES = 5  # this many wrong passwords within LOGIN_DEVICE_WINDOW_S,
+    LOGIN_DEVICE_DELAY_S = 30  # it waits this long after the next, doubled at each further one,
+    LOGIN_DEVICE_MAX_DELAY_S = 5 * 60  # at most this long
+    LOGIN_DEVICE_WINDOW_S = 24 * 3600  # at most 24 h: the nightly job forgets older failures
+    LOGIN_DEVICE_COOKIE_DAYS = 365  # how long a browser stays a known device after a login
+    PASSWORD_CHECK_FAILURES = 5  # wrong current passwords on the change form per user, within
+    # LOGIN_FAILURE_WINDOW_S, then the form refuses a while
     CHECK_WRONG_ANSWERS = 5  # wrong presence-check answers per trainee within the window
     CHECK_ANSWER_WINDOW_S = 10 * 60
     BEAT_BURST = 30  # beats a playback may send at once, refilled at BEATS_PER_S (per process)

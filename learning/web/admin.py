@@ -14,7 +14,7 @@ from wtforms import Field
 from learning import identities
 from learning.charts import admin as admin_charts
 from learning.db import get_session
-from learning.extensions import get_clock, today
+from learning.extensions import get_clock, now_ms, today
 from learning.jobs import lease
 from learning.models import Programme, Role, User, Video
 from learning.permissions import role_required
@@ -260,8 +260,26 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         form=form,
         user=user,
         id_number=accounts.mask_id_number(user.profile.id_number) if user.profile else "",
+        login_failures=accounts.recent_login_failures(session, user, now_ms=now_ms()),
         **face_reference.admin_section(user.id),
     )
+
+
+@blueprint.route("/users/<int:user_id>/unlock-login", methods=["POST"])
+def unlock_login(user_id: int) -> ResponseReturnValue:
+    """Lift every login lock and slowdown on the account (audited with the reason)."""
+    session = get_session()
+    user = session.get(User, user_id) or abort(404)
+    with shown():
+        accounts.lift_login_locks(
+            session,
+            user,
+            reason=request.form.get("reason", ""),
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+        flash(_("The login locks of %(name)s were lifted.", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id) + "#login-locks", code=303)
 
 
 @blueprint.route("/programmes/new", methods=["GET", "POST"])

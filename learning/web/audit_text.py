@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "user.create": _l("User created"),
     "user.update": _l("User changed"),
     "user.password": _l("Password set"),
+    "user.unlock_login": _l("Login locks lifted"),
     "profile.contact": _l("Contact details changed"),
     "profile.photo": _l("Identity photo uploaded"),
     "programme.create": _l("Programme opened"),
@@ -555,6 +556,13 @@ def _user_changed(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return parts
 
 
+def _unlocked(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_subject_user(entry, names)]
+    if isinstance(details.get("failures"), int):
+        parts.append(_("failed attempts forgotten: %(count)s", count=details["failures"]))
+    return parts
+
+
 def _password(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     parts = [_subject_user(entry, names)]
     if details.get("must_change"):
@@ -731,6 +739,7 @@ _DETAILS: dict[str, Details] = {
     "user.create": _user_created,
     "user.update": _user_changed,
     "user.password": _password,
+    "user.unlock_login": _unlocked,
     "profile.contact": _contact,
     "profile.photo": _photo,
     "programme.create": _programme_created,

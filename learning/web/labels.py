@@ -227,6 +227,13 @@ def notification_text(kind: str, params: dict) -> str:
             topic=params.get("topic"),
         ),
         "announcement": _("Announcement: %(title)s", title=params.get("title")),
+        "login_attacked": _(
+            "Someone tried %(failures)s wrong passwords on your account within %(minutes)s "
+            "minutes. Logins from new devices wait a while; your usual devices still get in. If "
+            "this was not you, change your password and tell the training office.",
+            failures=params.get("failures"),
+            minutes=params.get("minutes"),
+        ),
         "study_reminder": _(
             "You have not studied %(programme)s for %(days)s days, and your exam is on %(day)s "
             "with %(hours)s standard hours still missing. A little every day is enough: open "

@@ -80,6 +80,15 @@ def describe(error: ServiceError) -> str:
             "Too many failed attempts. Please try again in %(minutes)s minutes, or ask the "
             "training office to reset your password."
         ),
+        "account_attacked": _(
+            "Too many failed attempts on this account from new devices. Log in from a device "
+            "you have used before, try again in %(minutes)s minutes, or ask the training office "
+            "to lift the lock."
+        ),
+        "login_slowed": _(
+            "Several wrong passwords were tried on this device. Please wait %(seconds)s seconds "
+            "before trying again."
+        ),
         "password_too_short": _("The password needs at least %(min_length)s characters."),
         "password_too_simple": _("The password needs both letters and digits."),
         "username_invalid": _(

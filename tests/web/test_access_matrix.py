@@ -391,6 +391,11 @@ ROUTES = {
         lambda w: f"/admin/users/{w.users['trainee'].id}",
         _row(302, 403, 403, 403, 403, 200),
     ),
+    "admin.unlock_login": (
+        "POST",
+        lambda w: f"/admin/users/{w.users['trainee'].id}/unlock-login",
+        _row(302, 403, 403, 403, 403, 303),  # no reason given: said on the user's page
+    ),
     "admin.export_programme": (
         "GET",
         lambda w: f"/admin/programmes/{w.programme_id}/export.xlsx",
