@@ -116,7 +116,7 @@ def check_uploads(
         raise ServiceError("application_too_large", most_mb=round(max_bytes / 1024 / 1024, 1))
 
 
-def kept_bytes(application: Application) -> int:
+def stored_bytes(application: Application) -> int:
     """The bytes of the application's proofs still kept."""
     return sum(doc.size_bytes for doc in application.documents if doc.deleted_at is None)
 
@@ -351,7 +351,7 @@ def resubmit(
     kept = [doc for doc in application.documents if doc.deleted_at is None]
     if len(kept) + len(uploads) > MAX_DOCUMENTS:
         raise ServiceError("too_many_documents", most=MAX_DOCUMENTS)
-    check_uploads(uploads, kept_bytes=kept_bytes(application), max_bytes=max_bytes)
+    check_uploads(uploads, kept_bytes=stored_bytes(application), max_bytes=max_bytes)
     application.evidence = evidence_to_json(evidence)
     application.status = ApplicationStatus.SUBMITTED.value
     application.submitted_at = now

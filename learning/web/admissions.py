@@ -456,7 +456,7 @@ def correct(application_id: int) -> ResponseReturnValue:
     if not form.is_submitted():
         _fill(form, applications.evidence_from_json(application.evidence))
     proofs = _HeldProofs(
-        f"correct:{application.id}", form, stored_bytes=applications.kept_bytes(application)
+        f"correct:{application.id}", form, stored_bytes=applications.stored_bytes(application)
     )
     valid = form.validate_on_submit()
     if form.is_submitted():
