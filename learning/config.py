@@ -72,6 +72,15 @@ class Defaults:
     REQUEST_LOG = True  # a JSON line per request on the learning.requests logger
     BENCH_ENDPOINTS = False  # reference endpoints for bench/heartbeats.py; never in production
 
+    # Applications (报名) and their proofs
+    APPLICATION_MAX_BYTES = 30 * 1024 * 1024  # bytes: all the proofs of one application together
+    # days the proofs of a rejected application are kept after the decision, then deleted by the
+    # nightly job (an approved application keeps them: they are the training body's evidence)
+    APPLICATION_FILES_RETENTION_DAYS = 180
+    # days an application returned for changes may wait for the applicant; left unchanged this
+    # long it counts as abandoned, and the nightly job deletes its proofs
+    APPLICATION_ABANDONED_DAYS = 90
+
     # Background jobs (the scheduler process); seconds unless said
     SCHEDULER_LEASE_S = 60  # a scheduler that stops renewing is replaced after this
     JOB_PLAYBACKS_EVERY_S = 60
@@ -127,6 +136,11 @@ class Defaults:
     PLAYBACK_OPENS_PER_MINUTE = 6.0
     FACE_ANSWER_BURST = 6  # face-check answers a trainee may send at once (each costs ~1 s CPU)
     FACE_ANSWERS_PER_MINUTE = 4.0
+    # Anonymous registration (learning/services/applications.py): what one network address may
+    # send, counted in the database; the nightly job forgets counts a day old, so no window is
+    # longer than a day
+    APPLICATIONS_PER_ADDRESS = 20  # applications created from one address within a day
+    PROOF_UPLOADS_PER_ADDRESS = 40  # proof files sent from one address within an hour
     PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto
 
     # Cookies

@@ -1,11 +1,13 @@
-"""Limits on failed attempts: wrong passwords, wrong current passwords on the change form,
-wrong answers to presence checks.
+"""Limits on attempts: wrong passwords, wrong current passwords on the change form, wrong
+answers to presence checks; and on anonymous registration, applications and proof uploads per
+address.
 
-A failure is a row (`ThrottleHit`), so every process and host behind the proxy counts the same
-attempts; only failures are written, so honest use costs a few indexed counts per attempt. Once
-a key has had `most` failures within the window, it is refused until the oldest of them leaves
-the window (the seconds to wait go back to the client as `Retry-After`). `accounts.sign_in`
-says which keys a login is counted under.
+An attempt is a row (`ThrottleHit`), so every process and host behind the proxy counts the same
+attempts. For logins and checks only failures are written, so honest use costs a few indexed
+counts per attempt; registration counts what it accepted (an application created, a file held),
+since its flood is of successes. Once a key has had `most` hits within the window, it is refused
+until enough of them leave the window (the seconds to wait go back to the client as
+`Retry-After`). `accounts.sign_in` says which keys a login is counted under.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ LOGIN = "login"  # a wrong password from a client without the account's device c
 LOGIN_DEVICE = "login_device"  # a wrong password from a known device: key = the device
 PASSWORD_CHECK = "password_check"  # a wrong current password on the change form: key = user id
 CHECK_ANSWER = "check_answer"
+APPLICATION_ADDRESS = "application_address"
+PROOF_UPLOAD_ADDRESS = "proof_upload_address"
 
 
 @dataclass(frozen=True)
@@ -62,19 +66,30 @@ def _matching(
 
 
 def retry_after_s(
-    session: Session, limit: Limit, key: str | None, *, now_ms: int, account: str | None = None
+    session: Session,
+    limit: Limit,
+    key: str | None,
+    *,
+    now_ms: int,
+    account: str | None = None,
+    adding: int = 1,
 ) -> int | None:
-    """Seconds until `key` (of `account`, when given; or the account under any key) may try
-    again, or None when it may try now."""
-    since = _since(limit.window_s, now_ms)
-    count, oldest = session.execute(
-        select(func.count(ThrottleHit.id), func.min(ThrottleHit.at_ms)).where(
-            *_matching(limit.kind, since, key, account)
-        )
-    ).one()
-    if count < limit.most:
+    """Seconds until `key` (of `account`, when given; or the account under any key) may make
+    `adding` more attempts, or None when it may make them now."""
+    within = _matching(limit.kind, _since(limit.window_s, now_ms), key, account)
+    count = session.scalar(select(func.count(ThrottleHit.id)).where(*within)) or 0
+    if count + adding <= limit.most:
         return None
-    return _seconds(oldest - since)
+    if adding > limit.most:
+        return limit.window_s  # never at once; a whole window is the honest answer
+    leaving = session.scalar(  # the hit whose leaving the window makes room for `adding`
+        select(ThrottleHit.at_ms)
+        .where(*within)
+        .order_by(ThrottleHit.at_ms)
+        .offset(count + adding - limit.most - 1)
+        .limit(1)
+    )
+    return _seconds(leaving - _since(limit.window_s, now_ms))
 
 
 def accounts_retry_after_s(session: Session, limit: Limit, key: str, *, now_ms: int) -> int | None:
@@ -114,6 +129,11 @@ def record_failure(
     session: Session, kind: str, key: str, *, now_ms: int, account: str | None = None
 ) -> None:
     session.add(ThrottleHit(kind=kind, key=key, at_ms=now_ms, account=account))
+
+
+def record(session: Session, kind: str, key: str, *, now_ms: int, count: int = 1) -> None:
+    """Count `count` accepted uses of `key` (registration's limits count what they accepted)."""
+    session.add_all(ThrottleHit(kind=kind, key=key, at_ms=now_ms) for _ in range(count))
 
 
 def forget(session: Session, kind: str, key: str, *, account: str | None = None) -> None:

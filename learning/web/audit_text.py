@@ -53,6 +53,9 @@ ACTION_LABELS = {
     "application.reject": _l("Application not approved"),
     "application.return": _l("Application returned for changes"),
     "application.resubmit": _l("Application corrected and submitted again"),
+    "application.files_delete": _l(
+        "Proofs of an application deleted at the end of the retention period"
+    ),
     "offline.add": _l("Offline study time added"),
     "offline.revoke": _l("Offline study time taken back"),
     "coaching_day.create": _l("On-site coaching day added"),
@@ -463,6 +466,19 @@ def _application(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return parts
 
 
+def _application_files_deleted(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = []
+    if isinstance(details.get("count"), int):
+        parts.append(_("%(count)s proofs", count=details["count"]))
+    days = details.get("after_days")
+    if isinstance(days, int):
+        if details.get("because") == "rejected":
+            parts.append(_("%(days)s days after it was not approved", days=days))
+        else:
+            parts.append(_("returned and left unchanged for %(days)s days", days=days))
+    return parts
+
+
 def _offline(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     hours = _("%(hours)s clock hours", hours=_clock_hours(details.get("seconds", 0)))
     if details.get("day"):
@@ -730,6 +746,7 @@ _DETAILS: dict[str, Details] = {
     "application.reject": _application,
     "application.return": _application,
     "application.resubmit": _application,
+    "application.files_delete": _application_files_deleted,
     "offline.add": _offline,
     "offline.revoke": _offline,
     "coaching_day.create": _coaching_day,

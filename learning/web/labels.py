@@ -86,6 +86,10 @@ JOB_LABELS = {
     "prune_uploads": _l("Remove video uploads left unfinished for two days (nightly)"),
     "review_flags": _l("Flag study that looks as if nobody watched, for review (nightly)"),
     "face_snapshots": _l("Delete face-check pictures past the retention period (nightly)"),
+    "application_files": _l(
+        "Delete the proofs of rejected or abandoned applications past the retention period "
+        "(nightly)"
+    ),
 }
 
 JOB_FIGURE_LABELS = {
@@ -100,6 +104,7 @@ JOB_FIGURE_LABELS = {
     "flagged": _l("newly flagged"),
     "removed": _l("removed"),
     "deleted": _l("deleted"),
+    "applications": _l("applications"),
 }
 
 SESSION_STATUS_LABELS = {

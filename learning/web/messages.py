@@ -73,6 +73,14 @@ def _roster_problem(params: dict[str, object]) -> str:
     return reasons.get(str(params.get("reason")), reasons["not_xlsx"])
 
 
+def wait_words(seconds: int) -> str:
+    """A wait in whole minutes, or in hours from two hours on, rounded up."""
+    minutes = -(-seconds // 60)
+    if minutes < 120:
+        return _("%(minutes)s minutes", minutes=minutes)
+    return _("%(hours)s hours", hours=-(-minutes // 60))
+
+
 def describe(error: ServiceError) -> str:
     """The message for a refused operation, in the user's language."""
     messages = {
@@ -158,6 +166,23 @@ def describe(error: ServiceError) -> str:
         "too_many_documents": _("Upload at most %(most)s files."),
         "document_too_large": _("%(name)s is larger than %(most_mb)s MB."),
         "document_type": _("%(name)s is not a PDF, JPEG or PNG file."),
+        "application_too_large": _(
+            "The proofs of one application are at most %(most_mb)s MB together: send smaller "
+            "scans or photos, or fewer files."
+        ),
+        "too_many_applications": _(
+            "Too many applications were sent from your network today. Please try again in "
+            "%(wait)s, or ask the training office to register you."
+        ),
+        "too_many_uploads": _(
+            "Too many files were uploaded from your network in the last hour. Please try again "
+            "in %(wait)s; the form keeps what you typed."
+        ),
+        "phone_has_application": _(
+            "This mobile number is on an application that is still open: one number has one "
+            "open application at a time. If it is yours, log in to see it; otherwise give your "
+            "own number."
+        ),
         "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
         "id_number_known": _(
             "An account with this ID-card number exists already: one person has one account. "
@@ -237,6 +262,8 @@ def describe(error: ServiceError) -> str:
     params = dict(error.params)
     if error.code in _NAMING_A_PROGRAMME and "code" in params:
         params["code"] = programme_name_of(str(params["code"]))
+    if error.code in ("too_many_applications", "too_many_uploads"):
+        params["wait"] = wait_words(int(params.get("seconds", 60)))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
     elif error.code in ("not_a_roster", "not_a_results_sheet", "not_a_payments_sheet"):
