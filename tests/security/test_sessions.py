@@ -9,6 +9,7 @@ from flask import Flask
 from flask_login.utils import encode_cookie
 
 from learning.clock import FakeClock
+from learning.config import SESSION_LIMITS, Defaults
 from learning.models import Role
 from tests.api.player import Player
 from tests.conftest import Client
@@ -52,6 +53,13 @@ def test_logging_out_ends_every_copy_of_the_session(app: Flask, login, make: Fac
 # --- sessions that end (ASVS 3.3): idle limits by role, a lifetime, the player's beats -------
 
 STRONG = "violet-harbour-lantern-42"
+
+
+@pytest.fixture(autouse=True)
+def _real_limits(app: Flask) -> None:
+    """The limits as shipped (the other tests' app lets sessions last, tests/conftest.py)."""
+    for name in SESSION_LIMITS:
+        app.config[name] = getattr(Defaults, name)
 
 
 def _in_english(client: Client) -> Client:
