@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask_login.utils import encode_cookie
 
 from learning.clock import FakeClock
-from learning.config import SESSION_LIMITS, Defaults
+from learning.config import SESSION_LIMITS, ConfigError, Defaults, load_settings
 from learning.models import Role
 from tests.api.player import Player
 from tests.conftest import Client
@@ -142,6 +143,12 @@ def test_heartbeats_keep_a_watching_trainee_in_until_12_hours(
     page.play(12 * 3600 - (clock.now() - logged_in_at).total_seconds() - 30)
     clock.advance(seconds=45)
     _expired(page.send("tick"), "12 hours after you logged in")
+
+
+@pytest.mark.parametrize("name", SESSION_LIMITS)
+def test_a_session_limit_must_be_positive(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings(tmp_path, {name: 0})
 
 
 def test_a_session_from_before_these_limits_ends(app: Flask, login, make: Factory) -> None:
