@@ -17,6 +17,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SESSION_LIMITS = (
+    "SESSION_IDLE_MINUTES_STAFF",
+    "SESSION_IDLE_MINUTES_TRAINEE",
+    "SESSION_LIFETIME_HOURS",
+)
 
 
 class ConfigError(RuntimeError):
@@ -143,6 +148,13 @@ class Defaults:
     PROOF_UPLOADS_PER_ADDRESS = 40  # proof files sent from one address within an hour
     PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto
 
+    # Sessions end (learning/session_expiry.py): after this long without a request, staff
+    # (instructors, admins) and trainees (whose player's heartbeats count), and at the latest
+    # this many hours after the login, however active
+    SESSION_IDLE_MINUTES_STAFF = 30
+    SESSION_IDLE_MINUTES_TRAINEE = 120
+    SESSION_LIFETIME_HOURS = 12
+
     # Cookies
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -217,6 +229,9 @@ def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
     if settings["STALE_AFTER_S"] is None:
         settings["STALE_AFTER_S"] = 3 * int(settings["HEARTBEAT_INTERVAL_S"]) + 15
+    for name in SESSION_LIMITS:
+        if not settings[name] > 0:
+            raise ConfigError(f"{name} must be a positive number.")
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", str(settings["JOB_VERIFY_AT"])):
         raise ConfigError("JOB_VERIFY_AT must be a time of day as HH:MM, e.g. 02:30.")
     settings["PUBLIC_URL"] = _public_url(settings["PUBLIC_URL"])

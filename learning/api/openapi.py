@@ -376,8 +376,12 @@ def _refusals(
     operation: Operation, has_path_parameters: bool
 ) -> dict[int, tuple[type[BaseModel], str]]:
     found: dict[int, tuple[type[BaseModel], str]] = {
-        401: (E, "Not logged in"),
-        403: (E, "The caller's role may not use this"),
+        401: (E, "Not logged in (login_required), or the session ended (session_expired)"),
+        403: (
+            E,
+            "The caller's role may not use this (forbidden), or the caller must change their "
+            "password first (password_change_required, with change_url)",
+        ),
     }
     if has_path_parameters or operation.takes_body:
         found[404] = (E, "No such object, or not the caller's")

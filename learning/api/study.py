@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from learning import faces
+from learning import faces, session_expiry
 from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
@@ -162,7 +162,7 @@ def trainee_id() -> int:
     """The trainee sending this request, from the session and the per-process cache."""
     identity = current_identity()
     if identity is None:
-        raise ApiError(401, "login_required", _("Please log in."))
+        raise ApiError(401, *session_expiry.refusal())
     if identity.role != Role.TRAINEE:
         raise ApiError(403, "forbidden", _("You do not have access to this page."))
     g.user_id = identity.user_id  # for the request log

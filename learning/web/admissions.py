@@ -29,7 +29,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import Field
 
-from learning import eligibility
+from learning import eligibility, session_expiry
 from learning.db import get_session
 from learning.extensions import auth_version, get_clock, now_ms
 from learning.models import (
@@ -95,6 +95,7 @@ def register() -> ResponseReturnValue:
             session.clear()
             login_user(application.applicant)
             session["auth_version"] = auth_version(application.applicant)
+            session_expiry.start()
             return _submitted()
     return _register_page(form, proofs)
 

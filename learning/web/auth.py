@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from learning import identities
+from learning import identities, session_expiry
 from learning.db import get_session
 from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock, now_ms
 from learning.models import User
@@ -109,6 +109,7 @@ def _logged_in(signed_in: accounts.SignedIn, next_page: str | None) -> ResponseR
     session.clear()  # a fresh session on every login
     login_user(user)
     session["auth_version"] = auth_version(user)
+    session_expiry.start()
     _adopt_language_chosen_before_login(user)
     if signed_in.failures_since_last_login:
         flash(

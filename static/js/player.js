@@ -43,12 +43,19 @@ async function postJson(url, body) {
   });
 }
 
-// Send one beat; "sent" (answered, even with a refusal), or "retry" (no answer: network).
+// The session ended (401), or the password must be changed first: the trainee must act.
+function signedOut(status, body) {
+  return status === 401 || (status === 403 && body.error === "password_change_required");
+}
+
+// Send one beat; "sent" (answered, even with a refusal), "retry" (no answer: network), or
+// "signed_out" (not taken until the trainee logs in again: the beat stays queued).
 async function deliver(playbackId, beat) {
   try {
     const response = await postJson(`${API}/playbacks/${playbackId}/heartbeats`, beat);
     if (response.status >= 500) return { outcome: "retry" };
     const body = await response.json().catch(() => ({}));
+    if (signedOut(response.status, body)) return { outcome: "signed_out", body };
     // Too many wrong check answers: this answer is refused for good; any other 429 is "later".
     if (response.status === 429 && body.error !== "too_many_attempts") return { outcome: "retry" };
     return { outcome: "sent", status: response.status, body };
@@ -66,7 +73,7 @@ async function flushEarlierQueues(exceptId) {
     const beats = loadQueue(playbackId);
     while (beats.length) {
       const { outcome } = await deliver(playbackId, beats[0]);
-      if (outcome === "retry") return; // still offline: keep them for later
+      if (outcome !== "sent") return; // offline or logged out: keep them for later
       beats.shift();
       saveQueue(playbackId, beats);
     }
@@ -103,7 +110,9 @@ class Player {
       video_id: this.videoId,
     }).catch(() => null);
     if (!response || response.status !== 201) {
-      this.say(this.root.dataset.msgError);
+      const body = response ? await response.json().catch(() => ({})) : {};
+      if (response && signedOut(response.status, body)) this.signOut(body);
+      else this.say(this.root.dataset.msgError);
       return;
     }
     const opened = await response.json();
@@ -248,6 +257,10 @@ class Player {
       if (outcome === "retry") {
         this.showSync(this.queue.length);
         setTimeout(() => this.pump(), RETRY_MS);
+        break;
+      }
+      if (outcome === "signed_out") {
+        this.signOut(body);
         break;
       }
       this.queue.shift();
@@ -638,6 +651,10 @@ class Player {
   }
 
   faceAnswered(check, resumeAt, { status, body }) {
+    if (signedOut(status, body)) {
+      this.signOut(body);
+      return;
+    }
     if (status === 409) {
       this.hideFaceCheck();
       this.stop(body.error);
@@ -725,6 +742,25 @@ class Player {
     this.say(reason === "superseded" ? this.root.dataset.msgSuperseded : this.root.dataset.msgEnded);
   }
 
+  // The session ended or the password must be changed: the player stops and says so, with the
+  // way to the login (and back here) or to the password form. The beats not yet taken stay
+  // queued on this device and are sent when a player opens again after the login.
+  signOut(body) {
+    this.stopped = true;
+    this.stopTimer();
+    this.video.pause();
+    this.leaveFullscreen();
+    this.answer = null;
+    this.root.querySelector("[data-check]").hidden = true;
+    this.hideFaceCheck();
+    const data = this.root.dataset;
+    const link =
+      body.error === "password_change_required"
+        ? { href: data.passwordUrl, text: data.msgChangePassword }
+        : { href: data.loginUrl, text: data.msgLogIn };
+    this.say(body.message || data.msgError, link);
+  }
+
   // The page goes away: the last beat by beacon if nothing is waiting, else queued for later.
   leave() {
     if (this.stopped || !this.playbackId) return;
@@ -742,9 +778,15 @@ class Player {
     saveQueue(this.playbackId, this.queue);
   }
 
-  say(message) {
+  say(message, link = null) {
     const notice = this.root.querySelector("[data-notice]");
     notice.textContent = message;
+    if (link) {
+      const anchor = document.createElement("a");
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      notice.append(" ", anchor);
+    }
     notice.hidden = false;
   }
 
