@@ -488,13 +488,13 @@ class QuestionForm(FlaskForm):
     option_f = StringField("F", validators=[Length(max=OPTION_MAX)])
     right = SelectMultipleField(
         _l("Right options"),
-        choices=[(letter, letter) for letter in "ABCDEF"],
+        choices=[SelectChoice(letter, letter) for letter in "ABCDEF"],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
     truth = RadioField(
         _l("The statement is"),
-        choices=[("A", _l("True")), ("B", _l("False"))],
+        choices=[SelectChoice("A", _l("True")), SelectChoice("B", _l("False"))],
         validators=[Optional()],
     )
     explanation = TextAreaField(
