@@ -58,6 +58,9 @@ COLUMNS = (
     ),
 )
 HEADERS = {column.key: column.header for column in COLUMNS}
+_PLACES = {
+    column.header: place for place, column in enumerate(COLUMNS)
+}  # a row's problems in order
 EXAMPLES = (
     (
         "判断",
@@ -154,7 +157,7 @@ def import_questions(
             problems.append(
                 Problem(number, HEADERS["stem"], "question_stem_exists", {"id": in_bank[stem]})
             )
-        outcome.problems += problems
+        outcome.problems += sorted(problems, key=lambda problem: _PLACES[problem.column])
         if question is not None and not problems:
             parsed.append(question)
     if outcome.problems:

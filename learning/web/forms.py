@@ -474,7 +474,7 @@ class QuestionForm(FlaskForm):
     """A question of the bank. The view fills the choices of kind, difficulty and programmes;
     the answer is the options ticked right, or for a true/false question `truth`."""
 
-    kind = SelectField(_l("Kind"))
+    kind = SelectField(_l("Kind of question"))
     stem = TextAreaField(
         _l("Question"),
         filters=[_one_character_line_breaks],
@@ -534,7 +534,7 @@ class QuestionFilterForm(FlaskForm):
         csrf = False
 
     programme = SelectField(_l("Programme"), default="")
-    kind = SelectField(_l("Kind"), default="")
+    kind = SelectField(_l("Kind of question"), default="")
     chapter = SelectField(_l("Chapter"), default="")
     knowledge_point = SelectField(_l("Knowledge point"), default="")
     q = StringField(_l("Text"), validators=[Optional(), Length(max=100)])
