@@ -26,8 +26,10 @@ from learning.services import (
     face_profiles,
     fees,
     job_runs,
+    mock_formats,
     overview,
     people,
+    question_bank,
     reports,
     trainee_import,
 )
@@ -35,6 +37,7 @@ from learning.services.identity import normalise_id_number
 from learning.web import downloads, face_reference, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
+    MockExamFormatForm,
     ProgrammeCreateForm,
     ProgrammeForm,
     UserCreateForm,
@@ -332,14 +335,20 @@ def create_work_type() -> ResponseReturnValue:
     return render_template("admin/work_type_new.html", form=form)
 
 
+def _programme_form(programme: Programme, *, posted: bool = True) -> ProgrammeForm:
+    """The programme's settings form: as posted, or (`posted` False, or not posted) as kept."""
+    form = ProgrammeForm(obj=programme) if posted else ProgrammeForm(None, obj=programme)
+    if not posted or not form.is_submitted():
+        form.training_fee.data = _yuan(programme.training_fee_fen)
+        form.assessment_fee.data = _yuan(programme.assessment_fee_fen)
+    return form
+
+
 @blueprint.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
 def edit_programme(programme_id: int) -> ResponseReturnValue:
     session = get_session()
     programme = session.get(Programme, programme_id) or abort(404)
-    form = ProgrammeForm(obj=programme)
-    if not form.is_submitted():
-        form.training_fee.data = _yuan(programme.training_fee_fen)
-        form.assessment_fee.data = _yuan(programme.assessment_fee_fen)
+    form = _programme_form(programme)
     if form.validate_on_submit():
         with shown(form.required_hours):
             catalogue.update_programme(
@@ -359,12 +368,54 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
     return _programme_page(programme, form)
 
 
-def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturnValue:
+@blueprint.route("/programmes/<int:programme_id>/mock-exam", methods=["POST"])
+def set_mock_format(programme_id: int) -> ResponseReturnValue:
+    """The programme's mock-exam format, a form of its own on the programme's page."""
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    form = MockExamFormatForm()
+    if form.validate_on_submit():
+        with shown(lambda error: getattr(form, str(error.params.get("part")), form)):
+            mock_formats.set_format(
+                session,
+                programme,
+                mock_formats.FormatData(
+                    **{
+                        name: getattr(form, name).data
+                        for name in mock_formats.FormatData.__dataclass_fields__
+                    }
+                ),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+            flash(_("Mock exam of %(programme)s saved.", programme=_named(programme)), "success")
+            target = url_for("admin.edit_programme", programme_id=programme.id)
+            return redirect(f"{target}#mock-exam", code=303)
+    page = _programme_page(programme, _programme_form(programme, posted=False), form)
+    return page, 422
+
+
+def _programme_page(
+    programme: Programme,
+    form: ProgrammeForm,
+    format_form: MockExamFormatForm | None = None,
+) -> str:
     session = get_session()
     videos = catalogue.programme_videos(session, programme.id)
+    kept = mock_formats.format_of(session, programme.id)
+    if format_form is None:
+        format_form = MockExamFormatForm(None, obj=kept)
+    pool = question_bank.pool_counts(session, programme)
+    paper = kept.paper
     return render_template(
         "admin/programme_edit.html",
         form=form,
+        format_form=format_form,
+        pool=pool,
+        paper=paper,
+        short=[
+            (kind, pool[kind], need) for kind, need in paper.counts.items() if pool[kind] < need
+        ],
         programme=programme,
         videos=videos,
         content=catalogue.content_time(

@@ -73,6 +73,12 @@ ACTION_LABELS = {
     "programme.add_video": _l("Video added to a programme"),
     "programme.move_video": _l("Video moved in a programme"),
     "programme.chapters": _l("Chapters of a programme set"),
+    "programme.mock_exam": _l("Mock exam of a programme set"),
+    "question.add": _l("Question added to the bank"),
+    "question.update": _l("Question changed"),
+    "question.retire": _l("Question retired"),
+    "question.restore": _l("Question in use again"),
+    "question.import": _l("Questions imported from a sheet"),
     "work_type.create": _l("Work type added"),
     "video.add": _l("Video added to the library"),
     "video.retire": _l("Video retired"),
@@ -110,6 +116,7 @@ _OBJECTS = {
     "video": _l("Video"),
     "subsidy": _l("Subsidy"),
     "announcement": _l("Announcement"),
+    "question": _l("Question"),
 }
 _VERBS = {
     "create": _l("created"),
@@ -146,6 +153,26 @@ FIELD_LABELS = {
     "exam_unlocked": _l("exam registration unlocked"),
     "day": _l("day"),
     "receipt_no": _l("receipt"),
+    "true_false_count": _l("true-or-false questions"),
+    "true_false_points": _l("points of a true-or-false question"),
+    "single_count": _l("single-choice questions"),
+    "single_points": _l("points of a single-choice question"),
+    "multiple_count": _l("multiple-choice questions"),
+    "multiple_points": _l("points of a multiple-choice question"),
+    "duration_minutes": _l("minutes"),
+    "pass_mark": _l("pass mark"),
+    "exam_gate_score": _l("mock score needed to register"),
+}
+_QUESTION_PARTS = {
+    "kind": _l("kind"),
+    "stem": _l("text"),
+    "options": _l("options"),
+    "answer": _l("answer"),
+    "explanation": _l("explanation"),
+    "chapter": _l("chapter"),
+    "knowledge_point": _l("knowledge point"),
+    "difficulty": _l("difficulty"),
+    "programmes": _l("programmes"),
 }
 
 _PART_SCORES = {
@@ -667,6 +694,45 @@ def _programme_chapters(entry: AuditEntry, details: dict, names: Names) -> list[
     return parts
 
 
+def _mock_exam(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    return [_programme_subject(entry), *_pairs(details)]
+
+
+def _programme_codes(codes: Any) -> str:
+    if not isinstance(codes, list) or not codes:
+        return ""
+    if len(codes) > MAX_NAMED:
+        return _("%(count)s programmes", count=len(codes))
+    return _items([programme_name_of(str(code), short=True) for code in codes])
+
+
+def _question(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_text(details.get("stem")), _programme_codes(details.get("programmes"))]
+    changes = details.get("changes")
+    if isinstance(changes, dict):
+        changed = [str(_QUESTION_PARTS[name]) for name in changes if name in _QUESTION_PARTS]
+        parts.append(_("changed: %(parts)s", parts=_items(changed)))
+        answer = changes.get("answer")
+        if isinstance(answer, list) and len(answer) == 2:
+            parts.append(
+                _(
+                    "%(field)s: %(before)s → %(after)s",
+                    field=_("answer"),
+                    before=_text(answer[0]),
+                    after=_text(answer[1]),
+                )
+            )
+    return parts
+
+
+def _questions_imported(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = []
+    if isinstance(details.get("count"), int):
+        parts.append(_("%(count)s questions", count=details["count"]))
+    parts.append(_programme_codes(details.get("programmes")))
+    return parts
+
+
 def _work_type(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return [localized(_text(details.get("name_zh")), _text(details.get("name_en")))]
 
@@ -764,6 +830,12 @@ _DETAILS: dict[str, Details] = {
     "programme.add_video": _programme_video,
     "programme.move_video": _programme_video,
     "programme.chapters": _programme_chapters,
+    "programme.mock_exam": _mock_exam,
+    "question.add": _question,
+    "question.update": _question,
+    "question.retire": _question,
+    "question.restore": _question,
+    "question.import": _questions_imported,
     "work_type.create": _work_type,
     "video.add": _video,
     "video.retire": _video,
@@ -816,6 +888,8 @@ def _concerns(entry: AuditEntry, names: Names) -> tuple[str | None, str | None]:
         return programme_name_of(key), _link(
             "admin.edit_programme", programme_id=names.programmes[key]
         )
+    if kind == "question" and number is not None:
+        return _("Question %(id)s", id=number), _link("questions.edit", question_id=number)
     if kind == "video" and number in names.videos:
         return names.videos[number], _link("admin.video_library")
     if kind == "coaching_day" and number in names.coaching_days:

@@ -40,6 +40,13 @@ LEVEL_LABELS = {
     1: _l("Level 1 / Senior technician"),
 }
 
+QUESTION_KIND_LABELS = {  # learning.exam_practice.Kind
+    "true_false": _l("True or false"),
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
+}
+DIFFICULTY_LABELS = {1: _l("Easy"), 2: _l("Medium"), 3: _l("Hard")}
+
 ENROLMENT_STATUS_LABELS = {
     "active": _l("Studying"),
     "completed": _l("Completed"),
@@ -321,6 +328,8 @@ def init_app(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         ENROLMENT_STATUS_LABELS=ENROLMENT_STATUS_LABELS,
+        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
+        DIFFICULTY_LABELS=DIFFICULTY_LABELS,
         FACE_STATE_LABELS=FACE_STATE_LABELS,
         NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,

@@ -81,6 +81,25 @@ def wait_words(seconds: int) -> str:
     return _("%(hours)s hours", hours=-(-minutes // 60))
 
 
+def _answer_problem(params: dict[str, object]) -> str:
+    """Why a question's answer cannot be its key (`question_bank.key_faults`), in words."""
+    letters = str(params.get("letters", ""))
+    reasons = {
+        "missing": _("Give the right answer."),
+        "letters": _(
+            "The answer is written with the letters of the options: %(letters)s.",
+            letters="、".join(letters),
+        ),
+        "one": _("A single-choice or true/false question has exactly one right answer."),
+        "one_right": _(
+            "A multiple-choice question has at least two right options; with one, make it a "
+            "single choice."
+        ),
+        "all_right": _("A multiple-choice question needs at least one wrong option too."),
+    }
+    return reasons.get(str(params.get("reason")), reasons["letters"])
+
+
 def describe(error: ServiceError) -> str:
     """The message for a refused operation, in the user's language."""
     messages = {
@@ -255,6 +274,38 @@ def describe(error: ServiceError) -> str:
         "announcement_body_too_long": _("The text has at most %(most)s characters."),
         "announcement_audience_unknown": _("Choose who the announcement is for."),
         "announcement_withdrawn": _("This announcement was withdrawn already."),
+        "question_stem_missing": _("A question needs its text."),
+        "question_knowledge_point_missing": _("Name the knowledge point the question tests."),
+        "question_difficulty_invalid": _("The difficulty is 1, 2 or 3 (易, 中 or 难)."),
+        "question_option_empty": _(
+            "This option is empty while a later one is filled: fill the options from A on, "
+            "without gaps."
+        ),
+        "question_option_count": _(
+            "A question of this kind has %(least)s to %(most)s options, filled from A on."
+        ),
+        "question_true_false_options": _(
+            "A true/false question has no options: leave them empty, or choose another kind."
+        ),
+        "question_answer_invalid": "%(detail)s",
+        "question_truth_word": _("Write 正确 or 错误 (or 对/错, √/×, A/B)."),
+        "question_kind_unknown": _(
+            "%(value)s is not a kind of question: write 判断, 单选 or 多选."
+        ),
+        "question_stem_exists": _("The bank has this question already (number %(id)s)."),
+        "question_programmes_missing": _("Choose at least one programme the question serves."),
+        "not_a_question_bank": _("This is not a question bank made from the template: %(detail)s"),
+        "mock_count_out_of_range": _("A paper has 0 to %(most)s questions of each kind."),
+        "mock_points_out_of_range": _("A question is worth 1 to %(most)s points."),
+        "mock_no_questions": _("A paper needs at least one question."),
+        "mock_duration_out_of_range": _("A mock exam lasts %(least)s to %(most)s minutes."),
+        "mock_pass_mark_out_of_range": _(
+            "The pass mark is from 1 to the paper's total, %(most)s points."
+        ),
+        "mock_gate_out_of_range": _(
+            "The score needed before registering is from the pass mark (%(least)s) to the "
+            "paper's total (%(most)s), or empty for none."
+        ),
     }
     template = messages.get(error.code)
     if template is None:
@@ -266,6 +317,13 @@ def describe(error: ServiceError) -> str:
         params["wait"] = wait_words(int(params.get("seconds", 60)))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
-    elif error.code in ("not_a_roster", "not_a_results_sheet", "not_a_payments_sheet"):
+    elif error.code in (
+        "not_a_roster",
+        "not_a_results_sheet",
+        "not_a_payments_sheet",
+        "not_a_question_bank",
+    ):
         params["detail"] = _roster_problem(params)
+    elif error.code == "question_answer_invalid":
+        params["detail"] = _answer_problem(params)
     return template % params

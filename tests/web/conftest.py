@@ -30,6 +30,7 @@ class World:
     file_video_id: int
     application_id: int
     document_id: int
+    question_id: int
 
 
 @pytest.fixture
@@ -82,6 +83,7 @@ def world(make: Factory, app: Flask) -> World:
         now=make.clock.now(),
         hash_method="pbkdf2:sha256:1000",
     )
+    question = make.question("accounting-4")
     make.commit()
     users = {
         "trainee": trainee,
@@ -102,4 +104,5 @@ def world(make: Factory, app: Flask) -> World:
         file_video.id,
         application.id,
         application.documents[0].id,
+        question.id,
     )

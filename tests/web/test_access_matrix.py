@@ -355,6 +355,42 @@ ROUTES = {
         lambda w: "/api/v1/admin/trainees/import?dry_run=1",
         _row(401, 403, 403, 403, 403, 422),
     ),
+    "admin.set_mock_format": (  # an empty form is refused with its reasons
+        "POST",
+        lambda w: f"/admin/programmes/{w.programme_id}/mock-exam",
+        _row(302, 403, 403, 403, 403, 422),
+    ),
+    "questions.index": ("GET", lambda w: "/admin/questions", _row(302, 403, 403, 403, 403, 200)),
+    "questions.create": (
+        "GET",
+        lambda w: "/admin/questions/new",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.edit": (
+        "GET",
+        lambda w: f"/admin/questions/{w.question_id}",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.retire": (
+        "POST",
+        lambda w: f"/admin/questions/{w.question_id}/retire",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
+    "questions.import_template": (
+        "GET",
+        lambda w: "/admin/questions/import-template.xlsx",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.import_bank": (
+        "GET",
+        lambda w: "/admin/questions/import",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.confirm_import": (
+        "POST",
+        lambda w: "/admin/questions/import/" + "0" * 32,
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "admin.add_programme_video": (
         "POST",
         lambda w: f"/admin/programmes/{w.programme_id}/videos",
