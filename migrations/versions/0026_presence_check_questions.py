@@ -40,30 +40,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_check_questions")),
     )
-    with op.batch_alter_table("check_questions", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_check_questions_trainee_id_check_id", ["trainee_id", "check_id"], unique=False
-        )
-
-    with op.batch_alter_table("beats", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("question_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("question_outcome", sa.String(length=8), nullable=True))
-
-    with op.batch_alter_table("programmes", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("presence_check", sa.String(length=16), server_default="code", nullable=False)
-        )
+    op.create_index(
+        "ix_check_questions_trainee_id_check_id", "check_questions", ["trainee_id", "check_id"]
+    )
+    # Added and dropped in place (SQLite has both since 3.35): a batch copy of `programmes` or
+    # of the beat log would trip the foreign keys that point at them, and copy millions of beats.
+    op.add_column("beats", sa.Column("question_id", sa.Integer(), nullable=True))
+    op.add_column("beats", sa.Column("question_outcome", sa.String(length=8), nullable=True))
+    op.add_column(
+        "programmes",
+        sa.Column("presence_check", sa.String(length=16), server_default="code", nullable=False),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("programmes", schema=None) as batch_op:
-        batch_op.drop_column("presence_check")
-
-    with op.batch_alter_table("beats", schema=None) as batch_op:
-        batch_op.drop_column("question_outcome")
-        batch_op.drop_column("question_id")
-
-    with op.batch_alter_table("check_questions", schema=None) as batch_op:
-        batch_op.drop_index("ix_check_questions_trainee_id_check_id")
-
+    op.drop_column("programmes", "presence_check")
+    op.drop_column("beats", "question_outcome")
+    op.drop_column("beats", "question_id")
+    op.drop_index("ix_check_questions_trainee_id_check_id", table_name="check_questions")
     op.drop_table("check_questions")
