@@ -22,7 +22,7 @@ from learning.models import (
 )
 from learning.services import accounts, catalogue, classes, enrolments, exam_sessions, study
 
-PASSWORD = "secret123"
+PASSWORD = "tidal copper lantern"
 _numbers = itertools.count(1)
 
 

@@ -40,7 +40,14 @@ from learning.models import (
     TrainingClass,
 )
 from learning.permissions import login_required, role_required
-from learning.services import ServiceError, accounts, applications, catalogue, held_proofs
+from learning.services import (
+    ServiceError,
+    accounts,
+    applications,
+    catalogue,
+    held_proofs,
+    passwords,
+)
 from learning.services.identity import normalise_id_number
 from learning.web.forms import (
     ApplicationForm,
@@ -117,7 +124,7 @@ def _account_checks(form: RegistrationForm) -> None:
     every mistake at once (each costs the applicant typing the password again)."""
     checks: list[tuple[Field, Callable[[], None]]] = [
         (form.username, lambda: accounts.check_username(get_session(), form.username.data.strip())),
-        (form.password, lambda: accounts.check_password_policy(form.password.data)),
+        (form.password, lambda: passwords.check(form.password.data, _personal_details(form))),
         (form.id_number, lambda: _id_number_free(form.id_number.data)),
         (form.phone, lambda: _phone_valid(form.phone.data.strip())),
     ]
@@ -128,6 +135,15 @@ def _account_checks(form: RegistrationForm) -> None:
             check()
         except ServiceError as error:
             field.errors.append(describe(error))
+
+
+def _personal_details(form: RegistrationForm) -> passwords.PersonalDetails:
+    return passwords.PersonalDetails(
+        username=(form.username.data or "").strip(),
+        real_name=(form.real_name.data or "").strip(),
+        phone=(form.phone.data or "").strip(),
+        id_number=normalise_id_number(form.id_number.data or ""),
+    )
 
 
 def _id_number_free(text: str) -> None:
