@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from learning.models import Notification, Role, TraineeCategory, TraineeProfile, User
-from learning.services import ServiceError, audit, notifications, throttle
+from learning.services import ServiceError, audit, notifications, passwords, throttle
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 PHONE_PATTERN = re.compile(r"^1\d{10}$")  # a mainland mobile number
-MIN_PASSWORD_LENGTH = 8
 MAX_REASON = 500  # characters of an admin's reason for lifting a login lock
 # Compared against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -33,12 +32,17 @@ class ProfileData:
     category: int = int(TraineeCategory.INDIVIDUAL)
 
 
-def check_password_policy(password: str) -> None:
-    """At least 8 characters with a letter and a digit."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError("password_too_short", min_length=MIN_PASSWORD_LENGTH)
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        raise ServiceError("password_too_simple")
+def personal_details(
+    username: str, display_name: str, profile: ProfileData | TraineeProfile | None
+) -> passwords.PersonalDetails:
+    """What a password of this person must not be built from (`passwords.check`)."""
+    return passwords.PersonalDetails(
+        username=username,
+        real_name=profile.real_name if profile else display_name,
+        phone=(profile.phone if profile else None) or "",
+        id_number=(profile.id_number if profile else None) or "",
+        email=(profile.email if profile else None) or "",
+    )
 
 
 def check_username(session: Session, username: str, *, exclude_user_id: int | None = None) -> None:
@@ -70,13 +74,63 @@ def create_user(
     actor_id: int | None = None,
 ) -> User:
     check_username(session, username)
-    check_password_policy(password)
+    passwords.check(password, personal_details(username, display_name, profile))
+    return _new_user(
+        session,
+        username=username,
+        password_hash=generate_password_hash(password, method=hash_method),
+        role=role,
+        display_name=display_name,
+        now=now,
+        profile=profile,
+        actor_id=actor_id,
+    )
+
+
+def create_user_with_hash(
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    role: Role,
+    display_name: str,
+    now: datetime,
+    profile: ProfileData | None = None,
+    actor_id: int | None = None,
+) -> User:
+    """`create_user` with a password hashed beforehand, which is NOT checked against the
+    password rules: only for the demo's seeding, whose password everybody knows anyway.
+    Every other way to an account goes through `create_user`."""
+    check_username(session, username)
+    return _new_user(
+        session,
+        username=username,
+        password_hash=password_hash,
+        role=role,
+        display_name=display_name,
+        now=now,
+        profile=profile,
+        actor_id=actor_id,
+    )
+
+
+def _new_user(
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    role: Role,
+    display_name: str,
+    now: datetime,
+    profile: ProfileData | None,
+    actor_id: int | None,
+) -> User:
     id_number = profile.id_number if profile and role == Role.TRAINEE else None
     if id_number and id_number_known(session, id_number):
         raise ServiceError("id_number_known")
     user = User(
         username=username,
-        password_hash=generate_password_hash(password, method=hash_method),
+        password_hash=password_hash,
         role=role.value,
         display_name=display_name.strip() or username,
         created_at=now,
@@ -353,7 +407,7 @@ def set_password(
     actor_id: int | None = None,
     must_change: bool = False,
 ) -> None:
-    check_password_policy(password)
+    passwords.check(password, personal_details(user.username, user.display_name, user.profile))
     user.password_hash = generate_password_hash(password, method=hash_method)
     user.must_change_password = must_change
     audit.record(

@@ -234,7 +234,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         now = get_clock().now()
-        with shown(form):
+        with shown(lambda error: form.new_password if error.code.startswith("password") else form):
             accounts.update_user(
                 session,
                 user,

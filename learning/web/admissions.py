@@ -47,6 +47,7 @@ from learning.services import (
     applications,
     catalogue,
     held_proofs,
+    passwords,
     throttle,
 )
 from learning.services.identity import normalise_id_number, normalise_phone
@@ -159,7 +160,7 @@ def _account_checks(form: RegistrationForm) -> None:
     every mistake at once (each costs the applicant typing the password again)."""
     checks: list[tuple[Field, Callable[[], None]]] = [
         (form.username, lambda: accounts.check_username(get_session(), form.username.data.strip())),
-        (form.password, lambda: accounts.check_password_policy(form.password.data)),
+        (form.password, lambda: passwords.check(form.password.data, _personal_details(form))),
         (form.id_number, lambda: _id_number_free(form.id_number.data)),
         (form.phone, lambda: _phone_valid(form.phone.data.strip())),
     ]
@@ -170,6 +171,15 @@ def _account_checks(form: RegistrationForm) -> None:
             check()
         except ServiceError as error:
             field.errors.append(describe(error))
+
+
+def _personal_details(form: RegistrationForm) -> passwords.PersonalDetails:
+    return passwords.PersonalDetails(
+        username=(form.username.data or "").strip(),
+        real_name=(form.real_name.data or "").strip(),
+        phone=(form.phone.data or "").strip(),
+        id_number=normalise_id_number(form.id_number.data or ""),
+    )
 
 
 def _id_number_free(text: str) -> None:

@@ -97,9 +97,9 @@ class LoginForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=8, max=200)]
-    )
+    # The length and the rest of the password rules are the service's (passwords.check), so
+    # that every refusal of a password reads the same.
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
@@ -128,9 +128,7 @@ class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), choices=lambda: choices(ROLE_LABELS))
-    password = PasswordField(
-        _l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)]
-    )
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     id_number = StringField(
         _l("ID card number"), validators=[Optional(), Length(min=18, max=18), _valid_id_number]
@@ -150,7 +148,7 @@ class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"), choices=lambda: choices(ROLE_LABELS))
     active = BooleanField(_l("Active (may log in)"))
     new_password = PasswordField(
-        _l("Reset password (leave empty to keep)"), validators=[Optional(), Length(min=8, max=200)]
+        _l("Reset password (leave empty to keep)"), validators=[Optional()]
     )
     submit = SubmitField(_l("Save"))
 
@@ -402,7 +400,7 @@ class RegistrationForm(ApplicationForm):
     """The public application (报名): account, profile, programme, evidence, proofs."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],

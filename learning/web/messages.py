@@ -100,6 +100,19 @@ def _answer_problem(params: dict[str, object]) -> str:
     return reasons.get(str(params.get("reason")), reasons["letters"])
 
 
+def _personal_detail(params: dict[str, object]) -> str:
+    """Which kind of the holder's own details a refused password holds (`passwords.check`)."""
+    kinds = {
+        "name": _("the account holder's name"),
+        "username": _("the username"),
+        "email": _("the e-mail address"),
+        "phone": _("the phone number"),
+        "id_number": _("the ID card number"),
+        "birth_date": _("the birth date of the ID card number"),
+    }
+    return kinds.get(str(params.get("detail")), kinds["name"])
+
+
 def describe(error: ServiceError) -> str:
     """The message for a refused operation, in the user's language."""
     messages = {
@@ -117,7 +130,17 @@ def describe(error: ServiceError) -> str:
             "before trying again."
         ),
         "password_too_short": _("The password needs at least %(min_length)s characters."),
-        "password_too_simple": _("The password needs both letters and digits."),
+        "password_too_long": _(
+            "The password may have at most %(max_length)s characters: a few words are enough."
+        ),
+        "password_guessable": _(
+            "This password is common or easy to guess. A few unrelated words, such as four "
+            "you would not expect together, make a strong password that is easy to remember."
+        ),
+        "password_personal": _(
+            "The password contains %(detail)s, which others know or can find out. Please choose "
+            "words that have nothing to do with the account holder."
+        ),
         "username_invalid": _(
             "A username has 3 to 64 letters, digits or the characters _ . @ -, and no spaces."
         ),
@@ -317,6 +340,8 @@ def describe(error: ServiceError) -> str:
         params["wait"] = wait_words(int(params.get("seconds", 60)))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
+    elif error.code == "password_personal":
+        params["detail"] = _personal_detail(params)
     elif error.code in (
         "not_a_roster",
         "not_a_results_sheet",

@@ -20,7 +20,7 @@ from learning.services import accounts, catalogue, enrolments, recompute
 from tests.browser.conftest import LiveServer, log_in
 
 _numbers = itertools.count(1)
-PASSWORD = "player1234"
+PASSWORD = "quiet violin harbour"
 
 
 @dataclass

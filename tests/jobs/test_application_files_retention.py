@@ -20,7 +20,7 @@ from tests.conftest import Client
 from tests.factories import Factory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-PASSWORD = "apply1234"
+PASSWORD = "orchard kite pebble"
 
 
 def context(app: Flask, clock, retention_days: int = 180, abandoned_days: int = 90):

@@ -74,7 +74,7 @@ def world(make: Factory, app: Flask) -> World:
     application = applications.submit(
         make.session,
         username="applicant1",
-        password="apply1234",
+        password="orchard kite pebble",
         profile=accounts.ProfileData(real_name="申请人"),
         programme=enrolment.programme,
         evidence=Evidence(years_of_work=6),

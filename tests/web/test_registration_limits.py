@@ -161,7 +161,7 @@ def test_a_returned_application_takes_no_more_bytes_than_its_budget(
     )
     make.commit()
     applicant = new_client(app)
-    assert applicant.log_in("person1", "apply1234").status_code == 303
+    assert applicant.log_in("person1", "orchard kite pebble").status_code == 303
     data = {**form(applicant), "documents": [(io.BytesIO(file), "c.png")]}
     response = applicant.post(
         f"/me/applications/{application.id}/edit", data=data, content_type="multipart/form-data"
@@ -218,7 +218,7 @@ def test_the_service_refuses_a_second_open_application_with_the_number(
         return applications.submit(
             make.session,
             username=f"svc{n}",
-            password="apply1234",
+            password="orchard kite pebble",
             profile=accounts.ProfileData(real_name="某人", phone=phone),
             programme=programme,
             evidence=Evidence(years_of_work=6),
