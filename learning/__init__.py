@@ -21,7 +21,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_settings(Path(app.instance_path), config))
 
-    from learning import api, cli, extensions, private_files, request_log, security, web
+    from learning import (
+        api,
+        cli,
+        extensions,
+        private_files,
+        request_log,
+        security,
+        session_expiry,
+        web,
+    )
     from learning.routing import IdConverter
 
     private_files.keep_private(app)
@@ -29,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     request_log.init_app(app)  # first: every request is logged, even one refused at once
     security.init_app(app)  # then a request's body limit, before CSRF or anything reads a form
     extensions.init_app(app)
+    session_expiry.init_app(app)  # before the blueprints' hooks ask who the user is
     web.register_blueprints(app)
     api.init_app(app)
     cli.init_app(app)

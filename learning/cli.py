@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     for command in (
         init_db,
         create_user,
+        unlock_login,
         enrol,
         create_class,
         add_video,
@@ -107,6 +108,20 @@ def create_user(username: str, role: str, password: str, display_name: str | Non
             hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         )
         click.echo(user.id)
+
+
+@click.command("unlock-login")
+@with_appcontext
+@click.argument("username")
+@click.option("--reason", required=True, help="kept in the audit log")
+def unlock_login(username: str, reason: str) -> None:
+    """Lift every login lock and slowdown on an account; prints how many failures were
+    forgotten."""
+    with _transaction() as session:
+        forgotten = accounts.lift_login_locks(
+            session, _user(session, username), reason=reason, now=get_clock().now(), actor_id=None
+        )
+        click.echo(forgotten)
 
 
 @click.command("enrol")

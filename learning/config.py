@@ -17,6 +17,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SESSION_LIMITS = (
+    "SESSION_IDLE_MINUTES_STAFF",
+    "SESSION_IDLE_MINUTES_TRAINEE",
+    "SESSION_LIFETIME_HOURS",
+)
 
 
 class ConfigError(RuntimeError):
@@ -72,6 +77,15 @@ class Defaults:
     REQUEST_LOG = True  # a JSON line per request on the learning.requests logger
     BENCH_ENDPOINTS = False  # reference endpoints for bench/heartbeats.py; never in production
 
+    # Applications (报名) and their proofs
+    APPLICATION_MAX_BYTES = 30 * 1024 * 1024  # bytes: all the proofs of one application together
+    # days the proofs of a rejected application are kept after the decision, then deleted by the
+    # nightly job (an approved application keeps them: they are the training body's evidence)
+    APPLICATION_FILES_RETENTION_DAYS = 180
+    # days an application returned for changes may wait for the applicant; left unchanged this
+    # long it counts as abandoned, and the nightly job deletes its proofs
+    APPLICATION_ABANDONED_DAYS = 90
+
     # Background jobs (the scheduler process); seconds unless said
     SCHEDULER_LEASE_S = 60  # a scheduler that stops renewing is replaced after this
     JOB_PLAYBACKS_EVERY_S = 60
@@ -105,9 +119,21 @@ class Defaults:
     REVIEW_NIGHT_DAYS = 3  # on this many nights of the window
 
     # Limits on abuse (learning/services/throttle.py, learning/api/limits.py)
-    LOGIN_FAILURES_PER_ACCOUNT = 5  # wrong passwords within the window, then refused a while
-    LOGIN_FAILURES_PER_ADDRESS = 30  # from one network address, whatever the account
+    # Wrong passwords (accounts.sign_in says why each count is where it is). Logins from a
+    # device without the account's device cookie are counted, within the window, ...
     LOGIN_FAILURE_WINDOW_S = 15 * 60
+    LOGIN_FAILURES_PER_PAIR = 5  # ... per account and address, then that pair waits a while
+    LOGIN_FAILURES_PER_ACCOUNT = 50  # ... per account from all addresses: under attack, the
+    # holder is told and only their known devices get in for a while
+    LOGIN_ACCOUNTS_PER_ADDRESS = 50  # ... distinct accounts failed from one address (spraying)
+    # A known device (it logged into the account before) is slowed, never locked out: after
+    LOGIN_DEVICE_FREE_FAILURES = 5  # this many wrong passwords within LOGIN_DEVICE_WINDOW_S,
+    LOGIN_DEVICE_DELAY_S = 30  # it waits this long after the next, doubled at each further one,
+    LOGIN_DEVICE_MAX_DELAY_S = 5 * 60  # at most this long
+    LOGIN_DEVICE_WINDOW_S = 24 * 3600  # at most 24 h: the nightly job forgets older failures
+    LOGIN_DEVICE_COOKIE_DAYS = 365  # how long a browser stays a known device after a login
+    PASSWORD_CHECK_FAILURES = 5  # wrong current passwords on the change form per user, within
+    # LOGIN_FAILURE_WINDOW_S, then the form refuses a while
     CHECK_WRONG_ANSWERS = 5  # wrong presence-check answers per trainee within the window
     CHECK_ANSWER_WINDOW_S = 10 * 60
     BEAT_BURST = 30  # beats a playback may send at once, refilled at BEATS_PER_S (per process)
@@ -116,7 +142,19 @@ class Defaults:
     PLAYBACK_OPENS_PER_MINUTE = 6.0
     FACE_ANSWER_BURST = 6  # face-check answers a trainee may send at once (each costs ~1 s CPU)
     FACE_ANSWERS_PER_MINUTE = 4.0
+    # Anonymous registration (learning/services/applications.py): what one network address may
+    # send, counted in the database; the nightly job forgets counts a day old, so no window is
+    # longer than a day
+    APPLICATIONS_PER_ADDRESS = 20  # applications created from one address within a day
+    PROOF_UPLOADS_PER_ADDRESS = 40  # proof files sent from one address within an hour
     PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto
+
+    # Sessions end (learning/session_expiry.py): after this long without a request, staff
+    # (instructors, admins) and trainees (whose player's heartbeats count), and at the latest
+    # this many hours after the login, however active
+    SESSION_IDLE_MINUTES_STAFF = 30
+    SESSION_IDLE_MINUTES_TRAINEE = 120
+    SESSION_LIFETIME_HOURS = 12
 
     # Cookies
     SESSION_COOKIE_HTTPONLY = True
@@ -192,6 +230,9 @@ def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
     if settings["STALE_AFTER_S"] is None:
         settings["STALE_AFTER_S"] = 3 * int(settings["HEARTBEAT_INTERVAL_S"]) + 15
+    for name in SESSION_LIMITS:
+        if not settings[name] > 0:
+            raise ConfigError(f"{name} must be a positive number.")
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", str(settings["JOB_VERIFY_AT"])):
         raise ConfigError("JOB_VERIFY_AT must be a time of day as HH:MM, e.g. 02:30.")
     settings["PUBLIC_URL"] = _public_url(settings["PUBLIC_URL"])

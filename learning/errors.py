@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from learning import session_expiry
 from learning.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,10 @@ def init_app(app: Flask) -> None:
 
 
 def _unauthorized() -> Response:
+    code, message = session_expiry.refusal()
     if wants_json():
-        return json_error(401, "login_required", _("Please log in."))
-    flash(_("Please log in to open this page."), "info")
+        return json_error(401, code, message)
+    flash(message if session_expiry.ended() else _("Please log in to open this page."), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

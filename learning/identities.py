@@ -1,7 +1,8 @@
 """Who sent a request, for the heartbeat path: from the signed session and a per-process cache.
 
-Every other view loads the user with Flask-Login. A heartbeat needs only the user's id, role
-and whether the session is still good (active, same password), and it is the one request sent
+Every other view loads the user with Flask-Login. A heartbeat needs only the user's id, role,
+whether the session is still good (active, same password) and whether the password must be
+changed first, and it is the one request sent
 thousands of times a second, so these are kept per process for `USER_CACHE_S` seconds instead
 of read from the database on each beat. What that costs: a deactivation, a role change or a
 password change made in another process takes effect on the beat path within that many
@@ -27,6 +28,7 @@ class Identity:
     role: str
     active: bool
     auth_version: str
+    must_change_password: bool
 
 
 class IdentityCache:
@@ -75,16 +77,21 @@ def _cached(user_id: int) -> Identity | None:
     row = (
         get_session()
         .execute(
-            select(User.role, User.active, User.password_hash, User.session_epoch).where(
-                User.id == user_id
-            )
+            select(
+                User.role,
+                User.active,
+                User.password_hash,
+                User.session_epoch,
+                User.must_change_password,
+            ).where(User.id == user_id)
         )
         .first()
     )
     if row is None:
         return None
-    role, active, password_hash, session_epoch = row
-    identity = Identity(user_id, role, active, auth_version_of(password_hash, session_epoch))
+    role, active, password_hash, session_epoch, must_change = row
+    version = auth_version_of(password_hash, session_epoch)
+    identity = Identity(user_id, role, active, version, must_change)
     with cache.lock:
         cache.entries[user_id] = (now + cache.ttl_s, identity)
     return identity

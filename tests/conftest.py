@@ -26,6 +26,14 @@ from learning.db import Database, get_database
 from tests import factories
 
 FAST_HASH = "pbkdf2:sha256:1000"  # tests only: the real default (scrypt) is slow on purpose
+# Sessions do not end by themselves in the `app` fixture's tests: many move the fake clock by
+# hours or days between the requests of one login. tests/security/test_sessions.py puts the
+# real limits back; the live server (browser tests, fuzzing) keeps them.
+SESSIONS_LAST = {
+    "SESSION_IDLE_MINUTES_STAFF": 10 * 365 * 24 * 60,
+    "SESSION_IDLE_MINUTES_TRAINEE": 10 * 365 * 24 * 60,
+    "SESSION_LIFETIME_HOURS": 10 * 365 * 24,
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,7 +86,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on the shared database, inside a transaction rolled back at the end."""
-    app = make_test_app(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    app = make_test_app(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **SESSIONS_LAST)
     database = get_database(app)
     connection = database.engine.connect()
     transaction = connection.begin()

@@ -32,7 +32,7 @@ from learning.services import (
     study,
 )
 
-PASSWORD = "secret123"
+PASSWORD = "tidal copper lantern"
 _numbers = itertools.count(1)
 
 

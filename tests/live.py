@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from learning import migrate
 from learning.clock import Clock
@@ -54,13 +54,59 @@ def demo_app(
     return app
 
 
+class _ClosedOnce:
+    """An answer's body that is closed once, by the server or after the request at the latest."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        if not self._closed and hasattr(self._body, "close"):
+            self._closed = True
+            self._body.close()
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Werkzeug's handler, but the answer's body (a video file) is closed even when the browser
+    drops the connection in the middle of it: werkzeug's own cleanup then reads the dead socket
+    and raises before it closes the body, and the file leaks."""
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ["tests.bodies"] = self._bodies = []
+        return environ
+
+    def run_wsgi(self) -> None:
+        self._bodies: list[_ClosedOnce] = []
+        try:
+            super().run_wsgi()
+        finally:
+            for body in self._bodies:
+                body.close()
+
+
+def _remember_bodies(app: Any) -> Any:
+    def wsgi(environ: dict[str, Any], start_response: Any) -> _ClosedOnce:
+        body = _ClosedOnce(app(environ, start_response))
+        environ["tests.bodies"].append(body)
+        return body
+
+    return wsgi
+
+
 @contextmanager
 def serve_demo(folder: Path, *, history_days: int = 10, **settings: Any) -> Iterator[LiveServer]:
     app = demo_app(  # a browser plays in real time
         folder, "live.sqlite", clock=Clock(), history_days=history_days, **settings
     )
     database = get_database(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, _remember_bodies(app), threaded=True, request_handler=_ClosingHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -16,6 +16,7 @@ from learning.accounting.ledger import (
 from learning.accounting.rules import (
     EVENTS,
     FACE_OUTCOMES,
+    QUESTION_OUTCOMES,
     REASONS,
     Beat,
     BeatOutcome,
@@ -38,6 +39,7 @@ from learning.accounting.settings import AccountingSettings
 __all__ = [
     "EVENTS",
     "FACE_OUTCOMES",
+    "QUESTION_OUTCOMES",
     "REASONS",
     "VOIDED",
     "AccountingSettings",

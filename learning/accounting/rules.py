@@ -19,6 +19,9 @@ A beat is handled in this order (each step documented on its function):
    settings require face checks, a face check the server recorded as ``match`` on the beat: the
    rules read the recorded outcome and never run a face model, so a rebuild replays the outcome.
    Such a playback also opens with a check pending (``check_on_opening``): study starts with one.
+   Where the programme asks a question of its bank instead of the code, or alongside it
+   (``settings.presence_check``), the right answer includes a question the server recorded as
+   answered ``right`` on the beat: the rules read that outcome, never the bank.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ FACE_OUTCOMES = frozenset(
         "no_reference",
     }
 )
+#: What the server found a question of a presence check answered; only ``right`` clears it.
+QUESTION_OUTCOMES = frozenset({"right", "wrong"})
 
 #: Every reason for not crediting, in the order of precedence of accounting.md rule 10.
 REASONS = (
@@ -90,9 +95,10 @@ _ANSWER_STATUS = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
 class Beat:
     """One heartbeat as the API layer validated it, in milliseconds and rate thousandths.
 
-    ``from_ms`` is read only for ``seeked``; ``attention_id``/``attention_code`` and
-    ``face_outcome`` only for ``attention_ok``. ``face_outcome`` is never the client's word: the
-    server sets it after comparing the answer's pictures with the reference face. The cheap
+    ``from_ms`` is read only for ``seeked``; ``attention_id``/``attention_code``,
+    ``face_outcome`` and ``question_outcome`` only for ``attention_ok``. The outcomes are never
+    the client's word: the server sets them after comparing the answer's pictures with the
+    reference face, or the options chosen with the question's key. The cheap
     checks below keep a bad value from ever reaching the totals.
     """
 
@@ -106,6 +112,7 @@ class Beat:
     attention_id: str | None = None
     attention_code: str | None = None
     face_outcome: str | None = None
+    question_outcome: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.seq <= MAX_SEQ:
@@ -118,6 +125,8 @@ class Beat:
             raise ValueError(f"unknown event {self.event!r}")
         if self.face_outcome is not None and self.face_outcome not in FACE_OUTCOMES:
             raise ValueError(f"unknown face outcome {self.face_outcome!r}")
+        if self.question_outcome is not None and self.question_outcome not in QUESTION_OUTCOMES:
+            raise ValueError(f"unknown question outcome {self.question_outcome!r}")
 
 
 @dataclass(frozen=True)
@@ -461,7 +470,7 @@ def _judged(
             _credit(tally, trainee, playback, coverage, beat, start, end, now, day)
         else:
             _refuse_outside_credited_state(tally, playback, start, end)
-    cleared = _answer(tally, trainee, playback.settings.face_checks, beat, now)
+    cleared = _answer(tally, trainee, playback.settings, beat, now)
     after = _evolved(trainee, **tally.trainee_changes) if tally.trainee_changes else trainee
     crediting_after = not beat.paused and beat.visible and after.pending is None
     rest_base = playback.rest_base_ms if playback.rest_base_ms is not None else tally.allowance_ms
@@ -618,21 +627,25 @@ def _credit_within_daily_cap(
         tally.trainee_changes.update(day=day, day_credited_ms=credited_today + credited)
 
 
-def _answer(tally: _Tally, trainee: TraineeState, face_checks: bool, beat: Beat, now: int) -> bool:
+def _answer(
+    tally: _Tally, trainee: TraineeState, settings: AccountingSettings, beat: Beat, now: int
+) -> bool:
     """Clear the check the beat answers rightly, at least 1 s after it was sent (rule 7): with
-    the code shown or, where the playback requires face checks, only with a recorded match."""
+    the code shown and, or instead, a question answered right, as the playback's settings say;
+    where the playback requires face checks, only with a recorded match."""
     pending = trainee.pending
     if beat.event != "attention_ok" or pending is None or beat.attention_id != pending.id:
         return False
     if now - pending.sent_at_ms < ANSWER_MIN_DELAY_MS:
         return False
-    if face_checks:
+    if settings.face_checks:
         if beat.face_outcome != "match":
             return False
-    elif beat.attention_code is None or not hmac.compare_digest(
-        beat.attention_code.strip().encode(), pending.code.encode()
-    ):
-        return False
+    else:
+        if settings.asks_code and not _right_code(beat, pending):
+            return False
+        if settings.asks_question and beat.question_outcome != "right":
+            return False
     tally.trainee_changes.update(
         pending=None,
         checks_answered=trainee.checks_answered + 1,
@@ -640,6 +653,12 @@ def _answer(tally: _Tally, trainee: TraineeState, face_checks: bool, beat: Beat,
         next_due_ms=None,
     )
     return True
+
+
+def _right_code(beat: Beat, pending: PendingCheck) -> bool:
+    return beat.attention_code is not None and hmac.compare_digest(
+        beat.attention_code.strip().encode(), pending.code.encode()
+    )
 
 
 # --- deterministic draws ----------------------------------------------------------------------

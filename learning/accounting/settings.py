@@ -33,6 +33,9 @@ class AccountingSettings:
     timezone: str = "Asia/Shanghai"
     # the programme requires face checks and the trainee consented and has a reference face
     face_checks: bool = False
+    # otherwise, what a presence check asks: the code drawn as a picture, a question of the
+    # programme's bank (弹题), or both
+    presence_check: str = "code"
 
     def __post_init__(self) -> None:
         if self.stale_after_s is None:
@@ -62,6 +65,8 @@ class AccountingSettings:
                 raise ValueError(f"{name} must be positive")
         if not isinstance(self.face_checks, bool):
             raise ValueError("face_checks must be true or false")
+        if self.presence_check not in PRESENCE_CHECKS:
+            raise ValueError(f"presence_check must be one of {sorted(PRESENCE_CHECKS)}")
         if self.attention_min_minutes > self.attention_max_minutes:
             raise ValueError("attention_min_minutes must not exceed attention_max_minutes")
         if self.stale_after_s > self.late_beat_grace_s:
@@ -82,6 +87,14 @@ class AccountingSettings:
         if unknown:
             raise ValueError(f"unknown accounting settings: {sorted(unknown)}")
         return cls(**data)
+
+    @property
+    def asks_code(self) -> bool:
+        return self.presence_check in {"code", "both"}
+
+    @property
+    def asks_question(self) -> bool:
+        return self.presence_check in {"question", "both"}
 
     @property
     def max_rate_milli(self) -> int:
@@ -129,6 +142,7 @@ class AccountingSettings:
         return self.daily_cap_s * 1000
 
 
+PRESENCE_CHECKS = frozenset({"code", "question", "both"})
 _INTEGER_FIELDS = (
     "slack_s",
     "resume_grace_s",

@@ -127,6 +127,21 @@ OPERATIONS = (
     ),
     Operation("api.check_image", "get", "A presence check's code, drawn", (200, PNG)),
     Operation(
+        "api.check_question",
+        "get",
+        "The question a presence check asks (the same one until it is answered)",
+        (200, schemas.CheckQuestion),
+    ),
+    Operation(
+        "api.answer_check_question",
+        "post",
+        "The answer to a presence check's question, with the answer beat",
+        (200, schemas.QuestionCheckAnswer),
+        body=study.QuestionAnswerBody,
+        refusals=((409, schemas.QuestionCheckRefused),),
+        rate_limited=True,
+    ),
+    Operation(
         "api.answer_face_check",
         "post",
         "A face check's answer: the answer beat and the camera's frames, in order",
@@ -370,8 +385,12 @@ def _refusals(
     operation: Operation, has_path_parameters: bool
 ) -> dict[int, tuple[type[BaseModel], str]]:
     found: dict[int, tuple[type[BaseModel], str]] = {
-        401: (E, "Not logged in"),
-        403: (E, "The caller's role may not use this"),
+        401: (E, "Not logged in (login_required), or the session ended (session_expired)"),
+        403: (
+            E,
+            "The caller's role may not use this (forbidden), or the caller must change their "
+            "password first (password_change_required, with change_url)",
+        ),
     }
     if has_path_parameters or operation.takes_body:
         found[404] = (E, "No such object, or not the caller's")

@@ -117,14 +117,16 @@ class ClassProgressRow(Answer):
 
 
 class AttentionCheck(Answer):
-    """A pending presence check. A `code` check has the picture of its code; a `face` check
-    the action to do before the camera and where its frames go. `resume_at_s` is null for the
-    face check a playback opens with (nothing was credited yet)."""
+    """A pending presence check. A `code` check has the picture of its code; a `question`
+    check where to fetch its question (and send the answer); a `both` check has both; a `face`
+    check the action to do before the camera and where its frames go. `resume_at_s` is null for
+    the face check a playback opens with (nothing was credited yet)."""
 
     id: str
     resume_at_s: float | None
-    kind: Literal["code", "face"]
+    kind: Literal["code", "question", "both", "face"]
     image_url: str | None = None
+    question_url: str | None = None
     action: Literal["blink", "turn"] | None = None
     answer_url: str | None = None
 
@@ -167,6 +169,42 @@ class FaceCheckAnswer(BeatAnswer, FaceOutcome):
 
 
 class FaceCheckRefused(BeatRefused, FaceOutcome):
+    pass
+
+
+class QuestionOption(Answer):
+    letter: str
+    text: str
+
+
+class CheckQuestion(Answer):
+    """The question a presence check asks (never its answer)."""
+
+    id: int
+    kind: Literal["true_false", "single", "multiple"]
+    stem: str
+    options: list[QuestionOption]
+
+
+class QuestionJudgement(Answer):
+    answer: str
+    explanation: str
+    message: str
+
+
+class QuestionOutcome(Answer):
+    """How the check's question was answered: null when the answer was not to the question
+    the check asks now (another was asked since, or the check is not pending)."""
+
+    question_outcome: Literal["right", "wrong"] | None
+    question: QuestionJudgement | None
+
+
+class QuestionCheckAnswer(BeatAnswer, QuestionOutcome):
+    pass
+
+
+class QuestionCheckRefused(BeatRefused, QuestionOutcome):
     pass
 
 

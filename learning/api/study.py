@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Annotated, Literal
 
 from flask import Response, current_app, g, request, url_for
@@ -11,17 +12,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from learning import faces
+from learning import faces, session_expiry
 from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session, release_transaction, writes_on_get
+from learning.exam_practice import Kind, letters_of
 from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
 from learning.identities import current_identity
-from learning.models import Role
+from learning.models import Question, Role
 from learning.permissions import role_required
-from learning.services import ServiceError, beats, face_checks, review, study
+from learning.services import ServiceError, beats, check_questions, face_checks, review, study
 from learning.services.throttle import CHECK_ANSWER, Limit
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
@@ -160,7 +162,7 @@ def trainee_id() -> int:
     """The trainee sending this request, from the session and the per-process cache."""
     identity = current_identity()
     if identity is None:
-        raise ApiError(401, "login_required", _("Please log in."))
+        raise ApiError(401, *session_expiry.refusal())
     if identity.role != Role.TRAINEE:
         raise ApiError(403, "forbidden", _("You do not have access to this page."))
     g.user_id = identity.user_id  # for the request log
@@ -201,7 +203,100 @@ def _check_json(playback_id: str, check: study.CheckView | None) -> dict[str, ob
         answer_url = url_for("api.answer_face_check", playback_id=playback_id, check_id=check.id)
         return {**found, "kind": "face", "action": check.action, "answer_url": answer_url}
     image_url = url_for("api.check_image", playback_id=playback_id, check_id=check.id)
+    question_url = url_for("api.check_question", playback_id=playback_id, check_id=check.id)
+    if check.kind == "question":
+        return {**found, "kind": "question", "question_url": question_url}
+    if check.kind == "both":
+        return {**found, "kind": "both", "image_url": image_url, "question_url": question_url}
     return {**found, "kind": "code", "image_url": image_url}
+
+
+class QuestionAnswerBody(BaseModel):
+    """The answer to a question a presence check asks: the attention_ok beat, the question
+    answered and the letters of the options chosen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    beat: Heartbeat
+    question_id: Id
+    chosen: Annotated[str, Field(min_length=1, max_length=8)]
+
+
+@api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>/question")
+@writes_on_get  # records the question asked
+@role_required(Role.TRAINEE)
+def check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
+    """The question the pending check asks (never its answer): the same one until answered."""
+    session = get_session()
+    try:
+        question = check_questions.ask(
+            session,
+            trainee_id=current_user.id,
+            playback_id=playback_id,
+            check_id=check_id,
+            now=get_clock().now(),
+            rng=random.SystemRandom(),
+        )
+    except ServiceError as error:
+        raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
+    return _question_json(question)
+
+
+def _question_json(question: Question) -> dict[str, object]:
+    kind = Kind(question.kind)
+    texts = [_("True"), _("False")] if kind == Kind.TRUE_FALSE else question.options
+    letters = letters_of(kind, len(question.options))
+    return {
+        "id": question.id,
+        "kind": kind.value,
+        "stem": question.stem,
+        "options": [
+            {"letter": letter, "text": text} for letter, text in zip(letters, texts, strict=True)
+        ],
+    }
+
+
+@api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/question")
+@csrf.exempt
+def answer_check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
+    """The answer to the check's question, judged; the beat's answer, and for a question
+    answered, whether it was right, the right letters and the explanation."""
+    sender = trainee_id()
+    check_csrf(request.headers.get("X-CSRFToken"))
+    sent = body(QuestionAnswerBody)
+    if sent.beat.event != "attention_ok" or sent.beat.attention_id != check_id:
+        raise ApiError(422, "validation", "The beat must be the attention_ok of this check.")
+    session = get_session()
+    try:
+        answer = check_questions.answer(
+            session,
+            trainee_id=sender,
+            playback_id=playback_id,
+            beat=sent.beat.to_beat(),
+            client_ts=sent.beat.client_ts,
+            question_id=sent.question_id,
+            chosen=sent.chosen,
+            answer_limit=_answer_limit(),
+            now_ms=now_ms(),
+            now=get_clock().now(),
+        )
+    except ServiceError as error:
+        raise _refusal(error) from error
+    session.commit()
+    response = _beat_json(answer.beat)
+    found, *status = response if isinstance(response, tuple) else (response,)
+    judged = {"question_outcome": answer.outcome, "question": _judgement(answer)}
+    return ({**found, **judged}, *status) if status else {**found, **judged}
+
+
+def _judgement(answer: check_questions.QuestionAnswer) -> dict[str, object] | None:
+    if answer.question is None:
+        return None
+    return {
+        "answer": answer.question.answer,
+        "explanation": answer.question.explanation,
+        "message": _("Right.") if answer.outcome == "right" else _("Not right."),
+    }
 
 
 @api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/face")

@@ -77,6 +77,10 @@ class SchedulerProcess:
                 reminder_idle_days=self.app.config["STUDY_REMINDER_IDLE_DAYS"],
                 reminder_exam_days=self.app.config["STUDY_REMINDER_EXAM_DAYS"],
                 face_snapshot_retention_days=self.app.config["FACE_SNAPSHOT_RETENTION_DAYS"],
+                application_files_retention_days=self.app.config[
+                    "APPLICATION_FILES_RETENTION_DAYS"
+                ],
+                application_abandoned_days=self.app.config["APPLICATION_ABANDONED_DAYS"],
                 review=review_thresholds(self.app.config),
                 review_window_days=self.app.config["REVIEW_WINDOW_DAYS"],
             )

@@ -16,6 +16,7 @@ from learning.config import Defaults
 from learning.database import Database
 from learning.plausibility import Thresholds
 from learning.services import (
+    application_files,
     exam_sessions,
     face_snapshots,
     held_proofs,
@@ -45,6 +46,8 @@ class JobContext:
     reminder_idle_days: int = Defaults.STUDY_REMINDER_IDLE_DAYS
     reminder_exam_days: int = Defaults.STUDY_REMINDER_EXAM_DAYS
     face_snapshot_retention_days: int = Defaults.FACE_SNAPSHOT_RETENTION_DAYS
+    application_files_retention_days: int = Defaults.APPLICATION_FILES_RETENTION_DAYS
+    application_abandoned_days: int = Defaults.APPLICATION_ABANDONED_DAYS
     review: Thresholds = field(default_factory=Thresholds)
     review_window_days: int = Defaults.REVIEW_WINDOW_DAYS
 
@@ -142,6 +145,21 @@ def delete_expired_face_snapshots(context: JobContext) -> Figures:
     return {"deleted": deleted}
 
 
+def delete_expired_application_files(context: JobContext) -> Figures:
+    """Proofs of applications rejected `APPLICATION_FILES_RETENTION_DAYS` ago, or returned and
+    left unchanged for `APPLICATION_ABANDONED_DAYS`, are deleted (no personal data kept longer
+    than the application needs it); their rows stay, marked deleted, and the audit log says so."""
+    with context.database.transaction() as session:
+        files, touched = application_files.delete_expired(
+            session,
+            upload_folder=context.upload_folder,
+            now=context.now,
+            retention_days=context.application_files_retention_days,
+            abandoned_days=context.application_abandoned_days,
+        )
+    return {"deleted": files, "applications": touched}
+
+
 def flag_implausible_study(context: JobContext) -> Figures:
     """The plausibility review: enrolments whose recent study shows signs that nobody watched
     are flagged, with the evidence, for an admin (`learning.plausibility`). Reads in a
@@ -201,5 +219,6 @@ def schedule(config: dict) -> list[Job]:
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
         Job("prune_uploads", prune_abandoned_uploads, at=config["JOB_VERIFY_AT"]),
         Job("face_snapshots", delete_expired_face_snapshots, at=config["JOB_VERIFY_AT"]),
+        Job("application_files", delete_expired_application_files, at=config["JOB_VERIFY_AT"]),
         Job("review_flags", flag_implausible_study, at=config["JOB_VERIFY_AT"]),
     ]

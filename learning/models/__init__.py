@@ -22,6 +22,7 @@ from learning.models.jobs import JobRun, SchedulerLease
 from learning.models.notifications import Notification
 from learning.models.people import Role, TraineeCategory, TraineeProfile, User
 from learning.models.practice import (
+    CheckQuestion,
     MockExam,
     MockExamFormat,
     MockExamItem,
@@ -59,6 +60,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BeatRecord",
+    "CheckQuestion",
     "CoachingDay",
     "Coverage",
     "EligibilityCondition",

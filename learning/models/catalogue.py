@@ -56,6 +56,9 @@ class Programme(Base):
     assessment_fee_fen: Mapped[int | None]
     # Presence checks by the camera (with the trainee's consent) instead of the typed code.
     face_checks: Mapped[bool] = mapped_column(default=False)
+    # Otherwise a presence check asks: the code as a picture, a question of the bank, or both
+    # (`AccountingSettings.presence_check`).
+    presence_check: Mapped[str] = mapped_column(String(16), default="code", server_default="code")
 
     work_type: Mapped[WorkType] = relationship()
     level_info: Mapped[Level] = relationship()

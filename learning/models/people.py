@@ -42,6 +42,8 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # Raised at each logout: every session of the user ends with it, a copied cookie too.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Wrong passwords given for this account since its last login, told at the next one.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]
 

@@ -173,3 +173,23 @@ class MockExamItem(Base):
 
     mock_exam: Mapped[MockExam] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()
+
+
+class CheckQuestion(Base):
+    """A question a presence check asked (弹题) and how it was answered: a wrong answer draws
+    another one for the same check, so a check may ask several."""
+
+    __tablename__ = "check_questions"
+    __table_args__ = (Index("ix_check_questions_trainee_id_check_id", "trainee_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    check_id: Mapped[str] = mapped_column(String(64))
+    playback_id: Mapped[str] = mapped_column(ForeignKey("playbacks.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    asked_at: Mapped[datetime]
+    chosen: Mapped[str | None] = mapped_column(String(8))
+    outcome: Mapped[str | None] = mapped_column(String(8))  # right | wrong
+    answered_at: Mapped[datetime | None]
+
+    question: Mapped[Question] = relationship()

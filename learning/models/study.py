@@ -107,6 +107,10 @@ class BeatRecord(Base):
     # was from the reference (thousandths); the rules replay the outcome, never the model
     face_outcome: Mapped[str | None] = mapped_column(String(16))
     face_distance_milli: Mapped[int | None]
+    # a question-check answer (弹题): the question asked and whether the options chosen were
+    # right (accounting.QUESTION_OUTCOMES); the rules replay the outcome, never the bank
+    question_id: Mapped[int | None]
+    question_outcome: Mapped[str | None] = mapped_column(String(8))
     client_ts: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # ok | superseded | ended | duplicate
     credited_ms: Mapped[int] = mapped_column(BigInteger, default=0)

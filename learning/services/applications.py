@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning import eligibility
+from learning.config import Defaults
 from learning.models import (
     Application,
     ApplicationDocument,
@@ -28,13 +30,14 @@ from learning.models import (
     TrainingClass,
     User,
 )
-from learning.services import ServiceError, accounts, audit, enrolments
+from learning.models.admissions import OPEN_STATUSES
+from learning.services import ServiceError, accounts, audit, enrolments, throttle
+from learning.services.identity import normalise_phone
 from learning.services.notifications import notify
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENTS = 8
 DOCUMENT_SUBFOLDER = "documents"
-OPEN_STATUSES = {ApplicationStatus.SUBMITTED.value, ApplicationStatus.RETURNED.value}
 _SIGNATURES = {
     b"%PDF-": ("application/pdf", "pdf"),
     b"\xff\xd8\xff": ("image/jpeg", "jpg"),
@@ -60,7 +63,46 @@ def document_type(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_uploads(uploads: list[Upload]) -> None:
+@dataclass(frozen=True)
+class AddressLimits:
+    """What one network address may send to the public form: applications a day, proof files
+    an hour (`throttle.APPLICATION_ADDRESS`, `throttle.PROOF_UPLOAD_ADDRESS`)."""
+
+    address: str
+    applications: throttle.Limit
+    uploads: throttle.Limit
+
+
+def check_address(session: Session, limits: AddressLimits, *, uploads: int, now_ms: int) -> None:
+    """Refuse a public form from an address that has sent its applications of the day
+    (`too_many_applications`) or would pass its proof files of the hour with `uploads` more
+    (`too_many_uploads`); both say the seconds to wait."""
+    _within(session, limits.applications, limits.address, 1, "too_many_applications", now_ms)
+    if uploads:
+        _within(session, limits.uploads, limits.address, uploads, "too_many_uploads", now_ms)
+
+
+def count_uploads(session: Session, limits: AddressLimits, count: int, *, now_ms: int) -> None:
+    """Count proof files accepted from the address (held for its form)."""
+    throttle.record(session, limits.uploads.kind, limits.address, now_ms=now_ms, count=count)
+
+
+def _within(
+    session: Session, limit: throttle.Limit, address: str, adding: int, code: str, now_ms: int
+) -> None:
+    wait_s = throttle.retry_after_s(session, limit, address, now_ms=now_ms, adding=adding)
+    if wait_s is not None:
+        raise ServiceError(code, seconds=wait_s)
+
+
+def check_uploads(
+    uploads: list[Upload],
+    *,
+    kept_bytes: int = 0,
+    max_bytes: int = Defaults.APPLICATION_MAX_BYTES,
+) -> None:
+    """Each file a PDF, JPEG or PNG of at most `MAX_DOCUMENT_BYTES`, and all of them with the
+    `kept_bytes` the application holds already at most `max_bytes`."""
     if len(uploads) > MAX_DOCUMENTS:
         raise ServiceError("too_many_documents", most=MAX_DOCUMENTS)
     for upload in uploads:
@@ -72,6 +114,26 @@ def check_uploads(uploads: list[Upload]) -> None:
             )
         if document_type(upload.data) is None:
             raise ServiceError("document_type", name=upload.name)
+    if kept_bytes + sum(len(upload.data) for upload in uploads) > max_bytes:
+        raise ServiceError("application_too_large", most_mb=round(max_bytes / 1024 / 1024, 1))
+
+
+def stored_bytes(application: Application) -> int:
+    """The bytes of the application's proofs still kept."""
+    return sum(doc.size_bytes for doc in application.documents if doc.deleted_at is None)
+
+
+def check_phone_free(session: Session, phone: str | None) -> None:
+    """Refuse a second open application with this mobile number (`phone_has_application`),
+    whoever's account it is; the reason names nobody."""
+    if phone and _open_with_phone(session, normalise_phone(phone)) is not None:
+        raise ServiceError("phone_has_application")
+
+
+def _open_with_phone(session: Session, phone: str) -> Application | None:
+    return session.scalar(
+        select(Application).where(Application.phone == phone, Application.status.in_(OPEN_STATUSES))
+    )
 
 
 def evidence_to_json(evidence: eligibility.Evidence) -> dict[str, Any]:
@@ -172,13 +234,23 @@ def submit(
     upload_folder: str | Path,
     now: datetime,
     hash_method: str,
+    max_bytes: int = Defaults.APPLICATION_MAX_BYTES,
+    limits: AddressLimits | None = None,
 ) -> Application:
-    """Create the applicant's account and their application, storing the proofs."""
+    """Create the applicant's account and their application, storing the proofs. From the
+    public form (`limits` given) the application counts against its address's."""
     if not programme.active:
         raise ServiceError("programme_retired", code=programme.code)
-    if profile.phone and not accounts.PHONE_PATTERN.match(profile.phone):
-        raise ServiceError("phone_invalid")
-    check_uploads(uploads)
+    if profile.phone:
+        profile = replace(profile, phone=normalise_phone(profile.phone))
+        if not accounts.PHONE_PATTERN.match(profile.phone or ""):
+            raise ServiceError("phone_invalid")
+    check_uploads(uploads, max_bytes=max_bytes)
+    check_phone_free(session, profile.phone)
+    if limits is not None:
+        now_ms = int(now.timestamp() * 1000)
+        check_address(session, limits, uploads=0, now_ms=now_ms)
+        throttle.record(session, limits.applications.kind, limits.address, now_ms=now_ms)
     user = accounts.create_user(
         session,
         username=username,
@@ -201,6 +273,7 @@ def apply_again(
     uploads: list[Upload],
     upload_folder: str | Path,
     now: datetime,
+    max_bytes: int = Defaults.APPLICATION_MAX_BYTES,
 ) -> Application:
     """A new application of a person who has an account: after a rejection, or for another
     programme. One open application at a time, and none for a programme already approved."""
@@ -213,7 +286,8 @@ def apply_again(
             programme.id
         ):
             raise ServiceError("application_approved_already")
-    check_uploads(uploads)
+    check_uploads(uploads, max_bytes=max_bytes)
+    check_phone_free(session, applicant.profile.phone if applicant.profile else None)
     return _create(session, applicant, programme, evidence, uploads, Path(upload_folder), now)
 
 
@@ -226,14 +300,15 @@ def _create(
     folder: Path,
     now: datetime,
 ) -> Application:
+    phone = applicant.profile.phone if applicant.profile else None
     application = Application(
         applicant_id=applicant.id,
         programme_id=programme.id,
         evidence=evidence_to_json(evidence),
         submitted_at=now,
+        phone=normalise_phone(phone) if phone else None,
     )
-    session.add(application)
-    session.flush()
+    _insert(session, application)
     for upload in uploads:
         _store(session, application, upload, folder, now)
     audit.record(
@@ -247,6 +322,19 @@ def _create(
     return application
 
 
+def _insert(session: Session, application: Application) -> None:
+    """Add the application; another opened with the same number at the same moment by another
+    request is refused by the unique index, and said so like the one found before."""
+    try:
+        with session.begin_nested():
+            session.add(application)
+            session.flush()
+    except IntegrityError:
+        if application.phone and _open_with_phone(session, application.phone) is not None:
+            raise ServiceError("phone_has_application") from None
+        raise
+
+
 def resubmit(
     session: Session,
     application: Application,
@@ -255,14 +343,17 @@ def resubmit(
     uploads: list[Upload],
     upload_folder: str | Path,
     now: datetime,
+    max_bytes: int = Defaults.APPLICATION_MAX_BYTES,
 ) -> None:
     """The applicant's corrected application, with any new proofs, back in the review queue.
-    Evaluated again as of today, as a new application would be."""
+    Evaluated again as of today, as a new application would be. Proofs deleted after the
+    retention period leave room for new ones."""
     if application.status != ApplicationStatus.RETURNED.value:
         raise ServiceError("not_returned")
-    if len(application.documents) + len(uploads) > MAX_DOCUMENTS:
+    kept = [doc for doc in application.documents if doc.deleted_at is None]
+    if len(kept) + len(uploads) > MAX_DOCUMENTS:
         raise ServiceError("too_many_documents", most=MAX_DOCUMENTS)
-    check_uploads(uploads)
+    check_uploads(uploads, kept_bytes=stored_bytes(application), max_bytes=max_bytes)
     application.evidence = evidence_to_json(evidence)
     application.status = ApplicationStatus.SUBMITTED.value
     application.submitted_at = now

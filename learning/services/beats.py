@@ -111,11 +111,12 @@ WHERE e.id = %(enrolment_id)s"""
 _INSERT_BEAT = """
 INSERT INTO beats (playback_id, trainee_id, event_no, server_at_ms, day, seq, event,
     position_ms, from_ms, rate_milli, paused, visible, attention_id, attention_code,
-    face_outcome, face_distance_milli, client_ts, status, credited_ms, not_credited)
+    face_outcome, face_distance_milli, question_id, question_outcome, client_ts, status,
+    credited_ms, not_credited)
 VALUES (%(playback_id)s, %(trainee_id)s, %(event_no)s, %(server_at_ms)s, %(day)s, %(seq)s,
     %(event)s, %(position_ms)s, %(from_ms)s, %(rate_milli)s, %(paused)s, %(visible)s,
     %(attention_id)s, %(attention_code)s, %(face_outcome)s, %(face_distance_milli)s,
-    %(client_ts)s, %(status)s, %(credited_ms)s,
+    %(question_id)s, %(question_outcome)s, %(client_ts)s, %(status)s, %(credited_ms)s,
     %(not_credited)s)"""
 
 
@@ -245,6 +246,7 @@ def record_beat(
     now_ms: int,
     answer_limit: throttle.Limit | None = None,
     face_distance_milli: int | None = None,
+    question_id: int | None = None,
 ) -> BeatAnswer:
     """Judge one beat, store it with what it earned, and update every kept total (within the
     session's transaction, which the caller commits).
@@ -253,11 +255,13 @@ def record_beat(
     (a wrong code, an old check, an answer too soon); past the limit, answers are refused with
     `ServiceError("too_many_attempts", seconds=...)` before they are judged or stored, so the
     four-digit code cannot be guessed by trying them all, nor a face check retried without end.
-    `face_distance_milli` is stored beside a face-check answer's outcome (`beat.face_outcome`)."""
+    `face_distance_milli` is stored beside a face-check answer's outcome (`beat.face_outcome`),
+    `question_id` beside a question-check answer's (`beat.question_outcome`)."""
     answering = beat.event == "attention_ok" and answer_limit is not None
     if answering:
         check_answer_limit(session, answer_limit, trainee_id, now_ms)
-    answer = _record(session, trainee_id, playback_id, beat, client_ts, now_ms, face_distance_milli)
+    kept = {"face_distance_milli": face_distance_milli, "question_id": question_id}
+    answer = _record(session, trainee_id, playback_id, beat, client_ts, now_ms, kept)
     if answering and answer.attention_check is not None:
         throttle.record_failure(session, throttle.CHECK_ANSWER, str(trainee_id), now_ms=now_ms)
     return answer
@@ -279,7 +283,7 @@ def _record(
     beat: Beat,
     client_ts: str | None,
     now_ms: int,
-    face_distance_milli: int | None,
+    kept: dict[str, int | None],
 ) -> BeatAnswer:
     connection = session.connection()
     sql = _STATEMENTS[connection.dialect.name]
@@ -307,8 +311,7 @@ def _record(
         outcome = apply_beat(before, playback, coverage, beat, now)
         cursor.execute(
             sql.insert_beat,
-            _beat_row(playback_id, trainee_id, event_no, beat, client_ts, now, outcome)
-            | {"face_distance_milli": face_distance_milli},
+            _beat_row(playback_id, trainee_id, event_no, beat, client_ts, now, outcome) | kept,
         )
         trainee = outcome.trainee
         if outcome.duplicate:
@@ -475,6 +478,7 @@ def _beat_row(
         "attention_id": beat.attention_id,
         "attention_code": beat.attention_code,
         "face_outcome": beat.face_outcome,
+        "question_outcome": beat.question_outcome,
         "client_ts": client_ts,
         "status": "duplicate" if outcome.duplicate else outcome.status,
         "credited_ms": outcome.credited_ms,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from learning.accounting import hours_display
+from learning.accounting.settings import PRESENCE_CHECKS
 from learning.models import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.services import ServiceError, audit
 
@@ -172,9 +173,10 @@ def update_programme(
     training_fee_fen: int | None = None,
     assessment_fee_fen: int | None = None,
     face_checks: bool | None = None,
+    presence_check: str | None = None,
 ) -> None:
     """Change a programme's settings, audited with the before and after of each change;
-    `face_checks` None leaves that setting as it is."""
+    `face_checks` or `presence_check` None leaves that setting as it is."""
     if not 1 <= required_hours <= 1000:
         raise ServiceError("required_hours_out_of_range")
     for fee in (training_fee_fen, assessment_fee_fen):
@@ -189,6 +191,10 @@ def update_programme(
     }
     if face_checks is not None:
         wanted["face_checks"] = face_checks
+    if presence_check is not None:
+        if presence_check not in PRESENCE_CHECKS:
+            raise ServiceError("presence_check_invalid")
+        wanted["presence_check"] = presence_check
     for name, value in wanted.items():
         if getattr(programme, name) != value:
             changes[name] = [getattr(programme, name), value]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from learning.config import Defaults
 from learning.services import ServiceError
 from learning.services.applications import MAX_DOCUMENTS, Upload, check_uploads
 
@@ -36,14 +37,28 @@ def new_token() -> str:
     return secrets.token_hex(16)
 
 
-def hold(upload_folder: str | Path, token: str, uploads: list[Upload], *, now: datetime) -> None:
+def hold(
+    upload_folder: str | Path,
+    token: str,
+    uploads: list[Upload],
+    *,
+    now: datetime,
+    stored_bytes: int = 0,
+    max_bytes: int = Defaults.APPLICATION_MAX_BYTES,
+) -> None:
     """Keep the newly chosen files; a file that could never be accepted is refused (nothing of
-    it is kept), and so are files beyond the most an application takes."""
+    it is kept), and so are files beyond the most an application takes: in number, or in bytes
+    with those held already and the `stored_bytes` of the application being corrected."""
     if not uploads:
         return
-    if len(held(upload_folder, token)) + len(uploads) > MAX_DOCUMENTS:
+    already = held(upload_folder, token)
+    if len(already) + len(uploads) > MAX_DOCUMENTS:
         raise ServiceError("too_many_documents", most=MAX_DOCUMENTS)
-    check_uploads(uploads)
+    check_uploads(
+        uploads,
+        kept_bytes=stored_bytes + sum(proof.size_bytes for proof in already),
+        max_bytes=max_bytes,
+    )
     folder = _folder(upload_folder, token)
     folder.mkdir(parents=True, exist_ok=True)
     for upload in uploads:

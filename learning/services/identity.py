@@ -1,8 +1,10 @@
-"""Chinese resident ID card numbers (GB 11643): shape and check digit."""
+"""Chinese resident ID card numbers (GB 11643): shape and check digit; mobile numbers as one
+person's, whatever digits they were typed in."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -12,6 +14,14 @@ _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 def normalise_id_number(text: str) -> str:
     return text.strip().upper()
+
+
+def normalise_phone(text: str) -> str:
+    """A mobile number as plain ASCII digits: full-width or other scripts' digits become 0-9,
+    and the spaces and dashes people type between groups go, so one number is stored one way
+    (the rule of one open application per number compares these)."""
+    digits = (str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    return "".join(c for c in digits if not c.isspace() and c != "-")
 
 
 def check_digit(first17: str) -> str:

@@ -30,32 +30,17 @@ from learning.exam_practice import (
     normalise,
     score,
 )
-from learning.models import Enrolment, MockExam, MockExamFormat, MockExamItem, Programme, Question
-from learning.services import ServiceError, practice
+from learning.models import Enrolment, MockExam, MockExamItem, Programme, Question
+from learning.services import ServiceError, mock_formats, practice
 from learning.services.question_bank import pool
 
-#: A programme without a format of its own sits the exam of the columns' defaults.
-DEFAULT_FORMAT = {
-    column.name: column.default.arg
-    for column in MockExamFormat.__table__.columns
-    if column.default is not None
-}
 #: Loads a paper's questions with it (the pages show them all).
 WITH_QUESTIONS = selectinload(MockExam.items).selectinload(MockExamItem.question)
 
 
 def paper_format(session: Session, programme: Programme) -> PaperFormat:
-    row = session.get(MockExamFormat, programme.id)
-    values = {
-        name: getattr(row, name) if row is not None else default
-        for name, default in DEFAULT_FORMAT.items()
-    }
-    return PaperFormat(
-        counts={kind: values[f"{kind.value}_count"] for kind in Kind},
-        points={kind: values[f"{kind.value}_points"] for kind in Kind},
-        duration_minutes=values["duration_minutes"],
-        pass_mark=values["pass_mark"],
-    )
+    """The programme's format (`mock_formats`: the one set, or the table's defaults)."""
+    return mock_formats.format_of(session, programme.id).paper
 
 
 def open_paper(session: Session, enrolment: Enrolment) -> MockExam | None:

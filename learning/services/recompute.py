@@ -304,6 +304,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
             beat.credited_ms,
             cast(beat.not_credited, Text),  # as stored: most are "{}", decoded only if not
             beat.face_outcome,
+            beat.question_outcome,
         )
         .where(beat.trainee_id == trainee_id)
         .order_by(beat.event_no)
@@ -325,6 +326,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
                     attention_id=row[10],
                     attention_code=row[11],
                     face_outcome=row[15],
+                    question_outcome=row[16],
                 ),
                 at_ms=row[2],
             ),

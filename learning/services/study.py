@@ -47,7 +47,7 @@ from learning.models import (
     TraineeStudyState,
     Video,
 )
-from learning.services import ServiceError, face_profiles
+from learning.services import ServiceError, face_profiles, question_bank
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class CheckView:
 
     id: str
     resume_at_s: float | None
-    kind: str = "code"  # code | face
+    kind: str = "code"  # code | question | both | face
     action: str | None = None  # for a face check: blink, turn_left, turn_right
 
 
@@ -96,6 +96,9 @@ def open_playback(
     video = _video_of_programme(session, enrolment.programme_id, video_id)
     if face_profiles.checks_apply(session, trainee_id, enrolment.programme_id):
         settings = replace(settings, face_checks=True)
+    else:
+        asks = question_bank.presence_check_for(session, enrolment.programme)
+        settings = replace(settings, presence_check=asks)
     state = _locked_state(session, trainee_id, create=True)
     now = _tick(state, now_ms)
     previous_row = (
@@ -415,6 +418,6 @@ def check_view(pending: PendingCheck | None, settings: AccountingSettings) -> Ch
         return None
     resume_at_s = None if pending.resume_at_ms is None else pending.resume_at_ms / 1000
     if not settings.face_checks:
-        return CheckView(id=pending.id, resume_at_s=resume_at_s)
+        return CheckView(id=pending.id, resume_at_s=resume_at_s, kind=settings.presence_check)
     action = faces.liveness_action(pending.id)
     return CheckView(id=pending.id, resume_at_s=resume_at_s, kind="face", action=action)

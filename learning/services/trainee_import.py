@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import Enrolment, Programme, Role, TraineeProfile, TrainingClass, User
-from learning.services import ServiceError, accounts, enrolments, workbooks
+from learning.services import ServiceError, accounts, enrolments, passwords, workbooks
 from learning.services.identity import is_valid_id_number, normalise_id_number
 
 #: (key, header in the template, required)
@@ -38,7 +38,8 @@ COLUMNS = (
 )
 HEADERS = {header: key for key, header, _required in COLUMNS}
 # The longest text each column's database field holds (a longer one is refused cell by cell in
-# the check: PostgreSQL would refuse the write); the password is hashed, any length fits.
+# the check: PostgreSQL would refuse the write); the password is hashed, and bounded by the
+# password rules.
 MAX_LENGTHS = {
     "username": User.__table__.c.username.type.length,
     "real_name": min(
@@ -51,7 +52,7 @@ MAX_LENGTHS = {
     "employer": TraineeProfile.__table__.c.employer.type.length,
     "programme": Programme.__table__.c.code.type.length,
     "class_name": TrainingClass.__table__.c.name.type.length,
-    "password": 128,
+    "password": passwords.MAX_LENGTH,
 }
 MAX_ROWS = 5000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls of Excel 97-2003
@@ -91,7 +92,10 @@ def template_workbook() -> bytes:
         "phone": "11 位手机号，每人不同",
         "programme": "如 accounting-4（工种-等级）",
         "class_name": "已建立的班级名称，可空",
-        "password": "新学员必填：至少 8 位，含字母和数字；首次登录须修改",
+        "password": (
+            "新学员必填：至少 8 位，几个不相关的词即是好密码；不得用常见密码，也不得含本人的"
+            "姓名、用户名、手机号、身份证号或生日；首次登录须修改"
+        ),
     }
     for key, header, required in COLUMNS:
         guide.append([header, "是" if required else "否", notes.get(key, "")])
@@ -250,12 +254,22 @@ def _problems(context: _Context, number: int, row: dict[str, str]) -> list[Probl
         refuse("programme", "unknown_programme", code=row["programme"])
     if row["class_name"] and row["class_name"] not in context.classes:
         refuse("class_name", "unknown_class", name=row["class_name"])
-    if existing is None and row["username"]:
+    if existing is None and row["username"] and len(row["password"]) <= MAX_LENGTHS["password"]:
         try:
-            accounts.check_password_policy(row["password"])
+            passwords.check(row["password"], _personal_details(row))
         except ServiceError as error:
             refuse("password", error.code, **error.params)
     return found
+
+
+def _personal_details(row: dict[str, str]) -> passwords.PersonalDetails:
+    return passwords.PersonalDetails(
+        username=row["username"],
+        real_name=row["real_name"],
+        phone=row["phone"],
+        id_number=normalise_id_number(row["id_number"]),
+        email=row["email"],
+    )
 
 
 def _write(

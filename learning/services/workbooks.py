@@ -80,9 +80,14 @@ class Problem:
 
 
 def write(
-    title: str, columns: Sequence[Column], rows: Sequence[Sequence[object]], guide: bool = True
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    guide: bool = True,
+    examples: Sequence[Sequence[object]] = (),
 ) -> bytes:
-    """A workbook with the headers and the rows given, and a sheet saying what goes where."""
+    """A workbook with the headers and the rows given, a sheet saying what goes where, and
+    one of `examples` when there are some (on a sheet of their own: never read back)."""
     book = Workbook()
     sheet = book.active
     sheet.title = title
@@ -97,6 +102,11 @@ def write(
         notes.append(["列", "必填", "说明"])
         for column in columns:
             notes.append([column.header, "是" if column.required else "否", column.note])
+    if examples:
+        shown = book.create_sheet("示例")
+        shown.append([column.header for column in columns])
+        for row in examples:
+            shown.append(list(row))
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()

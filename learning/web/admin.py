@@ -14,7 +14,7 @@ from wtforms import Field
 from learning import identities
 from learning.charts import admin as admin_charts
 from learning.db import get_session
-from learning.extensions import get_clock, today
+from learning.extensions import get_clock, now_ms, today
 from learning.jobs import lease
 from learning.models import Programme, Role, User, Video
 from learning.permissions import role_required
@@ -26,8 +26,10 @@ from learning.services import (
     face_profiles,
     fees,
     job_runs,
+    mock_formats,
     overview,
     people,
+    question_bank,
     reports,
     trainee_import,
 )
@@ -35,6 +37,7 @@ from learning.services.identity import normalise_id_number
 from learning.web import downloads, face_reference, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
+    MockExamFormatForm,
     ProgrammeCreateForm,
     ProgrammeForm,
     UserCreateForm,
@@ -231,7 +234,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         now = get_clock().now()
-        with shown(form):
+        with shown(lambda error: form.new_password if error.code.startswith("password") else form):
             accounts.update_user(
                 session,
                 user,
@@ -260,8 +263,26 @@ def edit_user(user_id: int) -> ResponseReturnValue:
         form=form,
         user=user,
         id_number=accounts.mask_id_number(user.profile.id_number) if user.profile else "",
+        login_failures=accounts.recent_login_failures(session, user, now_ms=now_ms()),
         **face_reference.admin_section(user.id),
     )
+
+
+@blueprint.route("/users/<int:user_id>/unlock-login", methods=["POST"])
+def unlock_login(user_id: int) -> ResponseReturnValue:
+    """Lift every login lock and slowdown on the account (audited with the reason)."""
+    session = get_session()
+    user = session.get(User, user_id) or abort(404)
+    with shown():
+        accounts.lift_login_locks(
+            session,
+            user,
+            reason=request.form.get("reason", ""),
+            now=get_clock().now(),
+            actor_id=current_user.id,
+        )
+        flash(_("The login locks of %(name)s were lifted.", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id) + "#login-locks", code=303)
 
 
 @blueprint.route("/programmes/new", methods=["GET", "POST"])
@@ -314,14 +335,20 @@ def create_work_type() -> ResponseReturnValue:
     return render_template("admin/work_type_new.html", form=form)
 
 
+def _programme_form(programme: Programme, *, posted: bool = True) -> ProgrammeForm:
+    """The programme's settings form: as posted, or (`posted` False, or not posted) as kept."""
+    form = ProgrammeForm(obj=programme) if posted else ProgrammeForm(None, obj=programme)
+    if not posted or not form.is_submitted():
+        form.training_fee.data = _yuan(programme.training_fee_fen)
+        form.assessment_fee.data = _yuan(programme.assessment_fee_fen)
+    return form
+
+
 @blueprint.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
 def edit_programme(programme_id: int) -> ResponseReturnValue:
     session = get_session()
     programme = session.get(Programme, programme_id) or abort(404)
-    form = ProgrammeForm(obj=programme)
-    if not form.is_submitted():
-        form.training_fee.data = _yuan(programme.training_fee_fen)
-        form.assessment_fee.data = _yuan(programme.assessment_fee_fen)
+    form = _programme_form(programme)
     if form.validate_on_submit():
         with shown(form.required_hours):
             catalogue.update_programme(
@@ -334,18 +361,61 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
                 training_fee_fen=_fen(form.training_fee.data),
                 assessment_fee_fen=_fen(form.assessment_fee.data),
                 face_checks=form.face_checks.data,
+                presence_check=form.presence_check.data,
             )
             flash(_("Programme %(programme)s saved.", programme=_named(programme)), "success")
             return redirect(url_for("admin.dashboard"), code=303)
     return _programme_page(programme, form)
 
 
-def _programme_page(programme: Programme, form: ProgrammeForm) -> ResponseReturnValue:
+@blueprint.route("/programmes/<int:programme_id>/mock-exam", methods=["POST"])
+def set_mock_format(programme_id: int) -> ResponseReturnValue:
+    """The programme's mock-exam format, a form of its own on the programme's page."""
+    session = get_session()
+    programme = session.get(Programme, programme_id) or abort(404)
+    form = MockExamFormatForm()
+    if form.validate_on_submit():
+        with shown(lambda error: getattr(form, str(error.params.get("part")), form)):
+            mock_formats.set_format(
+                session,
+                programme,
+                mock_formats.FormatData(
+                    **{
+                        name: getattr(form, name).data
+                        for name in mock_formats.FormatData.__dataclass_fields__
+                    }
+                ),
+                now=get_clock().now(),
+                actor_id=current_user.id,
+            )
+            flash(_("Mock exam of %(programme)s saved.", programme=_named(programme)), "success")
+            target = url_for("admin.edit_programme", programme_id=programme.id)
+            return redirect(f"{target}#mock-exam", code=303)
+    page = _programme_page(programme, _programme_form(programme, posted=False), form)
+    return page, 422
+
+
+def _programme_page(
+    programme: Programme,
+    form: ProgrammeForm,
+    format_form: MockExamFormatForm | None = None,
+) -> str:
     session = get_session()
     videos = catalogue.programme_videos(session, programme.id)
+    kept = mock_formats.format_of(session, programme.id)
+    if format_form is None:
+        format_form = MockExamFormatForm(None, obj=kept)
+    pool = question_bank.pool_counts(session, programme)
+    paper = kept.paper
     return render_template(
         "admin/programme_edit.html",
         form=form,
+        format_form=format_form,
+        pool=pool,
+        paper=paper,
+        short=[
+            (kind, pool[kind], need) for kind, need in paper.counts.items() if pool[kind] < need
+        ],
         programme=programme,
         videos=videos,
         content=catalogue.content_time(

@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,9 +29,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import Field
 
-from learning import eligibility
+from learning import eligibility, session_expiry
 from learning.db import get_session
-from learning.extensions import auth_version, get_clock
+from learning.extensions import auth_version, get_clock, now_ms
 from learning.models import (
     Application,
     ApplicationDocument,
@@ -40,8 +41,16 @@ from learning.models import (
     TrainingClass,
 )
 from learning.permissions import login_required, role_required
-from learning.services import ServiceError, accounts, applications, catalogue, held_proofs
-from learning.services.identity import normalise_id_number
+from learning.services import (
+    ServiceError,
+    accounts,
+    applications,
+    catalogue,
+    held_proofs,
+    passwords,
+    throttle,
+)
+from learning.services.identity import normalise_id_number, normalise_phone
 from learning.web.forms import (
     ApplicationForm,
     DecisionForm,
@@ -50,7 +59,7 @@ from learning.web.forms import (
     ResubmitForm,
     choices,
 )
-from learning.web.labels import localized, programme_label
+from learning.web.labels import format_datetime_local, localized, programme_label
 from learning.web.links import absolute_url_for
 from learning.web.messages import describe
 from learning.web.privacy import record_unmasked_view
@@ -69,9 +78,14 @@ def register() -> ResponseReturnValue:
     db = get_session()
     form = RegistrationForm()
     _programme_choices(form)
-    proofs = _HeldProofs("register")
+    proofs = _HeldProofs("register", form, limits=_address_limits())
     valid = form.validate_on_submit()
     if form.is_submitted():
+        try:
+            proofs.within_limits()
+        except ServiceError as error:  # nothing is held, counted or written
+            form.form_errors.append(describe(error))
+            return _too_many(_register_page(form, proofs), error)
         _account_checks(form)
         proofs.take(form)
     if valid and not _has_errors(form):
@@ -82,7 +96,12 @@ def register() -> ResponseReturnValue:
             session.clear()
             login_user(application.applicant)
             session["auth_version"] = auth_version(application.applicant)
+            session_expiry.start()
             return _submitted()
+    return _register_page(form, proofs)
+
+
+def _register_page(form: RegistrationForm, proofs: _HeldProofs) -> str:
     return render_template(
         "admissions/register.html",
         form=form,
@@ -90,6 +109,29 @@ def register() -> ResponseReturnValue:
         evaluation=_declared_evaluation(form) if form.is_submitted() else None,
         id_known=describe(ServiceError("id_number_known")) in form.id_number.errors,
     )
+
+
+def _address_limits() -> applications.AddressLimits:
+    """The public form's limits for the address the request comes from (`PROXY_HOPS` decides
+    whether that is the proxy's word)."""
+    config = current_app.config
+    return applications.AddressLimits(
+        address=request.remote_addr or "unknown",
+        applications=throttle.Limit(
+            throttle.APPLICATION_ADDRESS, config["APPLICATIONS_PER_ADDRESS"], 24 * 3600
+        ),
+        uploads=throttle.Limit(
+            throttle.PROOF_UPLOAD_ADDRESS, config["PROOF_UPLOADS_PER_ADDRESS"], 3600
+        ),
+    )
+
+
+def _too_many(page: str, error: ServiceError) -> ResponseReturnValue:
+    """The form again, saying in words how long to wait; 429 with `Retry-After`, so the request
+    commits nothing (learning.db)."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(error.params["seconds"])
+    return response
 
 
 @blueprint.route("/register/evaluation")
@@ -118,7 +160,7 @@ def _account_checks(form: RegistrationForm) -> None:
     every mistake at once (each costs the applicant typing the password again)."""
     checks: list[tuple[Field, Callable[[], None]]] = [
         (form.username, lambda: accounts.check_username(get_session(), form.username.data.strip())),
-        (form.password, lambda: accounts.check_password_policy(form.password.data)),
+        (form.password, lambda: passwords.check(form.password.data, _personal_details(form))),
         (form.id_number, lambda: _id_number_free(form.id_number.data)),
         (form.phone, lambda: _phone_valid(form.phone.data.strip())),
     ]
@@ -131,14 +173,24 @@ def _account_checks(form: RegistrationForm) -> None:
             field.errors.append(describe(error))
 
 
+def _personal_details(form: RegistrationForm) -> passwords.PersonalDetails:
+    return passwords.PersonalDetails(
+        username=(form.username.data or "").strip(),
+        real_name=(form.real_name.data or "").strip(),
+        phone=(form.phone.data or "").strip(),
+        id_number=normalise_id_number(form.id_number.data or ""),
+    )
+
+
 def _id_number_free(text: str) -> None:
     if accounts.id_number_known(get_session(), normalise_id_number(text)):
         raise ServiceError("id_number_known")
 
 
 def _phone_valid(phone: str) -> None:
-    if not accounts.PHONE_PATTERN.match(phone):
+    if not accounts.PHONE_PATTERN.match(normalise_phone(phone)):
         raise ServiceError("phone_invalid")
+    applications.check_phone_free(get_session(), phone)
 
 
 def _has_errors(form: FlaskForm) -> bool:
@@ -147,11 +199,34 @@ def _has_errors(form: FlaskForm) -> bool:
 
 class _HeldProofs:
     """The proofs of one form held on the server between submissions (`held_proofs`), under
-    a token kept in the session."""
+    a token kept in the session. On the public form (`limits`) the files count against the
+    address's uploads of the hour; `stored_bytes` are what the application holds already."""
 
-    def __init__(self, purpose: str) -> None:
+    def __init__(
+        self,
+        purpose: str,
+        form: EvidenceForm,
+        *,
+        limits: applications.AddressLimits | None = None,
+        stored_bytes: int = 0,
+    ) -> None:
         self.key = f"held_proofs:{purpose}"
         self.folder = current_app.config["UPLOAD_FOLDER"]
+        self.limits = limits
+        self.stored_bytes = stored_bytes
+        self.chosen = [
+            applications.Upload(name=file.filename or "document", data=file.read())
+            for file in form.documents.data or []
+            if file and file.filename
+        ]
+
+    def within_limits(self) -> None:
+        """Refuse (`too_many_applications`, `too_many_uploads`) a public form from an address
+        past its limits, before anything of it is kept."""
+        if self.limits is not None:
+            applications.check_address(
+                get_session(), self.limits, uploads=len(self.chosen), now_ms=now_ms()
+            )
 
     def take(self, form: EvidenceForm) -> None:
         """Drop the proofs ticked for removal, hold the newly chosen files; a refused file is
@@ -160,15 +235,23 @@ class _HeldProofs:
             return
         token = session.setdefault(self.key, held_proofs.new_token())
         held_proofs.remove(self.folder, token, request.form.getlist("remove_proof"))
-        chosen = [
-            applications.Upload(name=file.filename or "document", data=file.read())
-            for file in form.documents.data or []
-            if file and file.filename
-        ]
+        chosen = self.chosen
         try:
-            held_proofs.hold(self.folder, token, chosen, now=get_clock().now())
+            held_proofs.hold(
+                self.folder,
+                token,
+                chosen,
+                now=get_clock().now(),
+                stored_bytes=self.stored_bytes,
+                max_bytes=current_app.config["APPLICATION_MAX_BYTES"],
+            )
         except ServiceError as error:
             form.documents.errors = [*form.documents.errors, describe(error)]
+            return
+        if self.limits is not None and chosen:
+            # Committed now: the files are held whatever becomes of the rest of the form.
+            applications.count_uploads(get_session(), self.limits, len(chosen), now_ms=now_ms())
+            get_session().commit()
 
     def held(self) -> list[held_proofs.HeldProof]:
         token = session.get(self.key)
@@ -194,7 +277,7 @@ def _submit(form: RegistrationForm, uploads: list[applications.Upload]) -> Appli
         profile=accounts.ProfileData(
             real_name=form.real_name.data.strip(),
             id_number=normalise_id_number(form.id_number.data),
-            phone=form.phone.data.strip(),
+            phone=normalise_phone(form.phone.data),
             employer=(form.employer.data or "").strip() or None,
             category=form.category.data,
         ),
@@ -204,6 +287,8 @@ def _submit(form: RegistrationForm, uploads: list[applications.Upload]) -> Appli
         upload_folder=current_app.config["UPLOAD_FOLDER"],
         now=get_clock().now(),
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        max_bytes=current_app.config["APPLICATION_MAX_BYTES"],
+        limits=_address_limits(),
     )
 
 
@@ -288,13 +373,17 @@ def _field_for(form: RegistrationForm, error: ServiceError) -> Field | FlaskForm
         return form.username
     if error.code.startswith("password"):
         return form.password
-    if error.code.startswith("document") or error.code == "too_many_documents":
+    if _about_proofs(error):
         return form.documents
-    if error.code == "phone_invalid":
+    if error.code in ("phone_invalid", "phone_has_application"):
         return form.phone
     if error.code == "id_number_known":
         return form.id_number
     return form
+
+
+def _about_proofs(error: ServiceError) -> bool:
+    return "document" in error.code or error.code == "application_too_large"
 
 
 # --- the applicant's own applications ---------------------------------------------------------
@@ -338,12 +427,12 @@ def apply() -> ResponseReturnValue:
     db = get_session()
     form = ApplicationForm()
     _programme_choices(form)
-    proofs = _HeldProofs("apply")
+    proofs = _HeldProofs("apply", form)
     valid = form.validate_on_submit()
     if form.is_submitted():
         proofs.take(form)
     if valid and not _has_errors(form):
-        with shown(lambda error: form.documents if "document" in error.code else form):
+        with shown(lambda error: form.documents if _about_proofs(error) else form):
             applications.apply_again(
                 db,
                 current_user,
@@ -352,6 +441,7 @@ def apply() -> ResponseReturnValue:
                 uploads=proofs.uploads(),
                 upload_folder=current_app.config["UPLOAD_FOLDER"],
                 now=get_clock().now(),
+                max_bytes=current_app.config["APPLICATION_MAX_BYTES"],
             )
             db.commit()
             proofs.discard()
@@ -377,12 +467,14 @@ def correct(application_id: int) -> ResponseReturnValue:
     form = ResubmitForm()
     if not form.is_submitted():
         _fill(form, applications.evidence_from_json(application.evidence))
-    proofs = _HeldProofs(f"correct:{application.id}")
+    proofs = _HeldProofs(
+        f"correct:{application.id}", form, stored_bytes=applications.stored_bytes(application)
+    )
     valid = form.validate_on_submit()
     if form.is_submitted():
         proofs.take(form)
     if valid and not _has_errors(form):
-        with shown(lambda error: form.documents if "document" in error.code else form):
+        with shown(lambda error: form.documents if _about_proofs(error) else form):
             applications.resubmit(
                 db,
                 application,
@@ -390,6 +482,7 @@ def correct(application_id: int) -> ResponseReturnValue:
                 uploads=proofs.uploads(),
                 upload_folder=current_app.config["UPLOAD_FOLDER"],
                 now=get_clock().now(),
+                max_bytes=current_app.config["APPLICATION_MAX_BYTES"],
             )
             db.commit()
             proofs.discard()
@@ -414,6 +507,8 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
     owner = doc.application.applicant_id == current_user.id
     if not (owner or current_user.role == Role.ADMIN):
         abort(404)
+    if doc.deleted_at is not None:
+        return _deleted(doc)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_path
     if not path.is_file():
         abort(404)
@@ -434,6 +529,18 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _deleted(doc: ApplicationDocument) -> ResponseReturnValue:
+    """A proof deleted after the retention period: 410, saying when and why, not a 404."""
+    message = _(
+        "%(name)s was deleted on %(day)s, %(days)s days after it was uploaded: the proofs of an "
+        "application that does not go on are kept for a limited time only.",
+        name=doc.original_name,
+        day=format_datetime_local(doc.deleted_at)[:10],
+        days=doc.kept_days,
+    )
+    return render_template("errors/error.html", code=410, message=message), 410
 
 
 # --- the review -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from learning.models import AuditEntry
 from learning.services import audit
 from learning.services.audit import Names, subject_of
-from learning.web.forms import ROLE_LABELS
+from learning.web.forms import PRESENCE_CHECK_LABELS, ROLE_LABELS
 from learning.web.labels import (
     EXAM_OUTCOME_LABELS,
     LEVEL_LABELS,
@@ -53,6 +53,9 @@ ACTION_LABELS = {
     "application.reject": _l("Application not approved"),
     "application.return": _l("Application returned for changes"),
     "application.resubmit": _l("Application corrected and submitted again"),
+    "application.files_delete": _l(
+        "Proofs of an application deleted at the end of the retention period"
+    ),
     "offline.add": _l("Offline study time added"),
     "offline.revoke": _l("Offline study time taken back"),
     "coaching_day.create": _l("On-site coaching day added"),
@@ -62,6 +65,7 @@ ACTION_LABELS = {
     "user.create": _l("User created"),
     "user.update": _l("User changed"),
     "user.password": _l("Password set"),
+    "user.unlock_login": _l("Login locks lifted"),
     "profile.contact": _l("Contact details changed"),
     "profile.photo": _l("Identity photo uploaded"),
     "programme.create": _l("Programme opened"),
@@ -69,6 +73,12 @@ ACTION_LABELS = {
     "programme.add_video": _l("Video added to a programme"),
     "programme.move_video": _l("Video moved in a programme"),
     "programme.chapters": _l("Chapters of a programme set"),
+    "programme.mock_exam": _l("Mock exam of a programme set"),
+    "question.add": _l("Question added to the bank"),
+    "question.update": _l("Question changed"),
+    "question.retire": _l("Question retired"),
+    "question.restore": _l("Question in use again"),
+    "question.import": _l("Questions imported from a sheet"),
     "work_type.create": _l("Work type added"),
     "video.add": _l("Video added to the library"),
     "video.retire": _l("Video retired"),
@@ -106,6 +116,7 @@ _OBJECTS = {
     "video": _l("Video"),
     "subsidy": _l("Subsidy"),
     "announcement": _l("Announcement"),
+    "question": _l("Question"),
 }
 _VERBS = {
     "create": _l("created"),
@@ -142,6 +153,26 @@ FIELD_LABELS = {
     "exam_unlocked": _l("exam registration unlocked"),
     "day": _l("day"),
     "receipt_no": _l("receipt"),
+    "true_false_count": _l("true-or-false questions"),
+    "true_false_points": _l("points of a true-or-false question"),
+    "single_count": _l("single-choice questions"),
+    "single_points": _l("points of a single-choice question"),
+    "multiple_count": _l("multiple-choice questions"),
+    "multiple_points": _l("points of a multiple-choice question"),
+    "duration_minutes": _l("minutes"),
+    "pass_mark": _l("pass mark"),
+    "exam_gate_score": _l("mock score needed to register"),
+}
+_QUESTION_PARTS = {
+    "kind": _l("kind"),
+    "stem": _l("text"),
+    "options": _l("options"),
+    "answer": _l("answer"),
+    "explanation": _l("explanation"),
+    "chapter": _l("chapter"),
+    "knowledge_point": _l("knowledge point"),
+    "difficulty": _l("difficulty"),
+    "programmes": _l("programmes"),
 }
 
 _PART_SCORES = {
@@ -462,6 +493,19 @@ def _application(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return parts
 
 
+def _application_files_deleted(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = []
+    if isinstance(details.get("count"), int):
+        parts.append(_("%(count)s proofs", count=details["count"]))
+    days = details.get("after_days")
+    if isinstance(days, int):
+        if details.get("because") == "rejected":
+            parts.append(_("%(days)s days after it was not approved", days=days))
+        else:
+            parts.append(_("returned and left unchanged for %(days)s days", days=days))
+    return parts
+
+
 def _offline(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     hours = _("%(hours)s clock hours", hours=_clock_hours(details.get("seconds", 0)))
     if details.get("day"):
@@ -555,6 +599,13 @@ def _user_changed(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     return parts
 
 
+def _unlocked(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_subject_user(entry, names)]
+    if isinstance(details.get("failures"), int):
+        parts.append(_("failed attempts forgotten: %(count)s", count=details["failures"]))
+    return parts
+
+
 def _password(entry: AuditEntry, details: dict, names: Names) -> list[str]:
     parts = [_subject_user(entry, names)]
     if details.get("must_change"):
@@ -611,7 +662,11 @@ def _programme_changed(entry: AuditEntry, details: dict, names: Names) -> list[s
     face_checks = details.get("face_checks")
     if isinstance(face_checks, list) and len(face_checks) == 2:
         parts.append(_("face checks on") if face_checks[1] else _("face checks off"))
-    said = {"active", "face_checks"}
+    presence = details.get("presence_check")
+    if isinstance(presence, list) and len(presence) == 2 and presence[1] in PRESENCE_CHECK_LABELS:
+        asks = PRESENCE_CHECK_LABELS[presence[1]]
+        parts.append(_("presence checks ask: %(what)s", what=asks))
+    said = {"active", "face_checks", "presence_check"}
     return parts + _pairs({key: value for key, value in details.items() if key not in said})
 
 
@@ -636,6 +691,45 @@ def _programme_chapters(entry: AuditEntry, details: dict, names: Names) -> list[
     parts = [_programme_subject(entry)]
     if isinstance(count, int):
         parts.append(_("%(count)s videos changed", count=count))
+    return parts
+
+
+def _mock_exam(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    return [_programme_subject(entry), *_pairs(details)]
+
+
+def _programme_codes(codes: Any) -> str:
+    if not isinstance(codes, list) or not codes:
+        return ""
+    if len(codes) > MAX_NAMED:
+        return _("%(count)s programmes", count=len(codes))
+    return _items([programme_name_of(str(code), short=True) for code in codes])
+
+
+def _question(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = [_text(details.get("stem")), _programme_codes(details.get("programmes"))]
+    changes = details.get("changes")
+    if isinstance(changes, dict):
+        changed = [str(_QUESTION_PARTS[name]) for name in changes if name in _QUESTION_PARTS]
+        parts.append(_("changed: %(parts)s", parts=_items(changed)))
+        answer = changes.get("answer")
+        if isinstance(answer, list) and len(answer) == 2:
+            parts.append(
+                _(
+                    "%(field)s: %(before)s → %(after)s",
+                    field=_("answer"),
+                    before=_text(answer[0]),
+                    after=_text(answer[1]),
+                )
+            )
+    return parts
+
+
+def _questions_imported(entry: AuditEntry, details: dict, names: Names) -> list[str]:
+    parts = []
+    if isinstance(details.get("count"), int):
+        parts.append(_("%(count)s questions", count=details["count"]))
+    parts.append(_programme_codes(details.get("programmes")))
     return parts
 
 
@@ -718,6 +812,7 @@ _DETAILS: dict[str, Details] = {
     "application.reject": _application,
     "application.return": _application,
     "application.resubmit": _application,
+    "application.files_delete": _application_files_deleted,
     "offline.add": _offline,
     "offline.revoke": _offline,
     "coaching_day.create": _coaching_day,
@@ -727,6 +822,7 @@ _DETAILS: dict[str, Details] = {
     "user.create": _user_created,
     "user.update": _user_changed,
     "user.password": _password,
+    "user.unlock_login": _unlocked,
     "profile.contact": _contact,
     "profile.photo": _photo,
     "programme.create": _programme_created,
@@ -734,6 +830,12 @@ _DETAILS: dict[str, Details] = {
     "programme.add_video": _programme_video,
     "programme.move_video": _programme_video,
     "programme.chapters": _programme_chapters,
+    "programme.mock_exam": _mock_exam,
+    "question.add": _question,
+    "question.update": _question,
+    "question.retire": _question,
+    "question.restore": _question,
+    "question.import": _questions_imported,
     "work_type.create": _work_type,
     "video.add": _video,
     "video.retire": _video,
@@ -786,6 +888,8 @@ def _concerns(entry: AuditEntry, names: Names) -> tuple[str | None, str | None]:
         return programme_name_of(key), _link(
             "admin.edit_programme", programme_id=names.programmes[key]
         )
+    if kind == "question" and number is not None:
+        return _("Question %(id)s", id=number), _link("questions.edit", question_id=number)
     if kind == "video" and number in names.videos:
         return names.videos[number], _link("admin.video_library")
     if kind == "coaching_day" and number in names.coaching_days:

@@ -20,14 +20,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from learning import identities
+from learning import identities, session_expiry
 from learning.db import get_session
 from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock, now_ms
 from learning.models import User
 from learning.permissions import login_required
 from learning.services import ServiceError, accounts
-from learning.services.throttle import LOGIN_ACCOUNT, LOGIN_ADDRESS, Limit
-from learning.web import face_reference
+from learning.services.throttle import LOGIN, LOGIN_DEVICE, PASSWORD_CHECK, Limit, Slowdown
+from learning.web import devices, face_reference
 from learning.web.forms import ContactForm, LanguageForm, LoginForm, PasswordChangeForm
 from learning.web.messages import describe
 from learning.web.refusals import shown
@@ -80,39 +80,72 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         db_session = get_session()
         try:
-            user = accounts.sign_in(
+            signed_in = accounts.sign_in(
                 db_session,
                 form.username.data,
                 form.password.data,
                 address=request.remote_addr or "unknown",
+                device=devices.known_device(request, form.username.data.strip().lower()),
                 limits=_login_limits(),
                 now_ms=now_ms(),
             )
         except ServiceError as error:
             form.username.errors.append(describe(error))
-            return render_template("auth/login.html", form=form), 429
+            return _refused(render_template("auth/login.html", form=form), error)
         db_session.commit()  # the failure counts, or the success clears the count
-        if user is None:
+        if signed_in is None:
             form.password.errors.append(_("Wrong username or password."))
-        elif not user.active:
+        elif not signed_in.user.active:
             form.username.errors.append(
                 _("This account is deactivated. Please contact the training office.")
             )
         else:
-            session.clear()  # a fresh session on every login
-            login_user(user)
-            session["auth_version"] = auth_version(user)
-            _adopt_language_chosen_before_login(user)
-            return redirect(_safe_next(form.next.data) or url_for("home.index"), code=303)
+            return _logged_in(signed_in, form.next.data)
     return render_template("auth/login.html", form=form)
+
+
+def _logged_in(signed_in: accounts.SignedIn, next_page: str | None) -> ResponseReturnValue:
+    user = signed_in.user
+    session.clear()  # a fresh session on every login
+    login_user(user)
+    session["auth_version"] = auth_version(user)
+    session_expiry.start()
+    _adopt_language_chosen_before_login(user)
+    if signed_in.failures_since_last_login:
+        flash(
+            _(
+                "Failed attempts to log in to your account since your last login: %(count)s. "
+                "If they were not all yours, change your password.",
+                count=signed_in.failures_since_last_login,
+            ),
+            "error",
+        )
+    response = make_response(redirect(_safe_next(next_page) or url_for("home.index"), code=303))
+    devices.remember(request, response, user.username.lower())
+    return response
+
+
+def _refused(page: str, error: ServiceError) -> ResponseReturnValue:
+    """429 with the seconds to wait, which a script may read and a person reads on the page."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(error.params.get("seconds", 60))
+    return response
 
 
 def _login_limits() -> accounts.LoginLimits:
     config = current_app.config
     window_s = config["LOGIN_FAILURE_WINDOW_S"]
     return accounts.LoginLimits(
-        per_account=Limit(LOGIN_ACCOUNT, config["LOGIN_FAILURES_PER_ACCOUNT"], window_s),
-        per_address=Limit(LOGIN_ADDRESS, config["LOGIN_FAILURES_PER_ADDRESS"], window_s),
+        per_pair=Limit(LOGIN, config["LOGIN_FAILURES_PER_PAIR"], window_s),
+        per_account=Limit(LOGIN, config["LOGIN_FAILURES_PER_ACCOUNT"], window_s),
+        accounts_per_address=Limit(LOGIN, config["LOGIN_ACCOUNTS_PER_ADDRESS"], window_s),
+        known_device=Slowdown(
+            LOGIN_DEVICE,
+            free=config["LOGIN_DEVICE_FREE_FAILURES"],
+            first_s=config["LOGIN_DEVICE_DELAY_S"],
+            most_s=config["LOGIN_DEVICE_MAX_DELAY_S"],
+            window_s=config["LOGIN_DEVICE_WINDOW_S"],
+        ),
     )
 
 
@@ -142,10 +175,22 @@ def change_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         db_session = get_session()
-        if (
-            accounts.authenticate(db_session, current_user.username, form.current_password.data)
-            is None
-        ):
+        try:
+            right = accounts.check_current_password(
+                db_session,
+                current_user,
+                form.current_password.data,
+                limit=Limit(
+                    PASSWORD_CHECK,
+                    current_app.config["PASSWORD_CHECK_FAILURES"],
+                    current_app.config["LOGIN_FAILURE_WINDOW_S"],
+                ),
+                now_ms=now_ms(),
+            )
+        except ServiceError as error:
+            form.current_password.errors.append(describe(error))
+            return _refused(render_template("auth/change_password.html", form=form), error)
+        if not right:
             form.current_password.errors.append(_("The current password is wrong."))
         else:
             try:

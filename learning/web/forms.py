@@ -17,6 +17,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,11 +30,13 @@ from wtforms.validators import (
     DataRequired,
     Email,
     EqualTo,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from learning.eligibility import EDUCATION_KIND_LABELS
 from learning.exam_practice import LETTERS
@@ -42,11 +45,24 @@ from learning.models.base import MAX_ID
 from learning.services.announcements import BODY_MAX, TITLE_MAX
 from learning.services.identity import is_valid_id_number
 from learning.services.practice import Mode
+from learning.services.question_bank import (
+    CHAPTER_MAX,
+    EXPLANATION_MAX,
+    KNOWLEDGE_POINT_MAX,
+    OPTION_MAX,
+    STEM_MAX,
+)
 
 ROLE_LABELS = {
     Role.TRAINEE.value: _l("Trainee"),
     Role.INSTRUCTOR.value: _l("Instructor"),
     Role.ADMIN.value: _l("Administrator"),
+}
+
+PRESENCE_CHECK_LABELS = {  # AccountingSettings.presence_check
+    "code": _l("The code in a picture"),
+    "question": _l("A question of the question bank"),
+    "both": _l("The code and a question"),
 }
 
 CATEGORY_LABELS = {
@@ -83,9 +99,9 @@ class LoginForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=8, max=200)]
-    )
+    # The length and the rest of the password rules are the service's (passwords.check), so
+    # that every refusal of a password reads the same.
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
@@ -114,9 +130,7 @@ class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), choices=lambda: choices(ROLE_LABELS))
-    password = PasswordField(
-        _l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)]
-    )
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     id_number = StringField(
         _l("ID card number"), validators=[Optional(), Length(min=18, max=18), _valid_id_number]
@@ -136,7 +150,7 @@ class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"), choices=lambda: choices(ROLE_LABELS))
     active = BooleanField(_l("Active (may log in)"))
     new_password = PasswordField(
-        _l("Reset password (leave empty to keep)"), validators=[Optional(), Length(min=8, max=200)]
+        _l("Reset password (leave empty to keep)"), validators=[Optional()]
     )
     submit = SubmitField(_l("Save"))
 
@@ -179,6 +193,9 @@ class ProgrammeForm(FlaskForm):
     )
     active = BooleanField(_l("Open for enrolment"))
     face_checks = BooleanField(_l("Face checks"))
+    presence_check = SelectField(
+        _l("A presence check asks"), choices=lambda: choices(PRESENCE_CHECK_LABELS)
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -385,7 +402,7 @@ class RegistrationForm(ApplicationForm):
     """The public application (报名): account, profile, programme, evidence, proofs."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -483,3 +500,110 @@ class MockExamForm(FlaskForm):
     answers are the fields q1, q2, ... read by the view."""
 
     action = SelectField(choices=["save", "hand_in"], default="save")
+
+
+class QuestionForm(FlaskForm):
+    """A question of the bank. The view fills the choices of kind, difficulty and programmes;
+    the answer is the options ticked right, or for a true/false question `truth`."""
+
+    kind = SelectField(_l("Kind of question"))
+    stem = TextAreaField(
+        _l("Question"),
+        filters=[_one_character_line_breaks],
+        validators=[DataRequired(), Length(max=STEM_MAX)],
+    )
+    option_a = StringField("A", validators=[Length(max=OPTION_MAX)])
+    option_b = StringField("B", validators=[Length(max=OPTION_MAX)])
+    option_c = StringField("C", validators=[Length(max=OPTION_MAX)])
+    option_d = StringField("D", validators=[Length(max=OPTION_MAX)])
+    option_e = StringField("E", validators=[Length(max=OPTION_MAX)])
+    option_f = StringField("F", validators=[Length(max=OPTION_MAX)])
+    right = SelectMultipleField(
+        _l("Right options"),
+        choices=[SelectChoice(letter, letter) for letter in "ABCDEF"],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    truth = RadioField(
+        _l("The statement is"),
+        choices=[SelectChoice("A", _l("True")), SelectChoice("B", _l("False"))],
+        validators=[Optional()],
+    )
+    explanation = TextAreaField(
+        _l("Explanation"),
+        filters=[_one_character_line_breaks],
+        validators=[Length(max=EXPLANATION_MAX)],
+    )
+    chapter = StringField(_l("Chapter"), validators=[Length(max=CHAPTER_MAX)])
+    knowledge_point = StringField(
+        _l("Knowledge point"), validators=[DataRequired(), Length(max=KNOWLEDGE_POINT_MAX)]
+    )
+    difficulty = SelectField(_l("Difficulty"), coerce=int, default=1)
+    programmes = SelectMultipleField(
+        _l("Programmes"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    submit = SubmitField(_l("Save"))
+
+    def option_fields(self) -> list[StringField]:
+        return [
+            self.option_a,
+            self.option_b,
+            self.option_c,
+            self.option_d,
+            self.option_e,
+            self.option_f,
+        ]
+
+
+class QuestionFilterForm(FlaskForm):
+    """The question list narrowed (GET, no CSRF); the view fills the choices, the empty choice
+    meaning all."""
+
+    class Meta:
+        csrf = False
+
+    programme = SelectField(_l("Programme"), default="")
+    kind = SelectField(_l("Kind of question"), default="")
+    chapter = SelectField(_l("Chapter"), default="")
+    knowledge_point = SelectField(_l("Knowledge point"), default="")
+    q = StringField(_l("Text"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), default="active")
+    order = SelectField(_l("Order"), default="newest")
+
+
+class MockExamFormatForm(FlaskForm):
+    """A programme's mock-exam format: the table's checks are in services.mock_formats."""
+
+    true_false_count = IntegerField(
+        _l("True-or-false questions"), validators=[InputRequired(), NumberRange(min=0, max=200)]
+    )
+    true_false_points = IntegerField(
+        _l("Points each"), validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    single_count = IntegerField(
+        _l("Single-choice questions"), validators=[InputRequired(), NumberRange(min=0, max=200)]
+    )
+    single_points = IntegerField(
+        _l("Points each"), validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    multiple_count = IntegerField(
+        _l("Multiple-choice questions"), validators=[InputRequired(), NumberRange(min=0, max=200)]
+    )
+    multiple_points = IntegerField(
+        _l("Points each"), validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    duration_minutes = IntegerField(
+        _l("Minutes"), validators=[InputRequired(), NumberRange(min=5, max=300)]
+    )
+    pass_mark = IntegerField(
+        _l("Pass mark"), validators=[InputRequired(), NumberRange(min=1, max=20000)]
+    )
+    exam_gate_score = IntegerField(
+        _l("Mock score needed to register for the exam"),
+        validators=[Optional(), NumberRange(min=1, max=20000)],
+        description=_l("Leave empty: mock results are shown to the admin, never a condition."),
+    )
+    submit = SubmitField(_l("Save the mock exam"))

@@ -40,6 +40,13 @@ LEVEL_LABELS = {
     1: _l("Level 1 / Senior technician"),
 }
 
+QUESTION_KIND_LABELS = {  # learning.exam_practice.Kind
+    "true_false": _l("True or false"),
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
+}
+DIFFICULTY_LABELS = {1: _l("Easy"), 2: _l("Medium"), 3: _l("Hard")}
+
 ENROLMENT_STATUS_LABELS = {
     "active": _l("Studying"),
     "completed": _l("Completed"),
@@ -87,12 +94,10 @@ JOB_LABELS = {
     "review_flags": _l("Flag study that looks as if nobody watched, for review (nightly)"),
     "face_snapshots": _l("Delete face-check pictures past the retention period (nightly)"),
     "mock_exams": _l("Hand in mock exams whose time is up"),
-}
-
-QUESTION_KIND_LABELS = {
-    "true_false": _l("True or false"),
-    "single": _l("Single choice"),
-    "multiple": _l("Multiple choice"),
+    "application_files": _l(
+        "Delete the proofs of rejected or abandoned applications past the retention period "
+        "(nightly)"
+    ),
 }
 
 JOB_FIGURE_LABELS = {
@@ -108,6 +113,7 @@ JOB_FIGURE_LABELS = {
     "removed": _l("removed"),
     "deleted": _l("deleted"),
     "handed_in": _l("handed in"),
+    "applications": _l("applications"),
 }
 
 SESSION_STATUS_LABELS = {
@@ -235,6 +241,13 @@ def notification_text(kind: str, params: dict) -> str:
             topic=params.get("topic"),
         ),
         "announcement": _("Announcement: %(title)s", title=params.get("title")),
+        "login_attacked": _(
+            "Someone tried %(failures)s wrong passwords on your account within %(minutes)s "
+            "minutes. Logins from new devices wait a while; your usual devices still get in. If "
+            "this was not you, change your password and tell the training office.",
+            failures=params.get("failures"),
+            minutes=params.get("minutes"),
+        ),
         "study_reminder": _(
             "You have not studied %(programme)s for %(days)s days, and your exam is on %(day)s "
             "with %(hours)s standard hours still missing. A little every day is enough: open "
@@ -317,6 +330,8 @@ def init_app(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         ENROLMENT_STATUS_LABELS=ENROLMENT_STATUS_LABELS,
+        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
+        DIFFICULTY_LABELS=DIFFICULTY_LABELS,
         FACE_STATE_LABELS=FACE_STATE_LABELS,
         NOT_CREDITED_LABELS=NOT_CREDITED_LABELS,
         OFFLINE_KIND_LABELS=OFFLINE_KIND_LABELS,
@@ -328,7 +343,6 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         JOB_LABELS=JOB_LABELS,
         JOB_FIGURE_LABELS=JOB_FIGURE_LABELS,
-        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
         OCCUPATION_LABELS=OCCUPATION_LABELS,
         MAJOR_LABELS=MAJOR_LABELS,
         TITLE_LEVEL_LABELS=TITLE_LEVEL_LABELS,

@@ -73,6 +73,46 @@ def _roster_problem(params: dict[str, object]) -> str:
     return reasons.get(str(params.get("reason")), reasons["not_xlsx"])
 
 
+def wait_words(seconds: int) -> str:
+    """A wait in whole minutes, or in hours from two hours on, rounded up."""
+    minutes = -(-seconds // 60)
+    if minutes < 120:
+        return _("%(minutes)s minutes", minutes=minutes)
+    return _("%(hours)s hours", hours=-(-minutes // 60))
+
+
+def _answer_problem(params: dict[str, object]) -> str:
+    """Why a question's answer cannot be its key (`question_bank.key_faults`), in words."""
+    letters = str(params.get("letters", ""))
+    reasons = {
+        "missing": _("Give the right answer."),
+        "letters": _(
+            "The answer is written with the letters of the options: %(letters)s.",
+            letters="、".join(letters),
+        ),
+        "one": _("A single-choice or true/false question has exactly one right answer."),
+        "one_right": _(
+            "A multiple-choice question has at least two right options; with one, make it a "
+            "single choice."
+        ),
+        "all_right": _("A multiple-choice question needs at least one wrong option too."),
+    }
+    return reasons.get(str(params.get("reason")), reasons["letters"])
+
+
+def _personal_detail(params: dict[str, object]) -> str:
+    """Which kind of the holder's own details a refused password holds (`passwords.check`)."""
+    kinds = {
+        "name": _("the account holder's name"),
+        "username": _("the username"),
+        "email": _("the e-mail address"),
+        "phone": _("the phone number"),
+        "id_number": _("the ID card number"),
+        "birth_date": _("the birth date of the ID card number"),
+    }
+    return kinds.get(str(params.get("detail")), kinds["name"])
+
+
 def describe(error: ServiceError) -> str:
     """The message for a refused operation, in the user's language."""
     messages = {
@@ -80,8 +120,27 @@ def describe(error: ServiceError) -> str:
             "Too many failed attempts. Please try again in %(minutes)s minutes, or ask the "
             "training office to reset your password."
         ),
+        "account_attacked": _(
+            "Too many failed attempts on this account from new devices. Log in from a device "
+            "you have used before, try again in %(minutes)s minutes, or ask the training office "
+            "to lift the lock."
+        ),
+        "login_slowed": _(
+            "Several wrong passwords were tried on this device. Please wait %(seconds)s seconds "
+            "before trying again."
+        ),
         "password_too_short": _("The password needs at least %(min_length)s characters."),
-        "password_too_simple": _("The password needs both letters and digits."),
+        "password_too_long": _(
+            "The password may have at most %(max_length)s characters: a few words are enough."
+        ),
+        "password_guessable": _(
+            "This password is common or easy to guess. A few unrelated words, such as four "
+            "you would not expect together, make a strong password that is easy to remember."
+        ),
+        "password_personal": _(
+            "The password contains %(detail)s, which others know or can find out. Please choose "
+            "words that have nothing to do with the account holder."
+        ),
         "username_invalid": _(
             "A username has 3 to 64 letters, digits or the characters _ . @ -, and no spaces."
         ),
@@ -149,6 +208,23 @@ def describe(error: ServiceError) -> str:
         "too_many_documents": _("Upload at most %(most)s files."),
         "document_too_large": _("%(name)s is larger than %(most_mb)s MB."),
         "document_type": _("%(name)s is not a PDF, JPEG or PNG file."),
+        "application_too_large": _(
+            "The proofs of one application are at most %(most_mb)s MB together: send smaller "
+            "scans or photos, or fewer files."
+        ),
+        "too_many_applications": _(
+            "Too many applications were sent from your network today. Please try again in "
+            "%(wait)s, or ask the training office to register you."
+        ),
+        "too_many_uploads": _(
+            "Too many files were uploaded from your network in the last hour. Please try again "
+            "in %(wait)s; the form keeps what you typed."
+        ),
+        "phone_has_application": _(
+            "This mobile number is on an application that is still open: one number has one "
+            "open application at a time. If it is yours, log in to see it; otherwise give your "
+            "own number."
+        ),
         "phone_invalid": _("A mobile number has 11 digits and starts with 1."),
         "id_number_known": _(
             "An account with this ID-card number exists already: one person has one account. "
@@ -230,6 +306,38 @@ def describe(error: ServiceError) -> str:
         "mock_exam_closed": _("This paper was handed in already."),
         "unknown_mock_exam": _("There is no such mock exam."),
         "unknown_position": _("The paper has no such question."),
+        "question_stem_missing": _("A question needs its text."),
+        "question_knowledge_point_missing": _("Name the knowledge point the question tests."),
+        "question_difficulty_invalid": _("The difficulty is 1, 2 or 3 (易, 中 or 难)."),
+        "question_option_empty": _(
+            "This option is empty while a later one is filled: fill the options from A on, "
+            "without gaps."
+        ),
+        "question_option_count": _(
+            "A question of this kind has %(least)s to %(most)s options, filled from A on."
+        ),
+        "question_true_false_options": _(
+            "A true/false question has no options: leave them empty, or choose another kind."
+        ),
+        "question_answer_invalid": "%(detail)s",
+        "question_truth_word": _("Write 正确 or 错误 (or 对/错, √/×, A/B)."),
+        "question_kind_unknown": _(
+            "%(value)s is not a kind of question: write 判断, 单选 or 多选."
+        ),
+        "question_stem_exists": _("The bank has this question already (number %(id)s)."),
+        "question_programmes_missing": _("Choose at least one programme the question serves."),
+        "not_a_question_bank": _("This is not a question bank made from the template: %(detail)s"),
+        "mock_count_out_of_range": _("A paper has 0 to %(most)s questions of each kind."),
+        "mock_points_out_of_range": _("A question is worth 1 to %(most)s points."),
+        "mock_no_questions": _("A paper needs at least one question."),
+        "mock_duration_out_of_range": _("A mock exam lasts %(least)s to %(most)s minutes."),
+        "mock_pass_mark_out_of_range": _(
+            "The pass mark is from 1 to the paper's total, %(most)s points."
+        ),
+        "mock_gate_out_of_range": _(
+            "The score needed before registering is from the pass mark (%(least)s) to the "
+            "paper's total (%(most)s), or empty for none."
+        ),
     }
     template = messages.get(error.code)
     if template is None:
@@ -237,10 +345,21 @@ def describe(error: ServiceError) -> str:
     params = dict(error.params)
     if error.code in _NAMING_A_PROGRAMME and "code" in params:
         params["code"] = programme_name_of(str(params["code"]))
+    if error.code in ("too_many_applications", "too_many_uploads"):
+        params["wait"] = wait_words(int(params.get("seconds", 60)))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
     elif error.code == "bank_too_small":
         params["kind"] = QUESTION_KIND_LABELS.get(str(params.get("kind")), params.get("kind"))
-    elif error.code in ("not_a_roster", "not_a_results_sheet", "not_a_payments_sheet"):
+    elif error.code == "password_personal":
+        params["detail"] = _personal_detail(params)
+    elif error.code in (
+        "not_a_roster",
+        "not_a_results_sheet",
+        "not_a_payments_sheet",
+        "not_a_question_bank",
+    ):
         params["detail"] = _roster_problem(params)
+    elif error.code == "question_answer_invalid":
+        params["detail"] = _answer_problem(params)
     return template % params

@@ -37,6 +37,8 @@ def play(enrolment_id: int, video_id: int) -> ResponseReturnValue:
         poster=url_for("player.video_poster", video_id=video_id) if video.file_path else None,
         previous=progress[index - 1] if index > 0 else None,
         following=progress[index + 1] if index + 1 < len(progress) else None,
+        # where the player sends a trainee whose session ended, and back here after the login
+        login_url=url_for("auth.login", next=request.full_path.rstrip("?")),
     )
 
 

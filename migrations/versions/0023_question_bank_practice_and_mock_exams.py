@@ -1,7 +1,7 @@
 """question bank, practice answers, wrong-answer book, mock exams
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-10 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0019"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -43,12 +43,19 @@ async function postJson(url, body) {
   });
 }
 
-// Send one beat; "sent" (answered, even with a refusal), or "retry" (no answer: network).
+// The session ended (401), or the password must be changed first: the trainee must act.
+function signedOut(status, body) {
+  return status === 401 || (status === 403 && body.error === "password_change_required");
+}
+
+// Send one beat; "sent" (answered, even with a refusal), "retry" (no answer: network), or
+// "signed_out" (not taken until the trainee logs in again: the beat stays queued).
 async function deliver(playbackId, beat) {
   try {
     const response = await postJson(`${API}/playbacks/${playbackId}/heartbeats`, beat);
     if (response.status >= 500) return { outcome: "retry" };
     const body = await response.json().catch(() => ({}));
+    if (signedOut(response.status, body)) return { outcome: "signed_out", body };
     // Too many wrong check answers: this answer is refused for good; any other 429 is "later".
     if (response.status === 429 && body.error !== "too_many_attempts") return { outcome: "retry" };
     return { outcome: "sent", status: response.status, body };
@@ -66,7 +73,7 @@ async function flushEarlierQueues(exceptId) {
     const beats = loadQueue(playbackId);
     while (beats.length) {
       const { outcome } = await deliver(playbackId, beats[0]);
-      if (outcome === "retry") return; // still offline: keep them for later
+      if (outcome !== "sent") return; // offline or logged out: keep them for later
       beats.shift();
       saveQueue(playbackId, beats);
     }
@@ -89,7 +96,8 @@ class Player {
     this.seekFrom = null;
     this.quietSeek = false; // a seek the player makes itself (resume, answered check)
     this.check = null;
-    this.answer = null; // the code answer on its way: {seq, check}
+    this.answer = null; // the code (or question) answer on its way: {seq, check}
+    this.question = null; // the question a check asks, as the server sent it
     this.fullscreenWas = null; // what was full screen when a check took it away
     this.maxRate = 1;
     this.interval = 15;
@@ -102,7 +110,9 @@ class Player {
       video_id: this.videoId,
     }).catch(() => null);
     if (!response || response.status !== 201) {
-      this.say(this.root.dataset.msgError);
+      const body = response ? await response.json().catch(() => ({})) : {};
+      if (response && signedOut(response.status, body)) this.signOut(body);
+      else this.say(this.root.dataset.msgError);
       return;
     }
     const opened = await response.json();
@@ -194,7 +204,11 @@ class Player {
     window.addEventListener("pagehide", () => this.leave());
     this.root.querySelector("[data-check-form]").addEventListener("submit", (event) => {
       event.preventDefault();
-      this.answerCheck();
+      if (this.check && this.check.question_url) this.answerQuestion();
+      else this.answerCheck();
+    });
+    this.root.querySelector("[data-next-question]").addEventListener("click", () => {
+      if (this.check) this.loadQuestion(this.check);
     });
     this.root.querySelector("[data-face-form]").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -245,6 +259,10 @@ class Player {
         setTimeout(() => this.pump(), RETRY_MS);
         break;
       }
+      if (outcome === "signed_out") {
+        this.signOut(body);
+        break;
+      }
       this.queue.shift();
       saveQueue(this.playbackId, this.queue);
       this.showSync(this.queue.length);
@@ -279,17 +297,169 @@ class Player {
     // Beats answered while the dialog is up report the same check: keep what was typed and
     // any message on screen.
     if (shown) return;
-    this.root.querySelector("[data-check-image]").src = `${check.image_url}?t=${Date.now()}`;
+    const asksCode = check.kind !== "question";
+    for (const intro of dialog.querySelectorAll("[data-check-intro]")) {
+      intro.hidden = intro.dataset.checkIntro !== check.kind;
+    }
+    dialog.querySelector("[data-check-code-part]").hidden = !asksCode;
+    dialog.querySelector("[data-check-code]").required = asksCode;
+    if (asksCode) {
+      this.root.querySelector("[data-check-image]").src = `${check.image_url}?t=${Date.now()}`;
+    }
     this.checkMessage("");
     this.setChecking(false);
     dialog.hidden = false;
     this.fitDialogs();
-    this.clearCode();
+    if (asksCode) this.clearCode();
+    if (check.question_url) this.loadQuestion(check);
+    else dialog.querySelector("[data-check-question]").hidden = true;
+  }
+
+  // --- questions of the bank (弹题): fetched once the check is pending, answered with the
+  // answer beat on its own request, judged by the server ----------------------------------
+
+  async loadQuestion(check) {
+    const dialog = this.root.querySelector("[data-check]");
+    this.question = null;
+    this.showJudgement(null);
+    dialog.querySelector("[data-next-question]").hidden = true;
+    dialog.querySelector("[data-check-submit]").hidden = false;
+    let question = null;
+    try {
+      const response = await fetch(check.question_url, { credentials: "same-origin" });
+      if (response.ok) question = await response.json();
+    } catch {
+      // the network: the message below, and the next beat's answer shows the check again
+    }
+    if (!this.check || this.check.id !== check.id) return; // answered meanwhile
+    if (!question) {
+      this.checkMessage(this.root.dataset.msgError);
+      return;
+    }
+    this.question = question;
+    const fieldset = dialog.querySelector("[data-check-question]");
+    fieldset.querySelector("[data-question-stem]").textContent = question.stem;
+    fieldset.querySelector("[data-question-several]").hidden = question.kind !== "multiple";
+    const options = fieldset.querySelector("[data-question-options]");
+    options.replaceChildren(
+      ...question.options.map((option) => {
+        const label = document.createElement("label");
+        const input = document.createElement("input");
+        input.type = question.kind === "multiple" ? "checkbox" : "radio";
+        input.name = "question-choice";
+        input.value = option.letter;
+        label.append(input, ` ${option.letter}. ${option.text}`);
+        return label;
+      }),
+    );
+    fieldset.hidden = false;
+    this.fitDialogs();
+  }
+
+  chosenLetters() {
+    const boxes = this.root.querySelectorAll("[data-question-options] input:checked");
+    return Array.from(boxes, (box) => box.value).join("");
+  }
+
+  showJudgement(judgement) {
+    const box = this.root.querySelector("[data-question-judgement]");
+    box.hidden = !judgement;
+    if (!judgement) return;
+    const line = this.root.dataset.msgRightAnswer.replace("{letters}", judgement.answer);
+    box.querySelector("[data-judgement-answer]").textContent = line;
+    box.querySelector("[data-judgement-explanation]").textContent = judgement.explanation;
+  }
+
+  // The answer beat (with the code too, where the check asks for both) on its own request,
+  // in seq order with the queued beats, as a face check's answer goes.
+  async answerQuestion() {
+    const check = this.check;
+    const question = this.question;
+    if (!check || !question || this.answer) return;
+    const chosen = this.chosenLetters();
+    if (!chosen) {
+      this.checkMessage(this.root.dataset.msgChoose);
+      return;
+    }
+    this.answer = { check };
+    this.checkMessage("");
+    this.setChecking(true);
+    while (this.sending || this.queue.length) {
+      await this.pump();
+      if (this.queue.length) await new Promise((done) => setTimeout(done, RETRY_MS));
+    }
+    this.sending = true;
+    const extra = { attention_id: check.id, position_s: check.resume_at_s, paused: false };
+    if (check.kind === "both") {
+      extra.attention_code = this.root.querySelector("[data-check-code]").value.trim();
+    }
+    const beat = this.snapshot("attention_ok", extra);
+    const result = await this.sendQuestionAnswer(check, { beat, question_id: question.id, chosen });
+    this.sending = false;
+    this.answer = null;
+    this.setChecking(false);
+    this.questionJudged(check, result);
+    this.pump();
+  }
+
+  async sendQuestionAnswer(check, body) {
+    for (;;) {
+      try {
+        const response = await postJson(check.question_url, body);
+        if (response.status < 500) {
+          return { status: response.status, body: await response.json().catch(() => ({})) };
+        }
+      } catch {
+        // the network: the same beat again (a seq the server has seen is only answered)
+      }
+      await new Promise((done) => setTimeout(done, RETRY_MS));
+    }
+  }
+
+  questionJudged(check, { status, body }) {
+    if (status === 409) {
+      this.stop(body.error);
+      return;
+    }
+    if (status !== 200) {
+      this.checkMessage(body.message || this.root.dataset.msgError);
+      return;
+    }
+    this.showTotals(body);
+    if (!body.attention_check || body.attention_check.id !== check.id) {
+      this.hideCheck();
+      this.quietSeek = true;
+      this.video.currentTime = check.resume_at_s;
+      this.lastPosition = check.resume_at_s;
+      if (body.attention_check) this.showCheck(body.attention_check);
+      else {
+        this.video.play().catch(() => {});
+        this.restoreFullscreen();
+      }
+      return;
+    }
+    if (body.question_outcome === "wrong") {
+      // Read why, then another question: the button takes the place of Continue.
+      this.showJudgement(body.question);
+      this.checkMessage(this.root.dataset.msgQuestionWrong);
+      this.root.querySelector("[data-check-submit]").hidden = true;
+      const next = this.root.querySelector("[data-next-question]");
+      next.hidden = false;
+      next.focus();
+      return;
+    }
+    // The question was right, the code was not (or the answer came to an old question).
+    this.checkMessage(this.root.dataset.msgWrong);
+    if (check.kind === "both") this.clearCode();
+    this.loadQuestion(check);
   }
 
   hideCheck() {
     this.check = null;
+    this.question = null;
     this.root.querySelector("[data-check]").hidden = true;
+    this.root.querySelector("[data-check-question]").hidden = true;
+    this.showJudgement(null);
     this.hideFaceCheck();
   }
 
@@ -308,7 +478,7 @@ class Player {
 
   // While the answer is on its way the button says so and cannot send it twice.
   setChecking(busy) {
-    const button = this.root.querySelector("[data-check-form] button");
+    const button = this.root.querySelector("[data-check-submit]");
     button.disabled = busy;
     button.textContent = busy ? this.root.dataset.msgChecking : this.root.dataset.msgContinue;
   }
@@ -481,6 +651,10 @@ class Player {
   }
 
   faceAnswered(check, resumeAt, { status, body }) {
+    if (signedOut(status, body)) {
+      this.signOut(body);
+      return;
+    }
     if (status === 409) {
       this.hideFaceCheck();
       this.stop(body.error);
@@ -511,7 +685,7 @@ class Player {
   // is said there, a right one closes it and plays on.
   answerCheck() {
     const check = this.check;
-    if (!check || check.kind === "face" || this.answer) return;
+    if (!check || check.kind !== "code" || this.answer) return;
     const code = this.root.querySelector("[data-check-code]").value.trim();
     const beat = this.snapshot("attention_ok", {
       attention_id: check.id,
@@ -568,6 +742,25 @@ class Player {
     this.say(reason === "superseded" ? this.root.dataset.msgSuperseded : this.root.dataset.msgEnded);
   }
 
+  // The session ended or the password must be changed: the player stops and says so, with the
+  // way to the login (and back here) or to the password form. The beats not yet taken stay
+  // queued on this device and are sent when a player opens again after the login.
+  signOut(body) {
+    this.stopped = true;
+    this.stopTimer();
+    this.video.pause();
+    this.leaveFullscreen();
+    this.answer = null;
+    this.root.querySelector("[data-check]").hidden = true;
+    this.hideFaceCheck();
+    const data = this.root.dataset;
+    const link =
+      body.error === "password_change_required"
+        ? { href: data.passwordUrl, text: data.msgChangePassword }
+        : { href: data.loginUrl, text: data.msgLogIn };
+    this.say(body.message || data.msgError, link);
+  }
+
   // The page goes away: the last beat by beacon if nothing is waiting, else queued for later.
   leave() {
     if (this.stopped || !this.playbackId) return;
@@ -585,9 +778,15 @@ class Player {
     saveQueue(this.playbackId, this.queue);
   }
 
-  say(message) {
+  say(message, link = null) {
     const notice = this.root.querySelector("[data-notice]");
     notice.textContent = message;
+    if (link) {
+      const anchor = document.createElement("a");
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      notice.append(" ", anchor);
+    }
     notice.hidden = false;
   }
 

@@ -32,7 +32,7 @@ def good_rows(class_name: str) -> list[list[str]]:
             "广州电力",
             "accounting-4",
             class_name,
-            "start1234",
+            "linen forest echo",
         ],
         [
             "zhao.li",
@@ -43,7 +43,7 @@ def good_rows(class_name: str) -> list[list[str]]:
             "",
             "accounting-4",
             "",
-            "start1234",
+            "linen forest echo",
         ],
     ]
 
@@ -155,3 +155,33 @@ def test_a_file_that_is_not_a_roster_is_refused(login, make: Factory) -> None:
     data = io.BytesIO()
     book.save(data)
     assert send(admin, data.getvalue(), "1").get_json()["error"] == "not_a_roster"
+
+
+def test_each_weak_or_personal_initial_password_is_refused_in_its_cell(
+    login, make: Factory, db_session
+) -> None:
+    """Li's password is his phone number with a word, Zhao's a common one; a third, a
+    passphrase without digits, is fine."""
+    admin = login(make.admin())
+    rows = good_rows("")
+    rows[0][8] = "13900000001 kite"
+    rows[1][8] = "password1"
+    passphrase = ["wu.gang", "吴刚", id_number("44010619940404456"), "13900000003"]
+    rows.append([*passphrase, "", "", "accounting-4", "", "amber meadow lantern"])
+    before = users(db_session)
+    report = send(admin, roster(rows), "1").get_json()
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "初始密码"), (3, "初始密码")]
+    first, second = (e["message"] for e in report["errors"])
+    assert "密码中含有手机号" in first and "13900000001" not in first
+    assert "此密码常见或容易被猜到" in second
+    assert send(admin, roster(rows), "0").get_json()["created"] == 0
+    assert users(db_session) == before
+    rows[0][8], rows[1][8] = "quiet violin harbour", "silver moth compass"
+    assert send(admin, roster(rows), "0").get_json()["created"] == 3
+
+
+def test_the_template_explains_the_password_rules(login, make: Factory) -> None:
+    admin = login(make.admin())
+    book = load_workbook(io.BytesIO(admin.get("/admin/trainees/import-template.xlsx").data))
+    notes = {row[0]: row[2] for row in book["填写说明"].iter_rows(values_only=True)}
+    assert "几个不相关的词" in notes["初始密码"] and "字母和数字" not in notes["初始密码"]

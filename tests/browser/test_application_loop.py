@@ -17,8 +17,8 @@ ID_NUMBER = "11010519491231002X"
 def _fill(page, username: str, phone: str) -> None:
     for name, value in {
         "username": username,
-        "password": "apply1234",
-        "confirm": "apply1234",
+        "password": "orchard kite pebble",
+        "confirm": "orchard kite pebble",
         "real_name": "林晓",
         "id_number": ID_NUMBER,
         "phone": phone,
@@ -44,8 +44,8 @@ def test_return_correct_approve_and_one_account_per_id(browser, live_server: Liv
     page.wait_for_selector("text=已选择：身份证.png")
     page.screenshot(path=str(SHOTS / "register-error-files-kept.png"), full_page=True)
     page.fill("input[name=phone]", "13900139001")
-    page.fill("input[name=password]", "apply1234")
-    page.fill("input[name=confirm]", "apply1234")
+    page.fill("input[name=password]", "orchard kite pebble")
+    page.fill("input[name=confirm]", "orchard kite pebble")
     page.click("form button.primary")
     page.wait_for_url("**/me/applications")
 

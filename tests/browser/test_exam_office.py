@@ -24,7 +24,7 @@ from learning.services.identity import check_digit
 from tests.browser.conftest import LiveServer, log_in
 
 SHOTS = Path("/tmp/learning-screenshots")
-PASSWORD = "office1234"
+PASSWORD = "amber desk meadow"
 VIEWPORT = {"width": 1366, "height": 900}
 _numbers = itertools.count(1)
 

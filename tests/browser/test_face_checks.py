@@ -19,7 +19,7 @@ from tests.browser.conftest import LiveServer, log_in
 from tests.faces.portraits import astronaut, blinking, cat, hopper, jpeg, still, turning, y4m
 
 _numbers = itertools.count(1)
-PASSWORD = "faces1234"
+PASSWORD = "silver moth compass"
 PROGRAMME = "trading-3"
 SCREENSHOTS = Path("/tmp/learning-screenshots")
 

@@ -20,7 +20,7 @@ from learning.services import accounts, catalogue, enrolments, recompute
 from tests.browser.conftest import LiveServer, log_in
 
 _numbers = itertools.count(1)
-PASSWORD = "player1234"
+PASSWORD = "quiet violin harbour"
 
 
 @dataclass
@@ -239,7 +239,7 @@ def test_a_presence_check_blocks_credit_until_answered(viewer, live_server, lear
         with get_database(app).transaction() as session:
             code = session.get(TraineeStudyState, learner.user_id).pending_code
         viewer.fill("[data-check-code]", code)
-        viewer.click("[data-check-form] button")
+        viewer.click("[data-check-submit]")
         viewer.wait_for_selector("[data-check]", state="hidden")
         viewer.wait_for_function("!document.getElementById('video').paused")
         time.sleep(6)

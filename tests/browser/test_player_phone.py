@@ -32,10 +32,10 @@ def assert_dialog_usable(page) -> None:
     and the page is no wider than the screen."""
     # (a turn or the end of full screen is laid out within a frame or two)
     page.wait_for_function(FITS, arg="[data-check-form]", timeout=5_000)
-    for selector in ("[data-check-code]", "[data-check-form] button"):
+    for selector in ("[data-check-code]", "[data-check-submit]"):
         width, height = page.locator(selector).evaluate(SIZE)
         assert height >= 44 and width >= 44, (selector, width, height)
-    page.click("[data-check-form] button", trial=True)  # visible, enabled, nothing on top
+    page.click("[data-check-submit]", trial=True)  # visible, enabled, nothing on top
     assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
 
 
@@ -91,7 +91,7 @@ def test_a_check_on_a_phone_leaves_full_screen_and_says_a_wrong_code(
             code = session.get(TraineeStudyState, learner.user_id).pending_code
         wrong = "".join(str((int(digit) + 1) % 10) for digit in code)
         phone.fill("[data-check-code]", wrong)
-        phone.click("[data-check-form] button")
+        phone.click("[data-check-submit]")
         phone.wait_for_selector("[data-check-error]:not([hidden])", timeout=15_000)
         assert "确认码不正确" in phone.inner_text("[data-check-error]")
         assert phone.input_value("[data-check-code]") == ""
@@ -104,8 +104,8 @@ def test_a_check_on_a_phone_leaves_full_screen_and_says_a_wrong_code(
         shoot(phone, "player-wrong-code-844x390")
         # the keyboard up on a phone on its side: what is left still scrolls to the button
         phone.set_viewport_size({"width": 844, "height": 200})
-        phone.locator("[data-check-form] button").scroll_into_view_if_needed()
-        phone.click("[data-check-form] button", trial=True)
+        phone.locator("[data-check-submit]").scroll_into_view_if_needed()
+        phone.click("[data-check-submit]", trial=True)
         shoot(phone, "player-wrong-code-keyboard")
         phone.set_viewport_size(PORTRAIT)
         time.sleep(5)
@@ -113,7 +113,7 @@ def test_a_check_on_a_phone_leaves_full_screen_and_says_a_wrong_code(
         assert covered(live_server, learner, learner.lecture_id) == at_check
 
         phone.fill("[data-check-code]", code)
-        phone.click("[data-check-form] button")
+        phone.click("[data-check-submit]")
         phone.wait_for_selector("[data-check]", state="hidden")
         phone.wait_for_function("!document.getElementById('video').paused")
         # the answer's tap gives full screen back
@@ -129,7 +129,7 @@ def test_a_check_on_a_phone_leaves_full_screen_and_says_a_wrong_code(
         phone.evaluate(REFUSE_FULL_SCREEN_ONCE)
         time.sleep(1.5)  # an answer within 1 s of the check is no person's (rule 7)
         phone.fill("[data-check-code]", code)
-        phone.click("[data-check-form] button")
+        phone.click("[data-check-submit]")
         phone.wait_for_selector("[data-check]", state="hidden")
         phone.wait_for_selector("[data-fullscreen]:not([hidden])")
         assert phone.locator("[data-fullscreen]").evaluate(SIZE)[1] >= 44

@@ -48,8 +48,8 @@ def test_apply_approve_pay_refuse_unlock_register(browser, live_server: LiveServ
     page.goto(f"{live_server.url}/register")
     for name, value in {
         "username": "pilot2026",
-        "password": "apply1234",
-        "confirm": "apply1234",
+        "password": "orchard kite pebble",
+        "confirm": "orchard kite pebble",
         "real_name": "周航",
         "id_number": "110105197001010011",  # not used by the other browser tests' applicants
         "phone": "13900139000",

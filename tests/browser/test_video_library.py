@@ -26,7 +26,7 @@ def _trainee_of(live_server: LiveServer, programme_code: str) -> tuple[str, int]
         user = accounts.create_user(
             session,
             username="uploadviewer",
-            password="viewer1234",
+            password="marble canyon drift",
             role=Role.TRAINEE,
             display_name="新学员",
             now=app.extensions["clock"].now(),
@@ -78,7 +78,7 @@ def test_a_video_uploaded_through_the_page_is_played_by_a_trainee(
     username, enrolment_id = _trainee_of(live_server, "trading-3")
     context = browser.new_context(locale="zh-CN", bypass_csp=True)
     trainee = context.new_page()
-    log_in(trainee, live_server.url, username, "viewer1234")
+    log_in(trainee, live_server.url, username, "marble canyon drift")
     trainee.goto(f"{live_server.url}/enrolments/{enrolment_id}")
     chapter = trainee.locator("details.chapter").filter(has_text=TITLE)
     if chapter.count() and chapter.first.get_attribute("open") is None:  # folded away

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
 
 from learning.models import AuditEntry, BeatRecord, Enrolment, ProgrammeVideo, Role, User, Video
+from learning.services import ServiceError, passwords
 from learning.services.demo import DEMO_MEDIA, DEMO_PASSWORD
 from tests.factories import Factory
 
@@ -25,7 +28,7 @@ def test_create_user_prints_the_id(app: Flask, db_session: Session) -> None:
         "--role",
         "instructor",
         "--password",
-        "pass1234",
+        "granite sparrow tune",
         "--display-name",
         "张老师",
     )
@@ -38,9 +41,14 @@ def test_create_user_refuses_a_weak_password_and_a_duplicate(app: Flask, make: F
     result = run(app, "create-user", "zhang", "--role", "trainee", "--password", "short")
     assert result.exit_code == 1
     assert "password_too_short" in result.output
+    for weak, reason in (("password1", "password_guessable"), ("zhang.kite.orbit", "username")):
+        result = run(app, "create-user", "zhang", "--role", "admin", "--password", weak)
+        assert (result.exit_code, reason in result.output) == (1, True), weak
     make.trainee("lisi")
     make.commit()
-    result = run(app, "create-user", "LISI", "--role", "trainee", "--password", "pass1234")
+    result = run(
+        app, "create-user", "LISI", "--role", "trainee", "--password", "granite sparrow tune"
+    )
     assert result.exit_code == 1
     assert "username_taken" in result.output
 
@@ -168,6 +176,11 @@ def test_seed_demo_fills_an_empty_database_once(app: Flask, db_session: Session)
     assert "trainee01" in result.output and DEMO_PASSWORD in result.output
     roles = dict(db_session.execute(select(User.role, func.count()).group_by(User.role)).all())
     assert roles == {"admin": 1, "instructor": 2, "trainee": 40}
+    # The demo's well-known password is too weak for the rules: seeding alone goes past them.
+    admin = db_session.scalar(select(User).where(User.username == "admin"))
+    assert check_password_hash(admin.password_hash, DEMO_PASSWORD)
+    with pytest.raises(ServiceError):
+        passwords.check(DEMO_PASSWORD, passwords.PersonalDetails(username="admin"))
     assert db_session.scalar(select(func.count(Video.id))) == 5 + 104
     assert db_session.scalar(select(func.count(BeatRecord.id))) > 1000
     studied = db_session.scalars(select(Enrolment.online_s)).all()

@@ -31,7 +31,7 @@ def world(app: Flask, make: Factory):
     application = applications.submit(
         make.session,
         username="applicant1",
-        password="apply1234",
+        password="orchard kite pebble",
         profile=accounts.ProfileData(
             real_name="申请人", id_number=APPLICANT_ID_NUMBER, phone=PHONE
         ),
@@ -114,7 +114,7 @@ def test_an_applicant_reading_their_own_documents_is_not_logged(world, app, db_s
 
     app.test_client_class = Client
     applicant = app.test_client()
-    assert applicant.log_in("applicant1", "apply1234").status_code == 303
+    assert applicant.log_in("applicant1", "orchard kite pebble").status_code == 303
     application = world["application"]
     document = application.documents[0]
     url = f"/applications/{application.id}/documents/{document.id}"

@@ -34,6 +34,7 @@ class World:
     practice_answer_id: int
     mock_exam_id: int  # open
     handed_in_mock_exam_id: int
+    question_id: int
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def world(make: Factory, app: Flask) -> World:
     application = applications.submit(
         make.session,
         username="applicant1",
-        password="apply1234",
+        password="orchard kite pebble",
         profile=accounts.ProfileData(real_name="申请人"),
         programme=enrolment.programme,
         evidence=Evidence(years_of_work=6),
@@ -87,6 +88,7 @@ def world(make: Factory, app: Flask) -> World:
         hash_method="pbkdf2:sha256:1000",
     )
     practice_answer_id, mock_exam_id, handed_in_id = _practice(make, enrolment)
+    question = make.question("accounting-4")
     make.commit()
     users = {
         "trainee": trainee,
@@ -110,6 +112,7 @@ def world(make: Factory, app: Flask) -> World:
         practice_answer_id,
         mock_exam_id,
         handed_in_id,
+        question.id,
     )
 
 

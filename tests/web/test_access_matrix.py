@@ -355,6 +355,42 @@ ROUTES = {
         lambda w: "/api/v1/admin/trainees/import?dry_run=1",
         _row(401, 403, 403, 403, 403, 422),
     ),
+    "admin.set_mock_format": (  # an empty form is refused with its reasons
+        "POST",
+        lambda w: f"/admin/programmes/{w.programme_id}/mock-exam",
+        _row(302, 403, 403, 403, 403, 422),
+    ),
+    "questions.index": ("GET", lambda w: "/admin/questions", _row(302, 403, 403, 403, 403, 200)),
+    "questions.create": (
+        "GET",
+        lambda w: "/admin/questions/new",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.edit": (
+        "GET",
+        lambda w: f"/admin/questions/{w.question_id}",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.retire": (
+        "POST",
+        lambda w: f"/admin/questions/{w.question_id}/retire",
+        _row(302, 403, 403, 403, 403, 303),
+    ),
+    "questions.import_template": (
+        "GET",
+        lambda w: "/admin/questions/import-template.xlsx",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.import_bank": (
+        "GET",
+        lambda w: "/admin/questions/import",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
+    "questions.confirm_import": (
+        "POST",
+        lambda w: "/admin/questions/import/" + "0" * 32,
+        _row(302, 403, 403, 403, 403, 303),
+    ),
     "admin.add_programme_video": (
         "POST",
         lambda w: f"/admin/programmes/{w.programme_id}/videos",
@@ -390,6 +426,11 @@ ROUTES = {
         "GET",
         lambda w: f"/admin/users/{w.users['trainee'].id}",
         _row(302, 403, 403, 403, 403, 200),
+    ),
+    "admin.unlock_login": (
+        "POST",
+        lambda w: f"/admin/users/{w.users['trainee'].id}/unlock-login",
+        _row(302, 403, 403, 403, 403, 303),  # no reason given: said on the user's page
     ),
     "admin.export_programme": (
         "GET",
@@ -444,6 +485,16 @@ ROUTES = {
         "GET",
         lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck.png",
         _row(401, 404, 404, 403, 403, 403),
+    ),
+    "api.check_question": (
+        "GET",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck/question",
+        _row(401, 404, 404, 403, 403, 403),
+    ),
+    "api.answer_check_question": (
+        "POST",
+        lambda w: f"/api/v1/playbacks/{w.playback_id}/checks/nocheck/question",
+        _row(401, 400, 400, 403, 403, 403),  # no token sent; real answers: tests/api
     ),
     "api.answer_face_check": (
         "POST",

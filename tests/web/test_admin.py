@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import AuditEntry, Payment, Programme, Role, User
+from learning.services.accounts import ProfileData
 from tests.factories import Factory
 
 VALID_ID = "11010519491231002X"
@@ -19,7 +21,7 @@ def _create(client, **fields):
         "username": "newbie",
         "display_name": "新学员",
         "role": "trainee",
-        "password": "start1234",
+        "password": "linen forest echo",
         "phone": "13800000000",
         "id_number": VALID_ID,
         "employer": "广州发电有限公司",
@@ -67,10 +69,28 @@ def test_a_known_id_number_is_explained_beside_its_field(login, make: Factory) -
     assert page.index('name="id_number"') < said < page.index('name="employer"')
 
 
-def test_weak_password_is_explained_on_the_form(login, make: Factory) -> None:
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("password1", "此密码常见或容易被猜到"),
+        ("harbour 13800000000 kite", "密码中含有手机号"),
+        ("kite 19491231 harbour", "密码中含有身份证号中的出生日期"),
+        ("newbie harbour kite", "密码中含有用户名"),
+    ],
+)
+def test_an_initial_password_is_held_to_the_rules_beside_its_field(
+    login, make: Factory, db_session: Session, password: str, said: str
+) -> None:
     client = login(make.admin())
-    response = _create(client, password="abcdefghij")
-    assert "密码须同时包含字母和数字" in response.get_data(as_text=True)
+    page = _create(client, password=password).get_data(as_text=True)
+    assert page.index('name="password"') < page.index(said) < page.index('name="phone"')
+    assert db_session.scalar(select(User).where(User.username == "newbie")) is None
+
+
+def test_an_initial_passphrase_without_digits_is_accepted(login, make: Factory) -> None:
+    client = login(make.admin())
+    assert "几个互不相关的词" in client.get("/admin/users/new").get_data(as_text=True)
+    assert _create(client, password="harbour kite meadow").status_code == 303
 
 
 def test_unknown_role_is_refused_on_the_form(login, make: Factory, db_session: Session) -> None:
@@ -119,15 +139,53 @@ def test_admin_resets_a_password_and_the_user_must_change_it(
             "display_name": "Forgetful",
             "role": "trainee",
             "active": "y",
-            "new_password": "fresh1234",
+            "new_password": "frosty window ladder",
             "csrf_token": client.csrf_token(),
         },
     )
     db_session.refresh(trainee)
     assert trainee.must_change_password
     user_client = client.application.test_client()
-    assert user_client.log_in("forgetful", "fresh1234").status_code == 303
+    assert user_client.log_in("forgetful", "frosty window ladder").status_code == 303
     assert user_client.get("/").headers["Location"].endswith("/account/password")
+
+
+def _reset(client, user: User, password: str):
+    return client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "display_name": user.display_name,
+            "role": user.role,
+            "active": "y",
+            "new_password": password,
+            "csrf_token": client.csrf_token(),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("qwertyuiop", "此密码常见或容易被猜到"),
+        ("kite 13912345678 meadow", "密码中含有手机号"),
+        ("forgetful harbour kite", "密码中含有用户名"),
+        ("王小明 harbour kite", "密码中含有账号本人的姓名"),
+    ],
+)
+def test_a_reset_password_is_held_to_the_rules_beside_its_field(
+    login, make: Factory, db_session: Session, password: str, said: str
+) -> None:
+    profile = ProfileData(real_name="王小明", phone="13912345678")
+    trainee = make.trainee("forgetful", display_name="王小明", profile=profile)
+    old_hash = trainee.password_hash
+    client = login(make.admin())
+    response = _reset(client, trainee, password)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.index('name="new_password"') < page.index(said)
+    assert "13912345678" not in page
+    db_session.refresh(trainee)
+    assert trainee.password_hash == old_hash and not trainee.must_change_password
 
 
 def test_user_list_filters_by_role_and_name(login, make: Factory) -> None:
@@ -309,3 +367,25 @@ def test_the_dashboard_charts_count_what_the_database_holds(
     assert reached["x"] == [1] and studying["x"] == [1]
     fees = figures["fees"]["data"][0]
     assert len(fees["x"]) == 12 and fees["y"][-1] == 2400.0
+
+
+def test_admin_makes_presence_checks_ask_questions_and_it_is_audited(
+    login, make: Factory, db_session: Session
+) -> None:
+    programme = db_session.scalar(select(Programme).where(Programme.code == "trading-3"))
+    client = login(make.admin())
+    page = client.get(f"/admin/programmes/{programme.id}").get_data(as_text=True)
+    assert 'name="presence_check"' in page and "题库中的一道题" in page
+    form = {"required_hours": "80", "active": "y", "presence_check": "question"}
+    response = client.post(
+        f"/admin/programmes/{programme.id}", data={**form, "csrf_token": client.csrf_token()}
+    )
+    assert response.status_code == 303
+    db_session.refresh(programme)
+    assert programme.presence_check == "question"
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "programme.update"))
+    assert entry.details == {"presence_check": ["code", "question"]}
+    assert "在岗检测方式：题库中的一道题" in client.get("/admin/audit").get_data(as_text=True)
+    bad = {**form, "presence_check": "riddle", "csrf_token": client.csrf_token()}
+    refused = client.post(f"/admin/programmes/{programme.id}", data=bad)
+    assert refused.status_code == 200 and 'class="error"' in refused.get_data(as_text=True)

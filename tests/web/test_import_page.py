@@ -43,6 +43,16 @@ def test_problems_are_shown_per_cell_and_a_good_file_imports_on_confirmation(
     assert again.status_code == 303  # used once: back to the page, nothing imported twice
 
 
+def test_a_weak_initial_password_is_shown_in_its_cell(login, make: Factory, db_session) -> None:
+    admin = login(make.admin())
+    rows = good_rows("")
+    rows[1][8] = "qwertyuiop"
+    page = _upload(admin, roster(rows)).get_data(as_text=True)
+    assert "发现 1 处问题，未导入任何数据" in page
+    assert "初始密码" in page and "此密码常见或容易被猜到" in page
+    assert db_session.scalar(select(User).where(User.username == "zhao.li")) is None
+
+
 def test_a_missing_file_is_explained(login, make: Factory) -> None:
     admin = login(make.admin())
     page = admin.post("/admin/trainees/import", data={"csrf_token": admin.csrf_token()})

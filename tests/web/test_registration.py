@@ -23,8 +23,8 @@ VALID_ID = "11010519491231002X"
 def form(client: Client, **changes) -> dict:
     data = {
         "username": "wangfang",
-        "password": "apply1234",
-        "confirm": "apply1234",
+        "password": "orchard kite pebble",
+        "confirm": "orchard kite pebble",
         "real_name": "王芳",
         "id_number": VALID_ID,
         "phone": "13800138000",
@@ -121,6 +121,40 @@ def test_mistakes_are_explained_on_the_form(client: Client, db_session, change, 
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert db_session.scalar(select(Application)) is None
+
+
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("password1", "此密码常见或容易被猜到"),
+        ("qwertyuiop", "此密码常见或容易被猜到"),
+        ("kite 13800138000 orbit", "密码中含有手机号"),
+        ("kite 31002X orbit", "密码中含有身份证号"),
+        ("19491231 kite orbit", "密码中含有身份证号中的出生日期"),
+        ("wangfang kite orbit", "密码中含有用户名"),
+        ("王芳 kite orbit", "密码中含有账号本人的姓名"),
+    ],
+)
+def test_a_weak_or_personal_password_is_refused_beside_its_field(
+    client: Client, db_session, password: str, said: str
+) -> None:
+    response = upload(client, [(PNG, "id.png")], password=password, confirm=password)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.index('name="password"') < page.index(said) < page.index('name="confirm"')
+    assert db_session.scalar(select(User).where(User.username == "wangfang")) is None
+
+
+def test_the_form_says_what_makes_a_good_password_and_takes_a_passphrase(
+    client: Client, db_session
+) -> None:
+    page = client.get("/register").get_data(as_text=True)
+    assert "至少 8 个字符；几个互不相关的词即是安全的密码" in page
+    response = upload(
+        client, [(PNG, "id.png")], password="lazy river picnic", confirm="lazy river picnic"
+    )
+    assert response.status_code == 303
+    assert db_session.scalar(select(User).where(User.username == "wangfang")) is not None
 
 
 def test_admin_approves_under_a_condition_which_creates_the_enrolment(

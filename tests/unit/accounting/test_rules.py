@@ -641,6 +641,39 @@ def test_an_unknown_face_outcome_is_refused():
         answer(face_outcome="probably")
 
 
+@pytest.mark.parametrize(
+    ("asks", "outcome", "code", "cleared"),
+    [
+        ("question", "right", None, True),
+        ("question", "right", "9999", True),  # the code is not asked
+        ("question", "wrong", "0427", False),  # nor does the right code make up for it
+        ("question", None, "0427", False),  # a plain answer beat cannot answer a question
+        ("both", "right", "0427", True),
+        ("both", "right", "0428", False),
+        ("both", "wrong", "0427", False),
+        ("code", "wrong", "0427", True),  # a code check reads the code alone
+        ("code", "right", "0428", False),
+    ],
+)
+def test_a_question_check_is_cleared_by_a_recorded_right_answer(asks, outcome, code, cleared):
+    who, playback = waiting(settings=replace(SETTINGS, presence_check=asks))
+    the_answer = answer(code=code, question_outcome=outcome)
+    assert judge(playback, the_answer, T0 + 9_000, who=who).check_cleared is cleared
+
+
+def test_a_right_answer_sent_at_once_clears_nothing():
+    who, playback = waiting(settings=replace(SETTINGS, presence_check="question"))
+    the_answer = answer(question_outcome="right")
+    assert not judge(playback, the_answer, T0 + 999, who=who).check_cleared
+
+
+def test_an_unknown_question_outcome_or_presence_check_is_refused():
+    with pytest.raises(ValueError, match="question outcome"):
+        answer(question_outcome="almost")
+    with pytest.raises(ValueError, match="presence_check"):
+        replace(SETTINGS, presence_check="riddle")
+
+
 def test_a_face_check_playback_opens_with_a_check_pending_where_nothing_was_credited():
     playback, _ = open_playback("p2", FACE, HOUR, T0, None)
     who = trainee(checks_answered=4)
