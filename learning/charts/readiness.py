@@ -39,7 +39,7 @@ def mock_scores(
             line_color=AMBER,
             line_dash="dash",
             annotation_text=labels["pass_mark"],
-            annotation_position="bottom right",
+            annotation_position="top left",
             annotation_font_color=AMBER,
         )
     legend = len(trainees) <= LEGEND_MOST
