@@ -145,3 +145,20 @@ def test_the_admin_sees_the_candidates_recent_mock_results(login, make: Factory,
     assert [text.index(result) for result in shown] == sorted(text.index(r) for r in shown)
     assert "40/100 分" not in text  # the last three only
     assert "暂无" in text  # the other candidate has sat none
+
+
+def test_the_api_lists_the_gate_among_the_reasons(login, make: Factory, ready) -> None:
+    _gate(make, 80)
+    exam_session = make.exam_session()
+    make.commit()
+    client = login(ready.trainee)
+    me = client.get("/api/v1/me/enrolments").get_json()
+    assert me[0]["blocking_reasons"] == ["mock_exam_score"] and not me[0]["exam_eligible"]
+    body = {"enrolment_id": ready.id, "exam_session_id": exam_session.id}
+    refused = client.post_json("/api/v1/exam-registrations", body)
+    assert refused.status_code == 409
+    assert refused.get_json()["blocking_reasons"] == ["mock_exam_score"]
+    assert "尚无达到培训机构要求分数的模拟考试" in refused.get_json()["message"]
+    make.mock_exam(ready, score=80)
+    make.commit()
+    assert client.post_json("/api/v1/exam-registrations", body).status_code == 201
