@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,9 @@ from learning.models import (
     Enrolment,
     ExamRegistration,
     ExamSession,
+    MockExam,
     Payment,
+    PracticeAnswer,
     Question,
     Role,
     TrainingClass,
@@ -203,3 +205,56 @@ class Factory:
         self.session.add(registration)
         self.session.flush()
         return registration
+
+    def mock_exam(
+        self,
+        enrolment: Enrolment,
+        *,
+        score: int | None = None,
+        started_at: datetime | None = None,
+        handed_in: bool = True,
+        total_points: int = 100,
+        pass_mark: int = 60,
+    ) -> MockExam:
+        """A mock exam of 90 minutes started `started_at` (now by default), handed in after 60
+        with `score`, or still open; its paper is left empty."""
+        started_at = started_at or self.clock.now()
+        paper = MockExam(
+            enrolment_id=enrolment.id,
+            started_at=started_at,
+            deadline_at=started_at + timedelta(minutes=90),
+            total_points=total_points,
+            pass_mark=pass_mark,
+        )
+        if handed_in:
+            paper.handed_in_at = started_at + timedelta(minutes=60)
+            paper.handed_in_by = "trainee"
+            paper.score = score or 0
+            paper.passed = paper.score >= pass_mark
+        self.session.add(paper)
+        self.session.flush()
+        return paper
+
+    def answers(
+        self,
+        enrolment: Enrolment,
+        question: Question,
+        *,
+        right: int = 0,
+        wrong: int = 0,
+        source: str = "practice",
+    ) -> None:
+        """`right` right answers and `wrong` wrong ones given to `question`."""
+        for is_right in [True] * right + [False] * wrong:
+            self.session.add(
+                PracticeAnswer(
+                    trainee_id=enrolment.trainee_id,
+                    enrolment_id=enrolment.id,
+                    question_id=question.id,
+                    chosen=question.answer if is_right else "Z",
+                    right=is_right,
+                    source=source,
+                    answered_at=self.clock.now(),
+                )
+            )
+        self.session.flush()

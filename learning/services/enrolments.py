@@ -12,7 +12,7 @@ from learning import admission, rounding
 from learning.accounting.hours import hours_display, hours_missing
 from learning.admission import Standing
 from learning.models import Enrolment, Payment, Programme, Role, TrainingClass, User
-from learning.services import ServiceError, audit
+from learning.services import ServiceError, audit, readiness
 
 # The eligibility condition recorded when staff checked the evidence off-line.
 OFFLINE_CHECK = "offline"
@@ -112,7 +112,13 @@ def reached_minimum() -> ColumnElement[bool]:
     )
 
 
-def standing(enrolment: Enrolment, *, fee_paid: bool, coaching_to_come_s: int = 0) -> Standing:
+def standing(
+    enrolment: Enrolment,
+    *,
+    fee_paid: bool,
+    coaching_to_come_s: int = 0,
+    mock_gate_met: bool = True,
+) -> Standing:
     """The enrolment's figures as the admission rule reads them."""
     return Standing(
         credited_s=enrolment.credited_s,
@@ -121,14 +127,19 @@ def standing(enrolment: Enrolment, *, fee_paid: bool, coaching_to_come_s: int = 
         eligibility_approved=enrolment.eligibility_approved_at is not None,
         fee_paid=fee_paid,
         coaching_to_come_s=coaching_to_come_s,
+        mock_gate_met=mock_gate_met,
     )
 
 
-def summarise(enrolment: Enrolment, *, training_fee_paid: bool) -> EnrolmentSummary:
+def summarise(
+    enrolment: Enrolment, *, training_fee_paid: bool, mock_gate_met: bool = True
+) -> EnrolmentSummary:
     minutes = enrolment.standard_hour_minutes
     programme = enrolment.programme
     required_s = required_seconds(enrolment)
-    reasons = admission.blocking_reasons(standing(enrolment, fee_paid=training_fee_paid))
+    reasons = admission.blocking_reasons(
+        standing(enrolment, fee_paid=training_fee_paid, mock_gate_met=mock_gate_met)
+    )
     # online and offline side by side add up to the credited hours: rounded once, on the total
     online, offline = rounding.shares([enrolment.online_s, enrolment.offline_s], minutes * 6)
     return EnrolmentSummary(
@@ -193,8 +204,14 @@ def training_fee_paid(enrolment: Enrolment, paid_fen: int | None) -> bool:
 
 def _summaries(session: Session, enrolments: list[Enrolment]) -> list[EnrolmentSummary]:
     paid = training_paid_fen(session, [enrolment.id for enrolment in enrolments])
+    gated = readiness.gates(session, enrolments)
     return [
-        summarise(e, training_fee_paid=training_fee_paid(e, paid.get(e.id))) for e in enrolments
+        summarise(
+            e,
+            training_fee_paid=training_fee_paid(e, paid.get(e.id)),
+            mock_gate_met=e.id not in gated or gated[e.id].met,
+        )
+        for e in enrolments
     ]
 
 

@@ -2,8 +2,8 @@
 
 Registration needs what `learning.admission` says (unlocked or enough hours, eligible, paid;
 the coaching the session still has to give counting towards the hours: its 2 on-site days come
-just before the exam), and an open session of the enrolment's work type and level with a seat
-left.
+just before the exam; the mock-exam score the programme may require, unless unlocked), and
+an open session of the enrolment's work type and level with a seat left.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from learning.models import (
     Programme,
     SubsidyRate,
 )
-from learning.services import ServiceError, audit
+from learning.services import ServiceError, audit, readiness
 from learning.services.accounts import mask_id_number
 from learning.services.enrolments import required_seconds, standing
 from learning.services.notifications import notify
@@ -76,10 +76,12 @@ def blockers(
 ) -> Blockers:
     """Every reason this enrolment may not register for this session, in the API's order."""
     programme = enrolment.programme
+    gate = readiness.gates(session, [enrolment]).get(enrolment.id)
     position = standing(
         enrolment,
         fee_paid=_fee_paid(session, enrolment, exam_session),
         coaching_to_come_s=coaching_to_come_s(session, enrolment, exam_session),
+        mock_gate_met=gate is None or gate.met,
     )
     reasons = admission.blocking_reasons(position)
     if exam_session.seats_left <= 0:

@@ -34,6 +34,7 @@ from learning.services import (
     fees,
     offline,
     outline,
+    readiness,
     records,
     reports,
 )
@@ -104,6 +105,7 @@ def _render(
             else []
         ),
         exam_unlocked=enrolment.exam_unlocked,
+        mock_gate=readiness.gates(session, [enrolment]).get(enrolment.id),
         form=form,
         revoke_form=RevokeForm(),
         payment_form=payment_form or PaymentForm(),

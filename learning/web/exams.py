@@ -15,7 +15,15 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Enrolment, ExamSession, ExamSessionStatus, Role
 from learning.permissions import enrolment_or_404, role_required
-from learning.services import ServiceError, catalogue, exam_results, exam_sessions, exams, fees
+from learning.services import (
+    ServiceError,
+    catalogue,
+    exam_results,
+    exam_sessions,
+    exams,
+    fees,
+    readiness,
+)
 from learning.services.workbooks import Problem
 from learning.web import roster
 from learning.web.forms import (
@@ -25,7 +33,7 @@ from learning.web.forms import (
     choices,
     posted_id,
 )
-from learning.web.labels import blocking_reason_text, programme_label
+from learning.web.labels import blocking_reason_text, mock_gate_text, programme_label
 from learning.web.refusals import shown
 
 blueprint = Blueprint("exams", __name__)
@@ -138,8 +146,11 @@ def _explain(
     to_come_s = 0
     if exam_session is not None:
         to_come_s = exams.coaching_to_come_s(session, enrolment, exam_session)
+    gate = readiness.gates(session, [enrolment]).get(enrolment.id)
     for code in refused.reasons:
-        if code == "hours" and to_come_s:
+        if code == "mock_exam_score" and gate is not None:
+            flash(mock_gate_text(gate.score, gate.best), "error")
+        elif code == "hours" and to_come_s:
             flash(
                 _(
                     "To register for this session, %(missing).1f more standard hours are "
@@ -176,12 +187,14 @@ def session_page(
     if edit_form is None:
         edit_form = ExamScheduleForm(formdata=None, obj=exam_sessions.schedule_of(exam_session))
     candidates = exams.candidates(get_session(), exam_session.id)
+    enrolment_ids = [candidate.registration.enrolment_id for candidate in candidates]
     status = exam_sessions.status_on(exam_session, today())
     return render_template(
         "exams/candidates.html",
         exam_session=exam_session,
         programme=programme_name(exam_session),
         candidates=candidates,
+        mocks=readiness.recent_mocks(get_session(), enrolment_ids),
         result_rows=_result_rows(candidates, typed, problems or []),
         table_problems=len(problems or []),
         sheet_outcome=sheet_outcome,

@@ -155,11 +155,28 @@ def blocking_reason_text(code: str, hours_missing: float = 0.0) -> str:
     texts = {
         "eligibility_not_approved": _("Eligibility not yet approved"),
         "fee_unpaid": _("Training fee not yet paid"),
+        "mock_exam_score": _("No mock exam yet with the score the training body requires"),
         "session_full": _("The exam session is full"),
         "registration_closed": _("Registration for the exam session is closed"),
         "level_mismatch": _("The exam session is for another work type or level"),
     }
     return texts.get(code, code)
+
+
+def mock_gate_text(score: int, best: int | None) -> str:
+    """What a programme's mock-exam gate asks of registering, and where the trainee stands."""
+    if best is None:
+        return _(
+            "Registering for the exam needs a mock exam handed in with at least %(score)s "
+            "points; no mock exam has been handed in yet.",
+            score=score,
+        )
+    return _(
+        "Registering for the exam needs a mock exam handed in with at least %(score)s "
+        "points; the best so far is %(best)s.",
+        score=score,
+        best=best,
+    )
 
 
 def eligibility_reason_text(code: str, params: dict) -> str:
@@ -349,6 +366,7 @@ def init_app(app: Flask) -> None:
         education_kind_label=education_kind_label,
         FEE_KIND_LABELS=FEE_KIND_LABELS,
         blocking_reason_text=blocking_reason_text,
+        mock_gate_text=mock_gate_text,
         eligibility_reason_text=eligibility_reason_text,
         notification_text=notification_text,
         localized=localized,

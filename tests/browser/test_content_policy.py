@@ -8,7 +8,7 @@ from tests.browser.conftest import LiveServer, log_in
 
 PAGES = {
     "admin": ["/admin", "/admin/jobs", "/admin/applications", "/admin/exam-sessions"],
-    "teacher1": ["/", "/classes/1"],
+    "teacher1": ["/", "/classes/1", "/classes/1/readiness"],
     "trainee01": [
         "/",
         "/enrolments/1",

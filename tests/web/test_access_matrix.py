@@ -437,6 +437,16 @@ ROUTES = {
         lambda w: f"/admin/programmes/{w.programme_id}/export.xlsx",
         _row(302, 403, 403, 403, 403, 200),
     ),
+    "readiness.of_class": (
+        "GET",
+        lambda w: f"/classes/{w.training_class.id}/readiness",
+        _row(302, 403, 403, 200, 404, 200),
+    ),
+    "readiness.of_programme": (
+        "GET",
+        lambda w: f"/admin/programmes/{w.programme_id}/readiness",
+        _row(302, 403, 403, 403, 403, 200),
+    ),
     "admin.edit_programme": (
         "GET",
         lambda w: f"/admin/programmes/{w.programme_id}",
