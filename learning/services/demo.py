@@ -33,6 +33,7 @@ from learning.services import (
     classes,
     demo_history,
     demo_people,
+    demo_practice,
     demo_questions,
     enrolments,
     exam_sessions,
@@ -196,6 +197,7 @@ def seed(
     review.raise_flags(session, found, now=now)  # as the nightly job would
     _exam_session(session, class_list[0][0], now, admin.id)
     demo_questions.seed(session, now=now)
+    demo_practice.seed(session, now=now, rng=rng)
     announcements.publish(
         session,
         title="关于抓紧完成线上学时的通知",

@@ -26,7 +26,7 @@ from learning.exam_practice import (
     normalise,
     weakest_first,
 )
-from learning.models import Enrolment, PracticeAnswer, Question, WrongBookEntry
+from learning.models import Enrolment, PracticeAnswer, ProgrammeVideo, Question, WrongBookEntry
 from learning.services import ServiceError
 from learning.services.question_bank import pool
 
@@ -50,14 +50,31 @@ class Topic:
 
 
 def topics(session: Session, enrolment: Enrolment) -> list[Topic]:
-    """The chapters and knowledge points the enrolment's bank holds, in name order."""
+    """The chapters and knowledge points the enrolment's bank holds: the chapters in the order
+    of the course (第一章, 第二章, ..., not in the order of their characters), then those the
+    course does not have, by name; questions without a chapter last."""
     found: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for question in session.scalars(pool(enrolment.programme)):
         found[question.chapter][question.knowledge_point] += 1
+    course = _course_order(session, enrolment.programme_id)
+
+    def place(chapter: str | None) -> tuple[bool, int, str]:
+        return (chapter is None, course.get(chapter or "", len(course)), chapter or "")
+
     return [
-        Topic(chapter, sorted(points), sum(points.values()))
-        for chapter, points in sorted(found.items(), key=lambda item: (item[0] is None, item[0]))
+        Topic(chapter, sorted(found[chapter]), sum(found[chapter].values()))
+        for chapter in sorted(found, key=place)
     ]
+
+
+def _course_order(session: Session, programme_id: int) -> dict[str, int]:
+    """Each chapter heading of the programme's course, by the place of its first video."""
+    rows = session.execute(
+        select(ProgrammeVideo.chapter, func.min(ProgrammeVideo.position))
+        .where(ProgrammeVideo.programme_id == programme_id, ProgrammeVideo.chapter.is_not(None))
+        .group_by(ProgrammeVideo.chapter)
+    )
+    return {chapter: position for chapter, position in rows}
 
 
 def _candidates(enrolment: Enrolment, mode: Mode, value: str | None) -> Select[tuple[Question]]:

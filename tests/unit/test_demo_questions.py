@@ -37,3 +37,24 @@ def test_the_demo_programme_asks_questions_at_its_presence_checks(
     demo_questions.seed(db_session, now=make.clock.now())
     programme = catalogue.programme_by_code(db_session, demo_questions.QUESTION_CHECK_PROGRAMME)
     assert question_bank.presence_check_for(db_session, programme) == "question"
+
+
+def test_the_demo_practised_and_sat_mock_exams(db_session: Session, make) -> None:
+    import random as stdlib_random
+
+    from sqlalchemy import func, select
+
+    from learning.models import MockExam, PracticeAnswer
+    from learning.services import demo_practice
+
+    demo_questions.seed(db_session, now=make.clock.now())
+    for _ in range(6):
+        make.enrolment(make.trainee(), "accounting-4")
+    make.enrolment(make.trainee(), "trading-3")  # no bank: left alone
+    papers = demo_practice.seed(db_session, now=make.clock.now(), rng=stdlib_random.Random(3))
+    handed_in = db_session.scalars(select(MockExam).where(MockExam.handed_in_at.is_not(None)))
+    scores = [paper.score for paper in handed_in]
+    assert papers == len(scores) > 0 and all(0 <= s <= 100 for s in scores)
+    assert db_session.scalar(select(func.count(PracticeAnswer.id))) > 50
+    rights = db_session.scalars(select(PracticeAnswer.right)).all()
+    assert 0.3 < sum(rights) / len(rights) < 0.95  # neither all wrong nor all right

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from learning.exam_practice import Kind
 from learning.models import PracticeAnswer, WrongBookEntry
-from learning.services import ServiceError, practice
+from learning.services import ServiceError, catalogue, practice
 from learning.services.practice import Mode
 from tests.factories import Factory
 
@@ -182,3 +182,23 @@ def test_topics_list_the_chapters_and_their_knowledge_points(
         ("第二章", ["核查"], 1),
         (None, ["其他"], 1),
     ]
+
+
+def test_chapters_come_in_the_order_of_the_course_not_of_their_characters(
+    db_session: Session, make: Factory
+) -> None:
+    """第三章 sorts before 第二章 by its characters; the course's order puts it after."""
+    enrolment = make.enrolment(make.trainee())
+    for chapter in ("第三章 核算方法", "第二章 政策法规", "第十章 复习", "附录"):
+        make.question(chapter=chapter)
+    first, second, third = (make.video("accounting-4") for _ in range(3))
+    programme = enrolment.programme
+    catalogue.set_chapters(
+        db_session,
+        programme,
+        {first.id: "第二章 政策法规", second.id: "第三章 核算方法", third.id: "第十章 复习"},
+        now=make.clock.now(),
+        actor_id=None,
+    )
+    found = [topic.chapter for topic in practice.topics(db_session, enrolment)]
+    assert found == ["第二章 政策法规", "第三章 核算方法", "第十章 复习", "附录"]
