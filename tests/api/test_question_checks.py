@@ -217,3 +217,37 @@ def test_nobody_else_can_fetch_or_answer_the_question(
     assert other.get(check["question_url"]).status_code == 404
     stale = check["question_url"].replace(check["id"], "0" * 20)
     assert page.client.get(stale).status_code == 404
+
+
+@pytest.mark.usefixtures("quick_checks")
+def test_recompute_replays_the_recorded_outcome_exactly(
+    app: Flask, player, make: Factory, db_session: Session, clock: FakeClock
+) -> None:
+    """`recompute --check` rebuilds the totals from the beats with their recorded outcomes;
+    the same beats with the right answer recorded as wrong would have earned nothing after it."""
+    make.question("accounting-4")
+    make.question("accounting-4")
+    _asks(db_session, "question")
+    page = player()
+    check = _due(page)
+    clock.advance(3)
+    asked = page.client.get(check["question_url"]).get_json()
+    answer(page, asked, "B")
+    assert page.last["attention_check"] is None
+    page.play(60)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["recompute", "--check"]).exit_code == 0
+    db_session.execute(
+        BeatRecord.__table__.update()
+        .where(BeatRecord.question_outcome == "right")
+        .values(question_outcome="wrong")
+    )
+    db_session.commit()
+    tampered = runner.invoke(args=["recompute", "--check"])
+    assert tampered.exit_code == 1 and "online seconds" in tampered.output
+    db_session.execute(
+        BeatRecord.__table__.update()
+        .where(BeatRecord.question_outcome == "wrong")
+        .values(question_outcome="right")
+    )
+    db_session.commit()  # as recorded again: the fixture's rebuild must hold
