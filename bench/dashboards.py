@@ -29,8 +29,8 @@ from sqlalchemy import func, select
 
 from bench.seeding import bench_app, seed_if_empty
 from learning.db import get_database
+from learning.demo.seed import DEMO_PASSWORD
 from learning.models import Enrolment, Programme, TrainingClass, User
-from learning.services.demo import DEMO_PASSWORD
 
 TARGET_S = 1.0
 

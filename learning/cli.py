@@ -21,17 +21,17 @@ from werkzeug.security import generate_password_hash
 
 from learning import migrate
 from learning.db import Database, get_database
+from learning.demo import cohort as demo_cohort
+from learning.demo import seed as demo
 from learning.extensions import get_accounting_settings, get_clock, now_ms
 from learning.jobs.runner import SchedulerProcess
 from learning.models import Role, User
+from learning.operations import backup
 from learning.services import (
     ServiceError,
     accounts,
-    backup,
     catalogue,
     classes,
-    demo,
-    demo_cohort,
     enrolments,
     recompute,
     videos,

@@ -105,8 +105,8 @@ class Defaults:
     # needed). The training body's archive rules decide, as for its class archives (AQ 8011-2023)
     FACE_SNAPSHOT_RETENTION_DAYS = 365
 
-    # The plausibility review (learning/plausibility.py says why each threshold is where it is);
-    # the nightly job flags enrolments whose study of the last REVIEW_WINDOW_DAYS shows:
+    # The plausibility review (learning/domain/plausibility.py says why each threshold is where
+    # it is); the nightly job flags enrolments whose study of the last REVIEW_WINDOW_DAYS shows:
     REVIEW_WINDOW_DAYS = 7
     REVIEW_FAST_ANSWER_MS = 1500  # a presence check answered faster than a person reads, ...
     REVIEW_FAST_ANSWERS = 3  # ... this many times

@@ -11,9 +11,9 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from learning import db, identities
-from learning.accounting import AccountingSettings
 from learning.clock import Clock
 from learning.config import ConfigError
+from learning.domain.accounting import AccountingSettings
 from learning.identities import auth_version_of
 from learning.models import User
 

@@ -28,7 +28,7 @@ _CODEC_ADVICE = "Please convert it to H.264 in an MP4 file, or VP9 in a WebM fil
 
 class NotAVideo(ValueError):
     """The file is not a video browsers can play. `reason` names why and `params` fill it in,
-    for the words in the reader's language (`learning.web.messages`); the message says the
+    for the words in the reader's language (`learning.texts.messages`); the message says the
     same in plain English, for logs and the command line."""
 
     def __init__(self, reason: str, message: str, **params: str) -> None:

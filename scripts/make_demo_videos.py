@@ -1,4 +1,4 @@
-"""Regenerate the demo course videos shipped in ``learning/demo_media/``.
+"""Regenerate the demo course videos shipped in ``learning/demo/media/``.
 
 The demo seeder uses these small WebM files as the course videos of a carbon emission
 manager (碳排放管理员) training. They are checked in, so this script only needs to run
@@ -22,7 +22,7 @@ subtitle line is drawn when Noto Sans CJK (``fonts-noto-cjk``) is installed too.
 
 Usage::
 
-    python scripts/make_demo_videos.py [--out learning/demo_media] [STEM ...]
+    python scripts/make_demo_videos.py [--out learning/demo/media] [STEM ...]
 
 where the optional stems (e.g. ``lecture``) limit the run to those videos.
 """
@@ -42,7 +42,7 @@ SAMPLE_RATE = 48_000
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CJK_FACE = "Noto Sans CJK SC"
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "learning" / "demo_media"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "learning" / "demo" / "media"
 
 
 @dataclass(frozen=True)

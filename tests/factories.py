@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from learning.accounting import AccountingSettings
 from learning.clock import FakeClock
-from learning.exam_practice import Kind
+from learning.domain.accounting import AccountingSettings
+from learning.domain.exam_practice import Kind
 from learning.models import (
     Enrolment,
     ExamRegistration,

@@ -16,7 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from learning import migrate
 from learning.clock import Clock
 from learning.db import get_database
-from learning.services import demo
+from learning.demo import seed as demo
 from tests.conftest import FAST_HASH, make_test_app
 
 

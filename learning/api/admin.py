@@ -21,7 +21,7 @@ from learning.models import AuditEntry, ExamRegistration, Role, User
 from learning.models.base import MAX_ID
 from learning.permissions import enrolment_or_404, role_required
 from learning.services import ServiceError, enrolments, exam_sessions, exams, fees
-from learning.web.messages import describe
+from learning.texts.messages import describe
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 

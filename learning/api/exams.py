@@ -14,7 +14,7 @@ from learning.extensions import get_clock, today
 from learning.models import ExamSession, Role
 from learning.permissions import enrolment_or_404, login_required, role_required
 from learning.services import ServiceError, exams
-from learning.web.labels import blocking_reason_text
+from learning.texts.labels import blocking_reason_text
 
 
 class RegistrationIn(BaseModel):

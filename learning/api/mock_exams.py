@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from learning.api import api_blueprint
 from learning.api.validation import ApiError, body
 from learning.db import get_session
-from learning.exam_practice import seconds_left
+from learning.domain.exam_practice import seconds_left
 from learning.extensions import get_clock
 from learning.models import MockExam, Role
 from learning.permissions import enrolment_or_404, role_required

@@ -13,12 +13,12 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from learning import faces, session_expiry
-from learning.accounting import EVENTS, Beat
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session, release_transaction, writes_on_get
-from learning.exam_practice import Kind, letters_of
+from learning.domain.accounting import EVENTS, Beat
+from learning.domain.exam_practice import Kind, letters_of
 from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
 from learning.identities import current_identity
 from learning.models import Question, Role

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import request
+from flask import current_app, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
 
 from learning.api import api_blueprint
 from learning.api.validation import ApiError, query
+from learning.db import get_session
+from learning.extensions import get_clock
 from learning.models import Role
 from learning.permissions import role_required
-from learning.services import ServiceError
-from learning.web.messages import describe
-from learning.web.roster import problem_text, run_import
+from learning.services import ServiceError, trainee_import
+from learning.texts.messages import describe, problem_text
 
 
 class ImportQuery(BaseModel):
@@ -31,7 +33,15 @@ def import_trainees() -> ResponseReturnValue:
     if file is None or not file.filename:
         raise ApiError(422, "validation", describe(ServiceError("file_required")))
     try:
-        outcome = run_import(file.read(), dry_run=dry_run)
+        outcome = trainee_import.run(
+            get_session(),
+            file.read(),
+            dry_run=dry_run,
+            now=get_clock().now(),
+            actor_id=current_user.id,
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
+        )
     except ServiceError as error:
         raise ApiError(422, error.code, describe(error)) from error
     finally:

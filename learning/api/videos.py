@@ -26,7 +26,7 @@ from learning.extensions import get_clock
 from learning.models import Role, Video
 from learning.permissions import role_required
 from learning.services import ServiceError, catalogue, uploads, videos
-from learning.web.messages import describe
+from learning.texts.messages import describe
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]

@@ -7,7 +7,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 
 from learning.charts import AMBER, DATE_AXIS, GREEN, as_dict, base_layout
-from learning.exam_practice import Accuracy
+from learning.domain.exam_practice import Accuracy
 
 LEGEND_MOST = 10  # trainees named in a legend; beyond, their names show on hover only
 WEAK_SHARE = 0.6  # accuracy below this is drawn in amber, as a score below 60 of 100 fails

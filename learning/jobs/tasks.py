@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from learning.config import Defaults
 from learning.database import Database
-from learning.plausibility import Thresholds
+from learning.domain.plausibility import Thresholds
 from learning.services import (
     application_files,
     exam_sessions,
@@ -162,7 +162,7 @@ def delete_expired_application_files(context: JobContext) -> Figures:
 
 def flag_implausible_study(context: JobContext) -> Figures:
     """The plausibility review: enrolments whose recent study shows signs that nobody watched
-    are flagged, with the evidence, for an admin (`learning.plausibility`). Reads in a
+    are flagged, with the evidence, for an admin (`learning.domain.plausibility`). Reads in a
     transaction of its own; writes only the flags."""
     with context.database.session_factory() as session:
         found = review.find(

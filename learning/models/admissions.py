@@ -16,7 +16,7 @@ from learning.models.people import User
 
 class EligibilityCondition(Base):
     """One condition of a level (报考条件), e.g. L3-e; `requirement` is evaluated by
-    `learning.eligibility` against the evidence an applicant declares."""
+    `learning.domain.eligibility` against the evidence an applicant declares."""
 
     __tablename__ = "eligibility_conditions"
 

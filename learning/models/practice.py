@@ -1,5 +1,5 @@
 """Simulated-exam practice: the question bank, answers given in practice, the wrong-answer book,
-and mock exams with their papers (rules: `learning/exam_practice.py`)."""
+and mock exams with their papers (rules: `learning/domain/exam_practice.py`)."""
 
 from __future__ import annotations
 

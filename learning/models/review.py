@@ -32,7 +32,7 @@ class PlaybackOrigin(Base):
 
 
 class ReviewFlag(Base):
-    """An enrolment flagged for review, with the findings (`learning.plausibility.Finding` as
+    """An enrolment flagged for review, with the findings (`learning.domain.plausibility.Finding` as
     dicts) that raised it; open until an admin clears it (with a note) or voids credit."""
 
     __tablename__ = "review_flags"

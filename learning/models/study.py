@@ -2,7 +2,7 @@
 
 The beat log and the playback openings are the inputs; every other table here (coverage, day
 sums, the trainee's check state, enrolment totals) is a total that `recompute` rebuilds from them
-through the pure rules of `learning.accounting`. Times of the rules are integer milliseconds
+through the pure rules of `learning.domain.accounting`. Times of the rules are integer milliseconds
 since the epoch (UTC); datetimes are kept beside them only for people and queries.
 """
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learning import eligibility
 from learning.config import Defaults
+from learning.domain import eligibility
 from learning.models import (
     Application,
     ApplicationDocument,

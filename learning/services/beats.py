@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from learning.accounting import (
+from learning.domain.accounting import (
     Beat,
     BeatOutcome,
     IntervalSet,

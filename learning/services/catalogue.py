@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from learning.accounting import hours_display
-from learning.accounting.settings import PRESENCE_CHECKS
+from learning.domain.accounting import hours_display
+from learning.domain.accounting.settings import PRESENCE_CHECKS
 from learning.models import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.services import ServiceError, audit
 

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning import rounding
+from learning.domain import rounding
 from learning.models import Enrolment, OfflineCredit, StudyDay
 from learning.services import outline, records
 from learning.services.enrolments import EnrolmentSummary, summary

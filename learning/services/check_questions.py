@@ -23,8 +23,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.accounting import Beat
-from learning.exam_practice import Kind, is_right, normalise
+from learning.domain.accounting import Beat
+from learning.domain.exam_practice import Kind, is_right, normalise
 from learning.models import (
     CheckQuestion,
     Enrolment,

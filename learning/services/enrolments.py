@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from learning import admission, rounding
-from learning.accounting.hours import hours_display, hours_missing
-from learning.admission import Standing
+from learning.domain import admission, rounding
+from learning.domain.accounting.hours import hours_display, hours_missing
+from learning.domain.admission import Standing
 from learning.models import Enrolment, Payment, Programme, Role, TrainingClass, User
 from learning.services import ServiceError, audit, readiness
 

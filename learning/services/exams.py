@@ -1,6 +1,6 @@
 """Exam sessions and registration for them, with every reason a registration is refused.
 
-Registration needs what `learning.admission` says (unlocked or enough hours, eligible, paid;
+Registration needs what `learning.domain.admission` says (unlocked or enough hours, eligible, paid;
 the coaching the session still has to give counting towards the hours: its 2 on-site days come
 just before the exam; the mock-exam score the programme may require, unless unlocked), and
 an open session of the enrolment's work type and level with a seat left.
@@ -16,8 +16,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from learning import admission
-from learning.accounting import hours_display, hours_missing
+from learning.domain import admission
+from learning.domain.accounting import hours_display, hours_missing
 from learning.models import (
     Enrolment,
     ExamOutcome,

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from learning.accounting import hours_display
+from learning.domain.accounting import hours_display
 from learning.models import Enrolment, OfflineCredit, StudyDay, TraineeProfile
 from learning.services.accounts import mask_id_number, mask_phone
 from learning.services.enrolments import EnrolmentSummary

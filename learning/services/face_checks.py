@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from learning import faces
-from learning.accounting import Beat
+from learning.domain.accounting import Beat
 from learning.models import FaceSnapshot, TraineeStudyState
 from learning.services import beats, face_profiles, throttle
 

@@ -1,6 +1,6 @@
 """Timed mock exams (模拟考试): a paper drawn by the programme's format, answers saved as they
 are given, handed in by the trainee or by the server's clock at the deadline, then scored
-(rules: `learning.exam_practice`).
+(rules: `learning.domain.exam_practice`).
 
 An enrolment has one open paper at most (the partial unique index
 `ux_mock_exams_open_enrolment_id`): a second device, or a second click, finds the same paper.
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from learning.exam_practice import (
+from learning.domain.exam_practice import (
     Candidate,
     Kind,
     NotEnoughQuestions,

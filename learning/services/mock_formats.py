@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind, PaperFormat
+from learning.domain.exam_practice import Kind, PaperFormat
 from learning.models import MockExamFormat, Programme
 from learning.services import ServiceError, audit
 

@@ -1,5 +1,5 @@
 """Practice (仿真题练习): the next question for a trainee, judging an answer, the wrong-answer
-book (错题本) and accuracy per chapter (rules: `learning.exam_practice`).
+book (错题本) and accuracy per chapter (rules: `learning.domain.exam_practice`).
 
 The next question is one the trainee has not answered yet, or else the one answered longest
 ago, so that a drill goes round the whole bank before it repeats itself; of several as good,
@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import (
+from learning.domain.exam_practice import (
     Accuracy,
     BookEntry,
     Kind,

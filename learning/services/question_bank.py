@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, Subquery, case, distinct, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from learning.exam_practice import LETTERS, OPTION_COUNTS, Kind, letters_of
+from learning.domain.exam_practice import LETTERS, OPTION_COUNTS, Kind, letters_of
 from learning.models import PracticeAnswer, Programme, Question, question_programmes
 from learning.services import ServiceError, audit
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import FALSE, LETTERS, TRUE, Kind
+from learning.domain.exam_practice import FALSE, LETTERS, TRUE, Kind
 from learning.models import Programme, Question
 from learning.services import audit, question_bank
 from learning.services.question_bank import OPTION_SLOTS, QuestionData

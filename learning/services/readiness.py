@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Accuracy, passes_last_two, weakest_first
+from learning.domain.exam_practice import Accuracy, passes_last_two, weakest_first
 from learning.models import Enrolment, MockExam, PracticeAnswer, Question, User
 from learning.services.mock_formats import format_of
 

@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import Engine, Select, Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from learning.accounting import (
+from learning.database import Database
+from learning.domain.accounting import (
     VOIDED,
     Beat,
     BeatEvent,
@@ -43,7 +44,6 @@ from learning.accounting import (
     VoidOutcome,
     expire,
 )
-from learning.database import Database
 from learning.models import (
     BeatRecord,
     Coverage,

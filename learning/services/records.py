@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.accounting import IntervalSet, completed
+from learning.domain.accounting import IntervalSet, completed
+from learning.domain.rounding import shares
 from learning.models import Coverage, Enrolment, OfflineCredit, ProgrammeVideo, StudyDay, Video
-from learning.rounding import shares
 from learning.services.reports import within_days
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from learning.accounting import IntervalSet
+from learning.domain.accounting import IntervalSet
 from learning.models import (
     Coverage,
     Enrolment,

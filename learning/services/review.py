@@ -1,6 +1,6 @@
 """The plausibility review: the nightly flags, the review queue, and what an admin decides.
 
-`find` reads the recent study of every enrolment and asks `learning.plausibility` what looks
+`find` reads the recent study of every enrolment and asks `learning.domain.plausibility` what looks
 unusual; `raise_flags` writes it as flags. An admin `clear`s a flag with a note, or `void`s the
 credit of the playbacks it concerns with a reason. A void is a stored event in the trainee's
 processing order (`PlaybackVoid.event_no`), taken under the trainee's lock; the kept totals are
@@ -18,8 +18,20 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.accounting import expire
-from learning.accounting.rules import ACTIVE
+from learning.domain.accounting import expire
+from learning.domain.accounting.rules import ACTIVE
+from learning.domain.plausibility import (
+    BeatFigure,
+    CheckAnswer,
+    Evidence,
+    Finding,
+    Origin,
+    SharedOrigin,
+    Thresholds,
+    findings,
+    merged,
+    shared_origins,
+)
 from learning.models import (
     BeatRecord,
     Enrolment,
@@ -31,18 +43,6 @@ from learning.models import (
     TraineeStudyState,
     User,
     Video,
-)
-from learning.plausibility import (
-    BeatFigure,
-    CheckAnswer,
-    Evidence,
-    Finding,
-    Origin,
-    SharedOrigin,
-    Thresholds,
-    findings,
-    merged,
-    shared_origins,
 )
 from learning.services import ServiceError, audit, recompute, study
 

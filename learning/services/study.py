@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from learning import faces
-from learning.accounting import (
+from learning.domain.accounting import (
     AccountingSettings,
     IntervalSet,
     PendingCheck,
@@ -36,8 +36,8 @@ from learning.accounting import (
     expire,
     is_stale,
 )
-from learning.accounting import open_playback as open_playback_rule
-from learning.accounting.rules import ACTIVE
+from learning.domain.accounting import open_playback as open_playback_rule
+from learning.domain.accounting.rules import ACTIVE
 from learning.models import (
     Coverage,
     Enrolment,

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from learning.accounting import hours_missing
+from learning.domain.accounting import hours_missing
 from learning.models import (
     Enrolment,
     EnrolmentStatus,

@@ -167,6 +167,32 @@ def import_roster(
     return outcome
 
 
+def run(
+    session: Session,
+    data: bytes,
+    *,
+    dry_run: bool,
+    now: datetime,
+    actor_id: int,
+    hash_method: str,
+    standard_hour_minutes: int,
+) -> Outcome:
+    """Read a roster workbook and import it (`import_roster`); after a dry run or a bad row the
+    session is rolled back, so nothing of it is kept."""
+    outcome = import_roster(
+        session,
+        read_rows(data),
+        dry_run=dry_run,
+        now=now,
+        actor_id=actor_id,
+        hash_method=hash_method,
+        standard_hour_minutes=standard_hour_minutes,
+    )
+    if dry_run or outcome.problems:
+        session.rollback()
+    return outcome
+
+
 @dataclass
 class _Context:
     users: dict[str, User]  # lower-case username -> user

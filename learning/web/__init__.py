@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from learning import errors
+from learning.texts import labels
 from learning.web import (
     admin,
     admissions,
@@ -20,7 +21,6 @@ from learning.web import (
     face_reference,
     face_snapshots,
     home,
-    labels,
     mock_exams,
     notices,
     payments,

@@ -34,6 +34,8 @@ from learning.services import (
     trainee_import,
 )
 from learning.services.identity import normalise_id_number
+from learning.texts.labels import LEVEL_LABELS, localized, programme_label
+from learning.texts.messages import describe, problem_text
 from learning.web import downloads, face_reference, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
@@ -46,8 +48,6 @@ from learning.web.forms import (
     choices,
     posted_id,
 )
-from learning.web.labels import LEVEL_LABELS, localized, programme_label
-from learning.web.messages import describe
 from learning.web.privacy import unmasked_export
 from learning.web.refusals import shown
 
@@ -551,7 +551,7 @@ def import_trainees() -> ResponseReturnValue:
         outcome=outcome,
         token=token,
         refusal=refusal,
-        problem_text=roster.problem_text,
+        problem_text=problem_text,
     )
 
 

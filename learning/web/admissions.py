@@ -29,8 +29,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import Field
 
-from learning import eligibility, session_expiry
+from learning import session_expiry
 from learning.db import get_session
+from learning.domain import eligibility
 from learning.extensions import auth_version, get_clock, now_ms
 from learning.models import (
     Application,
@@ -51,6 +52,8 @@ from learning.services import (
     throttle,
 )
 from learning.services.identity import normalise_id_number, normalise_phone
+from learning.texts.labels import format_datetime_local, localized, programme_label
+from learning.texts.messages import describe
 from learning.web.forms import (
     ApplicationForm,
     DecisionForm,
@@ -59,9 +62,7 @@ from learning.web.forms import (
     ResubmitForm,
     choices,
 )
-from learning.web.labels import format_datetime_local, localized, programme_label
 from learning.web.links import absolute_url_for
-from learning.web.messages import describe
 from learning.web.privacy import record_unmasked_view
 from learning.web.refusals import shown
 

@@ -14,8 +14,8 @@ from learning.extensions import get_clock
 from learning.models import Audience, Role
 from learning.permissions import announcement_or_404, may_announce, may_withdraw, role_required
 from learning.services import announcements, catalogue, classes
+from learning.texts.labels import programme_label
 from learning.web.forms import AnnouncementForm
-from learning.web.labels import programme_label
 from learning.web.refusals import shown
 
 blueprint = Blueprint("announcements", __name__, url_prefix="/announcements")

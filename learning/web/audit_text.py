@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from learning.models import AuditEntry
 from learning.services import audit
 from learning.services.audit import Names, subject_of
-from learning.web.forms import PRESENCE_CHECK_LABELS, ROLE_LABELS
-from learning.web.labels import (
+from learning.texts.labels import (
     EXAM_OUTCOME_LABELS,
     LEVEL_LABELS,
+    PRESENCE_CHECK_LABELS,
+    ROLE_LABELS,
     format_datetime_local,
     format_duration,
     localized,

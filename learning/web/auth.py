@@ -27,9 +27,9 @@ from learning.models import User
 from learning.permissions import login_required
 from learning.services import ServiceError, accounts
 from learning.services.throttle import LOGIN, LOGIN_DEVICE, PASSWORD_CHECK, Limit, Slowdown
+from learning.texts.messages import describe
 from learning.web import devices, face_reference
 from learning.web.forms import ContactForm, LanguageForm, LoginForm, PasswordChangeForm
-from learning.web.messages import describe
 from learning.web.refusals import shown
 
 blueprint = Blueprint("auth", __name__)

@@ -19,8 +19,8 @@ from learning.models import Enrolment, Role, TrainingClass, User
 from learning.models.base import MAX_ID
 from learning.permissions import role_required
 from learning.services import ServiceError, classes, enrolments, people, reports
+from learning.texts.messages import describe
 from learning.web.forms import ClassForm
-from learning.web.messages import describe
 from learning.web.refusals import shown
 
 blueprint = Blueprint("class_admin", __name__, url_prefix="/admin/classes")

@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from learning.accounting import hours_display
 from learning.charts import classes as class_charts
 from learning.db import get_session
+from learning.domain.accounting import hours_display
 from learning.extensions import get_clock, today
 from learning.models import CoachingDay, Role, TrainingClass, Video
 from learning.permissions import class_or_404, role_required

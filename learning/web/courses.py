@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from learning import forecast
-from learning.accounting import hours_display
 from learning.charts import trainee as trainee_charts
 from learning.db import get_session
+from learning.domain import forecast
+from learning.domain.accounting import hours_display
 from learning.extensions import get_clock, today
 from learning.models import (
     Enrolment,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from learning.db import get_session
 from learning.services import exports
 from learning.services.reports import ProgressRow
-from learning.web.labels import STATUS_LABELS, blocking_reason_text, programme_label
+from learning.texts.labels import STATUS_LABELS, blocking_reason_text, programme_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,9 +13,9 @@ from learning.extensions import get_clock, today
 from learning.models import ExamSession, Role
 from learning.permissions import role_required
 from learning.services import ServiceError, exam_results
+from learning.texts.messages import describe
 from learning.web import downloads, roster
 from learning.web.exams import session_page
-from learning.web.messages import describe
 
 blueprint = Blueprint("exam_results", __name__, url_prefix="/admin/exam-sessions/<int:session_id>")
 

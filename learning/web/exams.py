@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from learning.accounting import hours_display
 from learning.db import get_session
+from learning.domain.accounting import hours_display
 from learning.extensions import get_clock, today
 from learning.models import Enrolment, ExamSession, ExamSessionStatus, Role
 from learning.permissions import enrolment_or_404, role_required
@@ -25,7 +25,8 @@ from learning.services import (
     readiness,
 )
 from learning.services.workbooks import Problem
-from learning.web import roster
+from learning.texts.labels import blocking_reason_text, mock_gate_text, programme_label
+from learning.texts.messages import problem_text
 from learning.web.forms import (
     CancelSessionForm,
     ExamScheduleForm,
@@ -33,7 +34,6 @@ from learning.web.forms import (
     choices,
     posted_id,
 )
-from learning.web.labels import blocking_reason_text, mock_gate_text, programme_label
 from learning.web.refusals import shown
 
 blueprint = Blueprint("exams", __name__)
@@ -200,7 +200,7 @@ def session_page(
         sheet_outcome=sheet_outcome,
         token=token,
         sheet_refusal=sheet_refusal,
-        problem_text=roster.problem_text,
+        problem_text=problem_text,
         results_open=exam_session.status != ExamSessionStatus.CANCELLED.value
         and today() >= exam_session.starts_on,
         edit_form=edit_form,

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from learning.models import Programme
 from learning.services.overview import Scope
+from learning.texts.labels import programme_label
 from learning.web.forms import DashboardFilterForm
-from learning.web.labels import programme_label
 
 
 def dashboard_filters(

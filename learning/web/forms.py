@@ -6,7 +6,6 @@ from datetime import time
 from typing import Any
 
 from flask import request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -38,9 +37,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from learning.eligibility import EDUCATION_KIND_LABELS
-from learning.exam_practice import LETTERS
-from learning.models import Role, TraineeCategory
+from learning.domain.exam_practice import LETTERS
+from learning.models import TraineeCategory
 from learning.models.base import MAX_ID
 from learning.services.announcements import BODY_MAX, TITLE_MAX
 from learning.services.identity import is_valid_id_number
@@ -52,29 +50,17 @@ from learning.services.question_bank import (
     OPTION_MAX,
     STEM_MAX,
 )
-
-ROLE_LABELS = {
-    Role.TRAINEE.value: _l("Trainee"),
-    Role.INSTRUCTOR.value: _l("Instructor"),
-    Role.ADMIN.value: _l("Administrator"),
-}
-
-PRESENCE_CHECK_LABELS = {  # AccountingSettings.presence_check
-    "code": _l("The code in a picture"),
-    "question": _l("A question of the question bank"),
-    "both": _l("The code and a question"),
-}
-
-CATEGORY_LABELS = {
-    TraineeCategory.KEY_EMITTING_UNIT: _l("Staff of a key emitting unit in allowance trading"),
-    TraineeCategory.TEACHING_RESEARCH: _l("Environment or circular-economy teaching and research"),
-    TraineeCategory.CONSULTING_FIRM: _l("Energy-saving, low-carbon or environmental consulting"),
-    TraineeCategory.FINANCIAL_INSTITUTION: _l("Financial institution following emission reduction"),
-    TraineeCategory.CARBON_PROFESSIONAL: _l(
-        "Carbon professional: verification, accounting, trading, monitoring"
-    ),
-    TraineeCategory.INDIVIDUAL: _l("Individual aiming to work in the dual-carbon field"),
-}
+from learning.texts.labels import (
+    CATEGORY_LABELS,
+    EDUCATION_KIND_LABELS,
+    FEE_KIND_LABELS,
+    LEVEL_SHORT_LABELS,
+    MAJOR_LABELS,
+    OCCUPATION_LABELS,
+    PRESENCE_CHECK_LABELS,
+    ROLE_LABELS,
+    TITLE_LEVEL_LABELS,
+)
 
 
 def choices(labels: dict) -> list[SelectChoice]:
@@ -307,28 +293,6 @@ class PaymentForm(FlaskForm):
     submit = SubmitField(_l("Record payment"))
 
 
-FEE_KIND_LABELS = {
-    "training": _l("Training package (training, practice, coaching and one assessment)"),
-    "assessment": _l("Assessment only (retake)"),
-}
-
-
-OCCUPATION_LABELS = {"same": _l("This occupation"), "related": _l("A related occupation")}
-TITLE_LEVEL_LABELS = {
-    "junior": _l("Junior title (初级)"),
-    "intermediate": _l("Intermediate title (中级)"),
-    "senior": _l("Senior title (高级)"),
-}
-MAJOR_LABELS = {"this": _l("This major"), "related": _l("A related major"), "other": _l("Other")}
-CERTIFICATE_LEVEL_LABELS = {
-    5: _l("Level 5"),
-    4: _l("Level 4"),
-    3: _l("Level 3"),
-    2: _l("Level 2"),
-    1: _l("Level 1"),
-}
-
-
 class EvidenceForm(FlaskForm):
     """The eligibility evidence and proofs of an application (报名), as first sent or corrected."""
 
@@ -341,7 +305,7 @@ class EvidenceForm(FlaskForm):
     has_certificate = BooleanField(_l("I hold a skill-level certificate"))
     certificate_occupation = SelectField(_l("Of"), choices=lambda: choices(OCCUPATION_LABELS))
     certificate_level = SelectField(
-        _l("Level"), choices=lambda: choices(CERTIFICATE_LEVEL_LABELS), coerce=int
+        _l("Level"), choices=lambda: choices(LEVEL_SHORT_LABELS), coerce=int
     )
     certificate_issued_on = DateField(_l("Issued on"), validators=[Optional()])
     has_title = BooleanField(_l("I hold a professional title"))
@@ -425,11 +389,7 @@ class ResubmitForm(EvidenceForm):
 
 
 def education_choices() -> list[SelectChoice]:
-    language = "en" if str(get_locale()) == "en" else "zh"
-    return [
-        SelectChoice("", _l("None of these")),
-        *(SelectChoice(kind, label) for kind, label in EDUCATION_KIND_LABELS[language].items()),
-    ]
+    return [SelectChoice("", _l("None of these")), *choices(EDUCATION_KIND_LABELS)]
 
 
 class DecisionForm(FlaskForm):

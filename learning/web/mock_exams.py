@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from learning.db import get_session, writes_on_get
-from learning.exam_practice import seconds_left
+from learning.domain.exam_practice import seconds_left
 from learning.extensions import get_clock
 from learning.models import MockExam, Role
 from learning.permissions import role_required

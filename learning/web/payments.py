@@ -13,9 +13,9 @@ from learning.extensions import get_clock, today
 from learning.models import Role
 from learning.permissions import role_required
 from learning.services import ServiceError, catalogue, fee_import
+from learning.texts.labels import programme_label
+from learning.texts.messages import describe, problem_text
 from learning.web import downloads, roster
-from learning.web.labels import programme_label
-from learning.web.messages import describe
 
 blueprint = Blueprint("payments", __name__, url_prefix="/admin/payments")
 
@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
         outcome=outcome,
         token=token,
         refusal=refusal,
-        problem_text=roster.problem_text,
+        problem_text=problem_text,
     )
 
 

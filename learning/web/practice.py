@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from learning.db import get_session, writes_on_get
-from learning.exam_practice import FALSE, TRUE, Kind, letters_of, seconds_left
+from learning.domain.exam_practice import FALSE, TRUE, Kind, letters_of, seconds_left
 from learning.extensions import get_clock
 from learning.models import Enrolment, Question, Role
 from learning.permissions import enrolment_or_404, role_required

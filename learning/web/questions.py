@@ -11,17 +11,16 @@ from flask_login import current_user
 from wtforms import Field
 
 from learning.db import get_session
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.extensions import get_clock
 from learning.models import Programme, Question, Role
 from learning.permissions import role_required
 from learning.services import ServiceError, catalogue, question_bank, question_import
 from learning.services.question_bank import Filters, Order, QuestionData
-from learning.services.workbooks import Problem
+from learning.texts.labels import DIFFICULTY_LABELS, QUESTION_KIND_LABELS, programme_label
+from learning.texts.messages import describe, problem_text
 from learning.web import downloads, roster
 from learning.web.forms import QuestionFilterForm, QuestionForm, choices
-from learning.web.labels import DIFFICULTY_LABELS, QUESTION_KIND_LABELS, programme_label
-from learning.web.messages import describe
 from learning.web.refusals import shown
 
 blueprint = Blueprint("questions", __name__, url_prefix="/admin/questions")
@@ -257,10 +256,6 @@ def _run_import(data: bytes, *, dry_run: bool) -> question_import.Outcome:
     return outcome
 
 
-def _problem_text(problem: Problem) -> str:
-    return describe(ServiceError(problem.message, **problem.params))
-
-
 @blueprint.route("/import", methods=["GET", "POST"])
 def import_bank() -> ResponseReturnValue:
     """Upload a bank: it is checked first (nothing written), then imported on confirmation."""
@@ -283,7 +278,7 @@ def import_bank() -> ResponseReturnValue:
         outcome=outcome,
         token=token,
         refusal=refusal,
-        problem_text=_problem_text,
+        problem_text=problem_text,
     )
 
 

@@ -17,7 +17,7 @@ from learning.models import Programme, Role
 from learning.permissions import class_or_404, role_required
 from learning.services import readiness
 from learning.services.readiness import Readiness
-from learning.web.labels import programme_label
+from learning.texts.labels import programme_label
 
 blueprint = Blueprint("readiness", __name__)
 

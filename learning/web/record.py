@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.db import get_session
+from learning.domain.rounding import shares
 from learning.models import Enrolment, Role
 from learning.permissions import role_required
-from learning.rounding import shares
 from learning.services import records, review
 from learning.web.forms import DateRangeForm
 

@@ -13,7 +13,7 @@ from wtforms import Field
 
 from learning.db import get_session
 from learning.services import ServiceError
-from learning.web.messages import describe
+from learning.texts.messages import describe
 
 Target = Field | FlaskForm | None
 

@@ -16,13 +16,13 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from learning.db import get_session
+from learning.domain.plausibility import Finding
 from learning.extensions import get_clock
 from learning.models import Role
 from learning.permissions import role_required
-from learning.plausibility import Finding
 from learning.services import ServiceError, face_snapshots, records, review
+from learning.texts.labels import format_duration
 from learning.web.face_snapshots import OUTCOME_LABELS
-from learning.web.labels import format_duration
 from learning.web.refusals import shown
 
 blueprint = Blueprint("review", __name__, url_prefix="/admin/review")

@@ -15,31 +15,20 @@ from flask_login import current_user
 
 from learning.db import get_session
 from learning.extensions import get_clock
-from learning.services import ServiceError, trainee_import
-from learning.web.messages import describe
+from learning.services import trainee_import
 
 
 def run_import(data: bytes, *, dry_run: bool) -> trainee_import.Outcome:
-    """Read and import a roster in the request's session (committed with the request unless a
-    dry run or a bad row: then nothing is kept)."""
-    session = get_session()
-    rows = trainee_import.read_rows(data)
-    outcome = trainee_import.import_roster(
-        session,
-        rows,
+    """A roster imported in the request's session by its user (`trainee_import.run`)."""
+    return trainee_import.run(
+        get_session(),
+        data,
         dry_run=dry_run,
         now=get_clock().now(),
         actor_id=current_user.id,
         hash_method=current_app.config["PASSWORD_HASH_METHOD"],
         standard_hour_minutes=current_app.config["STANDARD_HOUR_MINUTES"],
     )
-    if dry_run or outcome.problems:
-        session.rollback()
-    return outcome
-
-
-def problem_text(problem: trainee_import.Problem) -> str:
-    return describe(ServiceError(problem.message, **problem.params))
 
 
 KEPT_S = 3600

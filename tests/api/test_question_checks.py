@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.clock import FakeClock
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import (
     BeatRecord,
     CheckQuestion,

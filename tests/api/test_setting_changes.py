@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.accounting import AccountingSettings
+from learning.domain.accounting import AccountingSettings
 from learning.models import Enrolment, StudyDay
 
 pytestmark = pytest.mark.usefixtures("totals_rebuild_exactly")

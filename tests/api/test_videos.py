@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from learning.demo.seed import DEMO_MEDIA
 from learning.models import Video
-from learning.services.demo import DEMO_MEDIA
 from tests.conftest import Client
 from tests.factories import Factory
 

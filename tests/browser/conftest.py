@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from learning.services import demo
+from learning.demo import seed as demo
 from tests.live import LiveServer, serve_demo
 
 CHROMIUM = Path("/usr/bin/chromium")

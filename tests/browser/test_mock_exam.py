@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from learning.db import get_database
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import MockExam, MockExamFormat, Role
 from learning.services import accounts, catalogue, enrolments, question_bank
 from tests.browser.conftest import PHONE, log_in

@@ -10,7 +10,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from learning.db import get_database
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import CheckQuestion, Question
 from learning.services import catalogue, question_bank
 from tests.browser import test_player

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from learning.db import get_database
+from learning.demo.seed import DEMO_MEDIA
 from learning.models import Coverage, Role, Video
 from learning.services import accounts, catalogue, enrolments
-from learning.services.demo import DEMO_MEDIA
 from tests.api.test_videos import real_duration_s
 from tests.browser.conftest import LiveServer, log_in
 

@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from learning.demo import cohort as demo_cohort
 from learning.models import (
     Coverage,
     Enrolment,
@@ -17,7 +18,6 @@ from learning.models import (
     StudyDay,
     User,
 )
-from learning.services import demo_cohort
 from learning.services.enrolments import required_seconds
 from learning.services.exams import CERTIFICATE_NUMBER
 from tests.factories import Factory

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from learning.demo.seed import DEMO_MEDIA, DEMO_PASSWORD
 from learning.models import AuditEntry, BeatRecord, Enrolment, ProgrammeVideo, Role, User, Video
 from learning.services import ServiceError, passwords
-from learning.services.demo import DEMO_MEDIA, DEMO_PASSWORD
 from tests.factories import Factory
 
 

@@ -68,14 +68,14 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 def test_playbacks_from_before_the_resume_grace_keep_their_rule(empty_database: Database) -> None:
     """Migration 0011: a playback recorded without `resume_grace_s` is judged with none, so a
     rebuild gives what it earned when it was live (a rule change is like a setting change)."""
-    from learning.accounting import (
+    from learning.clock import FakeClock
+    from learning.domain.accounting import (
         AccountingSettings,
         Beat,
         IntervalSet,
         TraineeState,
         apply_beat,
     )
-    from learning.clock import FakeClock
     from learning.models import Playback
     from learning.services.study import playback_state
     from tests.factories import Factory

@@ -8,10 +8,11 @@ from pathlib import Path
 from sqlalchemy import update
 
 from learning import migrate
-from learning.accounting import AccountingSettings
 from learning.db import Database
+from learning.demo import seed as demo
+from learning.domain.accounting import AccountingSettings
 from learning.models import Enrolment
-from learning.services import demo, recompute
+from learning.services import recompute
 
 NOW = datetime(2026, 3, 2, 1, tzinfo=UTC)
 

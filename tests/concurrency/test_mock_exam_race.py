@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from learning.db import get_database
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import MockExam, MockExamFormat
 from tests.concurrency.test_races import THREADS, clients, live_app, race  # noqa: F401
 from tests.factories import Factory

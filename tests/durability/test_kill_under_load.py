@@ -26,11 +26,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from learning import migrate
-from learning.accounting import AccountingSettings
 from learning.clock import Clock
 from learning.db import Database
+from learning.demo import seed as demo
+from learning.domain.accounting import AccountingSettings
 from learning.models import BeatRecord
-from learning.services import demo, recompute
+from learning.services import recompute
 from tests.conftest import FAST_HASH
 
 ROOT = Path(__file__).resolve().parents[2]

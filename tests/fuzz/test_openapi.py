@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from learning.api.openapi import OPERATIONS, UNDOCUMENTED, build_document
-from learning.services.demo import DEMO_PASSWORD
+from learning.demo.seed import DEMO_PASSWORD
 from tests.conftest import make_test_app
 from tests.live import LiveServer, serve_demo
 

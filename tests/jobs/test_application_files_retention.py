@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.db import get_database
-from learning.eligibility import Evidence
+from learning.domain.eligibility import Evidence
 from learning.jobs import tasks
 from learning.jobs.runner import SchedulerProcess
 from learning.models import Application, ApplicationDocument, AuditEntry, JobRun
@@ -191,6 +191,7 @@ def test_the_job_runs_nightly_with_the_retention_settings(app: Flask, make: Fact
         "JOB_PLAYBACKS_EVERY_S": 60,
         "JOB_EXAM_SESSIONS_EVERY_S": 600,
         "JOB_NOTIFICATIONS_EVERY_S": 60,
+        "JOB_MOCK_EXAMS_EVERY_S": 60,
         "JOB_VERIFY_AT": "02:30",
     }
     jobs = {job.name: job for job in tasks.schedule(config)}

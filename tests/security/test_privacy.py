@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from learning.eligibility import Evidence
+from learning.domain.eligibility import Evidence
 from learning.models import AuditEntry
 from learning.services import accounts, applications
 from tests.factories import Factory

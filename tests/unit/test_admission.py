@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from learning import admission
-from learning.admission import Standing
+from learning.domain import admission
+from learning.domain.admission import Standing
 
 HOUR = 45 * 60
 READY = Standing(

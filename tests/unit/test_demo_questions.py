@@ -9,8 +9,9 @@ from collections import Counter
 import pytest
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Candidate, Kind, draw_paper
-from learning.services import catalogue, demo_questions, mock_formats, question_bank
+from learning.demo import questions as demo_questions
+from learning.domain.exam_practice import Candidate, Kind, draw_paper
+from learning.services import catalogue, mock_formats, question_bank
 
 
 @pytest.mark.parametrize("code", ["accounting-4", "verification-3"])
@@ -44,8 +45,8 @@ def test_the_demo_practised_and_sat_mock_exams(db_session: Session, make) -> Non
 
     from sqlalchemy import func, select
 
+    from learning.demo import practice as demo_practice
     from learning.models import MockExam, PracticeAnswer
-    from learning.services import demo_practice
 
     demo_questions.seed(db_session, now=make.clock.now())
     for _ in range(6):

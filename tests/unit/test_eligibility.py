@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning.eligibility import (
+from learning.domain.eligibility import (
     CONDITIONS,
-    EDUCATION_KIND_LABELS,
     EDUCATION_KINDS,
     Certificate,
     Education,
@@ -461,11 +460,19 @@ def test_evidence_keeps_sequences_as_tuples() -> None:
     assert evidence.certificates == (cert(5, 1),)
 
 
-def test_every_education_kind_has_a_chinese_and_an_english_label() -> None:
-    assert list(EDUCATION_KIND_LABELS) == ["zh", "en"]
-    for labels in EDUCATION_KIND_LABELS.values():
-        assert list(labels) == list(EDUCATION_KINDS)
-        assert all(label.strip() for label in labels.values())
+def test_every_education_kind_has_a_chinese_and_an_english_label(app) -> None:
+    from flask_babel import force_locale
+
+    from learning.texts.labels import EDUCATION_KIND_LABELS
+
+    assert list(EDUCATION_KIND_LABELS) == list(EDUCATION_KINDS)  # the forms' order
+    with app.test_request_context():
+        for language in ("zh", "en"):
+            with force_locale(language):
+                said = [str(label) for label in EDUCATION_KIND_LABELS.values()]
+            assert all(label.strip() for label in said)
+            chinese = all(any("\u4e00" <= c <= "\u9fff" for c in label) for label in said)
+            assert chinese is (language == "zh"), said
 
 
 # --- Property: declaring more never loses a condition ----------------------------------------

@@ -1,4 +1,4 @@
-"""The rules of simulated-exam practice (learning/exam_practice.py)."""
+"""The rules of simulated-exam practice (learning/domain/exam_practice.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning.exam_practice import (
+from learning.domain.exam_practice import (
     RIGHT_IN_A_ROW_TO_CLEAR,
     BookEntry,
     Candidate,

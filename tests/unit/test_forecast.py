@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from learning.forecast import Forecast, Outlook, exam_day_for, forecast
+from learning.domain.forecast import Forecast, Outlook, exam_day_for, forecast
 
 TODAY = date(2026, 3, 1)
 LONG_AGO = date(2025, 1, 1)

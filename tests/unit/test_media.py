@@ -11,7 +11,7 @@ import pytest
 
 from learning.media import NotAVideo, VideoInfo, poster_frame, probe_video
 
-DEMO_MEDIA = Path(__file__).resolve().parents[2] / "learning" / "demo_media"
+DEMO_MEDIA = Path(__file__).resolve().parents[2] / "learning" / "demo" / "media"
 # Durations the demo videos were generated with (scripts/make_demo_videos.py).
 DEMO_DURATIONS_S = {
     "intro": 75,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import Enrolment, MockExam, MockExamFormat, PracticeAnswer, WrongBookEntry
 from learning.services import ServiceError, mock_exams
 from tests.factories import Factory

@@ -2,7 +2,7 @@
 
 import random
 
-from learning.plausibility import (
+from learning.domain.plausibility import (
     FACE_MISMATCH,
     FAST_ANSWERS,
     NIGHT_STUDY,

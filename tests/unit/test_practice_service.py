@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import PracticeAnswer, WrongBookEntry
 from learning.services import ServiceError, catalogue, practice
 from learning.services.practice import Mode

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import AuditEntry, MockExamFormat, PracticeAnswer, Question
 from learning.services import ServiceError, catalogue, mock_formats, question_bank
 from learning.services.question_bank import Filters, Order, QuestionData

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.services import ServiceError, catalogue, question_bank
 from tests.factories import Factory
 

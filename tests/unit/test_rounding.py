@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from learning.rounding import clock, shares
+from learning.domain.rounding import clock, shares
 
 TENTH_S = 270  # a tenth of a 45-minute standard hour
 

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from flask import Flask
 
-from learning.eligibility import Evidence
-from learning.exam_practice import Kind
+from learning.demo.seed import DEMO_MEDIA
+from learning.domain.eligibility import Evidence
+from learning.domain.exam_practice import Kind
 from learning.models import Enrolment, MockExamFormat, TrainingClass, User
 from learning.services import accounts, applications, mock_exams, offline, practice, videos
-from learning.services.demo import DEMO_MEDIA
 from tests.factories import Factory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 
 from learning.db import get_database
-from learning.services import demo
+from learning.demo import seed as demo
 from tests.conftest import Client
 from tests.live import demo_app
 

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from learning.db import get_database
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.jobs import tasks
 from learning.models import Enrolment, MockExam, MockExamFormat, WrongBookEntry
 from tests.factories import Factory

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from learning.demo.seed import DEMO_MEDIA
 from learning.services import videos
-from learning.services.demo import DEMO_MEDIA
 from tests.factories import Factory
 
 

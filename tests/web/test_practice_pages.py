@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import Enrolment, PracticeAnswer
 from tests.factories import Factory
 

@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.models import AuditEntry, MockExamFormat, PracticeAnswer, Question
 from learning.services import ServiceError, catalogue
-from learning.web.messages import describe
+from learning.texts.messages import describe
 from tests.factories import Factory
 from tests.unit.test_question_import import good_rows, row, workbook
 from tests.web.forms import forms_of

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning.eligibility import Evidence
+from learning.domain.eligibility import Evidence
 from learning.models import Application, ThrottleHit, User
 from learning.services import ServiceError, accounts, applications, catalogue, throttle
 from learning.services.identity import check_digit

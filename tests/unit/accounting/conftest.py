@@ -13,7 +13,7 @@ from itertools import count
 
 import pytest
 
-from learning.accounting import (
+from learning.domain.accounting import (
     AccountingSettings,
     Beat,
     BeatEvent,

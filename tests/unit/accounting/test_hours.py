@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning.accounting import completed, hours_display, hours_missing
+from learning.domain.accounting import completed, hours_display, hours_missing
 
 STANDARD = 45
 HOUR_S = 45 * 60

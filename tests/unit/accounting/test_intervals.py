@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning.accounting import IntervalSet
+from learning.domain.accounting import IntervalSet
 
 
 def test_empty_set_measures_nothing_and_starts_uncovered():

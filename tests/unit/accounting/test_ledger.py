@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from learning.accounting import (
+from learning.domain.accounting import (
     AccountingSettings,
     Beat,
     EnrolmentFigures,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learning.accounting import EVENTS, AccountingSettings, Beat, grace_deadline_ms
+from learning.domain.accounting import EVENTS, AccountingSettings, Beat, grace_deadline_ms
 
 SECOND = 1000
 MINUTE = 60 * SECOND

@@ -10,7 +10,7 @@ from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
-from learning.accounting import (
+from learning.domain.accounting import (
     REASONS,
     AccountingSettings,
     Beat,

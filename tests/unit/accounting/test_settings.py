@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from learning.accounting import AccountingSettings
+from learning.domain.accounting import AccountingSettings
 
 
 def test_fractional_minutes_shorten_checks_to_seconds() -> None:

@@ -1,6 +1,6 @@
 """Voiding a playback's credit (the plausibility review) as an event of the ledger."""
 
-from learning.accounting import VOIDED, AccountingSettings, Beat, Ledger, VoidEvent
+from learning.domain.accounting import VOIDED, AccountingSettings, Beat, Ledger, VoidEvent
 
 SECOND = 1000
 MINUTE = 60 * SECOND

@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from learning.demo import people as demo_people
+from learning.demo.history import insert_in_batches
 from learning.models import (
     Coverage,
     Enrolment,
@@ -33,8 +35,7 @@ from learning.models import (
     User,
     class_instructors,
 )
-from learning.services import catalogue, demo_people, exam_sessions
-from learning.services.demo_history import insert_in_batches
+from learning.services import catalogue, exam_sessions
 
 COHORT_DAYS = 365
 CLASS_SIZE = 50

@@ -1,8 +1,8 @@
 """The study-time rules of shared/accounting.md: pure, no Flask, no database, no clock."""
 
-from learning.accounting.hours import completed, hours_display, hours_missing
-from learning.accounting.intervals import IntervalSet
-from learning.accounting.ledger import (
+from learning.domain.accounting.hours import completed, hours_display, hours_missing
+from learning.domain.accounting.intervals import IntervalSet
+from learning.domain.accounting.ledger import (
     VOIDED,
     BeatEvent,
     EnrolmentFigures,
@@ -13,7 +13,7 @@ from learning.accounting.ledger import (
     VoidEvent,
     VoidOutcome,
 )
-from learning.accounting.rules import (
+from learning.domain.accounting.rules import (
     EVENTS,
     FACE_OUTCOMES,
     QUESTION_OUTCOMES,
@@ -34,7 +34,7 @@ from learning.accounting.rules import (
     open_playback,
     supersede,
 )
-from learning.accounting.settings import AccountingSettings
+from learning.domain.accounting.settings import AccountingSettings
 
 __all__ = [
     "EVENTS",

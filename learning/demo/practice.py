@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind, letters_of
+from learning.domain.exam_practice import Kind, letters_of
 from learning.models import Enrolment, EnrolmentStatus, Question
 from learning.services import mock_exams, practice, question_bank
 

@@ -11,19 +11,60 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from learning import forecast
 from learning.db import get_session
-from learning.eligibility import EDUCATION_KIND_LABELS
-from learning.rounding import clock
+from learning.domain import forecast
+from learning.domain.rounding import clock
+from learning.models import Role, TraineeCategory
 from learning.services import catalogue
-from learning.web.forms import (
-    CATEGORY_LABELS,
-    FEE_KIND_LABELS,
-    MAJOR_LABELS,
-    OCCUPATION_LABELS,
-    ROLE_LABELS,
-    TITLE_LEVEL_LABELS,
-)
+
+ROLE_LABELS = {
+    Role.TRAINEE.value: _l("Trainee"),
+    Role.INSTRUCTOR.value: _l("Instructor"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+
+PRESENCE_CHECK_LABELS = {  # AccountingSettings.presence_check
+    "code": _l("The code in a picture"),
+    "question": _l("A question of the question bank"),
+    "both": _l("The code and a question"),
+}
+
+CATEGORY_LABELS = {
+    TraineeCategory.KEY_EMITTING_UNIT: _l("Staff of a key emitting unit in allowance trading"),
+    TraineeCategory.TEACHING_RESEARCH: _l("Environment or circular-economy teaching and research"),
+    TraineeCategory.CONSULTING_FIRM: _l("Energy-saving, low-carbon or environmental consulting"),
+    TraineeCategory.FINANCIAL_INSTITUTION: _l("Financial institution following emission reduction"),
+    TraineeCategory.CARBON_PROFESSIONAL: _l(
+        "Carbon professional: verification, accounting, trading, monitoring"
+    ),
+    TraineeCategory.INDIVIDUAL: _l("Individual aiming to work in the dual-carbon field"),
+}
+
+FEE_KIND_LABELS = {
+    "training": _l("Training package (training, practice, coaching and one assessment)"),
+    "assessment": _l("Assessment only (retake)"),
+}
+
+
+OCCUPATION_LABELS = {"same": _l("This occupation"), "related": _l("A related occupation")}
+TITLE_LEVEL_LABELS = {
+    "junior": _l("Junior title (初级)"),
+    "intermediate": _l("Intermediate title (中级)"),
+    "senior": _l("Senior title (高级)"),
+}
+MAJOR_LABELS = {"this": _l("This major"), "related": _l("A related major"), "other": _l("Other")}
+
+EDUCATION_KIND_LABELS = {  # learning.domain.eligibility.EDUCATION_KINDS, in their order
+    "technical_school": _l("Technical school"),
+    "secondary_vocational": _l("Secondary vocational school"),
+    "higher_vocational": _l("Higher vocational school"),
+    "junior_college": _l("Junior college"),
+    "bachelor_or_above": _l("Bachelor's degree or above"),
+    "advanced_worker_class": _l("Advanced-worker class of a technical school"),
+    "technician_college": _l("Technician college"),
+    "advanced_technical_school": _l("Advanced technical school"),
+    "preparatory_technician_class": _l("Preparatory-technician or technician class"),
+}
 
 LEVEL_SHORT_LABELS = {
     5: _l("Level 5"),
@@ -40,7 +81,7 @@ LEVEL_LABELS = {
     1: _l("Level 1 / Senior technician"),
 }
 
-QUESTION_KIND_LABELS = {  # learning.exam_practice.Kind
+QUESTION_KIND_LABELS = {  # learning.domain.exam_practice.Kind
     "true_false": _l("True or false"),
     "single": _l("Single choice"),
     "multiple": _l("Multiple choice"),
@@ -203,9 +244,7 @@ def eligibility_reason_text(code: str, params: dict) -> str:
 
 
 def education_kind_label(kind: str) -> str:
-    locale = get_locale()
-    language = "en" if locale is not None and locale.language == "en" else "zh"
-    return EDUCATION_KIND_LABELS[language].get(kind, kind)
+    return str(EDUCATION_KIND_LABELS.get(kind, kind))
 
 
 def notification_text(kind: str, params: dict) -> str:

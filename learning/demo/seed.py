@@ -13,7 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from learning.accounting import AccountingSettings
+from learning.demo import history as demo_history
+from learning.demo import people as demo_people
+from learning.demo import practice as demo_practice
+from learning.demo import questions as demo_questions
+from learning.demo.history import Habit, Learner
+from learning.domain.accounting import AccountingSettings
+from learning.domain.plausibility import Thresholds
 from learning.models import (
     Enrolment,
     Payment,
@@ -24,17 +30,12 @@ from learning.models import (
     User,
     Video,
 )
-from learning.plausibility import Thresholds
 from learning.services import (
     ServiceError,
     accounts,
     announcements,
     catalogue,
     classes,
-    demo_history,
-    demo_people,
-    demo_practice,
-    demo_questions,
     enrolments,
     exam_sessions,
     exams,
@@ -42,12 +43,11 @@ from learning.services import (
     review,
     videos,
 )
-from learning.services.demo_history import Habit, Learner
 
 # Printed on the demo's login page; far too weak for a real account, so the demo's users are
 # created past the password rules (`accounts.create_user_with_hash`), here and nowhere else.
 DEMO_PASSWORD = "demo1234"
-DEMO_MEDIA = Path(__file__).resolve().parent.parent / "demo_media"
+DEMO_MEDIA = Path(__file__).resolve().parent / "media"
 LOGIN_HELP = f"""Demo users (password {DEMO_PASSWORD} for all):
   admin        administrator (班务组)
   teacher1     instructor of 2026春季 碳排放核算员四级班

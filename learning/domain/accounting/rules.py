@@ -33,8 +33,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from learning.accounting.intervals import IntervalSet
-from learning.accounting.settings import AccountingSettings
+from learning.domain.accounting.intervals import IntervalSet
+from learning.domain.accounting.settings import AccountingSettings
 
 EVENTS = frozenset(
     {

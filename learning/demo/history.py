@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from learning.accounting import AccountingSettings, Beat, BeatEvent, BeatOutcome, OpenEvent
+from learning.domain.accounting import AccountingSettings, Beat, BeatEvent, BeatOutcome, OpenEvent
 from learning.models import BeatRecord, Playback, TraineeStudyState
 from learning.services.recompute import Replayer, write_totals
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from learning.accounting.intervals import IntervalSet
-from learning.accounting.rules import (
+from learning.domain.accounting.intervals import IntervalSet
+from learning.domain.accounting.rules import (
     Beat,
     BeatOutcome,
     PlaybackState,
@@ -22,7 +22,7 @@ from learning.accounting.rules import (
     check_on_opening,
     open_playback,
 )
-from learning.accounting.settings import AccountingSettings
+from learning.domain.accounting.settings import AccountingSettings
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The demo's question bank: original questions about carbon-emission management, written for
-this project (`demo_media/question_bank.json`), for the accounting and verification work types.
+this project (`media/question_bank.json`), for the accounting and verification work types.
 
 A question names the work types it serves; it is linked to their level-4 programme, so every
 level of the work type draws it (`question_bank.pool`). The demo's accounting programme asks
@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from learning.exam_practice import Kind
+from learning.domain.exam_practice import Kind
 from learning.services import catalogue, question_bank
 
-BANK = Path(__file__).resolve().parent.parent / "demo_media" / "question_bank.json"
+BANK = Path(__file__).resolve().parent / "media" / "question_bank.json"
 LOWEST_LEVEL = 4
 QUESTION_CHECK_PROGRAMME = "accounting-4"
 

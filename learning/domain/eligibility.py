@@ -86,31 +86,6 @@ MAJORS: tuple[str, ...] = get_args(Major)
 EDUCATION_KINDS: tuple[str, ...] = get_args(EducationKind)
 CERTIFICATE_LEVELS = range(1, 6)
 
-EDUCATION_KIND_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "technical_school": "技工学校",
-        "secondary_vocational": "中等职业学校",
-        "higher_vocational": "高等职业学校",
-        "junior_college": "大专",
-        "bachelor_or_above": "本科及以上",
-        "advanced_worker_class": "技工院校高级工班",
-        "technician_college": "技师学院",
-        "advanced_technical_school": "高级技工学校",
-        "preparatory_technician_class": "预备技师班/技师班",
-    },
-    "en": {
-        "technical_school": "Technical school",
-        "secondary_vocational": "Secondary vocational school",
-        "higher_vocational": "Higher vocational school",
-        "junior_college": "Junior college",
-        "bachelor_or_above": "Bachelor's degree or above",
-        "advanced_worker_class": "Advanced-worker class of a technical school",
-        "technician_college": "Technician college",
-        "advanced_technical_school": "Advanced technical school",
-        "preparatory_technician_class": "Preparatory-technician or technician class",
-    },
-}
-"""Form labels of the education kinds, by locale then kind, in the order forms list them."""
 
 _TITLE_RANK = {level: rank for rank, level in enumerate(TITLE_LEVELS)}
 

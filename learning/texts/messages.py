@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 from learning.services import ServiceError
-from learning.web.labels import QUESTION_KIND_LABELS, programme_name_of
+from learning.texts.labels import QUESTION_KIND_LABELS, programme_name_of
 
 # Refusals whose `code` parameter names a programme that exists: shown by its name. An
 # unknown programme keeps the code it was asked by (a roster cell, say).
@@ -363,3 +365,9 @@ def describe(error: ServiceError) -> str:
     elif error.code == "question_answer_invalid":
         params["detail"] = _answer_problem(params)
     return template % params
+
+
+def problem_text(problem: Any) -> str:
+    """A workbook's problem (a `Problem` of an import: its message code and parameters), in
+    words."""
+    return describe(ServiceError(problem.message, **problem.params))
