@@ -1,10 +1,11 @@
 """Eligibility to sit a level's assessment (报考条件), as data plus one small evaluator.
 
-Each level lists conditions; a candidate needs ONE of them. Each condition is a dict in
-`CONDITIONS` with a code (`L3-e`), its level, its wording in Chinese and English, and a
-`requirement` written in the JSON vocabulary below. Conditions are data so that an admin can
-add or amend one without code when a new edition of the standard changes them;
-`validate_condition` refuses a malformed one before it is saved.
+Each level lists conditions; a candidate needs ONE of them. Each condition is a row of the
+table `eligibility_conditions` (the standard's, as the training notice lists them, seeded by
+migration 0004: their one definition) with a code (`L3-e`), its level, its wording in Chinese
+and English, and a `requirement` written in the JSON vocabulary below. Conditions are data so
+that an admin can add or amend one without code when a new edition of the standard changes
+them; `validate_condition` refuses a malformed one before it is saved.
 
 The evaluator checks only what the applicant *declares* (`Evidence`); an admin then confirms
 the declaration against uploaded documents. It is pure: the date of the check (`as_of`) is
@@ -178,199 +179,6 @@ class ConditionResult:
     reasons: tuple[Reason, ...]
 
 
-# --- The conditions of the notice (碳排放管理员, 2023 standard) --------------------------------
-
-_THIS_OR_RELATED = ["this", "related"]
-_ANY_TECHNICAL_OR_VOCATIONAL = list(EDUCATION_KINDS)
-_ADVANCED_WORKER_OR_ABOVE = [
-    "advanced_worker_class",
-    "technician_college",
-    "advanced_technical_school",
-    "preparatory_technician_class",
-]
-_HIGHER_VOCATIONAL_OR_COLLEGE = ["higher_vocational", "junior_college", "bachelor_or_above"]
-
-
-def _condition(code: str, text_zh: str, text_en: str, requirement: Requirement) -> dict[str, Any]:
-    return {
-        "code": code,
-        "level": int(code[1]),
-        "text_zh": text_zh,
-        "text_en": text_en,
-        "requirement": requirement,
-    }
-
-
-def _certificate(min_level: int, **modifiers: float) -> Requirement:
-    return {"certificate": {"min_level": min_level}, **modifiers}
-
-
-def _title(level: str, **modifiers: float) -> Requirement:
-    return {"title": {"level": level}, **modifiers}
-
-
-def _education(kinds: list[str], **options: bool) -> Requirement:
-    return {"education": {"kinds": kinds, "major": _THIS_OR_RELATED, **options}}
-
-
-CONDITIONS: list[dict[str, Any]] = [
-    _condition(
-        "L4-a",
-        "累计从事本职业或相关职业工作满5年。",
-        "At least 5 years of accumulated work in this occupation or a related one.",
-        {"years": 5},
-    ),
-    _condition(
-        "L4-b",
-        "取得本职业或相关职业五级/初级工职业资格（职业技能等级）证书后，"
-        "累计从事本职业或相关职业工作满3年。",
-        "A level-5 (junior worker) certificate of this or a related occupation, "
-        "then at least 3 years of accumulated work in this or a related occupation.",
-        _certificate(5, years_after=3),
-    ),
-    _condition(
-        "L4-c",
-        "取得本专业或相关专业的技工院校或中等及以上职业院校、专科及以上普通高等学校毕业证书"
-        "（含在读应届毕业生）。",
-        "A diploma in this or a related major from a technical school, a secondary or higher "
-        "vocational school, or a junior college or above (final-year students count).",
-        _education(_ANY_TECHNICAL_OR_VOCATIONAL, final_year_ok=True),
-    ),
-    _condition(
-        "L3-a",
-        "累计从事本职业或相关职业工作满10年。",
-        "At least 10 years of accumulated work in this occupation or a related one.",
-        {"years": 10},
-    ),
-    _condition(
-        "L3-b",
-        "取得本职业或相关职业五级/初级工职业资格（职业技能等级）证书后，"
-        "累计从事本职业或相关职业工作满3年。",
-        "A level-5 (junior worker) certificate of this or a related occupation, "
-        "then at least 3 years of accumulated work in this or a related occupation.",
-        _certificate(5, years_after=3),
-    ),
-    _condition(
-        "L3-c",
-        "取得符合专业对应关系的初级职称（专业技术人员职业资格）后，"
-        "累计从事本职业或相关职业工作满1年。",
-        "A junior professional title matching the field, "
-        "then at least 1 year of accumulated work in this or a related occupation.",
-        _title("junior", years_after=1),
-    ),
-    _condition(
-        "L3-d",
-        "取得本专业或相关专业的技工院校高级工班及以上毕业证书（含在读应届毕业生）。",
-        "A diploma in this or a related major from an advanced-worker class or above of a "
-        "technical school (final-year students count).",
-        _education(_ADVANCED_WORKER_OR_ABOVE, final_year_ok=True),
-    ),
-    _condition(
-        "L3-e",
-        "取得本职业或相关职业四级/中级工职业资格（职业技能等级）证书，并取得高等职业学校、"
-        "专科及以上普通高等学校本专业或相关专业毕业证书（含在读应届毕业生）。",
-        "A level-4 (intermediate worker) certificate of this or a related occupation, and a "
-        "diploma in this or a related major from a higher vocational school or a junior "
-        "college or above (final-year students count).",
-        {
-            "all": [
-                _certificate(4),
-                _education(_HIGHER_VOCATIONAL_OR_COLLEGE, final_year_ok=True),
-            ]
-        },
-    ),
-    _condition(
-        "L3-f",
-        "取得经评估论证的高等职业学校、专科及以上普通高等学校本专业或相关专业的毕业证书"
-        "（含在读应届毕业生）。",
-        "A diploma in this or a related major from a programme of a higher vocational school "
-        "or a junior college or above that passed evaluation (final-year students count).",
-        _education(_HIGHER_VOCATIONAL_OR_COLLEGE, final_year_ok=True, evaluated_programme=True),
-    ),
-    _condition(
-        "L2-a",
-        "取得本职业或相关职业三级/高级工职业资格（职业技能等级）证书后，"
-        "累计从事本职业或相关职业工作满5年。",
-        "A level-3 (advanced worker) certificate of this or a related occupation, "
-        "then at least 5 years of accumulated work in this or a related occupation.",
-        _certificate(3, years_after=5),
-    ),
-    _condition(
-        "L2-b",
-        "取得符合专业对应关系的初级职称（专业技术人员职业资格）后，"
-        "累计从事本职业或相关职业工作满5年，并在取得本职业或相关职业三级/高级工职业资格"
-        "（职业技能等级）证书后，从事本职业或相关职业工作满1年。",
-        "A junior professional title matching the field, then at least 5 years of "
-        "accumulated work in this or a related occupation, and at least 1 year of work after "
-        "a level-3 (advanced worker) certificate of this or a related occupation.",
-        {"all": [_title("junior", years_after=5), _certificate(3, years_after=1)]},
-    ),
-    _condition(
-        "L2-c",
-        "取得符合专业对应关系的中级职称（专业技术人员职业资格）后，"
-        "累计从事本职业或相关职业工作满1年。",
-        "An intermediate professional title matching the field, "
-        "then at least 1 year of accumulated work in this or a related occupation.",
-        _title("intermediate", years_after=1),
-    ),
-    _condition(
-        "L2-d",
-        "取得本职业或相关职业三级/高级工职业资格（职业技能等级）证书的高级技工学校、"
-        "技师学院毕业生，累计从事本职业或相关职业工作满2年。",
-        "A graduate of an advanced technical school or a technician college holding a "
-        "level-3 (advanced worker) certificate of this or a related occupation, with at least "
-        "2 years of accumulated work in this or a related occupation.",
-        {
-            "all": [
-                {"education": {"kinds": ["advanced_technical_school", "technician_college"]}},
-                _certificate(3),
-                {"years": 2},
-            ]
-        },
-    ),
-    _condition(
-        "L2-e",
-        "取得本职业或相关职业三级/高级工职业资格（职业技能等级）证书满2年的技师学院预备技师班、"
-        "技师班学生。",
-        "A student of a preparatory-technician or technician class of a technician college "
-        "who has held a level-3 (advanced worker) certificate of this or a related occupation "
-        "for at least 2 years.",
-        {
-            "all": [
-                {"education": {"kinds": ["preparatory_technician_class"], "studying": True}},
-                _certificate(3, held_years=2),
-            ]
-        },
-    ),
-    _condition(
-        "L1-a",
-        "取得本职业或相关职业二级/技师职业资格（职业技能等级）证书后，"
-        "累计从事本职业或相关职业工作满5年。",
-        "A level-2 (technician) certificate of this or a related occupation, "
-        "then at least 5 years of accumulated work in this or a related occupation.",
-        _certificate(2, years_after=5),
-    ),
-    _condition(
-        "L1-b",
-        "取得符合专业对应关系的高级职称（专业技术人员职业资格）后，"
-        "累计从事本职业或相关职业工作满1年。",
-        "A senior professional title matching the field, "
-        "then at least 1 year of accumulated work in this or a related occupation.",
-        _title("senior", years_after=1),
-    ),
-    _condition(
-        "L1-c",
-        "取得符合专业对应关系的中级职称后，累计从事本职业或相关职业工作满5年，"
-        "并在取得本职业或相关职业二级/技师职业资格（职业技能等级）证书后，"
-        "从事本职业或相关职业工作满1年。",
-        "An intermediate professional title matching the field, then at least 5 years of "
-        "accumulated work in this or a related occupation, and at least 1 year of work after "
-        "a level-2 (technician) certificate of this or a related occupation.",
-        {"all": [_title("intermediate", years_after=5), _certificate(2, years_after=1)]},
-    ),
-]
-
-
 # --- Validation of requirements and conditions ----------------------------------------------
 
 _MODIFIERS: dict[str, tuple[str, ...]] = {
@@ -517,10 +325,7 @@ def evaluate(requirement: Requirement, evidence: Evidence, as_of: date) -> Verdi
 
 
 def evaluate_level(
-    level: int,
-    evidence: Evidence,
-    as_of: date,
-    conditions: list[dict[str, Any]] = CONDITIONS,
+    level: int, evidence: Evidence, as_of: date, conditions: list[dict[str, Any]]
 ) -> list[ConditionResult]:
     """Every condition of `level`, in order; the applicant is eligible if any one is met."""
     results = []

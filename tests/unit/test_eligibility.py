@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning.domain.eligibility import (
-    CONDITIONS,
     EDUCATION_KINDS,
     Certificate,
     Education,
@@ -29,6 +30,17 @@ from learning.domain.eligibility import (
     validate_requirement,
 )
 
+
+def _standard() -> list[dict[str, Any]]:
+    """The standard's conditions where they are defined once: the migration that seeds them."""
+    path = next((Path(__file__).parents[2] / "migrations" / "versions").glob("0004_*.py"))
+    spec = importlib.util.spec_from_file_location("seed_of_the_conditions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CONDITIONS
+
+
+CONDITIONS = _standard()
 AS_OF = date(2026, 3, 2)
 BY_CODE = {condition["code"]: condition for condition in CONDITIONS}
 
@@ -61,7 +73,7 @@ def student(kind: EducationKind) -> Education:
 
 def result(code: str, evidence: Evidence, as_of: date = AS_OF) -> Any:
     level = BY_CODE[code]["level"]
-    return next(r for r in evaluate_level(level, evidence, as_of) if r.code == code)
+    return next(r for r in evaluate_level(level, evidence, as_of, CONDITIONS) if r.code == code)
 
 
 def codes(reasons: tuple[Reason, ...]) -> list[str]:
@@ -309,10 +321,10 @@ def test_l1_c_needs_an_intermediate_title_and_a_level_2_certificate() -> None:
 
 
 def test_evaluate_level_lists_the_levels_conditions_in_order() -> None:
-    results = evaluate_level(3, Evidence(10), AS_OF)
+    results = evaluate_level(3, Evidence(10), AS_OF, CONDITIONS)
     assert [r.code for r in results] == ["L3-a", "L3-b", "L3-c", "L3-d", "L3-e", "L3-f"]
     assert [r.met for r in results] == [True, False, False, False, False, False]
-    assert evaluate_level(5, Evidence(10), AS_OF) == []
+    assert evaluate_level(5, Evidence(10), AS_OF, CONDITIONS) == []
 
 
 def test_an_admin_added_condition_is_evaluated_without_code() -> None:
@@ -329,7 +341,7 @@ def test_an_admin_added_condition_is_evaluated_without_code() -> None:
 
 def test_reasons_are_json_for_the_web_layer() -> None:
     for level in (4, 3, 2, 1):
-        for item in evaluate_level(level, Evidence(0), AS_OF):
+        for item in evaluate_level(level, Evidence(0), AS_OF, CONDITIONS):
             json.dumps([list(reason) for reason in item.reasons])
 
 
@@ -513,7 +525,27 @@ def test_declaring_more_never_loses_a_condition(
         base.education + extra.education,
     )
     for level in (4, 3, 2, 1):
-        before = evaluate_level(level, base, AS_OF)
-        after = evaluate_level(level, richer, AS_OF)
+        before = evaluate_level(level, base, AS_OF, CONDITIONS)
+        after = evaluate_level(level, richer, AS_OF, CONDITIONS)
         for old, new in zip(before, after, strict=True):
             assert new.met or not old.met, old.code
+
+
+def test_the_database_holds_the_standards_conditions_as_defined_once(db_session) -> None:
+    from sqlalchemy import select
+
+    from learning.models import EligibilityCondition
+
+    stored = {
+        row.code: {
+            "code": row.code,
+            "level": row.level,
+            "text_zh": row.text_zh,
+            "text_en": row.text_en,
+            "requirement": row.requirement,
+        }
+        for row in db_session.scalars(select(EligibilityCondition))
+    }
+    assert stored == BY_CODE
+    for condition in CONDITIONS:
+        validate_condition(condition)
