@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from learning.extensions import login_manager
 from learning.models import (
     Announcement,
+    ApplicationDocument,
     Audience,
     Enrolment,
+    ProgrammeVideo,
     Role,
     TrainingClass,
     User,
@@ -126,3 +128,26 @@ def can_view_face_reference(user: User, trainee_id: int) -> bool:
     """A trainee's reference face: the trainee and admins only (not their instructors: facial
     data is shown to as few people as the checks need)."""
     return user.role == Role.ADMIN or user.id == trainee_id
+
+
+def may_watch(session: Session, user: User, video_id: int) -> bool:
+    """Staff may watch any video; a trainee only one of a programme they are enrolled in."""
+    if user.role != Role.TRAINEE:
+        return True
+    statement = (
+        select(Enrolment.id)
+        .join(ProgrammeVideo, ProgrammeVideo.programme_id == Enrolment.programme_id)
+        .where(Enrolment.trainee_id == user.id, ProgrammeVideo.video_id == video_id)
+        .limit(1)
+    )
+    return session.scalar(statement) is not None
+
+
+def may_see_document(user: User, document: ApplicationDocument) -> bool:
+    """An application's proof: its applicant, and admins (whose view is logged)."""
+    return document.application.applicant_id == user.id or user.role == Role.ADMIN
+
+
+def may_export_unmasked(user: User) -> bool:
+    """ID-card and phone numbers whole in an export: admins only (and each export is logged)."""
+    return user.role == Role.ADMIN

@@ -41,7 +41,7 @@ from learning.models import (
     Role,
     TrainingClass,
 )
-from learning.permissions import login_required, role_required
+from learning.permissions import login_required, may_see_document, role_required
 from learning.services import (
     ServiceError,
     accounts,
@@ -505,9 +505,9 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
     doc = db.get(ApplicationDocument, document_id)
     if doc is None or doc.application_id != application_id:
         abort(404)
-    owner = doc.application.applicant_id == current_user.id
-    if not (owner or current_user.role == Role.ADMIN):
+    if not may_see_document(current_user, doc):
         abort(404)
+    owner = doc.application.applicant_id == current_user.id
     if doc.deleted_at is not None:
         return _deleted(doc)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_path

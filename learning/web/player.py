@@ -7,11 +7,10 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from learning.db import get_session
-from learning.models import Enrolment, ProgrammeVideo, Role, Video
-from learning.permissions import enrolment_or_404, login_required, role_required
+from learning.models import Role, Video
+from learning.permissions import enrolment_or_404, login_required, may_watch, role_required
 from learning.services import enrolments, records, videos
 
 blueprint = Blueprint("player", __name__)
@@ -55,7 +54,11 @@ def video_file(video_id: int) -> ResponseReturnValue:
     """The stored file, with HTTP range requests so the player can seek."""
     session = get_session()
     video = session.get(Video, video_id)
-    if video is None or video.file_path is None or not _may_watch(video):
+    if (
+        video is None
+        or video.file_path is None
+        or not may_watch(get_session(), current_user, video.id)
+    ):
         abort(404)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / video.file_path
     if not path.is_file():
@@ -70,7 +73,11 @@ def video_file(video_id: int) -> ResponseReturnValue:
 def video_poster(video_id: int) -> ResponseReturnValue:
     """The picture the player shows before the video starts, taken from the file."""
     video = get_session().get(Video, video_id)
-    if video is None or video.file_path is None or not _may_watch(video):
+    if (
+        video is None
+        or video.file_path is None
+        or not may_watch(get_session(), current_user, video.id)
+    ):
         abort(404)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / videos.poster_path(video.file_path)
     if not path.is_file():
@@ -78,16 +85,3 @@ def video_poster(video_id: int) -> ResponseReturnValue:
     response = send_file(path, mimetype="image/png", conditional=True, max_age=86400)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
-
-
-def _may_watch(video: Video) -> bool:
-    """Staff may watch any video; a trainee only one of a programme they are enrolled in."""
-    if current_user.role != Role.TRAINEE:
-        return True
-    statement = (
-        select(Enrolment.id)
-        .join(ProgrammeVideo, ProgrammeVideo.programme_id == Enrolment.programme_id)
-        .where(Enrolment.trainee_id == current_user.id, ProgrammeVideo.video_id == video.id)
-        .limit(1)
-    )
-    return get_session().scalar(statement) is not None
