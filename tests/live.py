@@ -103,14 +103,22 @@ def serve_demo(folder: Path, *, history_days: int = 10, **settings: Any) -> Iter
     app = demo_app(  # a browser plays in real time
         folder, "live.sqlite", clock=Clock(), history_days=history_days, **settings
     )
-    database = get_database(app)
+    try:
+        with serve(app) as url:
+            yield LiveServer(app, url)
+    finally:
+        get_database(app).dispose()
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """`app` served on a free local port by a thread, as the browser tests see it: its URL."""
     server = make_server(
         "127.0.0.1", 0, _remember_bodies(app), threaded=True, request_handler=_ClosingHandler
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
-        database.dispose()

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -54,6 +53,7 @@ from learning.services import (
 from learning.services.identity import normalise_id_number, normalise_phone
 from learning.texts.labels import format_datetime_local, localized, programme_label
 from learning.texts.messages import describe
+from learning.web.files import send_stored_file
 from learning.web.forms import (
     ApplicationForm,
     DecisionForm,
@@ -521,7 +521,7 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
             document_id=document_id,
         )
     # An attachment under a neutral name; the review page still shows an image through <img>.
-    response = send_file(
+    response = send_stored_file(
         path,
         mimetype=applications.served_type(doc),
         as_attachment=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from learning.db import get_session
 from learning.models import Role, Video
 from learning.permissions import enrolment_or_404, login_required, may_watch, role_required
 from learning.services import enrolments, records, videos
+from learning.web.files import send_stored_file
 
 blueprint = Blueprint("player", __name__)
 
@@ -63,7 +64,7 @@ def video_file(video_id: int) -> ResponseReturnValue:
     path = Path(current_app.config["UPLOAD_FOLDER"]) / video.file_path
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=video.mime_type, conditional=True, max_age=3600)
+    response = send_stored_file(path, mimetype=video.mime_type, conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -82,6 +83,6 @@ def video_poster(video_id: int) -> ResponseReturnValue:
     path = Path(current_app.config["UPLOAD_FOLDER"]) / videos.poster_path(video.file_path)
     if not path.is_file():
         abort(404)  # a file put in before posters were taken
-    response = send_file(path, mimetype="image/png", conditional=True, max_age=86400)
+    response = send_stored_file(path, mimetype="image/png", conditional=True, max_age=86400)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

@@ -49,6 +49,7 @@ class Viewer:
         )
         self.token = self._log_in(username)
         self.answered: list[int] = []
+        self.refused: str | None = None  # a live server's refusal, which fails the test
         self.playback_id = self._open()
 
     def _page_token(self, path: str) -> str:
@@ -93,8 +94,9 @@ class Viewer:
             }
             try:
                 self._json(f"/api/v1/playbacks/{self.playback_id}/heartbeats", beat)
-            except urllib.error.HTTPError:
-                raise  # a refusal from a live server is a failure, not the kill
+            except urllib.error.HTTPError as refusal:  # answered, but not 200: not the kill
+                self.refused = f"beat {seq}: {refusal.code} {refusal.reason}"
+                return
             except (OSError, http.client.HTTPException, json.JSONDecodeError):
                 # The server is gone: refused, reset, or cut between the headers and the
                 # body (IncompleteRead) or inside the body (a JSON document cut short).
@@ -184,6 +186,8 @@ def test_every_answered_beat_survives_a_sigkill(empty_database: Database, tmp_pa
         server.wait(timeout=10)
     for thread in threads:
         thread.join(timeout=30)
+        assert not thread.is_alive(), "a viewer still waits for the dead server"
+    assert [v.refused for v in viewers if v.refused] == []
     answered = {(v.playback_id, seq) for v in viewers for seq in v.answered}
     assert len(answered) > 50, (tmp_path / "server.log").read_text()[-2000:]
 

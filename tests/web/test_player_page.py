@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 from learning.demo.seed import DEMO_MEDIA
@@ -88,3 +90,17 @@ def test_the_player_starts_at_the_second_the_continue_button_asks_for(
         page = client.get(url + ignored)
         assert page.status_code == 200
         assert "data-start-s" not in page.get_data(as_text=True), ignored
+
+
+def test_a_video_answer_without_a_body_closes_the_file(app: Flask, login, make: Factory) -> None:
+    """HEAD and 304 send no body: the answer's close still closes the file (no ResourceWarning,
+    which the warning filter turns into a failure)."""
+    video = _video(app, make)
+    client = login(make.admin())
+    with client.head(f"/videos/{video.id}/file") as head:
+        assert head.status_code == 200
+        assert head.data == b""
+    etag = head.headers["ETag"]
+    with client.get(f"/videos/{video.id}/file", headers={"If-None-Match": etag}) as cached:
+        assert cached.status_code == 304
+    gc.collect()
