@@ -5,6 +5,7 @@ registration closes (shared/domain.md: the training package pays for one sitting
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -143,4 +144,28 @@ def test_the_nightly_job_closes_registration_the_day_after_its_closing_day(
     assert exam_sessions.status_on(exam, today) == status
     assert exam_sessions.advance_states(db_session, today) == (closed, 0)
     db_session.refresh(exam)
+    assert exam.status == status
+
+
+@pytest.mark.parametrize(
+    ("closes_on", "status"),
+    [(date(2026, 5, 1), "open"), (date(2026, 5, 2), "open"), (date(2026, 4, 30), "closed")],
+)
+def test_an_edit_reopens_registration_when_its_close_moves_to_today_or_later(
+    make: Factory, db_session: Session, clock: FakeClock, closes_on: date, status: str
+) -> None:
+    """A session whose registration closed on 2026-04-30, edited on 2026-05-01."""
+    exam = make.exam_session(starts_on=FIRST, registration_closes_on=date(2026, 4, 30))
+    exam.status = "closed"
+    edited = replace(
+        exam_sessions.schedule_of(exam), registration_closes_on=closes_on, place="新考点"
+    )
+    exam_sessions.update_session(
+        db_session,
+        exam,
+        edited,
+        today=date(2026, 5, 1),
+        now=clock.now(),
+        actor_id=make.admin().id,
+    )
     assert exam.status == status
