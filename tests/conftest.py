@@ -10,6 +10,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,22 +160,35 @@ def login(app: Flask, make: factories.Factory) -> Any:
     return log_in_as
 
 
+@contextmanager
+def separate_database(folder: Path, name: str) -> Iterator[str]:
+    """The URL of a new, empty database of the kind the suite runs on, for an app of its own
+    (a served app, a migration from nothing): a SQLite file `name`.sqlite under `folder`; with
+    a PostgreSQL `DATABASE_URL`, a database of its own on that server, named after the suite's
+    and `name`, dropped at the end. Either way its tables never meet the suite's."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{folder / f'{name}.sqlite'}"
+        return
+    suite = make_url(url)
+    own = f"{suite.database}_{name}"[:50] + f"_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(suite.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+        try:
+            yield suite.set(database=own).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[Database]:
     """A new, empty database of the kind the suite runs on."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        database = Database(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    with separate_database(tmp_path, "empty") as url:
+        database = Database(url)
         yield database
         database.dispose()
-        return
-    name = f"learning_migration_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
-    yield database
-    database.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()

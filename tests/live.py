@@ -1,5 +1,6 @@
-"""The app with the demo data on its own SQLite file, served on a local port by a thread:
-what the browser tests drive and the API fuzzing attacks."""
+"""The app with the demo data on a database of its own, served on a local port by a thread:
+what the browser tests drive and the API fuzzing attacks. The database is of the suite's kind
+(`tests.conftest.separate_database`): SQLite, or PostgreSQL when the suite runs on it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from learning import migrate
 from learning.clock import Clock
 from learning.db import get_database
 from learning.demo import seed as demo
-from tests.conftest import FAST_HASH, make_test_app
+from tests.conftest import FAST_HASH, make_test_app, separate_database
 
 
 @dataclass
@@ -27,15 +28,18 @@ class LiveServer:
 
 
 def demo_app(
-    folder: Path, name: str, *, seeded: bool = True, clock: Clock | None = None, **settings: Any
+    folder: Path,
+    database_url: str,
+    *,
+    seeded: bool = True,
+    clock: Clock | None = None,
+    **settings: Any,
 ) -> Flask:
-    """An app on its own migrated SQLite file `name` and upload folder under `folder`, with
-    the demo in it (`seeded`; `trainee_count` and `history_days` pass on to the demo), seeded
-    as of `clock` (the tests' fake clock unless given)."""
+    """An app on the empty database `database_url`, migrated, with its upload folder under
+    `folder` and the demo in it (`seeded`; `trainee_count` and `history_days` pass on to the
+    demo), seeded as of `clock` (the tests' fake clock unless given)."""
     sizes = {key: settings.pop(key) for key in ("trainee_count", "history_days") if key in settings}
-    app = make_test_app(
-        f"sqlite:///{folder / name}", UPLOAD_FOLDER=str(folder / "uploads"), **settings
-    )
+    app = make_test_app(database_url, UPLOAD_FOLDER=str(folder / "uploads"), **settings)
     if clock is not None:
         app.extensions["clock"] = clock
     database = get_database(app)
@@ -100,14 +104,15 @@ def _remember_bodies(app: Any) -> Any:
 
 @contextmanager
 def serve_demo(folder: Path, *, history_days: int = 10, **settings: Any) -> Iterator[LiveServer]:
-    app = demo_app(  # a browser plays in real time
-        folder, "live.sqlite", clock=Clock(), history_days=history_days, **settings
-    )
-    try:
-        with serve(app) as url:
-            yield LiveServer(app, url)
-    finally:
-        get_database(app).dispose()
+    with separate_database(folder, "live") as database_url:
+        app = demo_app(  # a browser plays in real time
+            folder, database_url, clock=Clock(), history_days=history_days, **settings
+        )
+        try:
+            with serve(app) as url:
+                yield LiveServer(app, url)
+        finally:
+            get_database(app).dispose()
 
 
 @contextmanager

@@ -137,7 +137,8 @@ def _previous_sitting(
 
 def _fee_paid(session: Session, enrolment: Enrolment, exam_session: ExamSession) -> bool:
     """The training package covers the first sitting; a retake needs the assessment fee paid
-    after the previous sitting. Paid means paid in full where the programme sets the fee."""
+    from the day of the previous sitting on (a payment's date cannot tell whether it came
+    before or after that day's exam). Paid means paid in full where the programme sets the fee."""
     previous = _previous_sitting(session, enrolment, exam_session)
     programme = enrolment.programme
     statement = select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_fen), 0))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.domain.accounting import AccountingSettings
-from learning.models import Enrolment, StudyDay
+from learning.models import Enrolment, Playback, StudyDay
 
 pytestmark = pytest.mark.usefixtures("totals_rebuild_exactly")
 
@@ -39,7 +39,9 @@ def _use(app: Flask, **changes: object) -> AccountingSettings:
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda change: ",".join(change))
-def test_each_setting_changed_between_beats_rebuilds_exactly(app, player, clock, change) -> None:
+def test_each_setting_changed_between_beats_rebuilds_exactly(
+    app, player, clock, db_session: Session, change
+) -> None:
     _use(app, **QUIET)
     phone = player()
     phone.play(120)
@@ -52,6 +54,12 @@ def test_each_setting_changed_between_beats_rebuilds_exactly(app, player, clock,
     laptop.send("pause", paused=True)
     clock.advance(15)
     laptop.play(60, step=5)
+    db_session.expire_all()
+    recorded = {
+        page: db_session.get(Playback, page.playback_id).settings for page in (phone, laptop)
+    }
+    assert all(recorded[phone][name] != value for name, value in change.items())
+    assert all(recorded[laptop][name] == value for name, value in change.items())
     # totals_rebuild_exactly replays every beat with the settings recorded on its playback
 
 

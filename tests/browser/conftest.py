@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app with the demo data on its own SQLite file, served by a thread."""
+    """The app with the demo data on a database of its own, served by a thread."""
     with serve_demo(
         tmp_path_factory.mktemp("live"),
         HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S,

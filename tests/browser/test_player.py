@@ -186,10 +186,10 @@ def test_a_second_tab_stops_the_first(viewer, live_server, learner, browser) -> 
     assert viewer.evaluate("document.getElementById('video').paused")
     time.sleep(6)
     pause_and_settle(second)
-    total = covered(live_server, learner, learner.lecture_id) + covered(
-        live_server, learner, learner.intro_id
-    )
-    assert total <= 6 + 6 + 5 + 5  # no faster than one page playing, with slack
+    first = covered(live_server, learner, learner.lecture_id)
+    second_s = covered(live_server, learner, learner.intro_id)
+    assert first >= 6 - 3 and second_s >= 6 - 3  # each page played about six seconds
+    assert first + second_s <= 6 + 6 + 5 + 5  # no faster than one page playing, with slack
     viewer.screenshot(path="/tmp/learning-screenshots/player-superseded.png")
     second.close()
     assert rebuilds_exactly(live_server)

@@ -24,7 +24,8 @@ def installation(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     def make(name: str, *, seeded: bool) -> Flask:
         folder = tmp_path / name
         folder.mkdir()
-        app = demo_app(folder, "learning.sqlite", seeded=seeded, trainee_count=6, history_days=3)
+        database_url = f"sqlite:///{folder / 'learning.sqlite'}"  # `flask backup` copies the file
+        app = demo_app(folder, database_url, seeded=seeded, trainee_count=6, history_days=3)
         apps.append(app)
         return app
 

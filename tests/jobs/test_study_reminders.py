@@ -21,7 +21,7 @@ from learning.models import (
     TrainingClass,
     User,
 )
-from learning.services import offline
+from learning.services import offline, study_reminders
 from tests.factories import Factory
 
 TODAY = date(2026, 3, 2)  # the fake clock's day in Asia/Shanghai
@@ -245,3 +245,21 @@ def test_the_trainee_reads_the_reminder(
         "您已有 10 天没有学习 碳排放核算员 · 四级/中级工，考试日期为 2026-04-01，还差 80.0 标准学时"
         in messages
     )
+
+
+@pytest.mark.parametrize(("closes_in_days", "reminded_"), [(1, True), (0, True), (-1, False)])
+def test_an_exam_still_taking_registrations_on_its_closing_day_calls_for_study(
+    make: Factory, db_session: Session, closes_in_days: int, reminded_: bool
+) -> None:
+    """Registration is open up to and including its closing day: an idle trainee whose only
+    exam closes registration today is reminded; from the next day on, not registered, they
+    have no exam to study for (the nightly job may not have closed the session yet)."""
+    enrolment = make.enrolment(make.trainee(), "accounting-4")
+    enrolment.last_studied_on = TODAY - timedelta(days=10)
+    make.exam_session(
+        starts_on=TODAY + timedelta(days=30),
+        registration_closes_on=TODAY + timedelta(days=closes_in_days),
+    )
+    make.session.flush()
+    found = study_reminders.due(db_session, today=TODAY, idle_days=7, exam_within_days=60)
+    assert [due.enrolment_id for due in found] == ([enrolment.id] if reminded_ else [])

@@ -74,7 +74,7 @@ def test_the_estimator_sees_a_name_part_dressed_up() -> None:
     ],
 )
 def test_a_passphrase_is_accepted_without_digits_or_any_composition_rule(password: str) -> None:
-    passwords.check(password, ZHANG)
+    passwords.check(password, ZHANG)  # a refusal raises ServiceError
 
 
 def test_the_length_is_bounded_both_ways() -> None:

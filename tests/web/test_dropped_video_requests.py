@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from learning.services.demo import DEMO_MEDIA
 from werkzeug.serving import make_server
 
+from learning.demo.seed import DEMO_MEDIA
 from learning.services import videos
 from tests.factories import Factory
 from tests.live import serve

@@ -24,7 +24,7 @@ from flask import Flask
 
 from learning.db import get_database
 from learning.demo import seed as demo
-from tests.conftest import Client
+from tests.conftest import Client, separate_database
 from tests.live import demo_app
 
 PAGES_PER_ROLE = 220
@@ -93,10 +93,11 @@ def _inside(url: str) -> bool:
 @pytest.fixture(scope="module")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     folder: Path = tmp_path_factory.mktemp("every_control")
-    app = demo_app(folder, "every.sqlite", trainee_count=6, history_days=4)
-    app.test_client_class = Client
-    yield app
-    get_database(app).dispose()
+    with separate_database(folder, "every") as database_url:
+        app = demo_app(folder, database_url, trainee_count=6, history_days=4)
+        app.test_client_class = Client
+        yield app
+        get_database(app).dispose()
 
 
 def _selected(html: str, name: str) -> str | None:

@@ -44,6 +44,11 @@ def _register(make: Factory, enrolment: Enrolment, exam_session: ExamSession) ->
     )
 
 
+def _registered(make: Factory, enrolment: Enrolment) -> bool:
+    found = select(ExamRegistration.id).where(ExamRegistration.enrolment_id == enrolment.id)
+    return make.session.scalar(found) is not None
+
+
 def test_the_gate_refuses_below_the_score_and_allows_at_it(make: Factory, ready) -> None:
     _gate(make, 80)
     exam_session = make.exam_session()
@@ -69,14 +74,18 @@ def test_the_gate_is_off_by_default(make: Factory, ready) -> None:
 def test_a_gate_taken_away_asks_nothing(make: Factory, ready) -> None:
     _gate(make, 80)
     _gate(make, None)
+    assert summary(make.session, ready).exam_eligible
     _register(make, ready, make.exam_session())
+    assert _registered(make, ready)
 
 
 def test_the_unlock_lifts_the_gate(make: Factory, ready) -> None:
     _gate(make, 80)
     ready.exam_unlocked = True
     make.mock_exam(ready, score=50)
+    assert summary(make.session, ready).exam_eligible
     _register(make, ready, make.exam_session())
+    assert _registered(make, ready)
 
 
 def test_the_gate_is_among_every_reason(make: Factory) -> None:
