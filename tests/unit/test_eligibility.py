@@ -29,6 +29,7 @@ from learning.eligibility import (
     validate_condition,
     validate_requirement,
 )
+from tests.conftest import examples
 
 AS_OF = date(2026, 3, 2)
 BY_CODE = {condition["code"]: condition for condition in CONDITIONS}
@@ -494,7 +495,7 @@ _evidence = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_evidence, _evidence, st.floats(0, 10, allow_nan=False))
 def test_declaring_more_never_loses_a_condition(
     base: Evidence, extra: Evidence, more_years: float
