@@ -23,8 +23,11 @@ serve: $(VENV)/.installed translations
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c config/gunicorn.conf.py "learning:create_app()"
 
+# The suite on $(WORKERS) processes (pytest-xdist), each with its own database and live server;
+# the tests of one xdist_group (browser, processes, access_matrix) stay on one worker.
+WORKERS ?= auto
 test: $(VENV)/.installed translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

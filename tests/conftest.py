@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from hypothesis import settings
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,21 @@ SESSIONS_LAST = {
     "SESSION_IDLE_MINUTES_TRAINEE": 10 * 365 * 24 * 60,
     "SESSION_LIFETIME_HOURS": 10 * 365 * 24,
 }
+
+# Hypothesis: "ci" (set by .ci/run) is hypothesis's own CI profile (derandomized, no deadline)
+# drawing the examples each property was written with; "quick", the default, draws a fifth of
+# them, with no deadline, for a local run. Only the number of examples differs: strategies and
+# assertions are the same. The thorough run locally: HYPOTHESIS_PROFILE=ci make test.
+EXAMPLE_SHARE = {"ci": 1.0, "quick": 0.2}
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "quick")
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=100)
+settings.register_profile("quick", max_examples=20, deadline=None)
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(ci_count: int) -> int:
+    """The examples drawn under the loaded profile by a property that draws `ci_count` on CI."""
+    return max(10, round(ci_count * EXAMPLE_SHARE[HYPOTHESIS_PROFILE]))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,30 +88,67 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
     return app
 
 
+@contextmanager
+def new_postgresql_database(url: str, name: str) -> Iterator[str]:
+    """A new database `name` on the server of `url` (dropped first if a killed run left it),
+    dropped at the end; yields its URL."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def worker_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This process's database: `DATABASE_URL` (PostgreSQL in CI) or a SQLite file of its own;
+    under pytest-xdist each worker (gw0, gw1...) has its own, `<database>_gw0` on PostgreSQL."""
+    url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    elif worker and url.startswith("postgresql"):
+        with new_postgresql_database(url, f"{make_url(url).database}_{worker}") as worker_url:
+            yield worker_url
+    else:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = os.environ.get("DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    )
-    database = Database(url)
-    reset_schema(database)
-    migrate.upgrade(database)
+    with worker_database_url(tmp_path_factory) as url:
+        database = Database(url)
+        reset_schema(database)
+        migrate.upgrade(database)
+        database.dispose()
+        yield url
+
+
+@contextmanager
+def app_in_transaction(database_url: str, uploads: Path) -> Iterator[tuple[Flask, Connection]]:
+    """The application on the shared database, inside a transaction rolled back at the end:
+    its sessions join the transaction of `connection`, their commits are savepoints."""
+    app = make_test_app(database_url, UPLOAD_FOLDER=str(uploads), **SESSIONS_LAST)
+    database = get_database(app)
+    connection = database.engine.connect()
+    transaction = connection.begin()
+    database.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield app, connection
+    transaction.rollback()
+    connection.close()
     database.dispose()
-    yield url
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on the shared database, inside a transaction rolled back at the end."""
-    app = make_test_app(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **SESSIONS_LAST)
-    database = get_database(app)
-    connection = database.engine.connect()
-    transaction = connection.begin()
-    database.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    yield app
-    transaction.rollback()
-    connection.close()
-    database.dispose()
+    with app_in_transaction(database_url, tmp_path / "uploads") as (app, _connection):
+        yield app
 
 
 @pytest.fixture
@@ -170,19 +223,9 @@ def separate_database(folder: Path, name: str) -> Iterator[str]:
     if not url.startswith("postgresql"):
         yield f"sqlite:///{folder / f'{name}.sqlite'}"
         return
-    suite = make_url(url)
-    own = f"{suite.database}_{name}"[:50] + f"_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(suite.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{own}"'))
-        try:
-            yield suite.set(database=own).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    own = f"{make_url(url).database}_{name}"[:50] + f"_{uuid.uuid4().hex[:10]}"
+    with new_postgresql_database(url, own) as own_url:
+        yield own_url
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from learning.api.openapi import OPERATIONS, UNDOCUMENTED, build_document
 from learning.demo.seed import DEMO_PASSWORD
-from tests.conftest import make_test_app
+from tests.conftest import examples, make_test_app
 from tests.live import LiveServer, serve_demo
 
 CHECKS = [
@@ -73,7 +73,7 @@ schema = schemathesis.openapi.from_dict(build_document(make_test_app("sqlite://"
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

@@ -29,6 +29,7 @@ from learning.domain.eligibility import (
     validate_condition,
     validate_requirement,
 )
+from tests.conftest import examples
 
 
 def _standard() -> list[dict[str, Any]]:
@@ -517,7 +518,7 @@ _evidence = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_evidence, _evidence, st.floats(0, 10, allow_nan=False))
 def test_declaring_more_never_loses_a_condition(
     base: Evidence, extra: Evidence, more_years: float

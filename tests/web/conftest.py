@@ -39,6 +39,11 @@ class World:
 
 @pytest.fixture
 def world(make: Factory, app: Flask) -> World:
+    return build_world(make, app)
+
+
+def build_world(make: Factory, app: Flask) -> World:
+    """One of every kind of user and object, committed."""
     trainee, other_trainee = make.trainee(), make.trainee()
     instructor, other_instructor = make.instructor(), make.instructor()
     admin = make.admin()

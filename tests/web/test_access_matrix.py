@@ -6,12 +6,23 @@ an endpoint without deciding who may use it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import plotly
 import pytest
 from flask import Flask
+from sqlalchemy import Connection
 
-from tests.conftest import Client
-from tests.web.conftest import World
+from learning import identities
+from learning.api import limits
+from learning.clock import FakeClock
+from learning.db import get_database
+from tests.conftest import Client, app_in_transaction
+from tests.factories import Factory
+from tests.web.conftest import World, build_world
+
+# One worker runs the whole matrix under pytest-xdist, so its world is built once (`built`).
+pytestmark = pytest.mark.xdist_group("access_matrix")
 
 VISITORS = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructor", "admin"]
 
@@ -654,6 +665,39 @@ ROUTES = {
         _row(401, 200, 200, 403, 403, 403),
     ),
 }
+
+
+@pytest.fixture(scope="module")
+def built(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Flask, Connection, World]]:
+    """The app and its world, built once for the module's hundreds of tests."""
+    uploads = tmp_path_factory.mktemp("matrix") / "uploads"
+    with app_in_transaction(database_url, uploads) as (app, connection):
+        session = get_database(app).session_factory()
+        world = build_world(Factory(session, app.extensions["clock"]), app)
+        session.close()  # the world's objects keep what they loaded
+        yield app, connection, world
+
+
+@pytest.fixture
+def app(built: tuple[Flask, Connection, World]) -> Iterator[Flask]:
+    """The module's app, each test inside a savepoint rolled back after it, with what the app
+    keeps in memory (the clock, the identity cache, the rate limits) as new as the world."""
+    app, connection, _world = built
+    clock = app.extensions["clock"]
+    app.extensions["clock"] = FakeClock(clock.now())
+    identities.init_app(app)
+    limits.init_app(app)
+    savepoint = connection.begin_nested()
+    yield app
+    savepoint.rollback()
+    app.extensions["clock"] = clock
+
+
+@pytest.fixture
+def world(built: tuple[Flask, Connection, World], app: Flask) -> World:
+    return built[2]
 
 
 def test_every_route_has_a_rule(app: Flask) -> None:

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning.domain.accounting import completed, hours_display, hours_missing
+from tests.conftest import examples
 
 STANDARD = 45
 HOUR_S = 45 * 60
@@ -54,7 +55,7 @@ def test_completed_allows_two_seconds(covered, duration, done):
     assert completed(covered, duration) is done
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, 10**8), st.integers(0, 10**8), st.sampled_from([45, 60]))
 def test_shown_plus_missing_never_overstates(have, need, minutes):
     """Shown hours never exceed the truth; shown missing hours never understate what is missing."""

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learning.domain.accounting import IntervalSet
+from tests.conftest import examples
 
 
 def test_empty_set_measures_nothing_and_starts_uncovered():
@@ -124,7 +125,7 @@ pairs = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(pairs, st.integers(0, 300), st.integers(0, 300))
 def test_matches_a_set_of_points(intervals, start, end):
     """Against the naive model (a Python set of every covered millisecond)."""

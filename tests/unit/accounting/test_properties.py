@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learning.domain.accounting import EVENTS, AccountingSettings, Beat, grace_deadline_ms
+from tests.conftest import examples
 
 SECOND = 1000
 MINUTE = 60 * SECOND
@@ -23,7 +24,7 @@ SETTINGS_VARIANTS = [
     AccountingSettings(slack_s=0, attention_min_minutes=30, attention_max_minutes=30),
 ]
 PROPERTY_SETTINGS = settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -319,7 +320,7 @@ honest_plans = st.lists(
 )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(honest_plans, st.integers(0, 2**32))
 def test_honest_viewer_earns_what_it_watched_whatever_the_resumes(
     make_world, honest_viewer, plan, seed
