@@ -19,8 +19,8 @@ from tests.browser.conftest import PHONE, log_in
 from tests.live import LiveServer
 
 SHOTS = Path("/tmp/learning-screenshots")
-PASSWORD = "phone1234"
-PROGRAMME = "accounting-4"
+PASSWORD = "lantern tide orchard"
+PROGRAMME = "trading-4"  # the demo gives it no bank: the paper holds this file's questions
 _numbers = itertools.count(1)
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth - innerWidth"
 SIZE = "(el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; }"
@@ -34,8 +34,10 @@ ANSWERS = {Kind.TRUE_FALSE: "A", Kind.SINGLE: "A", Kind.MULTIPLE: "ABD"}
 
 @pytest.fixture
 def trainee(live_server: LiveServer) -> tuple[str, int]:
-    """A trainee of their own, and a bank for an exam of six questions, 15 minutes."""
+    """A trainee of their own, and a bank for an exam of six questions, 15 minutes (questions
+    of their own too: stems are unique in a bank, and the live server serves the whole session)."""
     app = live_server.app
+    number = next(_numbers)
     now = app.extensions["clock"].now()
     with get_database(app).transaction() as session:
         programme = catalogue.programme_by_code(session, PROGRAMME)
@@ -53,7 +55,7 @@ def trainee(live_server: LiveServer) -> tuple[str, int]:
         for kind, n in itertools.product(Kind, range(3)):
             data = question_bank.QuestionData(
                 kind=kind,
-                stem=f"（{kind.value}-{n}）下列关于温室气体核算的说法，哪项符合《核算指南》的要求？",
+                stem=f"（{number}-{kind.value}-{n}）下列关于温室气体核算的说法，哪项符合《核算指南》的要求？",
                 options=OPTIONS[kind],
                 answer=ANSWERS[kind],
                 explanation="依据《企业温室气体排放核算方法与报告指南》，核算边界以法人为单位。",
@@ -64,7 +66,7 @@ def trainee(live_server: LiveServer) -> tuple[str, int]:
             question_bank.add_question(session, data, [programme], now=now, actor_id=None)
         user = accounts.create_user(
             session,
-            username=f"mock{next(_numbers)}",
+            username=f"mock{number}",
             password=PASSWORD,
             role=Role.TRAINEE,
             display_name="模考学员",
