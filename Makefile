@@ -24,10 +24,11 @@ serve: $(VENV)/.installed translations
 	$(BIN)/gunicorn -c config/gunicorn.conf.py "learning:create_app()"
 
 # The suite on $(WORKERS) processes (pytest-xdist), each with its own database and live server;
-# the tests of one xdist_group (browser, processes, access_matrix) stay on one worker.
+# the tests of one file stay on one worker, so a module's fixtures are built once. (Not
+# loadgroup: pytest-xdist 3.8 marks a group in a way pytest 9 no longer reads.)
 WORKERS ?= auto
 test: $(VENV)/.installed translations
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from learning import migrate
@@ -14,9 +13,6 @@ from learning.demo import seed as demo
 from learning.domain.accounting import AccountingSettings
 from learning.models import Enrolment
 from learning.services import recompute
-
-# Several processes at full speed: under pytest-xdist, never beside one another (Makefile).
-pytestmark = pytest.mark.xdist_group("processes")
 
 NOW = datetime(2026, 3, 2, 1, tzinfo=UTC)
 

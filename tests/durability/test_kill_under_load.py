@@ -23,7 +23,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from learning import migrate
@@ -34,9 +33,6 @@ from learning.domain.accounting import AccountingSettings
 from learning.models import BeatRecord
 from learning.services import recompute
 from tests.conftest import FAST_HASH
-
-# Several processes at full speed: under pytest-xdist, never beside one another (Makefile).
-pytestmark = pytest.mark.xdist_group("processes")
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINEES = 6

@@ -21,9 +21,6 @@ from learning.db import Database
 from learning.models import JobRun
 from tests.conftest import make_test_app
 
-# Several processes at full speed: under pytest-xdist, never beside one another (Makefile).
-pytestmark = pytest.mark.xdist_group("processes")
-
 LEASE_S = 2
 INTERVAL_S = 1
 

@@ -21,9 +21,6 @@ from tests.conftest import Client, app_in_transaction
 from tests.factories import Factory
 from tests.web.conftest import World, build_world
 
-# One worker runs the whole matrix under pytest-xdist, so its world is built once (`built`).
-pytestmark = pytest.mark.xdist_group("access_matrix")
-
 VISITORS = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructor", "admin"]
 
 

@@ -86,12 +86,14 @@ def _pages(world: World) -> list[tuple[str, str]]:
 
 
 def _row_counts(session) -> dict[str, int]:
+    """The rows of each table (but those kept on a refusal), in one query: it runs a thousand
+    times."""
     session.expire_all()
-    return {
-        table.name: session.scalar(select(func.count()).select_from(table))
-        for table in Base.metadata.sorted_tables
-        if table.name not in KEPT_ON_REFUSAL
-    }
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_ON_REFUSAL]
+    counts = session.execute(
+        select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))
+    ).one()
+    return dict(zip((table.name for table in tables), counts, strict=True))
 
 
 def _body(fields: dict[str, str], attacked: str, value: str | bytes) -> bytes:
@@ -116,6 +118,7 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_half_write(
                 continue  # an image, a video, a document
             parser = _Forms()
             parser.feed(page.get_data(as_text=True))
+        before = _row_counts(db_session)  # the counts just before each post, as it is sent
         for action, fields in parser.forms:
             target = action or path
             if target in NOT_FORMS or "csrf_token" not in fields:
@@ -123,7 +126,6 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_half_write(
             for name in fields.keys() - {"csrf_token"}:
                 values: list[str | bytes] = [*HOSTILE.values(), b"\xff\xfe\xc3("]
                 for value in values:
-                    before = _row_counts(db_session)
                     response = client.post(
                         target,
                         data=_body(fields, name, value),
@@ -133,8 +135,10 @@ def test_no_form_answers_hostile_input_with_an_error_or_a_half_write(
                     where = f"{role} {target} {name}={value!r:.40}"
                     assert response.status_code < 500, where
                     assert "Traceback" not in text, where
+                    after = _row_counts(db_session)
                     if response.status_code in (200, 400, 422):  # the form again, with errors
-                        assert _row_counts(db_session) == before, f"half-written: {where}"
+                        assert after == before, f"half-written: {where}"
+                    before = after
                     attacked += 1
     assert attacked > 800, attacked  # the pages really carry forms (1,040 today)
 
