@@ -25,10 +25,14 @@ serve: $(VENV)/.installed translations
 
 # The suite on $(WORKERS) processes (pytest-xdist), each with its own database and live server;
 # the tests of one file stay on one worker, so a module's fixtures are built once. (Not
-# loadgroup: pytest-xdist 3.8 marks a group in a way pytest 9 no longer reads.)
+# loadgroup: pytest-xdist 3.8 marks a group in a way pytest 9 no longer reads.) Then, alone,
+# the tests whose processes must start within seconds: real schedulers and their 2-second
+# lease, gunicorn killed under load; beside a busy worker they time out.
 WORKERS ?= auto
+ALONE := tests/jobs/test_scheduler_processes.py tests/durability
 test: $(VENV)/.installed translations
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(addprefix --ignore=,$(ALONE)) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(ALONE) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
