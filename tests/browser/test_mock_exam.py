@@ -20,7 +20,10 @@ from tests.live import LiveServer
 
 SHOTS = Path("/tmp/learning-screenshots")
 PASSWORD = "lantern tide orchard"
-PROGRAMME = "trading-4"  # the demo gives it no bank: the paper holds this file's questions
+# No other bank serves it (the demo's, another test's), so the paper is this file's questions: a
+# question serves its programme and the lower levels of the work type (trading-4's would be asked
+# at test_question_check's trading-3 checks).
+PROGRAMME = "monitoring-4"
 _numbers = itertools.count(1)
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth - innerWidth"
 SIZE = "(el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; }"
