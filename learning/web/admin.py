@@ -532,25 +532,12 @@ def import_template() -> ResponseReturnValue:
 @blueprint.route("/trainees/import", methods=["GET", "POST"])
 def import_trainees() -> ResponseReturnValue:
     """Upload a roster: it is checked first (nothing written), then imported on confirmation."""
-    outcome, token, refusal = None, None, None
-    file = request.files.get("file") if request.method == "POST" else None
-    if request.method == "POST" and (file is None or not file.filename):
-        refusal = describe(ServiceError("file_required"))
-    elif file is not None:
-        data = file.read()
-        file.close()
-        try:
-            outcome = roster.run_import(data, dry_run=True)
-        except ServiceError as error:
-            refusal = describe(error)
-        else:
-            if not outcome.problems:
-                token = roster.keep(data)
+    checked = roster.check_upload(roster.run_import)
     return render_template(
         "admin/import.html",
-        outcome=outcome,
-        token=token,
-        refusal=refusal,
+        outcome=checked.outcome,
+        token=checked.token,
+        refusal=checked.refusal,
         problem_text=problem_text,
     )
 

@@ -3,7 +3,7 @@ and uploaded back; checked first, recorded when the admin confirms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -43,25 +43,12 @@ def _run(data: bytes, *, dry_run: bool) -> fee_import.Outcome:
 
 @blueprint.route("", methods=["GET", "POST"])
 def index() -> ResponseReturnValue:
-    outcome, token, refusal = None, None, None
-    if request.method == "POST":
-        file = request.files.get("file")
-        if file is None or not file.filename:
-            refusal = describe(ServiceError("file_required"))
-        else:
-            data = file.read()
-            file.close()
-            try:
-                outcome = _run(data, dry_run=True)
-            except ServiceError as error:
-                refusal = describe(error)
-            else:
-                token = None if outcome.problems else roster.keep(data)
+    checked = roster.check_upload(_run)
     return render_template(
         "admin/payments.html",
-        outcome=outcome,
-        token=token,
-        refusal=refusal,
+        outcome=checked.outcome,
+        token=checked.token,
+        refusal=checked.refusal,
         problem_text=problem_text,
     )
 

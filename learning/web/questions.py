@@ -259,25 +259,12 @@ def _run_import(data: bytes, *, dry_run: bool) -> question_import.Outcome:
 @blueprint.route("/import", methods=["GET", "POST"])
 def import_bank() -> ResponseReturnValue:
     """Upload a bank: it is checked first (nothing written), then imported on confirmation."""
-    outcome, token, refusal = None, None, None
-    file = request.files.get("file") if request.method == "POST" else None
-    if request.method == "POST" and (file is None or not file.filename):
-        refusal = describe(ServiceError("file_required"))
-    elif file is not None:
-        data = file.read()
-        file.close()
-        try:
-            outcome = _run_import(data, dry_run=True)
-        except ServiceError as error:
-            refusal = describe(error)
-        else:
-            if not outcome.problems and outcome.count:
-                token = roster.keep(data)
+    checked = roster.check_upload(_run_import, worth_keeping=lambda outcome: outcome.count > 0)
     return render_template(
         "questions/import.html",
-        outcome=outcome,
-        token=token,
-        refusal=refusal,
+        outcome=checked.outcome,
+        token=checked.token,
+        refusal=checked.refusal,
         problem_text=problem_text,
     )
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 
 from learning.db import get_session
 from learning.extensions import get_clock
-from learning.services import trainee_import
+from learning.services import ServiceError, trainee_import
+from learning.texts.messages import describe
 
 
 def run_import(data: bytes, *, dry_run: bool) -> trainee_import.Outcome:
@@ -63,3 +67,33 @@ def take(token: str) -> bytes | None:
         return None
     path.unlink(missing_ok=True)
     return data if fresh else None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An uploaded workbook after its check: the dry run's outcome, the token it is kept under
+    for the confirmation (when it passed), or why it could not be checked, in words."""
+
+    outcome: Any = None
+    token: str | None = None
+    refusal: str | None = None
+
+
+def check_upload(
+    run: Callable[..., Any], *, worth_keeping: Callable[[Any], bool] = lambda _outcome: True
+) -> Checked:
+    """The check step of a check-then-import page (roster, payments, question bank): the
+    posted file run dry (`run(data, dry_run=True)`), and kept when it has no problem."""
+    if request.method != "POST":
+        return Checked()
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return Checked(refusal=describe(ServiceError("file_required")))
+    data = file.read()
+    file.close()
+    try:
+        outcome = run(data, dry_run=True)
+    except ServiceError as error:
+        return Checked(refusal=describe(error))
+    passed = not outcome.problems and worth_keeping(outcome)
+    return Checked(outcome, keep(data) if passed else None)
