@@ -122,7 +122,7 @@ class Replayer:
         if isinstance(event, OpenEvent):
             self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
         elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
-            self._add_not_credited(event.playback_id, outcome.day or "", outcome.not_credited_ms)
+            self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
         elif isinstance(outcome, VoidOutcome):
             for day, ms in outcome.voided_ms_by_day.items():
                 self._add_not_credited(event.playback_id, day, {VOIDED: ms})

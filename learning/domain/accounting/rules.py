@@ -197,7 +197,7 @@ class BeatOutcome:
     not_credited_ms: dict[str, int]
     reason: str | None
     new_intervals: tuple[tuple[int, int], ...]
-    day: str | None
+    day: str
     check_raised: bool
     check_cleared: bool
 
