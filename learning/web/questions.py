@@ -20,7 +20,7 @@ from learning.services.question_bank import Filters, Order, QuestionData
 from learning.texts.labels import DIFFICULTY_LABELS, QUESTION_KIND_LABELS, programme_label
 from learning.texts.messages import describe, problem_text
 from learning.web import downloads, roster
-from learning.web.forms import QuestionFilterForm, QuestionForm, choices
+from learning.web.forms import QuestionFilterForm, QuestionForm, add_error, choices
 from learning.web.refusals import shown
 
 blueprint = Blueprint("questions", __name__, url_prefix="/admin/questions")
@@ -148,7 +148,7 @@ def _faults_shown(form: QuestionForm, data: QuestionData) -> bool:
     """Each fault of the question beside its field; True when there was one."""
     found = question_bank.faults(data)
     for fault in found:
-        _field(form, fault.part).errors.append(describe(ServiceError(fault.code, **fault.params)))
+        add_error(_field(form, fault.part), describe(ServiceError(fault.code, **fault.params)))
     return bool(found)
 
 
