@@ -35,7 +35,6 @@ from learning.services import (
 )
 from learning.services.identity import normalise_id_number
 from learning.texts.labels import LEVEL_LABELS, localized, programme_label
-from learning.texts.messages import describe, problem_text
 from learning.web import downloads, face_reference, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
@@ -535,41 +534,23 @@ def import_template() -> ResponseReturnValue:
 @blueprint.route("/trainees/import", methods=["GET", "POST"])
 def import_trainees() -> ResponseReturnValue:
     """Upload a roster: it is checked first (nothing written), then imported on confirmation."""
-    checked = roster.check_upload(roster.run_import)
-    return render_template(
-        "admin/import.html",
-        outcome=checked.outcome,
-        token=checked.token,
-        refusal=checked.refusal,
-        problem_text=problem_text,
-    )
+    return roster.check_upload(roster.run_import).render("admin/import.html")
 
 
 @blueprint.route("/trainees/import/<token>", methods=["POST"])
 def confirm_import(token: str) -> ResponseReturnValue:
-    data = roster.take(token)
-    if data is None:
-        flash(
-            _("That check is too old or was used already. Please upload the file again."), "error"
-        )
-        return redirect(url_for("admin.import_trainees"), code=303)
-    try:
-        outcome = roster.run_import(data, dry_run=False)
-    except ServiceError as error:
-        flash(describe(error), "error")
-        return redirect(url_for("admin.import_trainees"), code=303)
-    if outcome.problems:  # the database changed since the check
-        flash(_("The roster no longer passes its check; nothing was imported."), "error")
-        return redirect(url_for("admin.import_trainees"), code=303)
-    flash(
-        _(
+    return roster.confirm_upload(
+        token,
+        roster.run_import,
+        page=url_for("admin.import_trainees"),
+        changed=_("The roster no longer passes its check; nothing was imported."),
+        done=lambda outcome: _(
             "Imported: %(created)s new trainees, %(updated)s updated.",
             created=outcome.created,
             updated=outcome.updated,
         ),
-        "success",
+        then=url_for("admin.users"),
     )
-    return redirect(url_for("admin.users"), code=303)
 
 
 @blueprint.route("/videos")
