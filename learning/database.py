@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Whether a transaction begun now begins as a writer: set by `writing()`, and by `learning.db`
@@ -140,3 +140,11 @@ def _make_engine(url: str, busy_timeout_ms: int, lock: WriterLock | None) -> Eng
             lock.release()
 
     return engine
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched. `Session.execute` types every result as a
+    `Result`; such a statement's is a `CursorResult`, which counts them."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a {type(result).__name__} counts no rows")
+    return result.rowcount

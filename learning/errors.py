@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -33,7 +34,7 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
 
 
-def _unauthorized() -> Response:
+def _unauthorized() -> ResponseReturnValue:
     code, message = session_expiry.refusal()
     if wants_json():
         return json_error(401, code, message)
@@ -64,8 +65,8 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     name = (error.name or "error").lower().replace(" ", "_")
     if wants_json():
         # Werkzeug's own description is English only: a person reading it gets ours.
-        own = error.description and error.description != type(error).description
-        response = json_error(code, name, error.description if own else _page_message(code))
+        own = error.description if error.description != type(error).description else None
+        response = json_error(code, name, own or _page_message(code))
         if code == 405 and error.get_response().headers.get("Allow"):
             response.headers["Allow"] = error.get_response().headers["Allow"]
         return response

@@ -85,7 +85,7 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.locale if current_user.locale in languages else default
     cookie = request.cookies.get(LANGUAGE_COOKIE)
-    if cookie in languages:
+    if cookie is not None and cookie in languages:
         return cookie
     return request.accept_languages.best_match(languages) or default
 

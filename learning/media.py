@@ -208,8 +208,11 @@ def _duration_seconds(container: InputContainer, stream: VideoStream) -> Fractio
     """
     if container.duration is not None:
         return Fraction(container.duration, av.time_base)
+    time_base = stream.time_base
+    if time_base is None:  # no unit for its timestamps: no length to be had
+        return Fraction(0)
     if stream.duration is not None:
-        return stream.duration * stream.time_base
+        return stream.duration * time_base
     container.seek(0)
     first_pts: int | None = None
     end_pts = 0
@@ -221,7 +224,7 @@ def _duration_seconds(container: InputContainer, stream: VideoStream) -> Fractio
         end_pts = max(end_pts, packet.pts + (packet.duration or 0))
     if first_pts is None:
         return Fraction(0)
-    return (end_pts - first_pts) * stream.time_base
+    return (end_pts - first_pts) * time_base
 
 
 def _check_reaches(container: InputContainer, stream: VideoStream, seconds: Fraction) -> None:

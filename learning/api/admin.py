@@ -199,7 +199,9 @@ def record_results(registration_id: int) -> ResponseReturnValue:
         exams.record_results(
             session,
             registration,
-            scores=None if wanted.absent else dict(wanted.scores or {}),
+            scores=None
+            if wanted.absent
+            else {part: score for part, score in (wanted.scores or {}).items()},
             certificate_no=wanted.certificate_no,
             certificate_issued_on=wanted.certificate_issued_on,
             today=today(),

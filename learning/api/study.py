@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Annotated, Literal
+from typing import Annotated
 
 from flask import Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +17,7 @@ from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session, release_transaction, writes_on_get
-from learning.domain.accounting import EVENTS, Beat
+from learning.domain.accounting import Beat, EventName
 from learning.domain.exam_practice import Kind, letters_of
 from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
 from learning.identities import current_identity
@@ -27,8 +27,6 @@ from learning.services import ServiceError, beats, check_questions, face_checks,
 from learning.services.throttle import CHECK_ANSWER, Limit
 
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
-# The events the rules know, as a closed list in the schema (and in the OpenAPI document).
-Event = Literal[tuple(sorted(EVENTS))]  # type: ignore[valid-type]
 
 
 class PlaybackOpen(BaseModel):
@@ -48,7 +46,7 @@ class Heartbeat(BaseModel):
     rate: Annotated[float, Field(gt=0, le=16, allow_inf_nan=False)]
     paused: StrictBool
     visible: StrictBool
-    event: Event
+    event: EventName  # the events the rules know: a closed list in the schema
     from_s: Position | None = None
     attention_id: Annotated[str, Field(max_length=64)] | None = None
     attention_code: Annotated[str, Field(max_length=16)] | None = None
@@ -151,9 +149,9 @@ def _refusal(error: ServiceError) -> ApiError:
             "too_many_attempts",
             _(
                 "Too many wrong answers. Please wait %(minutes)s minutes and try again.",
-                minutes=-(-int(error.params["seconds"]) // 60),
+                minutes=-(-error.wait_s(60) // 60),
             ),
-            retry_after_s=error.params["seconds"],
+            retry_after_s=error.wait_s(60),
         )
     return _not_found()
 
@@ -174,7 +172,7 @@ def _answer_limit() -> Limit:
     return Limit(CHECK_ANSWER, config["CHECK_WRONG_ANSWERS"], config["CHECK_ANSWER_WINDOW_S"])
 
 
-def _beat_json(answer: beats.BeatAnswer) -> ResponseReturnValue:
+def _beat_json(answer: beats.BeatAnswer) -> tuple[dict[str, object], int]:
     result = {
         "credited_s": answer.credited_s,
         "not_credited_s": answer.not_credited_s,
@@ -184,7 +182,7 @@ def _beat_json(answer: beats.BeatAnswer) -> ResponseReturnValue:
         "attention_check": _check_json(answer.playback_id, answer.attention_check),
     }
     if answer.status == "ok":
-        return result
+        return result, 200
     message = (
         _("This video is now playing in another window or device.")
         if answer.status == "superseded"
@@ -283,10 +281,9 @@ def answer_check_question(playback_id: str, check_id: str) -> ResponseReturnValu
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()
-    response = _beat_json(answer.beat)
-    found, *status = response if isinstance(response, tuple) else (response,)
+    found, status = _beat_json(answer.beat)
     judged = {"question_outcome": answer.outcome, "question": _judgement(answer)}
-    return ({**found, **judged}, *status) if status else {**found, **judged}
+    return {**found, **judged}, status
 
 
 def _judgement(answer: check_questions.QuestionAnswer) -> dict[str, object] | None:
@@ -338,13 +335,13 @@ def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
 
 
 def _with_face_outcome(
-    response: ResponseReturnValue, answer: face_checks.FaceAnswer
-) -> ResponseReturnValue:
+    response: tuple[dict[str, object], int], answer: face_checks.FaceAnswer
+) -> tuple[dict[str, object], int]:
     """The beat's answer and, in words, what the pictures showed (so the trainee knows what to
     do differently)."""
-    body, *status = response if isinstance(response, tuple) else (response,)
+    body, status = response
     face = {"face_outcome": answer.outcome, "face_message": _face_message(answer)}
-    return ({**body, **face}, *status) if status else {**body, **face}
+    return {**body, **face}, status
 
 
 def _face_message(answer: face_checks.FaceAnswer) -> str | None:

@@ -161,9 +161,9 @@ def _classes(
         programme = programmes[index % len(programmes)]
         level = LEVEL_NUMERALS[programme.level - 1]
         name = f"{programme.work_type.name_zh}{level}级班 第{index + 1:03d}期"
-        class_id = session.scalar(
+        class_id = session.execute(
             insert(TrainingClass).returning(TrainingClass.id), {"name": name, "created_at": now}
-        )
+        ).scalar_one()
         session.execute(
             insert(class_instructors),
             {"class_id": class_id, "user_id": instructors[index // CLASSES_PER_INSTRUCTOR]},

@@ -170,7 +170,8 @@ class _Simulation:
         pending = outcome.trainee.pending
         assert pending is not None
         self.now += self.rng.randint(4_000, 25_000)
-        self.position_ms = pending.resume_at_ms
+        if pending.resume_at_ms is not None:  # None: nothing credited yet, nowhere to go back
+            self.position_ms = pending.resume_at_ms
         self._beat("attention_ok", attention=(pending.id, pending.code))
 
     def _pause(self) -> None:

@@ -175,7 +175,7 @@ def seed(
         )
         for name, teacher, work_type, level in CLASS_PLAN
     ]
-    learners = []
+    learners: list[Learner] = []
     for number in range(1, trainee_count + 1):
         name = demo_people.name(rng)
         trainee = user(f"trainee{number:02d}", Role.TRAINEE, name, _profile(rng, name))

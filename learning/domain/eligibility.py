@@ -244,8 +244,12 @@ def _check_keys(
 
 
 def _check_years(value: object, path: str) -> None:
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not (is_number and math.isfinite(value) and value > 0):
+    if not (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
         raise ValueError(f"{path}: must be a number of years greater than 0, got {value!r}")
 
 

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 FAST_ANSWERS = "fast_answers"
@@ -134,7 +135,7 @@ class Finding:
         return {**asdict(self), "playback_ids": list(self.playback_ids)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Finding:
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(
             signal=data["signal"],
             playback_ids=tuple(data["playback_ids"]),

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, or_, update
 from sqlalchemy.orm import Session
 
+from learning.database import rowcount
 from learning.models import SchedulerLease
 
 NAME = "scheduler"
@@ -37,7 +38,7 @@ def hold(session: Session, holder: str, *, now: datetime, ttl_s: float) -> bool:
             expires_at=now + timedelta(seconds=ttl_s),
         )
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release(session: Session, holder: str) -> None:

@@ -58,15 +58,16 @@ def back_up(url: str, upload_folder: Path, destination: Path, *, now: datetime) 
         source.backup(copy)  # page by page, consistent, while writers go on (WAL)
     revision, beats = _describe(target)
     files = _copy_files(upload_folder, folder / UPLOADS)
+    database_bytes = target.stat().st_size
     manifest = {
         "created_at": now.isoformat(),
         "revision": revision,
         "beats": beats,
-        "database_bytes": target.stat().st_size,
+        "database_bytes": database_bytes,
         "files": files,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    total = manifest["database_bytes"] + sum(files.values())
+    total = database_bytes + sum(files.values())
     return Backup(folder, revision, beats, len(files), total)
 
 

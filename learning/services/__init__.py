@@ -10,3 +10,8 @@ class ServiceError(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
+
+    def wait_s(self, default: int) -> int:
+        """The seconds to wait that a refusal of too many attempts carries (`seconds`)."""
+        seconds = self.params.get("seconds")
+        return seconds if isinstance(seconds, int) else default

@@ -430,7 +430,7 @@ def update_user(
     now: datetime,
     actor_id: int,
 ) -> None:
-    changes = {}
+    changes: dict[str, list[object]] = {}
     if user.display_name != display_name:
         changes["display_name"] = [user.display_name, display_name]
         user.display_name = display_name

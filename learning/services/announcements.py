@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Select, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
+from learning.database import rowcount
 from learning.models import (
     Announcement,
     Audience,
@@ -109,20 +110,22 @@ def publish(
     session.flush()
     addressed = addressed_trainees(audience, programme_id=programme_id, class_id=class_id)
     trainees = addressed.subquery()
-    notified = session.execute(
-        insert(Notification)
-        .from_select(
-            ["user_id", "kind", "params", "created_at", "announcement_id"],
-            select(
-                trainees.c.trainee_id,
-                literal("announcement"),
-                literal({"title": title}, JSON),
-                literal(now, UTCDateTime()),
-                literal(announcement.id),
-            ),
+    notified = rowcount(
+        session.execute(
+            insert(Notification)
+            .from_select(
+                ["user_id", "kind", "params", "created_at", "announcement_id"],
+                select(
+                    trainees.c.trainee_id,
+                    literal("announcement"),
+                    literal({"title": title}, JSON),
+                    literal(now, UTCDateTime()),
+                    literal(announcement.id),
+                ),
+            )
+            .execution_options(preserve_rowcount=True)  # kept for an INSERT on every driver
         )
-        .execution_options(preserve_rowcount=True)  # kept for an INSERT on every driver
-    ).rowcount
+    )
     audit.record(
         session,
         at=now,
@@ -146,9 +149,9 @@ def withdraw(session: Session, announcement: Announcement, *, now: datetime, act
         raise ServiceError("announcement_withdrawn")
     announcement.withdrawn_at = now
     announcement.withdrawn_by_id = actor_id
-    removed = session.execute(
-        delete(Notification).where(Notification.announcement_id == announcement.id)
-    ).rowcount
+    removed = rowcount(
+        session.execute(delete(Notification).where(Notification.announcement_id == announcement.id))
+    )
     audit.record(
         session,
         at=now,

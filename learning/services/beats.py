@@ -257,12 +257,12 @@ def record_beat(
     four-digit code cannot be guessed by trying them all, nor a face check retried without end.
     `face_distance_milli` is stored beside a face-check answer's outcome (`beat.face_outcome`),
     `question_id` beside a question-check answer's (`beat.question_outcome`)."""
-    answering = beat.event == "attention_ok" and answer_limit is not None
-    if answering:
-        check_answer_limit(session, answer_limit, trainee_id, now_ms)
+    limit = answer_limit if beat.event == "attention_ok" else None
+    if limit is not None:
+        check_answer_limit(session, limit, trainee_id, now_ms)
     kept = {"face_distance_milli": face_distance_milli, "question_id": question_id}
     answer = _record(session, trainee_id, playback_id, beat, client_ts, now_ms, kept)
-    if answering and answer.attention_check is not None:
+    if limit is not None and answer.attention_check is not None:
         throttle.record_failure(session, throttle.CHECK_ANSWER, str(trainee_id), now_ms=now_ms)
     return answer
 
@@ -302,7 +302,10 @@ def _record(
         cursor.execute(
             sql.enrolment_and_coverage, {"enrolment_id": enrolment_id, "video_id": video_id}
         )
-        online_s, standard_hour_minutes, intervals = cursor.fetchone()
+        enrolment_row = cursor.fetchone()
+        if enrolment_row is None:
+            raise ServiceError("not_found")
+        online_s, standard_hour_minutes, intervals = enrolment_row
         coverage = IntervalSet.from_list(_json(intervals)) if intervals else IntervalSet()
         playback = _playback(playback_id, playback_row)
         now = max(now_ms, trainee_row[2])  # the trainee's clock never goes backwards

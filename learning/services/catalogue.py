@@ -183,7 +183,7 @@ def update_programme(
         if fee is not None and not 0 < fee <= 10_000_000:
             raise ServiceError("amount_out_of_range")
     changes: dict[str, list[object]] = {}
-    wanted = {
+    wanted: dict[str, object] = {
         "required_hours": required_hours,
         "active": active,
         "training_fee_fen": training_fee_fen,
@@ -226,7 +226,9 @@ def chapter_headings(session: Session, programme_id: int) -> dict[int, str]:
     statement = select(ProgrammeVideo.video_id, ProgrammeVideo.chapter).where(
         ProgrammeVideo.programme_id == programme_id, ProgrammeVideo.chapter.is_not(None)
     )
-    return dict(session.execute(statement).tuples().all())
+    return {
+        video_id: chapter for video_id, chapter in session.execute(statement) if chapter is not None
+    }
 
 
 def add_video(

@@ -101,7 +101,7 @@ def answer(
         current.chosen, current.outcome, current.answered_at = chosen[:8], outcome, now
         playback = session.get(Playback, playback_id)
         if playback is not None and playback.trainee_id == trainee_id:
-            enrolment = session.get(Enrolment, playback.enrolment_id)
+            enrolment = session.get_one(Enrolment, playback.enrolment_id)
             letters = _letters(question, chosen) or chosen[:8]
             practice.record(session, enrolment, question, letters, source=SOURCE, now=now)
     recorded = beats.record_beat(
@@ -149,7 +149,7 @@ def _draw(
 ) -> Question:
     """A question of the pool not asked by this check, from the video's chapter if it can be;
     when every question was asked, any but the last one asked."""
-    programme = session.get(Enrolment, playback.enrolment_id).programme
+    programme = session.get_one(Enrolment, playback.enrolment_id).programme
     chapter = session.scalar(
         select(ProgrammeVideo.chapter).where(
             ProgrammeVideo.programme_id == programme.id,

@@ -170,7 +170,7 @@ def summarise(
     )
 
 
-def _load(session: Session, *conditions: object) -> list[Enrolment]:
+def _load(session: Session, *conditions: ColumnElement[bool]) -> list[Enrolment]:
     statement = (
         select(Enrolment)
         .options(

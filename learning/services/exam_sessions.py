@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from learning.database import rowcount
 from learning.models import (
     Enrolment,
     ExamRegistration,
@@ -175,7 +176,11 @@ def update_session(
             exam_session,
             "exam_session_changed",
             now=now,
-            time=_plain(exam_session.starts_at) or "",
+            time=(
+                exam_session.starts_at.isoformat(timespec="minutes")
+                if exam_session.starts_at
+                else ""
+            ),
             place=exam_session.place,
         )
     return changed
@@ -206,7 +211,7 @@ def _set_capacity(session: Session, exam_session: ExamSession, capacity: int) ->
         .execution_options(synchronize_session=False)
     )
     session.refresh(exam_session)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def cancel_session(
@@ -246,7 +251,7 @@ def cancel_session(
 
 
 def _tell_candidates(
-    session: Session, exam_session: ExamSession, kind: str, *, now: datetime, **params: object
+    session: Session, exam_session: ExamSession, kind: str, *, now: datetime, **params: str
 ) -> int:
     """A message to every registered candidate, naming the session; returns how many."""
     users = session.scalars(
@@ -312,4 +317,4 @@ def advance_states(session: Session, today: date) -> tuple[int, int]:
         )
         .values(status=ExamSessionStatus.HELD.value)
     )
-    return closed.rowcount, held.rowcount
+    return rowcount(closed), rowcount(held)

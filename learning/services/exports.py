@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
@@ -146,7 +146,7 @@ def workbook(sheets: Sequence[tuple[str, list[str], list[RosterRow]]]) -> bytes:
     return buffer.getvalue()
 
 
-def _bold(sheet: Any, value: str) -> WriteOnlyCell:
+def _bold(sheet: Any, value: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.font = Font(bold=True)
     return cell

@@ -207,12 +207,15 @@ def set_reference(
         raise ServiceError("not_a_picture") from error
     if finding.problem or finding.face is None:
         raise ServiceError(finding.problem or "no_face")
+    descriptor = finding.face.descriptor
+    if descriptor is None:  # never: a face is described unless analyse is told not to
+        raise ValueError("the reference face was not described")
     _forget_reference(profile, upload_folder)
     relative = Path(SUBFOLDER) / f"{secrets.token_hex(16)}.jpg"
     target = Path(upload_folder) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(kept_picture(data))
-    profile.descriptor = list(finding.face.descriptor)
+    profile.descriptor = list(descriptor)
     profile.reference_path = relative.as_posix()
     profile.reference_source = source.value
     profile.reference_set_at = now

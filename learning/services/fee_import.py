@@ -186,14 +186,14 @@ def _entry(
             problems.append(Problem(number, header, "required"))
         elif len(row[key].strip()) > (50 if key == "method" else 64):
             problems.append(Problem(number, header, "too_long"))
-    if problems:
+    if problems or kind is None or paid_on is None:  # each None came with its problem
         return None, problems
     return (
         Entry(
             enrolment=enrolment,
-            kind=kind,  # type: ignore[arg-type]
-            amount_fen=amount_fen,  # type: ignore[arg-type]
-            paid_on=paid_on,  # type: ignore[arg-type]
+            kind=kind,
+            amount_fen=amount_fen,
+            paid_on=paid_on,
             method=row["method"].strip(),
             receipt_no=row["receipt_no"].strip(),
         ),

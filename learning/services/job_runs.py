@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from learning.database import rowcount
 from learning.models import JobRun
 
 
@@ -24,4 +25,4 @@ def latest_of_each(session: Session) -> dict[str, JobRun]:
 
 def prune(session: Session, *, before: datetime) -> int:
     """Forget the runs started before `before`; returns how many."""
-    return session.execute(delete(JobRun).where(JobRun.started_at < before)).rowcount
+    return rowcount(session.execute(delete(JobRun).where(JobRun.started_at < before)))

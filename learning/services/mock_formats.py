@@ -4,7 +4,7 @@ the training body sets it). A programme nobody has set yet has the table's defau
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -40,12 +40,17 @@ class FormatData:
         )
 
 
-def _default(name: str) -> int | None:
+def _default(name: str) -> int:
     default = MockExamFormat.__table__.c[name].default
-    return default.arg if default is not None else None
+    if default is None:
+        raise TypeError(f"mock_exam_formats.{name} has no default")
+    return int(default.arg)
 
 
-DEFAULT = FormatData(**{f.name: _default(f.name) for f in fields(FormatData)})
+# The table's defaults, for the fields that have none of their own (exam_gate_score: none).
+DEFAULT = FormatData(
+    **{f.name: _default(f.name) for f in fields(FormatData) if f.default is MISSING}
+)
 
 
 def format_of(session: Session, programme_id: int) -> FormatData:

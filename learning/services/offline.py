@@ -111,7 +111,9 @@ def record_attendance(
     for enrolment_id in class_enrolments:
         credit = credits.get(enrolment_id)
         attended = enrolment_id in present_enrolment_ids
-        if attended and credit is None:
+        if credit is None:
+            if not attended:
+                continue
             session.add(
                 OfflineCredit(
                     enrolment_id=enrolment_id,
@@ -126,7 +128,7 @@ def record_attendance(
             )
         elif attended and credit.revoked_at is not None:
             credit.revoked_at = None
-        elif not attended and credit is not None and credit.revoked_at is None:
+        elif not attended and credit.revoked_at is None:
             credit.revoked_at = now
         else:
             continue

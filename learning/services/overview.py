@@ -134,7 +134,7 @@ def application_counts(session: Session, scope: Scope) -> dict[str, int]:
         statement = statement.join(Enrolment, Enrolment.id == Application.enrolment_id).where(
             Enrolment.class_id == scope.class_id
         )
-    return dict(session.execute(statement.group_by(Application.status)).all())
+    return dict(session.execute(statement.group_by(Application.status)).tuples().all())
 
 
 def months_shown(scope: Scope, today: date) -> list[str]:
@@ -142,7 +142,7 @@ def months_shown(scope: Scope, today: date) -> list[str]:
     three years, the latest kept."""
     last = scope.last_day or max(today, scope.first_day or today)
     first = scope.first_day or date(last.year - 1, last.month, 1) + timedelta(days=31)
-    keys = []
+    keys: list[str] = []
     year, month = last.year, last.month
     while (year, month) >= (first.year, first.month) and len(keys) < MAX_MONTHS:
         keys.append(f"{year:04d}-{month:02d}")

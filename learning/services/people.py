@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from learning.models import Enrolment, Programme, TraineeProfile, TrainingClass, User
@@ -92,7 +92,7 @@ def unclassed_count(session: Session, *, instructor_id: int | None = None) -> in
     return session.scalar(statement) or 0
 
 
-def _matching(text: str) -> object:
+def _matching(text: str) -> ColumnElement[bool]:
     pattern = f"%{text.lower()}%"
     conditions = [
         func.lower(User.username).like(pattern),

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from learning.domain.exam_practice import LETTERS, OPTION_COUNTS, Kind, letters_of
 from learning.models import PracticeAnswer, Programme, Question, question_programmes
+from learning.models.base import text_length
 from learning.services import ServiceError, audit
 
 STEM_MAX = 1000
 OPTION_MAX = 300
 EXPLANATION_MAX = 2000
-CHAPTER_MAX: int = Question.__table__.c.chapter.type.length
-KNOWLEDGE_POINT_MAX: int = Question.__table__.c.knowledge_point.type.length
+CHAPTER_MAX = text_length(Question.__table__.c.chapter)
+KNOWLEDGE_POINT_MAX = text_length(Question.__table__.c.knowledge_point)
 #: Options a question may have on the page and in the workbook (A to F).
 OPTION_SLOTS = 6
 _EXCERPT = 60  # characters of a stem kept in the audit log
@@ -157,7 +158,7 @@ def key_faults(kind: Kind, options: Sequence[str], answer: str) -> list[Fault]:
         reason = "all_right"
     if reason is None:
         return []
-    params = {"kind": kind.value, "reason": reason, "letters": valid}
+    params: dict[str, object] = {"kind": kind.value, "reason": reason, "letters": valid}
     return [Fault("answer", "question_answer_invalid", params)]
 
 

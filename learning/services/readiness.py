@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from learning.domain.exam_practice import Accuracy, passes_last_two, weakest_first
 from learning.models import Enrolment, MockExam, PracticeAnswer, Question, User
@@ -142,7 +142,7 @@ _RIGHT = func.sum(case((PracticeAnswer.right, 1), else_=0))
 
 
 def _tallies(
-    session: Session, enrolment_ids: Select, label: ColumnElement[str]
+    session: Session, enrolment_ids: Select, label: InstrumentedAttribute[str]
 ) -> dict[str, tuple[int, int]]:
     """(right, answered) per label over the answers of the enrolments."""
     statement = (
@@ -193,6 +193,8 @@ def mock_results(
     )
     results: dict[int, list[MockResult]] = defaultdict(list)
     for paper in session.scalars(statement):
+        if paper.handed_in_at is None or paper.score is None:  # none: the query asks for them
+            continue
         results[paper.enrolment_id].append(
             MockResult(
                 enrolment_id=paper.enrolment_id,
@@ -235,7 +237,7 @@ def gates(session: Session, enrolments: Sequence[Enrolment]) -> dict[int, Gate]:
     """The gate of each enrolment whose programme sets one."""
     programmes = {enrolment.programme_id for enrolment in enrolments}
     scores = {id: format_of(session, id).exam_gate_score for id in programmes}
-    gated = {e.id: scores[e.programme_id] for e in enrolments if scores[e.programme_id] is not None}
+    gated = {e.id: score for e in enrolments if (score := scores[e.programme_id]) is not None}
     if not gated:
         return {}
     best = dict(

@@ -24,9 +24,9 @@ from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, Text, cast, delete, func, select, update
+from sqlalchemy import Delete, Engine, Select, Text, Update, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from learning.database import Database
@@ -122,7 +122,7 @@ class Replayer:
         if isinstance(event, OpenEvent):
             self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
         elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
-            self._add_not_credited(event.playback_id, outcome.day or "", outcome.not_credited_ms)
+            self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
         elif isinstance(outcome, VoidOutcome):
             for day, ms in outcome.voided_ms_by_day.items():
                 self._add_not_credited(event.playback_id, day, {VOIDED: ms})
@@ -276,10 +276,14 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+# An event with its number (the order they are processed in) and its stored row, if a beat.
+_Numbered = tuple[int, Event, StoredRow | None]
+
+
 def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRow | None]]:
     """The trainee's openings, beats and voids merged in processing order, each beat with what
     its stored row says it earned."""
-    openings = (
+    openings: Iterator[_Numbered] = (
         (row.event_no, _open_event(row), None)
         for row in session.scalars(
             select(Playback).where(Playback.trainee_id == trainee_id).order_by(Playback.event_no)
@@ -310,7 +314,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
         .order_by(beat.event_no)
         .execution_options(yield_per=5000)
     )
-    beats = (  # plain rows, not ORM objects: a replay reads millions
+    beats: Iterator[_Numbered] = (  # plain rows, not ORM objects: a replay reads millions
         (
             row[0],
             BeatEvent(
@@ -334,7 +338,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
         )
         for row in rows
     )
-    voids = (
+    voids: Iterator[_Numbered] = (
         (row.event_no, VoidEvent(playback_id=row.playback_id, at_ms=row.at_ms), None)
         for row in session.scalars(
             select(PlaybackVoid)
@@ -408,7 +412,9 @@ def differences(
     ]
 
 
-def _compare(what: str, stored: dict[str, object], rebuilt: dict[str, object]) -> list[Difference]:
+def _compare(
+    what: str, stored: Mapping[str, object], rebuilt: Mapping[str, object]
+) -> list[Difference]:
     return [
         Difference(what, key, stored.get(key), rebuilt.get(key))
         for key in sorted(stored.keys() | rebuilt.keys())
@@ -416,12 +422,16 @@ def _compare(what: str, stored: dict[str, object], rebuilt: dict[str, object]) -
     ]
 
 
-def _of(statement: Select, column: Any, trainee_ids: Trainees) -> Select:
+# A statement that can be restricted with a WHERE clause (what _of and _of_enrolments take).
+_Restricted = TypeVar("_Restricted", Select[Any], Update, Delete)
+
+
+def _of(statement: _Restricted, column: Any, trainee_ids: Trainees) -> _Restricted:
     """The statement restricted to rows whose `column` (a trainee id) is one of theirs."""
     return statement if trainee_ids is None else statement.where(column.in_(trainee_ids))
 
 
-def _of_enrolments(statement: Select, column: Any, trainee_ids: Trainees) -> Select:
+def _of_enrolments(statement: _Restricted, column: Any, trainee_ids: Trainees) -> _Restricted:
     """The statement restricted to rows whose `column` (an enrolment id) is of the trainees."""
     if trainee_ids is None:
         return statement

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from learning.database import rowcount
 from learning.models import ThrottleHit
 
 LOGIN = "login"  # a wrong password from a client without the account's device cookie
@@ -89,6 +90,8 @@ def retry_after_s(
         .offset(count + adding - limit.most - 1)
         .limit(1)
     )
+    if leaving is None:  # the hits were forgotten meanwhile (a sign-in that succeeded): room now
+        return None
     return _seconds(leaving - _since(limit.window_s, now_ms))
 
 
@@ -159,10 +162,10 @@ def failures_of_account(session: Session, account: str, *, since_ms: int) -> int
 def forget_account(session: Session, account: str) -> int:
     """Every failure naming `account`, of any kind and key: every lock on it is lifted."""
     result = session.execute(delete(ThrottleHit).where(ThrottleHit.account == account))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def prune(session: Session, *, before_ms: int) -> int:
     """Drop failures older than any window (the nightly job); returns how many."""
     result = session.execute(delete(ThrottleHit).where(ThrottleHit.at_ms < before_ms))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning.models import Enrolment, Programme, Role, TraineeProfile, TrainingClass, User
+from learning.models.base import text_length
 from learning.services import ServiceError, accounts, enrolments, passwords, workbooks
 from learning.services.identity import is_valid_id_number, normalise_id_number
 
@@ -41,17 +42,17 @@ HEADERS = {header: key for key, header, _required in COLUMNS}
 # the check: PostgreSQL would refuse the write); the password is hashed, and bounded by the
 # password rules.
 MAX_LENGTHS = {
-    "username": User.__table__.c.username.type.length,
+    "username": text_length(User.__table__.c.username),
     "real_name": min(
-        TraineeProfile.__table__.c.real_name.type.length,
-        User.__table__.c.display_name.type.length,
+        text_length(TraineeProfile.__table__.c.real_name),
+        text_length(User.__table__.c.display_name),
     ),
-    "id_number": TraineeProfile.__table__.c.id_number.type.length,
-    "phone": TraineeProfile.__table__.c.phone.type.length,
-    "email": TraineeProfile.__table__.c.email.type.length,
-    "employer": TraineeProfile.__table__.c.employer.type.length,
-    "programme": Programme.__table__.c.code.type.length,
-    "class_name": TrainingClass.__table__.c.name.type.length,
+    "id_number": text_length(TraineeProfile.__table__.c.id_number),
+    "phone": text_length(TraineeProfile.__table__.c.phone),
+    "email": text_length(TraineeProfile.__table__.c.email),
+    "employer": text_length(TraineeProfile.__table__.c.employer),
+    "programme": text_length(Programme.__table__.c.code),
+    "class_name": text_length(TrainingClass.__table__.c.name),
     "password": passwords.MAX_LENGTH,
 }
 MAX_ROWS = 5000
@@ -79,11 +80,10 @@ class Outcome:
 def template_workbook() -> bytes:
     """An empty roster with the headers, and a sheet saying what goes in each column."""
     book = Workbook()
-    roster = book.active
+    roster = workbooks.first_sheet(book)
     roster.title = "学员名单"
     roster.append([header for _key, header, _required in COLUMNS])
-    for column in roster.columns:
-        roster.column_dimensions[column[0].column_letter].width = 18
+    workbooks.widen_columns(roster, len(COLUMNS))
     guide = book.create_sheet("填写说明")
     guide.append(["列", "必填", "说明"])
     notes = {
@@ -123,7 +123,7 @@ def read_rows(data: bytes) -> list[dict[str, str]]:
         if missing:
             raise ServiceError("not_a_roster", reason="missing_columns", columns="、".join(missing))
         keys = [HEADERS.get(name) for name in header]
-        found = []
+        found: list[dict[str, str]] = []
         for values in rows:
             if len(found) > MAX_ROWS:
                 raise ServiceError("not_a_roster", reason="too_many_rows", most=MAX_ROWS)

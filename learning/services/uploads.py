@@ -57,10 +57,11 @@ def start(
     upload_id = secrets.token_hex(16)
     folder = _incoming(upload_folder)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"name": name[:200], "size": size, "started_at": now.isoformat(), "actor": actor_id}
+    kept_name = name[:200]
+    meta = {"name": kept_name, "size": size, "started_at": now.isoformat(), "actor": actor_id}
     (folder / f"{upload_id}.json").write_text(json.dumps(meta), encoding="utf-8")
     (folder / f"{upload_id}.part").touch()
-    return Upload(upload_id, meta["name"], size, 0)
+    return Upload(upload_id, kept_name, size, 0)
 
 
 def state(upload_folder: str | Path, upload_id: str) -> Upload:

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from xml.parsers import expat
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from learning.services import ServiceError
 
@@ -23,6 +25,21 @@ MAX_ROWS = 5000
 # What a workbook may unpack to, by its members' declared sizes (a zip bomb of a few hundred
 # kilobytes unpacks to gigabytes); reading a member never yields more than it declares.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+
+
+def first_sheet(book: Workbook) -> Worksheet:
+    """The sheet a new workbook opens with (`Workbook.active`, which its types allow to be
+    none or a chart)."""
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("a new workbook opens with a worksheet")
+    return sheet
+
+
+def widen_columns(sheet: Worksheet, count: int) -> None:
+    """The first `count` columns wide enough to read their headers."""
+    for index in range(1, count + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 18
 
 
 class _Declaration(Exception):
@@ -89,13 +106,12 @@ def write(
     """A workbook with the headers and the rows given, a sheet saying what goes where, and
     one of `examples` when there are some (on a sheet of their own: never read back)."""
     book = Workbook()
-    sheet = book.active
+    sheet = first_sheet(book)
     sheet.title = title
     sheet.append([column.header for column in columns])
     for row in rows:
         sheet.append(list(row))
-    for cells in sheet.iter_cols(max_row=1):
-        sheet.column_dimensions[cells[0].column_letter].width = 18
+    widen_columns(sheet, len(columns))
     sheet.freeze_panes = "A2"
     if guide:
         notes = book.create_sheet("填写说明")

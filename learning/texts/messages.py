@@ -348,7 +348,7 @@ def describe(error: ServiceError) -> str:
     if error.code in _NAMING_A_PROGRAMME and "code" in params:
         params["code"] = programme_name_of(str(params["code"]))
     if error.code in ("too_many_applications", "too_many_uploads"):
-        params["wait"] = wait_words(int(params.get("seconds", 60)))
+        params["wait"] = wait_words(error.wait_s(60))
     if error.code == "not_a_video":
         params["detail"] = _video_problem(params)
     elif error.code == "bank_too_small":

@@ -35,7 +35,6 @@ from learning.services import (
 )
 from learning.services.identity import normalise_id_number
 from learning.texts.labels import LEVEL_LABELS, localized, programme_label
-from learning.texts.messages import describe, problem_text
 from learning.web import downloads, face_reference, roster
 from learning.web.filters import dashboard_filters
 from learning.web.forms import (
@@ -46,6 +45,7 @@ from learning.web.forms import (
     UserEditForm,
     WorkTypeForm,
     choices,
+    filled,
     posted_id,
 )
 from learning.web.privacy import unmasked_export
@@ -67,7 +67,9 @@ def _admins_only() -> None:
 def dashboard() -> ResponseReturnValue:
     session = get_session()
     form, scope = dashboard_filters(catalogue.programmes(session), classes.class_names(session))
-    counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    counts = dict(
+        session.execute(select(User.role, func.count()).group_by(User.role)).tuples().all()
+    )
     programmes = [row for row in overview.programme_figures(session, scope) if row.enrolments]
     sessions = overview.session_figures(session, scope)
     fees = overview.fees_by_month(session, scope, today())
@@ -197,7 +199,7 @@ def create_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         session = get_session()
         profile = accounts.ProfileData(
-            real_name=form.display_name.data.strip(),
+            real_name=filled(form.display_name.data).strip(),
             id_number=normalise_id_number(form.id_number.data) if form.id_number.data else None,
             phone=form.phone.data or None,
             employer=form.employer.data or None,
@@ -212,10 +214,10 @@ def create_user() -> ResponseReturnValue:
         with shown(field_of):
             user = accounts.create_user(
                 session,
-                username=form.username.data.strip(),
-                password=form.password.data,
+                username=filled(form.username.data).strip(),
+                password=filled(form.password.data),
                 role=Role(form.role.data),
-                display_name=form.display_name.data,
+                display_name=filled(form.display_name.data),
                 now=get_clock().now(),
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                 profile=profile,
@@ -238,7 +240,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             accounts.update_user(
                 session,
                 user,
-                display_name=form.display_name.data.strip(),
+                display_name=filled(form.display_name.data).strip(),
                 role=Role(form.role.data),
                 active=form.active.data,
                 now=now,
@@ -318,9 +320,9 @@ def create_work_type() -> ResponseReturnValue:
         with shown(form.code):
             work_type = catalogue.create_work_type(
                 session,
-                code=form.code.data,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
+                code=filled(form.code.data),
+                name_zh=filled(form.name_zh.data),
+                name_en=filled(form.name_en.data),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
@@ -354,7 +356,7 @@ def edit_programme(programme_id: int) -> ResponseReturnValue:
             catalogue.update_programme(
                 session,
                 programme,
-                required_hours=form.required_hours.data,
+                required_hours=filled(form.required_hours.data),
                 active=form.active.data,
                 now=get_clock().now(),
                 actor_id=current_user.id,
@@ -532,41 +534,23 @@ def import_template() -> ResponseReturnValue:
 @blueprint.route("/trainees/import", methods=["GET", "POST"])
 def import_trainees() -> ResponseReturnValue:
     """Upload a roster: it is checked first (nothing written), then imported on confirmation."""
-    checked = roster.check_upload(roster.run_import)
-    return render_template(
-        "admin/import.html",
-        outcome=checked.outcome,
-        token=checked.token,
-        refusal=checked.refusal,
-        problem_text=problem_text,
-    )
+    return roster.check_upload(roster.run_import).render("admin/import.html")
 
 
 @blueprint.route("/trainees/import/<token>", methods=["POST"])
 def confirm_import(token: str) -> ResponseReturnValue:
-    data = roster.take(token)
-    if data is None:
-        flash(
-            _("That check is too old or was used already. Please upload the file again."), "error"
-        )
-        return redirect(url_for("admin.import_trainees"), code=303)
-    try:
-        outcome = roster.run_import(data, dry_run=False)
-    except ServiceError as error:
-        flash(describe(error), "error")
-        return redirect(url_for("admin.import_trainees"), code=303)
-    if outcome.problems:  # the database changed since the check
-        flash(_("The roster no longer passes its check; nothing was imported."), "error")
-        return redirect(url_for("admin.import_trainees"), code=303)
-    flash(
-        _(
+    return roster.confirm_upload(
+        token,
+        roster.run_import,
+        page=url_for("admin.import_trainees"),
+        changed=_("The roster no longer passes its check; nothing was imported."),
+        done=lambda outcome: _(
             "Imported: %(created)s new trainees, %(updated)s updated.",
             created=outcome.created,
             updated=outcome.updated,
         ),
-        "success",
+        then=url_for("admin.users"),
     )
-    return redirect(url_for("admin.users"), code=303)
 
 
 @blueprint.route("/videos")

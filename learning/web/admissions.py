@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import segno
@@ -26,7 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Field
+from wtforms import Field, StringField
 
 from learning import session_expiry
 from learning.db import get_session
@@ -60,7 +62,9 @@ from learning.web.forms import (
     EvidenceForm,
     RegistrationForm,
     ResubmitForm,
+    add_error,
     choices,
+    filled,
 )
 from learning.web.links import absolute_url_for
 from learning.web.privacy import record_unmasked_view
@@ -159,19 +163,19 @@ def _programme_choices(form: ApplicationForm) -> None:
 def _account_checks(form: RegistrationForm) -> None:
     """The account's own rules, checked with every other field, so that one submission shows
     every mistake at once (each costs the applicant typing the password again)."""
-    checks: list[tuple[Field, Callable[[], None]]] = [
-        (form.username, lambda: accounts.check_username(get_session(), form.username.data.strip())),
-        (form.password, lambda: passwords.check(form.password.data, _personal_details(form))),
-        (form.id_number, lambda: _id_number_free(form.id_number.data)),
-        (form.phone, lambda: _phone_valid(form.phone.data.strip())),
+    checks: list[tuple[StringField, Callable[[str], None]]] = [
+        (form.username, lambda name: accounts.check_username(get_session(), name.strip())),
+        (form.password, lambda password: passwords.check(password, _personal_details(form))),
+        (form.id_number, _id_number_free),
+        (form.phone, lambda phone: _phone_valid(phone.strip())),
     ]
     for field, check in checks:
         if field.errors or not field.data:
             continue
         try:
-            check()
+            check(field.data)
         except ServiceError as error:
-            field.errors.append(describe(error))
+            add_error(field, describe(error))
 
 
 def _personal_details(form: RegistrationForm) -> passwords.PersonalDetails:
@@ -247,7 +251,7 @@ class _HeldProofs:
                 max_bytes=current_app.config["APPLICATION_MAX_BYTES"],
             )
         except ServiceError as error:
-            form.documents.errors = [*form.documents.errors, describe(error)]
+            add_error(form.documents, describe(error))
             return
         if self.limits is not None and chosen:
             # Committed now: the files are held whatever becomes of the rest of the form.
@@ -273,12 +277,12 @@ def _submit(form: RegistrationForm, uploads: list[applications.Upload]) -> Appli
     programme = catalogue.programme_by_code(db, form.programme.data)
     return applications.submit(
         db,
-        username=form.username.data.strip(),
-        password=form.password.data,
+        username=filled(form.username.data).strip(),
+        password=filled(form.password.data),
         profile=accounts.ProfileData(
-            real_name=form.real_name.data.strip(),
-            id_number=normalise_id_number(form.id_number.data),
-            phone=normalise_phone(form.phone.data),
+            real_name=filled(form.real_name.data).strip(),
+            id_number=normalise_id_number(filled(form.id_number.data)),
+            phone=normalise_phone(filled(form.phone.data)),
             employer=(form.employer.data or "").strip() or None,
             category=form.category.data,
         ),
@@ -333,7 +337,7 @@ def _evidence(form: EvidenceForm) -> eligibility.Evidence:
 
 def _fill(form: EvidenceForm, evidence: eligibility.Evidence) -> None:
     """The form as the application declared it, to be corrected (the form has one of each)."""
-    form.years_of_work.data = evidence.years_of_work
+    form.years_of_work.data = Decimal(evidence.years_of_work)
     for certificate in evidence.certificates[:1]:
         form.has_certificate.data = True
         form.certificate_occupation.data = certificate.occupation
@@ -509,7 +513,7 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
         abort(404)
     owner = doc.application.applicant_id == current_user.id
     if doc.deleted_at is not None:
-        return _deleted(doc)
+        return _deleted(doc, doc.deleted_at)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / doc.stored_path
     if not path.is_file():
         abort(404)
@@ -532,13 +536,13 @@ def document(application_id: int, document_id: int) -> ResponseReturnValue:
     return response
 
 
-def _deleted(doc: ApplicationDocument) -> ResponseReturnValue:
+def _deleted(doc: ApplicationDocument, deleted_at: datetime) -> ResponseReturnValue:
     """A proof deleted after the retention period: 410, saying when and why, not a 404."""
     message = _(
         "%(name)s was deleted on %(day)s, %(days)s days after it was uploaded: the proofs of an "
         "application that does not go on are kept for a limited time only.",
         name=doc.original_name,
-        day=format_datetime_local(doc.deleted_at)[:10],
+        day=format_datetime_local(deleted_at)[:10],
         days=doc.kept_days,
     )
     return render_template("errors/error.html", code=410, message=message), 410

@@ -4,6 +4,8 @@ who did it and when; each entry links to the enrolment (or person, class, sessio
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -41,20 +43,21 @@ def log() -> ResponseReturnValue:
     since, until = day_bounds(
         form.date_from.data if dates_valid else None, form.date_to.data if dates_valid else None
     )
-    wanted = {
-        "action": form.action.data if form.action.data and not form.action.errors else None,
-        "actor": actor,
-        "since": since,
-        "until": until,
-    }
+    search = partial(
+        audit.search,
+        session,
+        action=form.action.data if form.action.data and not form.action.errors else None,
+        actor=actor,
+        since=since,
+        until=until,
+        limit=PER_PAGE,
+    )
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    entries, total = audit.search(session, **wanted, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    entries, total = search(offset=(page - 1) * PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:  # past the last page: show the last
         page = pages
-        entries, total = audit.search(
-            session, **wanted, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
-        )
+        entries, total = search(offset=(page - 1) * PER_PAGE)
     return render_template(
         "admin/audit.html",
         form=form,

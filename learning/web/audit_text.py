@@ -381,8 +381,8 @@ Details = Callable[[AuditEntry, dict, Names], list[str]]
 
 
 def _results(entry: AuditEntry, details: dict, names: Names) -> list[str]:
-    after = details.get("after") if isinstance(details.get("after"), dict) else details
-    parts = _outcome(after)
+    after = details.get("after")
+    parts = _outcome(after if isinstance(after, dict) else details)
     before = details.get("before")
     if isinstance(before, dict) and before.get("outcome"):
         parts.append(_("before: %(result)s", result=" ".join(_outcome(before))))
@@ -680,7 +680,8 @@ def _voided(entry: AuditEntry, details: dict, names: Names) -> list[str]:
 
 
 def _programme_video(entry: AuditEntry, details: dict, names: Names) -> list[str]:
-    parts = [_programme_subject(entry), names.videos.get(details.get("video_id"), "")]
+    video_id = details.get("video_id")
+    parts = [_programme_subject(entry), names.videos.get(video_id, "") if video_id else ""]
     step = details.get("step")
     if isinstance(step, int) and step:
         parts.append(_("moved up") if step < 0 else _("moved down"))

@@ -29,7 +29,14 @@ from learning.services import ServiceError, accounts
 from learning.services.throttle import LOGIN, LOGIN_DEVICE, PASSWORD_CHECK, Limit, Slowdown
 from learning.texts.messages import describe
 from learning.web import devices, face_reference
-from learning.web.forms import ContactForm, LanguageForm, LoginForm, PasswordChangeForm
+from learning.web.forms import (
+    ContactForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    add_error,
+    filled,
+)
 from learning.web.refusals import shown
 
 blueprint = Blueprint("auth", __name__)
@@ -82,22 +89,22 @@ def login() -> ResponseReturnValue:
         try:
             signed_in = accounts.sign_in(
                 db_session,
-                form.username.data,
-                form.password.data,
+                filled(form.username.data),
+                filled(form.password.data),
                 address=request.remote_addr or "unknown",
-                device=devices.known_device(request, form.username.data.strip().lower()),
+                device=devices.known_device(request, filled(form.username.data).strip().lower()),
                 limits=_login_limits(),
                 now_ms=now_ms(),
             )
         except ServiceError as error:
-            form.username.errors.append(describe(error))
+            add_error(form.username, describe(error))
             return _refused(render_template("auth/login.html", form=form), error)
         db_session.commit()  # the failure counts, or the success clears the count
         if signed_in is None:
-            form.password.errors.append(_("Wrong username or password."))
+            add_error(form.password, _("Wrong username or password."))
         elif not signed_in.user.active:
-            form.username.errors.append(
-                _("This account is deactivated. Please contact the training office.")
+            add_error(
+                form.username, _("This account is deactivated. Please contact the training office.")
             )
         else:
             return _logged_in(signed_in, form.next.data)
@@ -179,7 +186,7 @@ def change_password() -> ResponseReturnValue:
             right = accounts.check_current_password(
                 db_session,
                 current_user,
-                form.current_password.data,
+                filled(form.current_password.data),
                 limit=Limit(
                     PASSWORD_CHECK,
                     current_app.config["PASSWORD_CHECK_FAILURES"],
@@ -188,22 +195,22 @@ def change_password() -> ResponseReturnValue:
                 now_ms=now_ms(),
             )
         except ServiceError as error:
-            form.current_password.errors.append(describe(error))
+            add_error(form.current_password, describe(error))
             return _refused(render_template("auth/change_password.html", form=form), error)
         if not right:
-            form.current_password.errors.append(_("The current password is wrong."))
+            add_error(form.current_password, _("The current password is wrong."))
         else:
             try:
                 accounts.set_password(
                     db_session,
                     current_user,
-                    form.new_password.data,
+                    filled(form.new_password.data),
                     now=get_clock().now(),
                     hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                     actor_id=current_user.id,
                 )
             except ServiceError as error:
-                form.new_password.errors.append(describe(error))
+                add_error(form.new_password, describe(error))
             else:
                 db_session.commit()  # stored before the cached identity is forgotten
                 identities.forget(current_user.id)
@@ -247,7 +254,7 @@ def set_language() -> ResponseReturnValue:
     language = form.language.data if form.validate_on_submit() else None
     back = _safe_next(request.form.get("next")) or url_for("home.index")
     response = make_response(redirect(back, code=303))
-    if language in current_app.config["LANGUAGES"]:
+    if language is not None and language in current_app.config["LANGUAGES"]:
         response.set_cookie(
             LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
         )

@@ -139,8 +139,11 @@ def move(enrolment_id: int) -> ResponseReturnValue:
             next=back,
         )
     if request.form.get("confirm") != "yes":  # not from the confirmation page: ask first
-        arguments = {"class_id": chosen, "next": back} if back else {"class_id": chosen}
-        return redirect(url_for("class_admin.move", enrolment_id=enrolment.id, **arguments), 303)
+        # url_for leaves out an argument that is None: no `next` when there is nowhere to go back
+        asking = url_for(
+            "class_admin.move", enrolment_id=enrolment.id, class_id=chosen, next=back or None
+        )
+        return redirect(asking, 303)
     left = enrolment.class_id
     classes.move_enrolment(
         session, enrolment, target, now=get_clock().now(), actor_id=current_user.id

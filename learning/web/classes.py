@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -15,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask.typing import ResponseReturnValue
+from flask.typing import ResponseReturnValue, ResponseValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from learning.services import catalogue, classes, offline, reports, study_remind
 from learning.services.overview import Scope
 from learning.web import downloads
 from learning.web.filters import dashboard_filters
-from learning.web.forms import CoachingDayForm
+from learning.web.forms import CoachingDayForm, filled
 from learning.web.privacy import unmasked_export
 from learning.web.refusals import shown
 
@@ -60,9 +61,9 @@ def add_coaching_day(class_id: int) -> ResponseReturnValue:
             day = offline.create_coaching_day(
                 session,
                 training_class=training_class,
-                day=form.day.data,
-                topic=form.topic.data,
-                credit_s=hours_to_seconds(form.hours.data),
+                day=filled(form.day.data),
+                topic=filled(form.topic.data),
+                credit_s=hours_to_seconds(filled(form.hours.data)),
                 now=get_clock().now(),
                 actor_id=current_user.id,
             )
@@ -81,7 +82,7 @@ SORTS = {
 }
 
 
-def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseReturnValue:
+def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseValue:
     session = get_session()
     rows = reports.class_progress(session, training_class.id, today())
     held = {row.summary.programme_code for row in rows}
@@ -127,9 +128,11 @@ def _render(training_class: TrainingClass, form: CoachingDayForm) -> ResponseRet
     )
 
 
-def _switch_class(class_id: int) -> ResponseReturnValue:
+def _switch_class(class_id: int) -> ResponseValue:
     """To the class chosen in the filter, with the rest of the filter; a programme the class
-    chosen does not hold is dropped, and said so, rather than refused on the next page."""
+    chosen does not hold is dropped, and said so, rather than refused on the next page. The
+    rest is added as a query string, not as url_for's keywords: there a name such as
+    ``_anchor`` or ``class_id`` would build another link, or fail."""
     session = get_session()
     arguments = {k: v for k, v in request.args.items() if k != "training_class"}
     asked = arguments.get("programme")
@@ -144,7 +147,8 @@ def _switch_class(class_id: int) -> ResponseReturnValue:
             ),
             "info",
         )
-    return redirect(url_for("classes.dashboard", class_id=class_id, **arguments))
+    query = f"?{urlencode(arguments)}" if arguments else ""
+    return redirect(url_for("classes.dashboard", class_id=class_id) + query)
 
 
 def _period_hours(rows: list[reports.ProgressRow], scope: Scope) -> dict[int, float]:

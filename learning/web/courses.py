@@ -41,7 +41,7 @@ from learning.services import (
 from learning.services.enrolments import required_seconds
 from learning.web import audit_text
 from learning.web.classes import hours_to_seconds
-from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm
+from learning.web.forms import OfflineTimeForm, PaymentForm, RevokeForm, UnlockForm, filled
 from learning.web.refusals import shown
 
 blueprint = Blueprint("courses", __name__)
@@ -143,9 +143,9 @@ def add_offline_time(enrolment_id: int) -> ResponseReturnValue:
             offline.add_offline_time(
                 session,
                 enrolment=enrolment,
-                seconds=hours_to_seconds(form.hours.data),
-                day=form.day.data,
-                reason=form.reason.data,
+                seconds=hours_to_seconds(filled(form.hours.data)),
+                day=filled(form.day.data),
+                reason=filled(form.reason.data),
                 today=today(),
                 now=get_clock().now(),
                 actor_id=current_user.id,
@@ -195,7 +195,7 @@ def unlock(enrolment_id: int) -> ResponseReturnValue:
         session,
         enrolment,
         unlocked=bool(form.unlock.data),
-        reason=form.reason.data,
+        reason=filled(form.reason.data),
         now=get_clock().now(),
         actor_id=current_user.id,
     )
@@ -219,10 +219,10 @@ def record_payment(enrolment_id: int) -> ResponseReturnValue:
             fees.record_payment(
                 session,
                 enrolment=enrolment,
-                amount_fen=fees.fen(form.amount_yuan.data),
-                paid_on=form.paid_on.data,
-                method=form.method.data,
-                receipt_no=form.receipt_no.data,
+                amount_fen=fees.fen(filled(form.amount_yuan.data)),
+                paid_on=filled(form.paid_on.data),
+                method=filled(form.method.data),
+                receipt_no=filled(form.receipt_no.data),
                 kind=form.kind.data,
                 today=today(),
                 now=get_clock().now(),
@@ -293,7 +293,7 @@ def revoke_offline_time(enrolment_id: int, credit_id: int) -> ResponseReturnValu
     offline.revoke_offline_time(
         session,
         credit=credit,
-        reason=form.reason.data,
+        reason=filled(form.reason.data),
         now=get_clock().now(),
         actor_id=current_user.id,
     )

@@ -20,7 +20,7 @@ MOST_ACCOUNTS = 10  # accounts remembered per browser, the latest first
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="login-device")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="login-device")
 
 
 def _max_age_s() -> int:

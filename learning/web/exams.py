@@ -32,6 +32,7 @@ from learning.web.forms import (
     ExamScheduleForm,
     ExamSessionForm,
     choices,
+    filled,
     posted_id,
 )
 from learning.web.refusals import shown
@@ -77,11 +78,11 @@ def sessions() -> ResponseReturnValue:
 
 def _schedule(form: ExamScheduleForm) -> exam_sessions.Schedule:
     return exam_sessions.Schedule(
-        starts_on=form.starts_on.data,
+        starts_on=filled(form.starts_on.data),
         starts_at=form.starts_at.data,
-        registration_closes_on=form.registration_closes_on.data,
-        place=form.place.data,
-        capacity=form.capacity.data,
+        registration_closes_on=filled(form.registration_closes_on.data),
+        place=filled(form.place.data),
+        capacity=filled(form.capacity.data),
         coaching_starts_on=form.coaching_starts_on.data,
         coaching_hours=float(form.coaching_hours.data or 0),
     )
@@ -292,7 +293,7 @@ def cancel(session_id: int) -> ResponseReturnValue:
             told = exam_sessions.cancel_session(
                 session,
                 exam_session,
-                reason=form.reason.data,
+                reason=filled(form.reason.data),
                 today=today(),
                 now=get_clock().now(),
                 actor_id=current_user.id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from flask import Response, send_file
 
@@ -23,13 +23,20 @@ def send_stored_file(path: Path, **options: Any) -> Response:
     file is closed when the body is sent, when the server closes the answer (also one sent
     without a body: HEAD, 304) or when the body is dropped half sent."""
     response = send_file(path, **options)
-    body = response.response
+    # A file's body is the WSGI server's file wrapper: an iterable with close(), which
+    # Response.response, any iterable, does not say.
+    body = cast(_FileBody, response.response)
     response.response = _closing(body)
     response.call_on_close(body.close)  # a generator never started runs no `finally`
     return response
 
 
-def _closing(body: Any) -> Iterator[bytes]:
+class _FileBody(Protocol):
+    def __iter__(self) -> Iterator[bytes]: ...
+    def close(self) -> None: ...
+
+
+def _closing(body: _FileBody) -> Iterator[bytes]:
     """The chunks of `body`; a generator, so that when it is dropped unfinished Python closes
     it and the `finally` closes the file before the file's own finaliser would warn."""
     try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    Field,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -24,7 +26,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.fields.choices import SelectChoice
+
+# WTForms 3.3 asks for SelectChoice (a tuple is deprecated); types-WTForms 3.2 predates it.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -62,13 +66,28 @@ from learning.texts.labels import (
     TITLE_LEVEL_LABELS,
 )
 
+_Data = TypeVar("_Data")
 
-def choices(labels: dict) -> list[SelectChoice]:
+
+def choices(labels: dict[Any, str]) -> list[SelectChoice]:
     """Select options from {value: label}."""
     return [
         SelectChoice(str(int(key) if isinstance(key, int) else key), label)
         for key, label in labels.items()
     ]
+
+
+def add_error(field: Field, message: str) -> None:
+    """Show ``message`` under ``field`` beside the errors its validators found."""
+    field.errors = [*field.errors, message]
+
+
+def filled(data: _Data | None) -> _Data:
+    """The value of a field its form required (DataRequired, InputRequired), once the form
+    validated: never None then, which the field's type (``X | None``) cannot say."""
+    if data is None:
+        raise ValueError("a required field is empty after its form validated")
+    return data
 
 
 def _valid_id_number(_form: FlaskForm, field: StringField) -> None:
@@ -221,7 +240,7 @@ class CoachingDayForm(FlaskForm):
     hours = DecimalField(
         _l("Hours credited to each attendee"),
         places=2,
-        default=8,
+        default=Decimal(8),
         validators=[DataRequired(), NumberRange(min=0.25, max=24)],
     )
     submit = SubmitField(_l("Add coaching day"))
@@ -253,7 +272,7 @@ class ExamScheduleForm(FlaskForm):
     coaching_hours = DecimalField(
         _l("Standard hours the coaching gives"),
         places=1,
-        default=0,
+        default=Decimal(0),
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
     submit = SubmitField(_l("Save changes"))
@@ -299,7 +318,7 @@ class EvidenceForm(FlaskForm):
     years_of_work = DecimalField(
         _l("Years of work in this or a related occupation"),
         places=1,
-        default=0,
+        default=Decimal(0),
         validators=[Optional(), NumberRange(min=0, max=60)],
     )
     has_certificate = BooleanField(_l("I hold a skill-level certificate"))
@@ -351,7 +370,7 @@ class EvidenceForm(FlaskForm):
             if wanted and field.data is None
         ]
         for field, message in missing:
-            field.errors = [*field.errors, str(message)]
+            add_error(field, str(message))
         return valid and not missing
 
 
@@ -444,10 +463,11 @@ class PracticeAnswerForm(FlaskForm):
     of a multiple choice); how the question was chosen rides along for the next one."""
 
     question_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_ID)])
-    mode = SelectField(choices=[mode.value for mode in Mode])
+    mode = SelectField(choices=[SelectChoice(mode.value) for mode in Mode])
     value = StringField(validators=[Optional(), Length(max=100)])
     chosen = SelectMultipleField(
-        choices=list(LETTERS), validators=[DataRequired(message=_l("Choose an answer."))]
+        choices=[SelectChoice(letter) for letter in LETTERS],
+        validators=[DataRequired(message=_l("Choose an answer."))],
     )
 
     def validate_value(self, field: StringField) -> None:
@@ -459,7 +479,7 @@ class MockExamForm(FlaskForm):
     """A mock exam's paper posted whole (the page without JavaScript): save, or hand in. The
     answers are the fields q1, q2, ... read by the view."""
 
-    action = SelectField(choices=["save", "hand_in"], default="save")
+    action = SelectField(choices=[SelectChoice("save"), SelectChoice("hand_in")], default="save")
 
 
 class QuestionForm(FlaskForm):

@@ -29,7 +29,7 @@ def index() -> ResponseReturnValue:
         enrolments=summaries,
         steps={
             summary.id: outline.next_step(
-                records.video_progress(session, session.get(Enrolment, summary.id))
+                records.video_progress(session, session.get_one(Enrolment, summary.id))
             )
             for summary in summaries
         },

@@ -3,7 +3,7 @@ and uploaded back; checked first, recorded when the admin confirms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,9 +12,8 @@ from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import Role
 from learning.permissions import role_required
-from learning.services import ServiceError, catalogue, fee_import
+from learning.services import catalogue, fee_import
 from learning.texts.labels import programme_label
-from learning.texts.messages import describe, problem_text
 from learning.web import downloads, roster
 
 blueprint = Blueprint("payments", __name__, url_prefix="/admin/payments")
@@ -43,14 +42,7 @@ def _run(data: bytes, *, dry_run: bool) -> fee_import.Outcome:
 
 @blueprint.route("", methods=["GET", "POST"])
 def index() -> ResponseReturnValue:
-    checked = roster.check_upload(_run)
-    return render_template(
-        "admin/payments.html",
-        outcome=checked.outcome,
-        token=checked.token,
-        refusal=checked.refusal,
-        problem_text=problem_text,
-    )
+    return roster.check_upload(_run).render("admin/payments.html")
 
 
 @blueprint.route("/sheet.xlsx")
@@ -66,28 +58,14 @@ def sheet() -> ResponseReturnValue:
 
 @blueprint.route("/<token>", methods=["POST"])
 def confirm(token: str) -> ResponseReturnValue:
-    back = redirect(url_for("payments.index"), code=303)
-    data = roster.take(token)
-    if data is None:
-        flash(
-            _("That check is too old or was used already. Please upload the file again."), "error"
-        )
-        return back
-    try:
-        outcome = _run(data, dry_run=False)
-    except ServiceError as error:
-        flash(describe(error), "error")
-        return back
-    if outcome.problems:  # the database changed since the check
-        flash(_("The sheet no longer passes its check; nothing was saved."), "error")
-        return back
-    total = f"{outcome.total_fen / 100:,.2f}"
-    flash(
-        _(
+    return roster.confirm_upload(
+        token,
+        _run,
+        page=url_for("payments.index"),
+        changed=_("The sheet no longer passes its check; nothing was saved."),
+        done=lambda outcome: _(
             "%(count)s payments recorded, ¥%(total)s in all.",
             count=len(outcome.entries),
-            total=total,
+            total=f"{outcome.total_fen / 100:,.2f}",
         ),
-        "success",
     )
-    return back

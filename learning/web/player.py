@@ -26,7 +26,7 @@ def play(enrolment_id: int, video_id: int) -> ResponseReturnValue:
     index = next((i for i, video in enumerate(progress) if video.id == video_id), None)
     if index is None:
         abort(404)
-    video = session.get(Video, video_id)
+    video = session.get(Video, video_id) or abort(404)
     return render_template(
         "player/player.html",
         start_s=_start_s(progress[index].duration_s),

@@ -18,7 +18,7 @@ from learning.models import Enrolment, Question, Role
 from learning.permissions import enrolment_or_404, role_required
 from learning.services import ServiceError, enrolments, mock_exams, practice
 from learning.services.practice import Mode
-from learning.web.forms import MockExamForm, PracticeAnswerForm
+from learning.web.forms import MockExamForm, PracticeAnswerForm, filled
 from learning.web.refusals import shown
 
 blueprint = Blueprint("practice", __name__)
@@ -149,8 +149,8 @@ def answer(enrolment_id: int) -> ResponseReturnValue:
             given = practice.answer(
                 session,
                 enrolment,
-                form.question_id.data,
-                "".join(form.chosen.data),
+                filled(form.question_id.data),
+                "".join(filled(form.chosen.data)),
                 now=get_clock().now(),
             )
             return redirect(

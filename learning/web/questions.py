@@ -18,9 +18,9 @@ from learning.permissions import role_required
 from learning.services import ServiceError, catalogue, question_bank, question_import
 from learning.services.question_bank import Filters, Order, QuestionData
 from learning.texts.labels import DIFFICULTY_LABELS, QUESTION_KIND_LABELS, programme_label
-from learning.texts.messages import describe, problem_text
+from learning.texts.messages import describe
 from learning.web import downloads, roster
-from learning.web.forms import QuestionFilterForm, QuestionForm, choices
+from learning.web.forms import QuestionFilterForm, QuestionForm, add_error, choices
 from learning.web.refusals import shown
 
 blueprint = Blueprint("questions", __name__, url_prefix="/admin/questions")
@@ -148,7 +148,7 @@ def _faults_shown(form: QuestionForm, data: QuestionData) -> bool:
     """Each fault of the question beside its field; True when there was one."""
     found = question_bank.faults(data)
     for fault in found:
-        _field(form, fault.part).errors.append(describe(ServiceError(fault.code, **fault.params)))
+        add_error(_field(form, fault.part), describe(ServiceError(fault.code, **fault.params)))
     return bool(found)
 
 
@@ -260,31 +260,16 @@ def _run_import(data: bytes, *, dry_run: bool) -> question_import.Outcome:
 def import_bank() -> ResponseReturnValue:
     """Upload a bank: it is checked first (nothing written), then imported on confirmation."""
     checked = roster.check_upload(_run_import, worth_keeping=lambda outcome: outcome.count > 0)
-    return render_template(
-        "questions/import.html",
-        outcome=checked.outcome,
-        token=checked.token,
-        refusal=checked.refusal,
-        problem_text=problem_text,
-    )
+    return checked.render("questions/import.html")
 
 
 @blueprint.route("/import/<token>", methods=["POST"])
 def confirm_import(token: str) -> ResponseReturnValue:
-    data = roster.take(token)
-    back = redirect(url_for("questions.import_bank"), code=303)
-    if data is None:
-        flash(
-            _("That check is too old or was used already. Please upload the file again."), "error"
-        )
-        return back
-    try:
-        outcome = _run_import(data, dry_run=False)
-    except ServiceError as error:
-        flash(describe(error), "error")
-        return back
-    if outcome.problems:  # the bank changed since the check
-        flash(_("The file no longer passes its check; nothing was imported."), "error")
-        return back
-    flash(_("Imported: %(count)s questions.", count=outcome.count), "success")
-    return redirect(url_for("questions.index"), code=303)
+    return roster.confirm_upload(
+        token,
+        _run_import,
+        page=url_for("questions.import_bank"),
+        changed=_("The file no longer passes its check; nothing was imported."),
+        done=lambda outcome: _("Imported: %(count)s questions.", count=outcome.count),
+        then=url_for("questions.index"),
+    )

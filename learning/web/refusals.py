@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeAlias
 
 from flask import flash
 from flask_wtf import FlaskForm
@@ -14,8 +15,9 @@ from wtforms import Field
 from learning.db import get_session
 from learning.services import ServiceError
 from learning.texts.messages import describe
+from learning.web.forms import add_error
 
-Target = Field | FlaskForm | None
+Target: TypeAlias = Field | FlaskForm | None
 
 
 @contextmanager
@@ -42,6 +44,6 @@ def shown(on: Target | Callable[[ServiceError], Target] = None) -> Iterator[None
         if isinstance(on, FlaskForm):
             on.form_errors.append(message)
         elif on is not None:
-            on.errors.append(message)
+            add_error(on, message)
         else:
             flash(message, "error")

@@ -23,6 +23,7 @@ from learning.permissions import role_required
 from learning.services import ServiceError, face_snapshots, records, review
 from learning.texts.labels import format_duration
 from learning.web.face_snapshots import OUTCOME_LABELS
+from learning.web.forms import filled
 from learning.web.refusals import shown
 
 blueprint = Blueprint("review", __name__, url_prefix="/admin/review")
@@ -72,7 +73,7 @@ def flag(flag_id: int) -> ResponseReturnValue:
     return _page(flag_id, DecisionForm())
 
 
-def _page(flag_id: int, form: DecisionForm) -> ResponseReturnValue:
+def _page(flag_id: int, form: DecisionForm) -> str:
     session = get_session()
     try:
         entry = review.entry(session, flag_id)
@@ -124,12 +125,20 @@ def _decide(flag_id: int, *, void: bool) -> ResponseReturnValue:
     with shown(form.note):
         if void:
             result = review.void(
-                session, flag=entry.flag, reason=form.note.data, now=now, actor_id=current_user.id
+                session,
+                flag=entry.flag,
+                reason=filled(form.note.data),
+                now=now,
+                actor_id=current_user.id,
             )
             flash(_voided_message(result), "success")
         else:
             review.clear(
-                session, flag=entry.flag, note=form.note.data, now=now, actor_id=current_user.id
+                session,
+                flag=entry.flag,
+                note=filled(form.note.data),
+                now=now,
+                actor_id=current_user.id,
             )
             flash(_("The flag was cleared."), "success")
         return redirect(url_for("review.queue"))

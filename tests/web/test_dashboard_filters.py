@@ -274,3 +274,15 @@ def test_choosing_a_class_drops_a_programme_it_does_not_hold(login, make, body, 
     assert "programme=accounting-4" in kept.location  # a programme the class holds stays
     html = client.get(kept.location).get_data(as_text=True)
     assert "不是有效的选择" not in html and "没有该培训项目的学员" not in html
+
+
+@pytest.mark.parametrize("extra", ["_scheme=ftp", "_anchor=top", "class_id=7"])
+def test_choosing_a_class_keeps_any_other_argument_as_an_argument(login, make, body, extra):
+    """The query is carried to the class chosen as a query: a name that is one of url_for's
+    own options or the page's class_id built another link, or none (answered 500)."""
+    teacher, class_a = body["teacher"], body["class_a"]
+    second = make.training_class(teacher, name="核算四级二班")
+    client = login(teacher)
+    response = client.get(f"/classes/{class_a.id}?training_class={second.id}&{extra}")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/classes/{second.id}?{extra}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from learning.domain.accounting.intervals import IntervalSet
 from learning.domain.accounting.rules import (
@@ -307,5 +308,8 @@ def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:
     return min(coverage.measure, duration_ms) // 1000
 
 
-def _bump(totals: dict, key: tuple, ms: int) -> None:
+_Key = TypeVar("_Key")
+
+
+def _bump(totals: dict[_Key, int], key: _Key, ms: int) -> None:
     totals[key] = totals.get(key, 0) + ms

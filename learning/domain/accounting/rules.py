@@ -30,26 +30,26 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
 from learning.domain.accounting.intervals import IntervalSet
 from learning.domain.accounting.settings import AccountingSettings
 
-EVENTS = frozenset(
-    {
-        "tick",
-        "play",
-        "pause",
-        "seeked",
-        "ratechange",
-        "ended",
-        "hidden",
-        "visible",
-        "attention_ok",
-        "close",
-    }
-)
+#: The events a beat may carry: a type (the API's schema lists them, in this order) and a set.
+EventName = Literal[
+    "attention_ok",
+    "close",
+    "ended",
+    "hidden",
+    "pause",
+    "play",
+    "ratechange",
+    "seeked",
+    "tick",
+    "visible",
+]
+EVENTS: frozenset[str] = frozenset(get_args(EventName))
 
 #: What the server found in the pictures of a face-check answer; only ``match`` clears a check.
 FACE_OUTCOMES = frozenset(
@@ -197,7 +197,7 @@ class BeatOutcome:
     not_credited_ms: dict[str, int]
     reason: str | None
     new_intervals: tuple[tuple[int, int], ...]
-    day: str | None
+    day: str
     check_raised: bool
     check_cleared: bool
 

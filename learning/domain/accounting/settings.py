@@ -39,8 +39,15 @@ class AccountingSettings:
 
     def __post_init__(self) -> None:
         if self.stale_after_s is None:
-            object.__setattr__(self, "stale_after_s", 3 * self.heartbeat_interval_s + 15)
+            object.__setattr__(self, "stale_after_s", self._stale_after_s)
         self._validate()
+
+    @property
+    def _stale_after_s(self) -> int:
+        """``stale_after_s``, never None: its default until ``__post_init__`` has filled it in."""
+        if self.stale_after_s is None:
+            return 3 * self.heartbeat_interval_s + 15
+        return self.stale_after_s
 
     def _validate(self) -> None:
         if isinstance(self.max_rate, bool) or not isinstance(self.max_rate, int | float):
@@ -69,7 +76,7 @@ class AccountingSettings:
             raise ValueError(f"presence_check must be one of {sorted(PRESENCE_CHECKS)}")
         if self.attention_min_minutes > self.attention_max_minutes:
             raise ValueError("attention_min_minutes must not exceed attention_max_minutes")
-        if self.stale_after_s > self.late_beat_grace_s:
+        if self._stale_after_s > self.late_beat_grace_s:
             raise ValueError("stale_after_s must not exceed late_beat_grace_s")
         try:
             ZoneInfo(self.timezone)
@@ -126,7 +133,7 @@ class AccountingSettings:
 
     @property
     def stale_after_ms(self) -> int:
-        return self.stale_after_s * 1000
+        return self._stale_after_s * 1000
 
     @property
     def late_beat_grace_ms(self) -> int:
@@ -135,7 +142,7 @@ class AccountingSettings:
     @property
     def allowance_cap_ms(self) -> int:
         """The allowance never grows above this (rule 3): a stalled page cannot hoard credit."""
-        return (self.stale_after_s + self.late_beat_grace_s) * 1000
+        return (self._stale_after_s + self.late_beat_grace_s) * 1000
 
     @property
     def daily_cap_ms(self) -> int:
