@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
@@ -215,6 +216,7 @@ def test_a_forged_forwarded_address_does_not_escape_the_limit(app: Flask, make: 
     assert response.status_code == 429
 
 
+@pytest.mark.own_app  # trusting proxies wraps the app's WSGI callable
 def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(
     app: Flask, client: Client, make: Factory
 ) -> None:
