@@ -310,13 +310,12 @@ class Client(FlaskClient):
         assert match, "no CSRF token on the page"
         return match.group(1)
 
+    def post_form(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Post the form `data` with the CSRF token its page would hold."""
+        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token()}, **kwargs)
+
     def log_in(self, username: str, password: str = factories.PASSWORD, **kwargs: Any) -> Any:
-        token = self.csrf_token()
-        return self.post(
-            "/login",
-            data={"username": username, "password": password, "csrf_token": token},
-            **kwargs,
-        )
+        return self.post_form("/login", {"username": username, "password": password}, **kwargs)
 
     def post_json(self, url: str, body: Any, **kwargs: Any) -> Any:
         headers = {"X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}
