@@ -88,6 +88,7 @@ def login() -> ResponseReturnValue:
                 device=devices.known_device(request, form.username.data.strip().lower()),
                 limits=_login_limits(),
                 now_ms=now_ms(),
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             )
         except ServiceError as error:
             form.username.errors.append(describe(error))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from learning import security
 from learning.clock import FakeClock
 from learning.models import AuditEntry, Notification, User
-from tests.conftest import Client
+from learning.services import accounts
+from tests.conftest import FAST_HASH, Client
 from tests.factories import PASSWORD, Factory
 
 REFUSED = "尝试失败次数过多"
@@ -315,3 +316,23 @@ def test_the_command_line_lifts_a_lock_with_a_reason(
     assert (entry.actor_id, entry.reason, entry.subject) == (None, "ticket 42", f"user:{boss.id}")
     unknown = runner.invoke(args=["unlock-login", "nobody", "--reason", "x"])
     assert unknown.exit_code == 1
+
+
+def test_an_unknown_account_costs_the_hash_a_known_one_does(
+    client: Client, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else the time of a failure would tell which accounts exist (where the configured method
+    is not the default scrypt of the unknown one's dummy hash)."""
+    make.trainee("wang")
+    make.commit()
+    compared = []
+    check = accounts.check_password_hash
+
+    def counted(stored: str, password: str) -> bool:
+        compared.append(stored.split("$")[0])
+        return check(stored, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counted)
+    assert client.log_in("wang", "not-the-password-1").status_code == 200
+    assert client.log_in("nobody", "not-the-password-1").status_code == 200
+    assert compared == [FAST_HASH, FAST_HASH]
