@@ -6,6 +6,7 @@ otherwise a SQLite file in a temporary folder is used.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import uuid
@@ -15,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from learning import create_app, migrate
+from learning import create_app, identities, migrate
+from learning.api import limits
 from learning.clock import FakeClock
 from learning.db import Database, get_database
 from tests import factories
@@ -130,24 +132,153 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @contextmanager
-def app_in_transaction(database_url: str, uploads: Path) -> Iterator[tuple[Flask, Connection]]:
-    """The application on the shared database, inside a transaction rolled back at the end:
-    its sessions join the transaction of `connection`, their commits are savepoints."""
-    app = make_test_app(database_url, UPLOAD_FOLDER=str(uploads), **SESSIONS_LAST)
+def in_transaction(app: Flask) -> Iterator[Connection]:
+    """`app`'s sessions inside a transaction of their own connection, rolled back at the end:
+    they join it, and their commits are savepoints."""
     database = get_database(app)
     connection = database.engine.connect()
     transaction = connection.begin()
     database.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-    yield app, connection
-    transaction.rollback()
-    connection.close()
-    database.dispose()
+    try:
+        yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+        database.session_factory.configure(
+            bind=database.engine, join_transaction_mode="conservative_savepoint"
+        )
+
+
+@contextmanager
+def app_in_transaction(database_url: str, uploads: Path) -> Iterator[tuple[Flask, Connection]]:
+    """An application of its own on the shared database, inside a transaction rolled back at
+    the end (see `in_transaction`)."""
+    app = make_test_app(database_url, UPLOAD_FOLDER=str(uploads), **SESSIONS_LAST)
+    with in_transaction(app) as connection:
+        yield app, connection
+    get_database(app).dispose()
+
+
+def renew_memory(app: Flask) -> None:
+    """New in-memory state for `app`, as a newly built app has: a fake clock at its start, an
+    empty identity cache, full rate-limit buckets (on that clock)."""
+    app.extensions["clock"] = FakeClock()
+    identities.init_app(app)
+    limits.init_app(app)
+
+
+def shape(app: Flask) -> dict[str, Any]:
+    """What a test may use on the shared app but has no business changing, and that no
+    snapshot puts back: its routes, hooks, error handlers, middleware, template globals, the
+    extensions it holds and the listeners on its engine."""
+    engine = get_database(app).engine
+    hooks = (
+        "before_request_funcs",
+        "after_request_funcs",
+        "teardown_request_funcs",
+        "url_value_preprocessors",
+        "url_default_functions",
+        "template_context_processors",
+    )
+    return {
+        "rules": [(rule.rule, rule.endpoint) for rule in app.url_map.iter_rules()],
+        "views": dict(app.view_functions),
+        **{hook: {k: list(v) for k, v in getattr(app, hook).items() if v} for hook in hooks},
+        "error_handlers": {  # the nested defaultdicts grow empty entries as they are read
+            (scope, code, kind): handler
+            for scope, by_code in app.error_handler_spec.items()
+            for code, by_kind in by_code.items()
+            for kind, handler in by_kind.items()
+        },
+        "teardown_appcontext_funcs": list(app.teardown_appcontext_funcs),
+        "wsgi_app": app.wsgi_app,
+        "session_interface": app.session_interface,
+        "jinja": (dict(app.jinja_env.globals), dict(app.jinja_env.filters)),
+        "extensions": sorted(app.extensions),
+        "engine_listeners": {
+            name: len(getattr(engine.dispatch, name))
+            for name in ("engine_connect", "begin", "before_cursor_execute", "after_cursor_execute")
+        },
+        "pool_listeners": {
+            name: len(getattr(engine.pool.dispatch, name))
+            for name in ("connect", "checkout", "checkin")
+        },
+    }
+
+
+class SharedApp:
+    """One application per test process, built on the first test that asks for it: building one
+    (routes, blueprints, and then compiling every template anew) cost about a fifth of the
+    suite when each test had its own.
+
+    Each test gets it as a new one would be: its own transaction (rolled back), upload folder,
+    fake clock, identity cache and rate limits; the configuration and the extensions as built,
+    put back after the test. Anything else a test changes on it (a route, a hook, a listener on
+    the engine) fails that test at teardown, and the next test gets an app built anew.
+    """
+
+    def __init__(self, database_url: str, uploads: Path) -> None:
+        self.database_url = database_url
+        self.uploads = uploads  # each test has its own; this one is never written to
+        self.app: Flask | None = None
+
+    def build(self) -> Flask:
+        app = make_test_app(self.database_url, UPLOAD_FOLDER=str(self.uploads), **SESSIONS_LAST)
+        self.config = copy.deepcopy(dict(app.config))
+        self.extensions = dict(app.extensions)
+        self.shape = shape(app)
+        return app
+
+    @contextmanager
+    def for_test(self, uploads: Path) -> Iterator[Flask]:
+        if self.app is None:
+            self.app = self.build()
+        app = self.app
+        app.config["UPLOAD_FOLDER"] = str(uploads)
+        renew_memory(app)
+        try:
+            with in_transaction(app):
+                yield app
+        finally:
+            app.config.clear()
+            app.config.update(copy.deepcopy(self.config))
+            app.extensions.clear()
+            app.extensions.update(self.extensions)
+            app.test_client_class = None
+            now = shape(app)
+            changed = sorted(key for key, value in now.items() if value != self.shape[key])
+            if changed:
+                self.close()
+        assert not changed, (
+            f"the test changed the shared app ({', '.join(changed)}) beyond its configuration "
+            "and extensions: mark it @pytest.mark.own_app"
+        )
+        assert not has_app_context(), "the test left an application context pushed"
+
+    def close(self) -> None:
+        if self.app is not None:
+            get_database(self.app).dispose()
+            self.app = None
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedApp]:
+    shared = SharedApp(database_url, tmp_path_factory.mktemp("uploads"))
+    yield shared
+    shared.close()
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The application on the shared database, inside a transaction rolled back at the end."""
-    with app_in_transaction(database_url, tmp_path / "uploads") as (app, _connection):
+def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application on the shared database, inside a transaction rolled back at the end:
+    the process's shared app, or one of its own for a test marked `own_app` (one that must
+    change what `SharedApp` cannot put back)."""
+    if request.node.get_closest_marker("own_app"):
+        with app_in_transaction(database_url, tmp_path / "uploads") as (app, _connection):
+            yield app
+        return
+    shared: SharedApp = request.getfixturevalue("shared_app")
+    with shared.for_test(tmp_path / "uploads") as app:
         yield app
 
 
@@ -179,13 +310,12 @@ class Client(FlaskClient):
         assert match, "no CSRF token on the page"
         return match.group(1)
 
+    def post_form(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Post the form `data` with the CSRF token its page would hold."""
+        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token()}, **kwargs)
+
     def log_in(self, username: str, password: str = factories.PASSWORD, **kwargs: Any) -> Any:
-        token = self.csrf_token()
-        return self.post(
-            "/login",
-            data={"username": username, "password": password, "csrf_token": token},
-            **kwargs,
-        )
+        return self.post_form("/login", {"username": username, "password": password}, **kwargs)
 
     def post_json(self, url: str, body: Any, **kwargs: Any) -> Any:
         headers = {"X-CSRFToken": self.csrf_token(), **kwargs.pop("headers", {})}

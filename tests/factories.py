@@ -16,10 +16,12 @@ from learning.models import (
     ExamRegistration,
     ExamSession,
     MockExam,
+    MockExamFormat,
     Payment,
     PracticeAnswer,
     Question,
     Role,
+    StudyDay,
     TrainingClass,
     User,
     Video,
@@ -153,14 +155,22 @@ class Factory:
         )
         return opened.playback_id
 
-    def payment(self, enrolment: Enrolment, *, kind: str = "training", amount_fen: int = 100):
-        """A fee paid in cash on 2026-03-01, with a receipt number of its own."""
+    def payment(
+        self,
+        enrolment: Enrolment,
+        *,
+        kind: str = "training",
+        amount_fen: int = 100,
+        paid_on: date = date(2026, 3, 1),
+        method: str = "cash",
+    ) -> Payment:
+        """A fee paid (in cash on 2026-03-01 unless told), with a receipt number of its own."""
         payment = Payment(
             enrolment_id=enrolment.id,
             kind=kind,
             amount_fen=amount_fen,
-            paid_on=date(2026, 3, 1),
-            method="cash",
+            paid_on=paid_on,
+            method=method,
             receipt_no=f"F{next(_numbers)}",
             recorded_at=self.clock.now(),
         )
@@ -234,6 +244,36 @@ class Factory:
         self.session.add(paper)
         self.session.flush()
         return paper
+
+    def study_day(
+        self,
+        enrolment: Enrolment,
+        video: Video,
+        day: date,
+        credited_ms: int,
+        not_credited: dict[str, int] | None = None,
+    ) -> StudyDay:
+        """A day's credited study of one video, as the heartbeats leave it."""
+        row = StudyDay(
+            trainee_id=enrolment.trainee_id,
+            day=day,
+            enrolment_id=enrolment.id,
+            video_id=video.id,
+            credited_ms=credited_ms,
+            not_credited=not_credited or {},
+        )
+        self.session.add(row)
+        return row
+
+    def mock_exam_format(self, enrolment: Enrolment, **values: int) -> MockExamFormat:
+        """The mock exam format of the enrolment's programme: the columns' defaults but for
+        `values` (true_false_count=1, pass_mark=7, ...)."""
+        row = MockExamFormat(
+            programme_id=enrolment.programme_id, updated_at=self.clock.now(), **values
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
 
     def answers(
         self,

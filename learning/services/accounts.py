@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +19,6 @@ from learning.services import ServiceError, audit, notifications, passwords, thr
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 PHONE_PATTERN = re.compile(r"^1\d{10}$")  # a mainland mobile number
 MAX_REASON = 500  # characters of an admin's reason for lifting a login lock
-# Compared against when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
 
 
 @dataclass(frozen=True)
@@ -174,18 +173,28 @@ def _find(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
-def _password_matches(user: User | None, password: str) -> bool:
+@cache
+def _dummy_hash(hash_method: str) -> str:
+    """Compared against when the username is unknown: a hash of the method the accounts' own
+    passwords are hashed with, so both failures take the same time."""
+    return generate_password_hash("not a real password", method=hash_method)
+
+
+def _password_matches(user: User | None, password: str, hash_method: str) -> bool:
     """Whether `user` exists and has this password (the same work when it does not exist)."""
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(hash_method), password)
         return False
     return check_password_hash(user.password_hash, password)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user with these credentials, or None (same work whether or not it exists)."""
+def authenticate(
+    session: Session, username: str, password: str, *, hash_method: str = "scrypt"
+) -> User | None:
+    """The user with these credentials, or None (same work whether or not it exists, when the
+    passwords are hashed by `hash_method`)."""
     user = _find(session, username)
-    return user if _password_matches(user, password) else None
+    return user if _password_matches(user, password, hash_method) else None
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,7 @@ def sign_in(
     device: str | None,
     limits: LoginLimits,
     now_ms: int,
+    hash_method: str = "scrypt",
 ) -> SignedIn | None:
     """`authenticate`, counting wrong passwords so that guessing goes no faster than the limits
     while nobody can lock another person out.
@@ -238,11 +248,14 @@ def sign_in(
     A refusal is `ServiceError` with `minutes` and `seconds` to wait, raised without looking
     at the password. A success clears the failures of the pair or the device that succeeded,
     not the account's count from other addresses (one login does not vouch for strangers).
+
+    `hash_method` is the one the passwords are hashed with (the app's PASSWORD_HASH_METHOD):
+    an unknown account is checked against a hash of it, so it costs what a known one does.
     """
     account = username.strip().lower()
     _refuse_while_limited(session, account, address, device, limits, now_ms)
     user = _find(session, username)
-    matches = _password_matches(user, password)
+    matches = _password_matches(user, password, hash_method)
     if user is None or not matches:
         _count_failure(session, user, account, address, device, limits, now_ms)
         return None

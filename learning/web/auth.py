@@ -95,6 +95,7 @@ def login() -> ResponseReturnValue:
                 device=devices.known_device(request, filled(form.username.data).strip().lower()),
                 limits=_login_limits(),
                 now_ms=now_ms(),
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             )
         except ServiceError as error:
             add_error(form.username, describe(error))

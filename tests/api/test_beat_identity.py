@@ -13,8 +13,8 @@ def test_deactivated_here_is_refused_at_once(app: Flask, login, make, player, le
     page = player()
     assert page.send("play").status_code == 200
     admin = login(make.admin())
-    form = {"display_name": "x", "role": "trainee", "csrf_token": admin.csrf_token()}
-    assert admin.post(f"/admin/users/{learner.user.id}", data=form).status_code == 303
+    form = {"display_name": "x", "role": "trainee"}
+    assert admin.post_form(f"/admin/users/{learner.user.id}", form).status_code == 303
     refused = page.send("tick")
     assert refused.status_code == 401 and refused.get_json()["error"] == "login_required"
 

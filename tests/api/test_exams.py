@@ -42,17 +42,7 @@ def ready_trainee(
     enrolment = make.enrolment(make.trainee(), programme, approved=approved)
     enrolment.online_s = hours * HOUR_S
     if paid:
-        make.session.add(
-            Payment(
-                enrolment_id=enrolment.id,
-                kind="training",
-                amount_fen=220_000,
-                paid_on=date(2026, 3, 1),
-                method="bank",
-                recorded_at=clock.now(),
-                receipt_no=f"R{enrolment.id}",
-            )
-        )
+        make.payment(enrolment, amount_fen=220_000, method="bank")  # paid on 2026-03-01
     make.commit()
     return enrolment
 
@@ -421,9 +411,9 @@ def test_results_are_recorded_only_where_they_can_be_true(admin, login, make, cl
     assert future.get_json()["error"] == "certificate_date_invalid"
     assert admin.post_json(url, {"scores": {"theory": 80, "skill": 80}}).status_code == 200
     other = ready_trainee(make, clock, hours=100)
-    wrong_pair = admin.post(
+    wrong_pair = admin.post_form(
         f"/enrolments/{other.id}/registrations/{registration_id}/results",
-        data={"theory": "90", "skill": "90", "csrf_token": admin.csrf_token()},
+        {"theory": "90", "skill": "90"},
     )
     assert wrong_pair.status_code == 404
 

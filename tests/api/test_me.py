@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from learning.models import Role
@@ -75,6 +76,7 @@ def test_api_errors_are_json(login, make: Factory) -> None:
     assert response.get_json()["error"] == "method_not_allowed"
 
 
+@pytest.mark.own_app  # adds a route, which an app that has served requests refuses
 def test_state_changing_api_calls_need_the_csrf_header(app: Flask, login, make: Factory) -> None:
     probe = "/api/v1/_csrf_probe"
     app.add_url_rule(probe, "csrf_probe", lambda: {"ok": True}, methods=["POST"])

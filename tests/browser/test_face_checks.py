@@ -87,7 +87,9 @@ def open_player(page, live_server: LiveServer, enrolment_id: int, video_id: int)
 def answer(page) -> str:
     """Press Start and wait for the server's judgement; the words the dialog then shows."""
     page.click("[data-face-start]")
-    page.wait_for_function("!window.learningPlayer.faceBusy", timeout=30_000)
+    # The server reads every frame's face with dlib: seconds when idle, but a check took 31 s
+    # beside a busy suite on two cores (and the process's first check loads the models).
+    page.wait_for_function("!window.learningPlayer.faceBusy", timeout=120_000)
     return page.inner_text("[data-face-message]")
 
 

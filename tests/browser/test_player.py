@@ -78,8 +78,19 @@ def play(page) -> None:
     page.wait_for_function("!document.getElementById('video').paused")
 
 
+# Resolves once the video's "pause" event has reached the player (its listener, registered
+# first, has queued the pause beat): the event fires after pause() returns, so a wait begun at
+# once could find the queue empty before the beat was in it.
+PAUSED = """() => new Promise((done) => {
+  const video = document.getElementById('video');
+  if (video.paused) return done();
+  video.addEventListener('pause', () => done(), {once: true});
+  video.pause();
+})"""
+
+
 def pause_and_settle(page) -> None:
-    page.evaluate("document.getElementById('video').pause()")
+    page.evaluate(PAUSED)
     page.wait_for_function(
         "window.learningPlayer.queue.length === 0 && !window.learningPlayer.sending",
         timeout=30_000,

@@ -47,11 +47,10 @@ def _answer(client: Any, answer: str) -> Any:
 def _send_picture(client: Any, data: bytes, source: str = "camera") -> str:
     """The picture sent as face_reference.js (or the upload form) sends it; the page after."""
     form = {
-        "csrf_token": client.csrf_token(),
         "source": source,
         "picture": (io.BytesIO(data), "a.jpg"),
     }
-    response = client.post(REFERENCE, data=form, content_type="multipart/form-data")
+    response = client.post_form(REFERENCE, form, content_type="multipart/form-data")
     assert response.status_code == 303 and response.headers["Location"].endswith("#face")
     return client.get(PROFILE).get_data(as_text=True)
 

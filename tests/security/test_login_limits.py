@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 from learning import security
 from learning.clock import FakeClock
 from learning.models import AuditEntry, Notification, User
-from tests.conftest import Client
+from learning.services import accounts
+from tests.conftest import FAST_HASH, Client
 from tests.factories import PASSWORD, Factory
 
 REFUSED = "尝试失败次数过多"
@@ -42,7 +44,7 @@ def _new_client(app: Flask) -> Client:
 
 
 def _english(client: Client) -> Client:
-    client.post("/language", data={"language": "en", "csrf_token": client.csrf_token()})
+    client.post_form("/language", {"language": "en"})
     return client
 
 
@@ -50,7 +52,7 @@ def _known_device(app: Flask, username: str, **kwargs: Any) -> Client:
     """A browser the holder logged in with before (and logged out of)."""
     client = _english(_new_client(app))
     assert client.log_in(username, **kwargs).status_code == 303
-    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.post_form("/logout")
     return client
 
 
@@ -75,7 +77,7 @@ def test_a_success_clears_the_pair_count(client: Client, make: Factory) -> None:
     make.commit()
     _wrong(client, "wang", 4)
     assert client.log_in("wang").status_code == 303
-    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.post_form("/logout")
     _wrong(client, "wang", 4)
     assert client.log_in("wang").status_code == 303
 
@@ -132,7 +134,7 @@ def test_the_holder_is_told_of_failures_since_the_last_login_once(
     holder.log_in("boss")
     told = "Failed attempts to log in to your account since your last login: 2."
     assert told in holder.get("/", follow_redirects=True).get_data(as_text=True)
-    holder.post("/logout", data={"csrf_token": holder.csrf_token()})
+    holder.post_form("/logout")
     holder.log_in("boss")
     assert "Failed attempts" not in holder.get("/", follow_redirects=True).get_data(as_text=True)
 
@@ -215,6 +217,7 @@ def test_a_forged_forwarded_address_does_not_escape_the_limit(app: Flask, make: 
     assert response.status_code == 429
 
 
+@pytest.mark.own_app  # trusting proxies wraps the app's WSGI callable
 def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(
     app: Flask, client: Client, make: Factory
 ) -> None:
@@ -229,13 +232,12 @@ def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(
 
 
 def _change_password(client: Client, current: str) -> Any:
-    return client.post(
+    return client.post_form(
         "/account/password",
-        data={
+        {
             "current_password": current,
             "new_password": "violet-harbour-tractor-42",
             "confirm": "violet-harbour-tractor-42",
-            "csrf_token": client.csrf_token(),
         },
     )
 
@@ -272,10 +274,10 @@ def test_an_admin_lifts_a_lock_on_the_users_page_with_a_reason(
     page = admin.get(f"/admin/users/{wang.id}").get_data(as_text=True)
     assert "wrong passwords from any device, wrong current passwords): 5" in page
     url = f"/admin/users/{wang.id}/unlock-login"
-    no_reason = admin.post(url, data={"csrf_token": admin.csrf_token()}, follow_redirects=True)
+    no_reason = admin.post_form(url, follow_redirects=True)
     assert "Please give a reason." in no_reason.get_data(as_text=True)
     assert attacker.log_in("wang", environ_base=ATTACKER).status_code == 429
-    answer = admin.post(url, data={"reason": "电话核实本人", "csrf_token": admin.csrf_token()})
+    answer = admin.post_form(url, {"reason": "电话核实本人"})
     assert answer.status_code == 303
     assert attacker.log_in("wang", environ_base=ATTACKER).status_code == 303
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "user.unlock_login"))
@@ -293,7 +295,7 @@ def test_only_admins_lift_a_lock(app: Flask, make: Factory, login) -> None:
     other = login(make.instructor("teacher"))
     _lock(app, "wang")
     url = f"/admin/users/{wang.id}/unlock-login"
-    answer = other.post(url, data={"reason": "let me in", "csrf_token": other.csrf_token()})
+    answer = other.post_form(url, {"reason": "let me in"})
     assert answer.status_code == 403
     assert _new_client(app).log_in("wang", environ_base=ATTACKER).status_code == 429
 
@@ -314,3 +316,23 @@ def test_the_command_line_lifts_a_lock_with_a_reason(
     assert (entry.actor_id, entry.reason, entry.subject) == (None, "ticket 42", f"user:{boss.id}")
     unknown = runner.invoke(args=["unlock-login", "nobody", "--reason", "x"])
     assert unknown.exit_code == 1
+
+
+def test_an_unknown_account_costs_the_hash_a_known_one_does(
+    client: Client, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else the time of a failure would tell which accounts exist (where the configured method
+    is not the default scrypt of the unknown one's dummy hash)."""
+    make.trainee("wang")
+    make.commit()
+    compared = []
+    check = accounts.check_password_hash
+
+    def counted(stored: str, password: str) -> bool:
+        compared.append(stored.split("$")[0])
+        return check(stored, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counted)
+    assert client.log_in("wang", "not-the-password-1").status_code == 200
+    assert client.log_in("nobody", "not-the-password-1").status_code == 200
+    assert compared == [FAST_HASH, FAST_HASH]

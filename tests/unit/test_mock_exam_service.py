@@ -32,10 +32,7 @@ def small_format(make: Factory, enrolment: Enrolment, **changes: int) -> MockExa
         "pass_mark": 60,
         **changes,
     }
-    row = MockExamFormat(programme_id=enrolment.programme_id, updated_at=make.clock.now(), **values)
-    make.session.add(row)
-    make.session.flush()
-    return row
+    return make.mock_exam_format(enrolment, **values)
 
 
 def bank(make: Factory, per_kind: int = 6, code: str = "accounting-4") -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning.domain.exam_practice import Kind
-from learning.models import AuditEntry, MockExamFormat, PracticeAnswer, Question
+from learning.models import AuditEntry, MockExamFormat, Question
 from learning.services import ServiceError, catalogue, mock_formats, question_bank
 from learning.services.question_bank import Filters, Order, QuestionData
 from tests.factories import Factory
@@ -154,20 +154,7 @@ def test_an_edit_may_not_take_another_questions_stem(db_session: Session, make: 
 
 
 def _answer(make: Factory, question: Question, *, right: bool) -> None:
-    trainee = make.trainee()
-    enrolment = make.enrolment(trainee)
-    make.session.add(
-        PracticeAnswer(
-            trainee_id=trainee.id,
-            enrolment_id=enrolment.id,
-            question_id=question.id,
-            chosen=question.answer if right else "Z",
-            right=right,
-            source="practice",
-            answered_at=make.clock.now(),
-        )
-    )
-    make.session.flush()
+    make.answers(make.enrolment(make.trainee()), question, right=int(right), wrong=int(not right))
 
 
 def test_a_retired_question_keeps_its_answers_and_comes_back(

@@ -11,7 +11,7 @@ from flask import Flask
 from learning.demo.seed import DEMO_MEDIA
 from learning.domain.eligibility import Evidence
 from learning.domain.exam_practice import Kind
-from learning.models import Enrolment, MockExamFormat, TrainingClass, User
+from learning.models import Enrolment, TrainingClass, User
 from learning.services import accounts, applications, mock_exams, offline, practice, videos
 from tests.factories import Factory
 
@@ -124,15 +124,7 @@ def build_world(make: Factory, app: Flask) -> World:
 def _practice(make: Factory, enrolment: Enrolment) -> tuple[int, int, int]:
     """A small bank with a three-question exam: an answer given in practice, a mock exam
     handed in and one open."""
-    make.session.add(
-        MockExamFormat(
-            programme_id=enrolment.programme_id,
-            true_false_count=1,
-            single_count=1,
-            multiple_count=1,
-            updated_at=make.clock.now(),
-        )
-    )
+    make.mock_exam_format(enrolment, true_false_count=1, single_count=1, multiple_count=1)
     questions = [make.question(kind=kind) for kind in Kind]
     now = make.clock.now()
     given = practice.answer(make.session, enrolment, questions[1].id, "A", now=now)

@@ -68,10 +68,9 @@ def school(make: Factory) -> School:
 
 
 def publish(client: Client, audience: str, title: str, body: str = "请按时学习。") -> object:
-    return client.post(
+    return client.post_form(
         "/announcements",
-        data={
-            "csrf_token": client.csrf_token(),
+        {
             "audience": audience,
             "title": title,
             "body": body,
@@ -141,9 +140,7 @@ def test_a_withdrawn_announcement_disappears(school: School, login, db_session: 
     trainee = login(school.in_spring)
     assert "临时调课" in trainee.get("/").get_data(as_text=True)
 
-    withdrawn = office.post(
-        f"/announcements/{announcement.id}/withdraw", data={"csrf_token": office.csrf_token()}
-    )
+    withdrawn = office.post_form(f"/announcements/{announcement.id}/withdraw")
     assert withdrawn.status_code == 303
     assert "临时调课" not in trainee.get("/").get_data(as_text=True)
     assert "临时调课" not in trainee.get("/me/notifications").get_data(as_text=True)
@@ -151,9 +148,9 @@ def test_a_withdrawn_announcement_disappears(school: School, login, db_session: 
     assert notified(db_session, "临时调课") == set()
     listed = office.get("/announcements").get_data(as_text=True)
     assert "临时调课" in listed and "撤回" in listed  # kept, marked
-    again = office.post(
+    again = office.post_form(
         f"/announcements/{announcement.id}/withdraw",
-        data={"csrf_token": office.csrf_token()},
+        {},
         follow_redirects=True,
     )
     assert again.status_code == 200 and "该公告已撤回" in again.get_data(as_text=True)
@@ -264,5 +261,5 @@ def test_the_list_says_how_many_have_read_it(school: School, login) -> None:
     publish(office, f"class:{school.spring.id}", "已读统计")
     assert "0 / 1" in office.get("/announcements").get_data(as_text=True)
     trainee = login(school.in_spring)
-    trainee.post("/me/notifications/read", data={"csrf_token": trainee.csrf_token()})
+    trainee.post_form("/me/notifications/read")
     assert "1 / 1" in office.get("/announcements").get_data(as_text=True)

@@ -17,13 +17,12 @@ from tests.web.test_registration import PDF, PNG, VALID_ID, form, upload
 
 
 def _decide(admin: Client, application_id: int, **fields: str):
-    return admin.post(
+    return admin.post_form(
         f"/admin/applications/{application_id}",
-        data={
+        {
             "condition": "L4-a",
             "training_class": "0",
             **fields,
-            "csrf_token": admin.csrf_token(),
         },
     )
 

@@ -24,7 +24,7 @@ def seen(html: str) -> str:
 
 
 def english(client: Client) -> Client:
-    answer = client.post("/language", data={"language": "en", "csrf_token": client.csrf_token()})
+    answer = client.post_form("/language", {"language": "en"})
     assert answer.status_code == 303
     return client
 

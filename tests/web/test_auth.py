@@ -48,9 +48,7 @@ def test_unknown_user_gets_the_same_message(client: Client) -> None:
 
 
 def test_empty_fields_are_reported_on_the_form(client: Client) -> None:
-    response = client.post(
-        "/login", data={"username": "", "password": "", "csrf_token": client.csrf_token()}
-    )
+    response = client.post_form("/login", {"username": "", "password": ""})
     assert response.status_code == 200
     assert response.get_data(as_text=True).count('class="error"') == 2
 
@@ -80,7 +78,7 @@ def test_logout_needs_post_with_csrf(login, make: Factory) -> None:
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
     assert client.get("/logout").status_code == 405
-    response = client.post("/logout", data={"csrf_token": client.csrf_token()})
+    response = client.post_form("/logout")
     assert response.status_code == 303
     assert client.get("/").status_code == 302
 
@@ -119,13 +117,12 @@ def test_changing_the_password_ends_other_sessions(app: Flask, login, make: Fact
     user = make.trainee("wang")
     first = login(user)
     second = login(user)
-    response = first.post(
+    response = first.post_form(
         "/account/password",
-        data={
+        {
             "current_password": PASSWORD,
             "new_password": "new autumn bicycle",
             "confirm": "new autumn bicycle",
-            "csrf_token": first.csrf_token(),
         },
     )
     assert response.status_code == 303
@@ -134,13 +131,12 @@ def test_changing_the_password_ends_other_sessions(app: Flask, login, make: Fact
 
 
 def _change_password(client: Client, new: str):
-    return client.post(
+    return client.post_form(
         "/account/password",
-        data={
+        {
             "current_password": PASSWORD,
             "new_password": new,
             "confirm": new,
-            "csrf_token": client.csrf_token(),
         },
     )
 

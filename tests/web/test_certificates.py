@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from learning.models import Coverage, OfflineCredit, ProgrammeVideo, StudyDay
+from learning.models import Coverage, OfflineCredit, ProgrammeVideo
 from learning.services import certificates
 from tests.factories import Factory
 
@@ -23,16 +23,7 @@ def studied(make: Factory, clock):
     video = make.video("accounting-4", duration_s=2700, title="第1讲 碳排放核算基础")
     make.video("accounting-4", duration_s=2700, title="第2讲 未看")
     today = clock.now().date()
-    make.session.add(
-        StudyDay(
-            trainee_id=trainee.id,
-            day=today - timedelta(days=10),
-            enrolment_id=enrolment.id,
-            video_id=video.id,
-            credited_ms=2700_000,
-            not_credited={},
-        )
-    )
+    make.study_day(enrolment, video, today - timedelta(days=10), 2700_000)
     make.session.add(
         Coverage(
             enrolment_id=enrolment.id, video_id=video.id, intervals=[[0, 2700_000]], covered_s=2700

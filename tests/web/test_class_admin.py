@@ -18,27 +18,25 @@ def test_a_class_is_created_renamed_and_given_instructors(login, make: Factory, 
     wang, li = make.instructor(), make.instructor()
     admin = login(make.admin())
     form = {
-        "csrf_token": admin.csrf_token(),
         "name": "2026冬季核算员四级班",
         "instructors": [wang.id],
     }
-    created = admin.post("/admin/classes", data=form)
+    created = admin.post_form("/admin/classes", form)
     assert created.status_code == 303
     training_class = db_session.scalars(
         select(TrainingClass).where(TrainingClass.name == "2026冬季核算员四级班")
     ).one()
     assert [user.id for user in training_class.instructors] == [wang.id]
-    again = admin.post("/admin/classes", data=form)
+    again = admin.post_form("/admin/classes", form)
     assert (
         "已有名为 2026冬季核算员四级班 的班级" in again.get_data(as_text=True)
         or again.status_code == 200
     )
     renamed = {
-        "csrf_token": admin.csrf_token(),
         "name": "2026冬季核算员四级一班",
         "instructors": [wang.id, li.id],
     }
-    assert admin.post(f"/admin/classes/{training_class.id}", data=renamed).status_code == 303
+    assert admin.post_form(f"/admin/classes/{training_class.id}", renamed).status_code == 303
     db_session.expire_all()
     training_class = db_session.get(TrainingClass, training_class.id)
     assert training_class.name == "2026冬季核算员四级一班"
@@ -61,9 +59,9 @@ def test_a_trainee_moved_to_another_class_takes_the_hours_along(
     db_session.expire_all()
     earned = db_session.get(Enrolment, enrolment.id).online_s
     admin = login(make.admin())
-    moved = admin.post(
+    moved = admin.post_form(
         f"/admin/classes/move/{enrolment.id}",
-        data={"csrf_token": admin.csrf_token(), "class_id": second.id, "confirm": "yes"},
+        {"class_id": second.id, "confirm": "yes"},
     )
     assert moved.status_code == 303
     db_session.expire_all()
@@ -130,9 +128,9 @@ def test_pressing_move_as_the_page_offers_it_moves_nothing_and_says_so(
     answer = submit(admin, move)  # the current class, as offered
     assert answer.status_code == 303
     assert "赵敏 已在 一班，未作任何更改" in admin.get(answer.location).get_data(as_text=True)
-    posted = admin.post(
+    posted = admin.post_form(
         f"/admin/classes/move/{enrolment.id}",
-        data={"csrf_token": admin.csrf_token(), "class_id": first.id, "confirm": "yes"},
+        {"class_id": first.id, "confirm": "yes"},
     )
     assert posted.status_code == 303
     assert (_class_of(db_session, enrolment.id), _moves(db_session)) == (first.id, [])
@@ -144,9 +142,9 @@ def test_a_move_posted_without_its_confirmation_only_asks(login, make: Factory, 
     admin = login(make.admin())
     for class_id in ("", str(make.training_class().id)):
         make.commit()
-        answer = admin.post(
+        answer = admin.post_form(
             f"/admin/classes/move/{enrolment.id}",
-            data={"csrf_token": admin.csrf_token(), "class_id": class_id},
+            {"class_id": class_id},
         )
         assert answer.status_code == 303
         assert f"/admin/classes/move/{enrolment.id}?class_id={class_id}" in answer.location
@@ -166,8 +164,7 @@ def test_an_odd_class_is_refused_without_moving(login, make: Factory, db_session
     if method == "GET":
         answer = admin.get(url, query_string={"class_id": class_id})
     else:
-        data = {"csrf_token": admin.csrf_token(), "class_id": class_id, "confirm": "yes"}
-        answer = admin.post(url, data=data)
+        answer = admin.post_form(url, {"class_id": class_id, "confirm": "yes"})
     assert answer.status_code in (200, 303, 400)  # a NUL is refused before the view
     assert (_class_of(db_session, enrolment.id), _moves(db_session)) == (first.id, [])
 

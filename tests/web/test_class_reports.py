@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
-from learning.models import Coverage, StudyDay
+from learning.models import Coverage
 from learning.services import reports
 from learning.services.identity import check_digit
 from tests.factories import Factory
@@ -48,16 +48,8 @@ def class_with_four(make: Factory, clock):
         enrolment.last_studied_on = today - timedelta(days=idle)
         for back in range(28):
             if per_day:
-                make.session.add(
-                    StudyDay(
-                        trainee_id=trainee.id,
-                        day=today - timedelta(days=back + idle),
-                        enrolment_id=enrolment.id,
-                        video_id=video.id,
-                        credited_ms=int(per_day * HOUR_S * 1000),
-                        not_credited={},
-                    )
-                )
+                day = today - timedelta(days=back + idle)
+                make.study_day(enrolment, video, day, int(per_day * HOUR_S * 1000))
         enrolments[name] = enrolment
     make.commit()
     return teacher, training_class, enrolments

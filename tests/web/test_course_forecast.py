@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from learning.models import StudyDay
 from tests.factories import Factory
 
 HOUR_S = 45 * 60
@@ -19,16 +18,7 @@ def studying(make: Factory, clock, seconds_per_day: list[int]):
     video = make.video("accounting-4", duration_s=2700)
     today = clock.now().date()
     for back, seconds in enumerate(reversed(seconds_per_day), start=1):
-        make.session.add(
-            StudyDay(
-                trainee_id=trainee.id,
-                day=today - timedelta(days=back),
-                enrolment_id=enrolment.id,
-                video_id=video.id,
-                credited_ms=seconds * 1000,
-                not_credited={},
-            )
-        )
+        make.study_day(enrolment, video, today - timedelta(days=back), seconds * 1000)
     enrolment.online_s = sum(seconds_per_day)
     make.commit()
     return enrolment

@@ -82,10 +82,9 @@ def test_chapters_set_on_the_programme_page_group_the_course_page(
     programme_page = f"/admin/programmes/{enrolment.programme_id}"
     html = admin.get(programme_page).get_data(as_text=True)
     assert f'name="chapter-{videos[0].id}" form="chapter-form"' in html
-    answer = admin.post(
+    answer = admin.post_form(
         f"{programme_page}/chapters",
-        data={
-            "csrf_token": admin.csrf_token(),
+        {
             f"chapter-{videos[0].id}": " 第一章  碳排放管理基础 ",
             f"chapter-{videos[1].id}": "第二章 温室气体核算",
             f"chapter-{videos[2].id}": "第二章 温室气体核算",
@@ -127,9 +126,9 @@ def test_a_chapter_too_long_or_with_control_characters_is_refused(login, make: F
     enrolment, videos = _course(make, "第一章")
     admin = login(make.admin())
     for bad in ("九" * 101, "第一\x1b[31m章", "第一\u200b章"):
-        answer = admin.post(
+        answer = admin.post_form(
             f"/admin/programmes/{enrolment.programme_id}/chapters",
-            data={"csrf_token": admin.csrf_token(), f"chapter-{videos[0].id}": bad},
+            {f"chapter-{videos[0].id}": bad},
             follow_redirects=True,
         )
         assert 'class="flash flash-error"' in answer.get_data(as_text=True)

@@ -12,8 +12,6 @@ from learning.models import (
     Application,
     ExamRegistration,
     OfflineCredit,
-    Payment,
-    StudyDay,
 )
 from tests.factories import Factory
 
@@ -38,17 +36,7 @@ def figure_value(html: str, label: str) -> str:
 
 
 def pay(make: Factory, enrolment, amount_yuan: int, paid_on: date) -> None:
-    make.session.add(
-        Payment(
-            enrolment_id=enrolment.id,
-            kind="training",
-            amount_fen=amount_yuan * 100,
-            paid_on=paid_on,
-            method="bank",
-            receipt_no=f"R-{enrolment.id}-{paid_on}",
-            recorded_at=make.clock.now(),
-        )
-    )
+    make.payment(enrolment, amount_fen=amount_yuan * 100, paid_on=paid_on, method="bank")
 
 
 @pytest.fixture
@@ -179,16 +167,7 @@ def test_nothing_matching_says_what_to_do(login, make, body) -> None:
 
 def add_study(make: Factory, enrolment, day: date, hours: float) -> None:
     video = make.video("accounting-4")
-    make.session.add(
-        StudyDay(
-            trainee_id=enrolment.trainee_id,
-            day=day,
-            enrolment_id=enrolment.id,
-            video_id=video.id,
-            credited_ms=int(hours * HOUR_S * 1000),
-            not_credited={},
-        )
-    )
+    make.study_day(enrolment, video, day, int(hours * HOUR_S * 1000))
 
 
 def test_the_class_period_shows_hours_credited_in_it(login, make, body, clock) -> None:

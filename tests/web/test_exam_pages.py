@@ -20,10 +20,9 @@ def open_session(client, **changes) -> None:
         "capacity": "30",
         "coaching_starts_on": "2026-05-12",
         "coaching_hours": "21.3",
-        "csrf_token": client.csrf_token(),
         **changes,
     }
-    return client.post("/admin/exam-sessions", data=data)
+    return client.post_form("/admin/exam-sessions", data)
 
 
 def test_admin_opens_a_session_from_the_form(login, make: Factory, db_session: Session) -> None:
@@ -46,33 +45,32 @@ def test_the_whole_path_through_the_pages(login, make: Factory, db_session: Sess
     course = trainee.get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
     assert "广州市天河区考点" in course
     session_id = db_session.scalar(select(ExamSession.id))
-    refused = trainee.post(
+    refused = trainee.post_form(
         f"/enrolments/{enrolment.id}/exam-registrations",
-        data={"exam_session_id": session_id, "csrf_token": trainee.csrf_token()},
+        {"exam_session_id": session_id},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "报名本次考试还差 8.7 标准学时" in refused and "培训费尚未缴纳" in refused
-    paid = admin.post(
+    paid = admin.post_form(
         f"/enrolments/{enrolment.id}/payments",
-        data={
+        {
             "kind": "training",
             "amount_yuan": "2200",
             "paid_on": "2026-03-01",
             "method": "银行转账",
             "receipt_no": "GD-2026-001",
-            "csrf_token": admin.csrf_token(),
         },
     )
     assert paid.status_code == 303
     assert db_session.scalar(select(Payment.amount_fen)) == 220000
-    unlocked = admin.post(
+    unlocked = admin.post_form(
         f"/enrolments/{enrolment.id}/unlock",
-        data={"reason": "企业内训学时已核实", "unlock": "y", "csrf_token": admin.csrf_token()},
+        {"reason": "企业内训学时已核实", "unlock": "y"},
     )
     assert unlocked.status_code == 303
-    done = trainee.post(
+    done = trainee.post_form(
         f"/enrolments/{enrolment.id}/exam-registrations",
-        data={"exam_session_id": session_id, "csrf_token": trainee.csrf_token()},
+        {"exam_session_id": session_id},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "考试报名成功" in done
@@ -87,9 +85,9 @@ def test_the_whole_path_through_the_pages(login, make: Factory, db_session: Sess
 def test_unlock_needs_a_reason(login, make: Factory, db_session: Session) -> None:
     enrolment = make.enrolment(make.trainee(), "accounting-4")
     admin = login(make.admin())
-    response = admin.post(
+    response = admin.post_form(
         f"/enrolments/{enrolment.id}/unlock",
-        data={"reason": "", "unlock": "y", "csrf_token": admin.csrf_token()},
+        {"reason": "", "unlock": "y"},
     )
     assert response.status_code == 200
     assert (
@@ -100,15 +98,14 @@ def test_unlock_needs_a_reason(login, make: Factory, db_session: Session) -> Non
 def test_a_payment_form_with_mistakes_keeps_what_was_typed(login, make: Factory) -> None:
     enrolment = make.enrolment(make.trainee(), "accounting-4")
     admin = login(make.admin())
-    response = admin.post(
+    response = admin.post_form(
         f"/enrolments/{enrolment.id}/payments",
-        data={
+        {
             "kind": "training",
             "amount_yuan": "-3",
             "paid_on": "2026-03-01",
             "method": "现金",
             "receipt_no": "KEEP-ME",
-            "csrf_token": admin.csrf_token(),
         },
     )
     page = response.get_data(as_text=True)
@@ -127,11 +124,10 @@ def test_admin_changes_the_subsidies(login, make: Factory, db_session: Session) 
         "level_3": "2000",
         "level_2": "2500",
         "level_1": "3000",
-        "csrf_token": admin.csrf_token(),
     }
-    assert admin.post("/admin/subsidies", data=form).status_code == 303
+    assert admin.post_form("/admin/subsidies", form).status_code == 303
     assert db_session.get(SubsidyRate, 4).amount_fen == 160_000
-    bad = admin.post("/admin/subsidies", data={**form, "level_4": "lots"}, follow_redirects=True)
+    bad = admin.post_form("/admin/subsidies", {**form, "level_4": "lots"}, follow_redirects=True)
     assert "Subsidies are amounts in yuan" in bad.get_data(
         as_text=True
     ) or "补贴金额" in bad.get_data(as_text=True)
@@ -143,10 +139,7 @@ def _registered(make: Factory, clock) -> tuple:
     """A trainee registered for an exam session on 2026-05-20 (no coaching)."""
     enrolment = make.enrolment(make.trainee(), "accounting-4")
     exam = make.exam_session(coaching_hours=0)
-    registration = ExamRegistration(
-        enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
-    )
-    make.session.add(registration)
+    registration = make.registration(enrolment, exam)
     make.commit()
     return enrolment, registration
 
@@ -156,14 +149,14 @@ def test_the_pass_mark_is_a_setting(app, login, make: Factory, clock, db_session
     app.config["EXAM_PASS_MARK"] = 70
     admin = login(make.admin())
     url = f"/enrolments/{enrolment.id}/registrations/{registration.id}/results"
-    early = admin.post(
+    early = admin.post_form(
         url,
-        data={"theory": "65", "skill": "80", "csrf_token": admin.csrf_token()},
+        {"theory": "65", "skill": "80"},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "成绩须在考试当天（2026-05-20）或之后登记" in early  # the service's own reason
     clock.set(datetime(2026, 5, 20, 8, tzinfo=UTC))
-    admin.post(url, data={"theory": "65", "skill": "80", "csrf_token": admin.csrf_token()})
+    admin.post_form(url, {"theory": "65", "skill": "80"})
     db_session.expire_all()
     assert db_session.get(ExamRegistration, registration.id).outcome == "failed"
 
@@ -176,14 +169,13 @@ def test_a_refused_certificate_says_why_not_the_score_message(
     enrolment, registration = _registered(make, clock)
     clock.set(datetime(2026, 6, 1, 8, tzinfo=UTC))
     admin = login(make.admin())
-    page = admin.post(
+    page = admin.post_form(
         f"/enrolments/{enrolment.id}/registrations/{registration.id}/results",
-        data={
+        {
             "theory": "50",
             "skill": "90",
             "certificate_no": "S204400000001260400012",
             "certificate_issued_on": "2026-06-01",
-            "csrf_token": admin.csrf_token(),
         },
         follow_redirects=True,
     ).get_data(as_text=True)
@@ -191,9 +183,9 @@ def test_a_refused_certificate_says_why_not_the_score_message(
     assert "成绩为 0" not in page and "YYYY-MM-DD" not in page
     db_session.expire_all()
     assert db_session.get(ExamRegistration, registration.id).outcome is None
-    typo = admin.post(
+    typo = admin.post_form(
         f"/enrolments/{enrolment.id}/registrations/{registration.id}/results",
-        data={"theory": "5o", "skill": "90", "csrf_token": admin.csrf_token()},
+        {"theory": "5o", "skill": "90"},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "YYYY-MM-DD" in typo
@@ -208,11 +200,7 @@ def test_the_candidates_list_says_who_may_sit(login, make: Factory, db_session, 
     unpaid = make.enrolment(make.trainee(display_name="未缴费"), "accounting-4")
     unpaid.online_s = 80 * 45 * 60
     for enrolment in (ready, short, unpaid):
-        make.session.add(
-            ExamRegistration(
-                enrolment_id=enrolment.id, exam_session_id=exam.id, created_at=clock.now()
-            )
-        )
+        make.registration(enrolment, exam)
     for enrolment in (ready, short):
         make.payment(enrolment)
     make.commit()

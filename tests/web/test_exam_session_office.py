@@ -23,10 +23,9 @@ def _edit(admin, exam: ExamSession, **changes: str):
         "capacity": "5",
         "coaching_starts_on": "",
         "coaching_hours": "0",
-        "csrf_token": admin.csrf_token(),
         **changes,
     }
-    return admin.post(f"/admin/exam-sessions/{exam.id}/edit", data=data)
+    return admin.post_form(f"/admin/exam-sessions/{exam.id}/edit", data)
 
 
 def test_an_edit_of_day_and_place_tells_every_candidate(
@@ -103,18 +102,16 @@ def test_cancelling_asks_for_a_reason_and_a_yes_then_tells_each_candidate(
     make.commit()
     admin = login(make.admin())
     url = f"/admin/exam-sessions/{exam.id}/cancel"
-    no_yes = admin.post(url, data={"reason": "考场检修", "csrf_token": admin.csrf_token()})
+    no_yes = admin.post_form(url, {"reason": "考场检修"})
     assert no_yes.status_code == 422
-    no_reason = admin.post(
-        url, data={"reason": " ", "confirm": "y", "csrf_token": admin.csrf_token()}
-    )
+    no_reason = admin.post_form(url, {"reason": " ", "confirm": "y"})
     assert no_reason.status_code == 422
     db_session.expire_all()
     assert db_session.get(ExamSession, exam.id).status == "open"
 
-    done = admin.post(
+    done = admin.post_form(
         url,
-        data={"reason": "考场检修", "confirm": "y", "csrf_token": admin.csrf_token()},
+        {"reason": "考场检修", "confirm": "y"},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "已通知 1 名考生" in done and "考场检修" in done
@@ -128,9 +125,9 @@ def test_cancelling_asks_for_a_reason_and_a_yes_then_tells_each_candidate(
         "取消考试批次：2026-05-20 碳排放核算员 · 四级/中级工，已有 1 名考生报名，原因 考场检修"
         in log
     )
-    again = admin.post(
+    again = admin.post_form(
         url,
-        data={"reason": "再取消", "confirm": "y", "csrf_token": admin.csrf_token()},
+        {"reason": "再取消", "confirm": "y"},
         follow_redirects=True,
     )
     assert "该考试批次已取消" in again.get_data(as_text=True)
@@ -192,9 +189,8 @@ def test_the_results_table_saves_every_candidate_at_once_or_nothing(
         f"r{first.id}-certificate_issued_on": "2026-05-21",
         f"r{second.id}-theory": "55",
         f"r{second.id}-skill": "9O",  # a letter O typed for a zero
-        "csrf_token": admin.csrf_token(),
     }
-    refused = admin.post(url, data=form)
+    refused = admin.post_form(url, form)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert "技能考核成绩：成绩须在 0 至 100 之间" in html and 'value="9O"' in html
@@ -205,13 +201,13 @@ def test_the_results_table_saves_every_candidate_at_once_or_nothing(
 
     form[f"r{second.id}-skill"] = "90"
     form[f"r{third.id}-absent"] = "y"
-    saved = admin.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    saved = admin.post_form(url, form, follow_redirects=True).get_data(as_text=True)
     assert "成绩已保存：3 条有变化" in saved
     db_session.expire_all()
     outcomes = [db_session.get(ExamRegistration, r.id).outcome for r in (first, second, third)]
     assert outcomes == ["passed", "failed", "absent"]
     assert db_session.get(ExamRegistration, first.id).certificate_no == "S204400000001260400012"
-    again = admin.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    again = admin.post_form(url, form, follow_redirects=True).get_data(as_text=True)
     assert "成绩已保存：0 条有变化" in again  # the same values are not written twice
     audits = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "exam.results"))
     assert len(audits.all()) == 3
@@ -249,9 +245,9 @@ def test_the_results_sheet_round_trip_shows_every_bad_cell_and_saves_once_right(
         },
     )
     upload = f"/admin/exam-sessions/{exam.id}/results/upload"
-    checked = admin.post(
+    checked = admin.post_form(
         upload,
-        data={"file": (io.BytesIO(bad), "成绩.xlsx"), "csrf_token": admin.csrf_token()},
+        {"file": (io.BytesIO(bad), "成绩.xlsx")},
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     print(checked[checked.find('id="results"') :][:6000])
@@ -265,27 +261,27 @@ def test_the_results_sheet_round_trip_shows_every_bad_cell_and_saves_once_right(
         downloaded.data,
         {"张三": {"理论知识考试成绩": 88, "技能考核成绩": 91}, "李四": {"缺考": "是"}},
     )
-    checked = admin.post(
+    checked = admin.post_form(
         upload,
-        data={"file": (io.BytesIO(good), "成绩.xlsx"), "csrf_token": admin.csrf_token()},
+        {"file": (io.BytesIO(good), "成绩.xlsx")},
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "每一行都正确：将保存 2 条成绩" in checked
     db_session.expire_all()
     assert db_session.get(ExamRegistration, first.id).outcome is None  # not before the yes
     token = checked.split("/results/upload/", 1)[1].split('"', 1)[0]
-    done = admin.post(
+    done = admin.post_form(
         f"/admin/exam-sessions/{exam.id}/results/upload/{token}",
-        data={"csrf_token": admin.csrf_token()},
+        {},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "成绩已保存：2 条有变化" in done
     db_session.expire_all()
     assert db_session.get(ExamRegistration, first.id).scores == {"theory": 88, "skill": 91}
     assert db_session.get(ExamRegistration, second.id).outcome == "absent"
-    reused = admin.post(
+    reused = admin.post_form(
         f"/admin/exam-sessions/{exam.id}/results/upload/{token}",
-        data={"csrf_token": admin.csrf_token()},
+        {},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "请重新上传" in reused
@@ -303,9 +299,9 @@ def test_a_sheet_with_rows_moved_or_of_another_kind_is_refused(login, make: Fact
     upload = f"/admin/exam-sessions/{exam.id}/results/upload"
 
     def check(data: bytes, name: str = "成绩.xlsx") -> str:
-        return admin.post(
+        return admin.post_form(
             upload,
-            data={"file": (io.BytesIO(data), name), "csrf_token": admin.csrf_token()},
+            {"file": (io.BytesIO(data), name)},
             content_type="multipart/form-data",
         ).get_data(as_text=True)
 

@@ -21,7 +21,7 @@ NAMES = {"WebM", "Matroska", "MKV", "Excel", "xlsx", "HEVC"}
 
 
 def english(client: Client) -> Client:
-    answer = client.post("/language", data={"language": "en", "csrf_token": client.csrf_token()})
+    answer = client.post_form("/language", {"language": "en"})
     assert answer.status_code == 303
     return client
 
@@ -107,9 +107,9 @@ def test_a_proof_that_is_no_document_is_refused_in_words(client: Client) -> None
 
 
 def _roster_page(client: Client, data: bytes, name: str = "名单.xlsx") -> str:
-    return client.post(
+    return client.post_form(
         "/admin/trainees/import",
-        data={"csrf_token": client.csrf_token(), "file": (io.BytesIO(data), name)},
+        {"file": (io.BytesIO(data), name)},
     ).get_data(as_text=True)
 
 

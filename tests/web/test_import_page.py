@@ -16,9 +16,9 @@ from tests.factories import Factory
 
 
 def _upload(client, data: bytes):
-    return client.post(
+    return client.post_form(
         "/admin/trainees/import",
-        data={"csrf_token": client.csrf_token(), "file": (io.BytesIO(data), "名单.xlsx")},
+        {"file": (io.BytesIO(data), "名单.xlsx")},
     )
 
 
@@ -36,10 +36,10 @@ def test_problems_are_shown_per_cell_and_a_good_file_imports_on_confirmation(
     assert "导入将新建 2 名学员" in checked
     assert db_session.scalar(select(User).where(User.username == "li.ming")) is None
     action = checked.split('action="/admin/trainees/import/')[1].split('"')[0]
-    done = admin.post(f"/admin/trainees/import/{action}", data={"csrf_token": admin.csrf_token()})
+    done = admin.post_form(f"/admin/trainees/import/{action}")
     assert done.status_code == 303
     assert db_session.scalar(select(User).where(User.username == "li.ming")) is not None
-    again = admin.post(f"/admin/trainees/import/{action}", data={"csrf_token": admin.csrf_token()})
+    again = admin.post_form(f"/admin/trainees/import/{action}")
     assert again.status_code == 303  # used once: back to the page, nothing imported twice
 
 
@@ -55,7 +55,7 @@ def test_a_weak_initial_password_is_shown_in_its_cell(login, make: Factory, db_s
 
 def test_a_missing_file_is_explained(login, make: Factory) -> None:
     admin = login(make.admin())
-    page = admin.post("/admin/trainees/import", data={"csrf_token": admin.csrf_token()})
+    page = admin.post_form("/admin/trainees/import")
     assert "请选择文件" in page.get_data(as_text=True)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from learning.db import get_database
 from learning.domain.exam_practice import Kind
 from learning.jobs import tasks
-from learning.models import Enrolment, MockExam, MockExamFormat, WrongBookEntry
+from learning.models import Enrolment, MockExam, WrongBookEntry
 from tests.factories import Factory
 
 
@@ -20,16 +20,13 @@ def setup(make: Factory, **counts: int) -> Enrolment:
     """A trainee, a bank of two questions of each kind, and an exam of one of each (2, 2 and 4
     points), 10 minutes, pass mark 7."""
     enrolment = make.enrolment(make.trainee())
-    make.session.add(
-        MockExamFormat(
-            programme_id=enrolment.programme_id,
-            true_false_count=counts.get("true_false", 1),
-            single_count=counts.get("single", 1),
-            multiple_count=counts.get("multiple", 1),
-            duration_minutes=10,
-            pass_mark=7,
-            updated_at=make.clock.now(),
-        )
+    make.mock_exam_format(
+        enrolment,
+        true_false_count=counts.get("true_false", 1),
+        single_count=counts.get("single", 1),
+        multiple_count=counts.get("multiple", 1),
+        duration_minutes=10,
+        pass_mark=7,
     )
     for kind in Kind:
         for n in range(2):
@@ -38,9 +35,7 @@ def setup(make: Factory, **counts: int) -> Enrolment:
 
 
 def start(client, enrolment: Enrolment) -> str:
-    response = client.post(
-        f"/enrolments/{enrolment.id}/mock-exams", data={"csrf_token": client.csrf_token()}
-    )
+    response = client.post_form(f"/enrolments/{enrolment.id}/mock-exams")
     assert response.status_code == 303, response.get_data(as_text=True)
     return response.headers["Location"]
 
@@ -179,9 +174,9 @@ def test_without_javascript_the_form_saves_then_hands_in_and_the_review_shows_it
 def test_a_bank_too_small_is_told_plainly(login, make: Factory, db_session) -> None:
     enrolment = setup(make, multiple=3)
     client = login(enrolment.trainee)
-    response = client.post(
+    response = client.post_form(
         f"/enrolments/{enrolment.id}/mock-exams",
-        data={"csrf_token": client.csrf_token()},
+        {},
         follow_redirects=True,
     )
     assert "题库题量不足" in response.get_data(as_text=True)
@@ -198,7 +193,7 @@ def test_another_trainees_paper_is_not_found_anywhere(login, make: Factory) -> N
     stolen = paper_url.replace(f"/enrolments/{enrolment.id}/", f"/enrolments/{other.id}/")
     assert client.get(stolen).status_code == 404
     assert client.get(f"{stolen}/review").status_code == 404
-    assert client.post(stolen, data={"csrf_token": client.csrf_token()}).status_code == 404
+    assert client.post_form(stolen).status_code == 404
     assert save(client, exam_id(paper_url), 1, "A").status_code == 404
 
 

@@ -109,9 +109,9 @@ def test_the_trainee_page_says_what_the_gate_asks(
     assert "不低于 80 分的模拟考试；目前最好成绩为 72 分" in course
 
     def register():
-        return trainee.post(
+        return trainee.post_form(
             f"/enrolments/{ready.id}/exam-registrations",
-            data={"exam_session_id": exam_session.id, "csrf_token": trainee.csrf_token()},
+            {"exam_session_id": exam_session.id},
             follow_redirects=True,
         ).get_data(as_text=True)
 
@@ -129,9 +129,9 @@ def test_the_trainee_page_without_a_gate_says_nothing_of_it(login, make: Factory
     make.commit()
     trainee = login(ready.trainee)
     assert "尚无达到" not in trainee.get(f"/enrolments/{ready.id}").get_data(as_text=True)
-    done = trainee.post(
+    done = trainee.post_form(
         f"/enrolments/{ready.id}/exam-registrations",
-        data={"exam_session_id": exam_session.id, "csrf_token": trainee.csrf_token()},
+        {"exam_session_id": exam_session.id},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "考试报名成功" in done

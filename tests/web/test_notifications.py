@@ -42,7 +42,7 @@ def test_reaching_the_minimum_online_is_told_once(
     messages = client.get("/me/notifications").get_data(as_text=True)
     assert "碳排放核算员" in messages and "最低学时" in messages
     assert "accounting-4" not in messages  # the programme by its name, never its code
-    client.post("/me/notifications/read", data={"csrf_token": client.csrf_token()})
+    client.post_form("/me/notifications/read")
     assert 'class="badge"' not in client.get("/").get_data(as_text=True)
 
 

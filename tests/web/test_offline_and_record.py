@@ -25,38 +25,37 @@ def test_instructor_records_coaching_attendance(login, make: Factory, db_session
     present = make.enrolment(make.trainee(), "accounting-4", training_class)
     absent = make.enrolment(make.trainee(), "accounting-4", training_class)
     client = login(teacher)
-    response = client.post(
+    response = client.post_form(
         f"/classes/{training_class.id}/coaching-days",
-        data={
+        {
             "day": "2026-04-11",
             "topic": "重点考核内容讲解",
             "hours": "8",
-            "csrf_token": client.csrf_token(),
         },
     )
     assert response.status_code == 303
     day = db_session.scalar(select(CoachingDay))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert present.trainee.display_name in page
-    early = client.post(  # the day is planned, not held yet: nobody has attended it
+    early = client.post_form(  # the day is planned, not held yet: nobody has attended it
         f"/classes/{training_class.id}/coaching-days/{day.id}",
-        data={"present": [str(present.id)], "csrf_token": client.csrf_token()},
+        {"present": [str(present.id)]},
     )
     assert early.status_code == 200
     assert "2026-04-11" in early.get_data(as_text=True)
     assert offline_s(db_session, present.id) == 0
     clock.set(datetime(2026, 4, 11, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai, the day itself
-    response = client.post(
+    response = client.post_form(
         f"/classes/{training_class.id}/coaching-days/{day.id}",
-        data={"present": [str(present.id)], "csrf_token": client.csrf_token()},
+        {"present": [str(present.id)]},
     )
     assert response.status_code == 303
     assert offline_s(db_session, present.id) == 8 * 3600
     assert offline_s(db_session, absent.id) == 0
     # taken off the list again: the credit is revoked, not deleted
-    client.post(
+    client.post_form(
         f"/classes/{training_class.id}/coaching-days/{day.id}",
-        data={"csrf_token": client.csrf_token()},
+        {},
     )
     assert offline_s(db_session, present.id) == 0
     credit = db_session.scalar(select(OfflineCredit))
@@ -70,13 +69,13 @@ def test_the_same_coaching_day_cannot_be_added_twice(login, make: Factory) -> No
     training_class = make.training_class(teacher)
     client = login(teacher)
     data = {"day": "2026-04-11", "topic": "答疑", "hours": "8"}
-    client.post(
+    client.post_form(
         f"/classes/{training_class.id}/coaching-days",
-        data={**data, "csrf_token": client.csrf_token()},
+        {**data},
     )
-    again = client.post(
+    again = client.post_form(
         f"/classes/{training_class.id}/coaching-days",
-        data={**data, "csrf_token": client.csrf_token()},
+        {**data},
     )
     assert again.status_code == 200
     assert 'class="error"' in again.get_data(as_text=True)
@@ -89,19 +88,18 @@ def test_attendance_cannot_credit_someone_outside_the_class(
     training_class = make.training_class(teacher)
     outsider = make.enrolment(make.trainee(), "accounting-4")
     client = login(teacher)
-    client.post(
+    client.post_form(
         f"/classes/{training_class.id}/coaching-days",
-        data={
+        {
             "day": "2026-03-01",
             "topic": "答疑",
             "hours": "8",
-            "csrf_token": client.csrf_token(),
         },
     )
     day = db_session.scalar(select(CoachingDay))
-    refused = client.post(
+    refused = client.post_form(
         f"/classes/{training_class.id}/coaching-days/{day.id}",
-        data={"present": [str(outsider.id)], "csrf_token": client.csrf_token()},
+        {"present": [str(outsider.id)]},
     )
     assert "Only trainees of this class" in refused.get_data(as_text=True) or (
         "本班" in refused.get_data(as_text=True)
@@ -113,49 +111,46 @@ def test_admin_adds_and_revokes_offline_time_with_reasons(login, make: Factory, 
     enrolment = make.enrolment(make.trainee(), "trading-3")
     client = login(make.admin())
     url = f"/enrolments/{enrolment.id}/offline"
-    missing_reason = client.post(
+    missing_reason = client.post_form(
         url,
-        data={"day": "2026-04-01", "hours": "2", "reason": "", "csrf_token": client.csrf_token()},
+        {"day": "2026-04-01", "hours": "2", "reason": ""},
     )
     assert missing_reason.status_code == 200
     assert offline_s(db_session, enrolment.id) == 0
     for bad_hours in ["0", "-1", "25", "abc"]:
-        response = client.post(
+        response = client.post_form(
             url,
-            data={
+            {
                 "day": "2026-04-01",
                 "hours": bad_hours,
                 "reason": "x",
-                "csrf_token": client.csrf_token(),
             },
         )
         assert response.status_code == 200, bad_hours
-    future = client.post(  # the clock says 2026-03-02: April has not begun
+    future = client.post_form(  # the clock says 2026-03-02: April has not begun
         url,
-        data={
+        {
             "day": "2026-04-01",
             "hours": "2.5",
             "reason": "线下集中学习补录",
-            "csrf_token": client.csrf_token(),
         },
     )
     assert future.status_code == 200 and "2026-04-01" in future.get_data(as_text=True)
     assert offline_s(db_session, enrolment.id) == 0
-    response = client.post(
+    response = client.post_form(
         url,
-        data={
+        {
             "day": "2026-03-01",
             "hours": "2.5",
             "reason": "线下集中学习补录",
-            "csrf_token": client.csrf_token(),
         },
     )
     assert response.status_code == 303
     assert offline_s(db_session, enrolment.id) == 9000
     credit = db_session.scalar(select(OfflineCredit))
-    response = client.post(
+    response = client.post_form(
         f"/enrolments/{enrolment.id}/offline/{credit.id}/revoke",
-        data={"reason": "重复录入", "csrf_token": client.csrf_token()},
+        {"reason": "重复录入"},
     )
     assert response.status_code == 303
     assert offline_s(db_session, enrolment.id) == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from learning.models import Payment
 from tests.conftest import Client
 from tests.factories import Factory
 
@@ -21,17 +20,7 @@ def test_trainee_home_shows_enrolments_with_hours_and_blockers(login, make: Fact
 def test_paid_and_approved_enrolment_is_only_blocked_by_hours(login, make: Factory, clock) -> None:
     trainee = make.trainee()
     enrolment = make.enrolment(trainee, "trading-2")
-    make.session.add(
-        Payment(
-            enrolment_id=enrolment.id,
-            kind="training",
-            amount_fen=250000,
-            paid_on=clock.now().date(),
-            method="bank",
-            receipt_no="R1",
-            recorded_at=clock.now(),
-        )
-    )
+    make.payment(enrolment, amount_fen=250_000, paid_on=clock.now().date(), method="bank")
     page = login(trainee).get("/").get_data(as_text=True)
     assert "还差 100.0 标准学时" in page
     assert "培训费尚未缴纳" not in page
@@ -90,9 +79,7 @@ def test_english_is_chosen_per_user_and_remembered(login, make: Factory) -> None
     make.enrolment(trainee, "verification-3")
     client = login(trainee)
     assert "我的课程" in client.get("/").get_data(as_text=True)
-    response = client.post(
-        "/language", data={"language": "en", "next": "/", "csrf_token": client.csrf_token()}
-    )
+    response = client.post_form("/language", {"language": "en", "next": "/"})
     assert response.status_code == 303
     page = client.get("/").get_data(as_text=True)
     assert "My courses" in page
@@ -122,7 +109,7 @@ def test_logged_in_users_get_chinese_whatever_their_browser_says(login, make: Fa
 
 def test_unknown_language_is_ignored(login, make: Factory) -> None:
     client = login(make.trainee())
-    client.post("/language", data={"language": "xx", "csrf_token": client.csrf_token()})
+    client.post_form("/language", {"language": "xx"})
     assert "我的课程" in client.get("/").get_data(as_text=True)
 
 

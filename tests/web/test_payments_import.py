@@ -27,9 +27,9 @@ def _filled(sheet: bytes, fill: dict[str, dict[str, object]], extra=()) -> bytes
 
 
 def _check(admin, data: bytes):
-    return admin.post(
+    return admin.post_form(
         "/admin/payments",
-        data={"file": (io.BytesIO(data), "缴费.xlsx"), "csrf_token": admin.csrf_token()},
+        {"file": (io.BytesIO(data), "缴费.xlsx")},
         content_type="multipart/form-data",
     ).get_data(as_text=True)
 
@@ -87,9 +87,7 @@ def test_the_sheet_lists_fees_owed_and_records_them_once_right(
     assert "将登记 3 笔缴费，共 ¥4,700.50" in checked
     assert db_session.scalar(select(func.count(Payment.id))) == 1  # nothing before the yes
     token = checked.split('action="/admin/payments/', 1)[1].split('"', 1)[0]
-    done = admin.post(
-        f"/admin/payments/{token}", data={"csrf_token": admin.csrf_token()}, follow_redirects=True
-    ).get_data(as_text=True)
+    done = admin.post_form(f"/admin/payments/{token}", follow_redirects=True).get_data(as_text=True)
     assert "已登记 3 笔缴费，共 ¥4,700.50" in done
     amounts = dict(
         db_session.execute(
@@ -132,9 +130,7 @@ def test_a_sheet_naming_the_wrong_person_or_of_another_kind_is_refused(
     )
     assert "没有这个报名编号" in _check(admin, stranger)
     assert "这不是按模板填写的缴费表" in _check(admin, b"PK\x03\x04 broken")
-    assert "请选择文件" in admin.post(
-        "/admin/payments", data={"csrf_token": admin.csrf_token()}
-    ).get_data(as_text=True)
+    assert "请选择文件" in admin.post_form("/admin/payments").get_data(as_text=True)
 
 
 def test_only_admins_reach_the_payments_pages(login, make: Factory) -> None:
@@ -153,15 +149,14 @@ def test_an_amount_with_parts_of_a_fen_is_refused_not_rounded(
     enrolment = make.enrolment(make.trainee(), "accounting-4")
     make.commit()
     admin = login(make.admin())
-    page = admin.post(
+    page = admin.post_form(
         f"/enrolments/{enrolment.id}/payments",
-        data={
+        {
             "kind": "training",
             "amount_yuan": "2200.009",
             "paid_on": "2026-03-01",
             "method": "现金",
             "receipt_no": "FEN-1",
-            "csrf_token": admin.csrf_token(),
         },
     ).get_data(as_text=True)
     assert "最多精确到分" in page

@@ -18,13 +18,12 @@ def _question_id(page: str) -> int:
 
 def _answer(client, enrolment: Enrolment, page: str, chosen: list[str], **choice: str):
     body = {
-        "csrf_token": client.csrf_token(),
         "question_id": _question_id(page),
         "mode": choice.get("mode", "random"),
         "value": choice.get("value", ""),
         "chosen": chosen,
     }
-    return client.post(f"/enrolments/{enrolment.id}/practice/answers", data=body)
+    return client.post_form(f"/enrolments/{enrolment.id}/practice/answers", body)
 
 
 def test_practice_by_chapter_asks_that_chapter_and_judges_at_once(

@@ -19,12 +19,11 @@ def test_a_trainee_sees_the_id_masked_and_changes_their_phone(
     page = client.get("/account/profile").get_data(as_text=True)
     assert ID_NUMBER not in page and "110***********0021" in page
     form = {
-        "csrf_token": client.csrf_token(),
         "phone": "13912345678",
         "email": "wang@example.cn",
         "employer": "广州某能源公司",
     }
-    assert client.post("/account/profile", data=form).status_code == 303
+    assert client.post_form("/account/profile", form).status_code == 303
     db_session.expire_all()
     profile = db_session.get(User, trainee.id).profile
     assert (profile.phone, profile.email) == ("13912345678", "wang@example.cn")
@@ -36,8 +35,8 @@ def test_a_bad_phone_is_explained_and_nothing_changes(login, make: Factory, db_s
     trainee = make.trainee()
     trainee.profile.phone = "13800000000"
     client = login(trainee)
-    form = {"csrf_token": client.csrf_token(), "phone": "23912345678", "email": "x@example.cn"}
-    response = client.post("/account/profile", data=form)
+    form = {"phone": "23912345678", "email": "x@example.cn"}
+    response = client.post_form("/account/profile", form)
     assert response.status_code == 200
     assert "手机号" in response.get_data(as_text=True)
     db_session.expire_all()

@@ -42,11 +42,11 @@ def test_a_video_added_to_a_second_programme_serves_both(login, make: Factory, d
     video = make.video("monitoring-4", title="共用")
     admin = login(make.admin())
     other = _programme(db_session, "monitoring-3")
-    form = {"csrf_token": admin.csrf_token(), "video_id": video.id}
-    assert admin.post(f"/admin/programmes/{other.id}/videos", data=form).status_code == 303
+    form = {"video_id": video.id}
+    assert admin.post_form(f"/admin/programmes/{other.id}/videos", form).status_code == 303
     assert "共用" in _titles(db_session, other.id)
     assert "共用" in _titles(db_session, _programme(db_session, "monitoring-4").id)
-    again = admin.post(f"/admin/programmes/{other.id}/videos", data=form, follow_redirects=True)
+    again = admin.post_form(f"/admin/programmes/{other.id}/videos", form, follow_redirects=True)
     assert "该视频已在 碳排放监测员 · 三级/高级工 中" in again.get_data(as_text=True)
 
 
@@ -64,9 +64,7 @@ def test_a_retired_video_leaves_the_course_but_keeps_its_hours(
     earned = db_session.get(Enrolment, enrolment.id).online_s
     assert earned >= 290
     admin = login(make.admin())
-    response = admin.post(
-        f"/admin/videos/{video.id}/retire", data={"csrf_token": admin.csrf_token()}
-    )
+    response = admin.post_form(f"/admin/videos/{video.id}/retire")
     assert response.status_code == 303
     course = login(trainee).get(f"/enrolments/{enrolment.id}").get_data(as_text=True)
     assert "将退役" not in course

@@ -99,7 +99,7 @@ def test_english_readers_get_the_english_name(login, make: Factory) -> None:
     enrolment = make.enrolment(trainee, CODE)
     make.commit()
     client = login(make.admin())
-    client.post("/language", data={"language": "en", "csrf_token": client.csrf_token()})
+    client.post_form("/language", {"language": "en"})
     answer = client.get(f"/admin/programmes/{enrolment.programme_id}/export.csv")
     text = answer.data.decode("utf-8")
     assert "Carbon emission accountant · Level 4 / Intermediate" in text and CODE not in text
@@ -107,9 +107,9 @@ def test_english_readers_get_the_english_name(login, make: Factory) -> None:
 
 def test_a_refusal_names_the_programme(login, make: Factory) -> None:
     admin = login(make.admin())
-    page = admin.post(
+    page = admin.post_form(
         "/admin/programmes/new",
-        data={"work_type": "accounting", "level": "4", "csrf_token": admin.csrf_token()},
+        {"work_type": "accounting", "level": "4"},
     ).get_data(as_text=True)
     assert f"培训项目 {NAME} 已存在。" in page
 

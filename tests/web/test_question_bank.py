@@ -179,9 +179,9 @@ def test_the_list_shows_statistics_and_narrows_by_its_filters(login, make: Facto
 
 
 def _upload(client, data: bytes):
-    return client.post(
+    return client.post_form(
         "/admin/questions/import",
-        data={"csrf_token": client.csrf_token(), "file": (io.BytesIO(data), "题库.xlsx")},
+        {"file": (io.BytesIO(data), "题库.xlsx")},
     )
 
 
@@ -197,9 +197,9 @@ def test_the_import_lists_every_bad_cell_then_imports_on_confirmation(
     checked = _upload(admin, workbook(good_rows())).get_data(as_text=True)
     assert _count(db_session) == 0
     action = checked.split('action="/admin/questions/import/')[1].split('"')[0]
-    done = admin.post(f"/admin/questions/import/{action}", data={"csrf_token": admin.csrf_token()})
+    done = admin.post_form(f"/admin/questions/import/{action}")
     assert done.status_code == 303 and _count(db_session) == 4
-    again = admin.post(f"/admin/questions/import/{action}", data={"csrf_token": admin.csrf_token()})
+    again = admin.post_form(f"/admin/questions/import/{action}")
     assert again.status_code == 303 and _count(db_session) == 4  # used once
     assert len(_audits(db_session, "question.import")) == 1
 
@@ -217,13 +217,13 @@ def test_the_template_downloaded_imports_once_filled_in(
     book.save(data)
     checked = _upload(admin, data.getvalue()).get_data(as_text=True)
     action = checked.split('action="/admin/questions/import/')[1].split('"')[0]
-    admin.post(f"/admin/questions/import/{action}", data={"csrf_token": admin.csrf_token()})
+    admin.post_form(f"/admin/questions/import/{action}")
     assert _count(db_session) == 4
 
 
 def test_an_empty_or_foreign_file_is_explained(app: Flask, login, make: Factory) -> None:
     admin = login(make.admin())
-    missing = admin.post("/admin/questions/import", data={"csrf_token": admin.csrf_token()})
+    missing = admin.post_form("/admin/questions/import")
     assert _message(app, "file_required") in missing.get_data(as_text=True)
     foreign = _upload(admin, b"PK not really").get_data(as_text=True)
     assert "/admin/questions/import/" not in foreign and 'class="flash flash-error"' in foreign

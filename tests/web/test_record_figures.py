@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from learning.models import StudyDay
 from tests.factories import Factory
 
 
@@ -18,16 +17,8 @@ def test_days_show_units_and_standard_hours_that_add_up_to_the_total(
     today = clock.now().date()
     for back in range(1, 11):  # ten days of 6 min 45 s = 0.15 standard hours each
         for video, ms in ((first, 202_600), (second, 202_600)):  # 202.6 s twice: 405 s
-            make.session.add(
-                StudyDay(
-                    trainee_id=trainee.id,
-                    day=today - timedelta(days=back),
-                    enrolment_id=enrolment.id,
-                    video_id=video.id,
-                    credited_ms=ms,
-                    not_credited={"paused": 40_000} if back == 1 else {},
-                )
-            )
+            paused = {"paused": 40_000} if back == 1 else {}
+            make.study_day(enrolment, video, today - timedelta(days=back), ms, paused)
     make.commit()
     html = login(trainee).get("/me/record").get_data(as_text=True)
     assert html.count("<strong>6 分 45 秒</strong>") == 10

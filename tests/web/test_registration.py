@@ -168,13 +168,12 @@ def test_admin_approves_under_a_condition_which_creates_the_enrolment(
     review = admin.get(f"/admin/applications/{application.id}").get_data(as_text=True)
     assert VALID_ID in review  # the review page is where the number is shown whole
     assert "L4-a" in review and 'src="/applications/' in review
-    response = admin.post(
+    response = admin.post_form(
         f"/admin/applications/{application.id}",
-        data={
+        {
             "condition": "L4-a",
             "training_class": str(training_class.id),
             "approve": "y",
-            "csrf_token": admin.csrf_token(),
         },
     )
     assert response.status_code == 303
@@ -194,36 +193,33 @@ def test_admin_rejects_with_a_reason_the_applicant_sees(
     application = db_session.scalar(select(Application))
     admin = login(make.admin())
     url = f"/admin/applications/{application.id}"
-    no_reason = admin.post(
+    no_reason = admin.post_form(
         url,
-        data={
+        {
             "condition": "L4-a",
             "training_class": "0",
             "reject": "y",
             "reason": "",
-            "csrf_token": admin.csrf_token(),
         },
     )
     assert no_reason.status_code == 200 and "请填写原因" in no_reason.get_data(as_text=True)
-    admin.post(
+    admin.post_form(
         url,
-        data={
+        {
             "condition": "L4-a",
             "training_class": "0",
             "reject": "y",
             "reason": "工作年限证明不足",
-            "csrf_token": admin.csrf_token(),
         },
     )
     page = client.get("/me/applications").get_data(as_text=True)
     assert "未通过" in page and "工作年限证明不足" in page
-    again = admin.post(
+    again = admin.post_form(
         url,
-        data={
+        {
             "condition": "L4-a",
             "training_class": "0",
             "approve": "y",
-            "csrf_token": admin.csrf_token(),
         },
     )
     assert "该报名已审核" in again.get_data(as_text=True)

@@ -60,10 +60,10 @@ def test_an_admin_voids_a_scripts_credit_with_a_reason(
     assert "1.1 s" in page  # the presence checks, answered 1.05 s after their picture
 
     url = f"/admin/review/{flag.id}/void"
-    refused = client.post(url, data={"note": " ", "csrf_token": client.csrf_token()})
+    refused = client.post_form(url, {"note": " "})
     assert refused.status_code == 400
     assert kept_totals(db_session, enrolment.id)[0] == online_before
-    response = client.post(url, data={"note": "脚本刷课", "csrf_token": client.csrf_token()})
+    response = client.post_form(url, {"note": "脚本刷课"})
     assert response.status_code == 302
 
     online_after, days = kept_totals(db_session, enrolment.id)
@@ -84,7 +84,7 @@ def test_an_admin_voids_a_scripts_credit_with_a_reason(
     db_session.flush()
     assert kept_totals(db_session, enrolment.id) == before
     # decided: no second decision
-    again = client.post(url, data={"note": "again", "csrf_token": client.csrf_token()})
+    again = client.post_form(url, {"note": "again"})
     assert again.status_code == 400
 
 
@@ -96,8 +96,8 @@ def test_an_admin_clears_a_flag_with_a_note(
     client = login(make.admin())
     flag = db_session.scalars(select(ReviewFlag)).one()
     url = f"/admin/review/{flag.id}/clear"
-    assert client.post(url, data={"note": "", "csrf_token": client.csrf_token()}).status_code == 400
-    response = client.post(url, data={"note": "本人确认在场", "csrf_token": client.csrf_token()})
+    assert client.post_form(url, {"note": ""}).status_code == 400
+    response = client.post_form(url, {"note": "本人确认在场"})
     assert response.status_code == 302
     db_session.expire_all()
     assert db_session.get(ReviewFlag, flag.id).status == "cleared"

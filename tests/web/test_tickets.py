@@ -19,9 +19,9 @@ def _picture(size: tuple[int, int] = (600, 800), kind: str = "JPEG") -> bytes:
 
 
 def _upload(client, data: bytes, name: str = "me.jpg"):
-    return client.post(
+    return client.post_form(
         "/profile/photo",
-        data={"photo": (io.BytesIO(data), name), "csrf_token": client.csrf_token()},
+        {"photo": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
         follow_redirects=True,
     )

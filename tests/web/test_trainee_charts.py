@@ -9,7 +9,7 @@ from datetime import timedelta
 import plotly
 from flask import Flask
 
-from learning.models import OfflineCredit, StudyDay
+from learning.models import OfflineCredit
 from learning.services import reports
 from tests.factories import Factory
 
@@ -23,16 +23,7 @@ def known_enrolment(make: Factory, clock):
     video = make.video("accounting-4", duration_s=2700)
     today = clock.now().date()
     # 1.5 standard hours online two days ago, 1 on-site day (8 h) yesterday
-    make.session.add(
-        StudyDay(
-            trainee_id=trainee.id,
-            day=today - timedelta(days=2),
-            enrolment_id=enrolment.id,
-            video_id=video.id,
-            credited_ms=int(1.5 * HOUR_S * 1000),
-            not_credited={},
-        )
-    )
+    make.study_day(enrolment, video, today - timedelta(days=2), int(1.5 * HOUR_S * 1000))
     make.session.add(
         OfflineCredit(
             enrolment_id=enrolment.id,
