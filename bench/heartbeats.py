@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -298,7 +299,7 @@ def start_server(url: str, folder: Path, port: int) -> subprocess.Popen:
     environment = {
         **os.environ,
         "LEARNING_ENV": "production",
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": secrets.token_hex(32),  # production refuses a short or well-known one
         "DATABASE_URL": url,
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "PASSWORD_HASH_METHOD": FAST_HASH,
