@@ -298,8 +298,11 @@ def prepare(url: str, folder: Path, count: int) -> tuple[list[Viewer], int]:
 def start_server(url: str, folder: Path, port: int) -> subprocess.Popen:
     environment = {
         **os.environ,
-        "LEARNING_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),  # production refuses a short or well-known one
+        # Production refuses the bench endpoints; its other differences are set here (the
+        # secure cookie) or do nothing over plain HTTP on one host (HSTS, the host check).
+        "LEARNING_ENV": "development",
+        "SESSION_COOKIE_SECURE": "1",
+        "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "PASSWORD_HASH_METHOD": FAST_HASH,
