@@ -16,7 +16,7 @@ from learning import faces, session_expiry
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
-from learning.db import get_session, release_transaction, writes_on_get
+from learning.db import get_database, get_session, release_transaction, writes_on_get
 from learning.domain.accounting import EVENTS, Beat
 from learning.domain.exam_practice import Kind, letters_of
 from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
@@ -127,21 +127,39 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
     token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
     check_csrf(token or request.headers.get("X-CSRFToken"))
     beat = validate(Heartbeat, data)
-    session = get_session()
     try:
-        answer = beats.record_beat(
-            session,
+        answer = _record(sender, playback_id, beat)
+    except ServiceError as error:
+        raise _refusal(error) from error
+    return _beat_json(answer)
+
+
+def _record(sender: int, playback_id: str, beat: Heartbeat) -> beats.BeatAnswer:
+    """Committed here, not with the request: a beat answered 409 is stored too. A beat that
+    answers no check runs in a transaction of its own, outside the request's session (whose
+    transaction, if reading the user opened one, ends first, with the SQLite writer's lock)."""
+    if beat.event != "attention_ok":
+        release_transaction()
+        return beats.record_plain_beat(
+            get_database(current_app),
             trainee_id=sender,
             playback_id=playback_id,
             beat=beat.to_beat(),
             client_ts=beat.client_ts,
             now_ms=now_ms(),
-            answer_limit=_answer_limit(),
         )
-    except ServiceError as error:
-        raise _refusal(error) from error
-    session.commit()  # here, not with the request: a beat answered 409 is stored too
-    return _beat_json(answer)
+    session = get_session()
+    answer = beats.record_beat(
+        session,
+        trainee_id=sender,
+        playback_id=playback_id,
+        beat=beat.to_beat(),
+        client_ts=beat.client_ts,
+        now_ms=now_ms(),
+        answer_limit=_answer_limit(),
+    )
+    session.commit()
+    return answer
 
 
 def _refusal(error: ServiceError) -> ApiError:
