@@ -107,16 +107,27 @@ _TRAINEE_COLUMNS = [
     "day_credited_ms",
 ]
 
-# Rows are locked in the order of the FROM list: the trainee's state, then the playback.
-_READ = f"""
+_STATE = f"""
 SELECT {", ".join(f"t.{name}" for name in _TRAINEE_COLUMNS)},
-    {", ".join(f"p.{name}" for name in _PLAYBACK_COLUMNS)},
-    e.online_s, e.standard_hour_minutes, c.intervals
-FROM trainee_study_state t
+    {", ".join(f"p.{name}" for name in _PLAYBACK_COLUMNS)}"""
+_TOTALS = """
+SELECT e.online_s, e.standard_hour_minutes, c.intervals"""
+_PLAYBACK_AND_TOTALS = """
 JOIN playbacks p ON p.id = %(id)s AND p.trainee_id = t.trainee_id
 JOIN enrolments e ON e.id = p.enrolment_id
 LEFT JOIN coverage c ON c.enrolment_id = p.enrolment_id AND c.video_id = p.video_id
+WHERE t.trainee_id = %(trainee_id)s"""
+# SQLite: one read, the whole transaction holding the one writer's lock.
+_READ = f"{_STATE}, {_TOTALS.split('SELECT ')[1]} FROM trainee_study_state t{_PLAYBACK_AND_TOTALS}"
+# PostgreSQL: the rows locked (the trainee's state, then the playback, in the order of the FROM
+# list), then the totals read by a second statement, sent with it: in READ COMMITTED a statement
+# that waited for a lock sees the locked rows as the other transaction committed them but every
+# other row as they were when it began, so coverage read in the locking statement would miss
+# what the beat it waited for added.
+_LOCK = f"""{_STATE} FROM trainee_study_state t
+JOIN playbacks p ON p.id = %(id)s AND p.trainee_id = t.trainee_id
 WHERE t.trainee_id = %(trainee_id)s FOR UPDATE OF t, p"""
+_READ_TOTALS = f"{_TOTALS} FROM trainee_study_state t{_PLAYBACK_AND_TOTALS}"
 _TRAINEE_END = len(_TRAINEE_COLUMNS)
 _PLAYBACK_END = _TRAINEE_END + len(_PLAYBACK_COLUMNS)
 
@@ -210,6 +221,7 @@ ON CONFLICT (trainee_id, day, enrolment_id, video_id) DO UPDATE SET
 @dataclass(frozen=True)
 class _Statements:
     read: str
+    totals: str  # PostgreSQL's second read ("" on SQLite, whose first reads the totals too)
     insert_beat: str
     update_playback: str
     update_trainee: str
@@ -225,16 +237,17 @@ class _Statements:
 
 
 def _for(dialect: str) -> _Statements:
+    postgresql = dialect == "postgresql"
+
     def adapt(sql: str) -> str:
-        if dialect == "postgresql":
-            return sql
-        return re.sub(r"%\((\w+)\)s", r":\1", sql.replace(" FOR UPDATE OF t, p", ""))
+        return sql if postgresql else re.sub(r"%\((\w+)\)s", r":\1", sql)
 
     return _Statements(
         *(
             adapt(sql)
             for sql in (
-                _READ,
+                _LOCK if postgresql else _READ,
+                _READ_TOTALS if postgresql else "",
                 _INSERT_BEAT,
                 _UPDATE_PLAYBACK,
                 _UPDATE_TRAINEE,
@@ -359,8 +372,15 @@ _Write = tuple[str, dict[str, Any]]
 def _record(cursor: Any, dialect: str, sent: _Beat, *, one_statement: bool) -> BeatAnswer:
     sql = _STATEMENTS[dialect]
     trainee_id, playback_id, beat = sent.trainee_id, sent.playback_id, sent.beat
-    cursor.execute(sql.read, {"id": playback_id, "trainee_id": trainee_id})
-    row = cursor.fetchone()
+    key = {"id": playback_id, "trainee_id": trainee_id}
+    cursor.execute(sql.read, key)
+    if sql.totals:
+        with cursor.connection.cursor() as totals:
+            totals.execute(sql.totals, key)  # in a pipeline, sent with the first
+            row, found = cursor.fetchone(), totals.fetchone()
+        row = row + found if row is not None and found is not None else None
+    else:
+        row = cursor.fetchone()
     if row is None:  # no such playback, or not this trainee's
         raise ServiceError("not_found")
     trainee_row, playback_row = row[:_TRAINEE_END], row[_TRAINEE_END:_PLAYBACK_END]
