@@ -15,7 +15,7 @@ from learning import migrate
 from learning.db import get_database
 from tests.api.player import Player
 from tests.conftest import Client, make_test_app
-from tests.factories import Factory
+from tests.factories import PASSWORD, Factory
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
             ids = (make.enrolment(trainee, "accounting-4").id, make.video("accounting-4").id)
         app.test_client_class = Client
         client = app.test_client()
-        client.log_in("counter", "secret123")
+        client.log_in("counter", PASSWORD)
         player = Player(client, clock, *ids)
         player.open()
         player.send("play")

@@ -14,8 +14,10 @@ reference endpoints on, logs every viewer in and opens a playback for each. Then
 Each client plays its own viewers in turn, so one viewer's beats leave in order, each at the
 position real time has reached. It prints the rate, p50 and p99 of each, the ratios, and the
 tally: every beat answered must be stored once, and the seconds credited in the answers must
-equal those in the database. The client is plain asyncio on raw sockets (no HTTP library), and
-shares the machine's cores with the server: its CPU share is printed too.
+equal those in the database. The server's CPU time per request of each phase is read from
+`/proc` (gunicorn's processes, the workers it has already reaped included). The client is plain
+asyncio on raw sockets (no HTTP library), and shares the machine's cores with the server: its
+CPU share is printed too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -67,11 +70,17 @@ class Phase:
     answered: int = 0  # every answer, warm-up included (for the tally)
     credited_s: int = 0
     client_cpu_s: float = 0.0
+    server_cpu_s: float = 0.0  # the whole phase's, warm-up included, as `answered` is
     window_s: float = 0.0
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.window_s if self.window_s else 0.0
+
+    @property
+    def server_us(self) -> float:
+        """The server's CPU time per answered request, in microseconds."""
+        return self.server_cpu_s / self.answered * 1e6 if self.answered else 0.0
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -148,11 +157,11 @@ def _api_headers(viewer: Viewer) -> dict[str, str]:
 
 
 async def run_phase(
-    port: int, phase: Phase, clients: list[list[Viewer]], seconds: float, send
+    port: int, phase: Phase, clients: list[list[Viewer]], seconds: float, send, server: int
 ) -> None:
     begin = time.monotonic()
     window_start, stop = begin + WARM_UP_S, begin + WARM_UP_S + seconds
-    cpu_start = time.process_time()
+    cpu_start, server_start = time.process_time(), server_cpu_s(server)
 
     async def client(viewers: list[Viewer]) -> None:
         turn = 0
@@ -178,6 +187,26 @@ async def run_phase(
     await asyncio.gather(*(client(viewers) for viewers in clients))
     phase.window_s = seconds
     phase.client_cpu_s = time.process_time() - cpu_start
+    phase.server_cpu_s = server_cpu_s(server) - server_start
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by process `pid`, its live children and those it has reaped."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = _stat(pid)
+    total = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for child in children:
+        try:
+            total += sum(int(value) for value in _stat(int(child))[11:13])
+        except FileNotFoundError:
+            continue  # ended since: its time is in the parent's cutime once reaped
+    return total / ticks
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command's name (which may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
 
 
 async def send_noop(port: int, _viewer: Viewer) -> tuple[int, bytes]:
@@ -269,8 +298,11 @@ def prepare(url: str, folder: Path, count: int) -> tuple[list[Viewer], int]:
 def start_server(url: str, folder: Path, port: int) -> subprocess.Popen:
     environment = {
         **os.environ,
-        "LEARNING_ENV": "production",
-        "SECRET_KEY": "bench",
+        # Production refuses the bench endpoints; its other differences are set here (the
+        # secure cookie) or do nothing over plain HTTP on one host (HSTS, the host check).
+        "LEARNING_ENV": "development",
+        "SESSION_COOKIE_SECURE": "1",
+        "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "PASSWORD_HASH_METHOD": FAST_HASH,
@@ -323,7 +355,9 @@ def tally(url: str) -> tuple[int, int]:
     return stored, int(credited)
 
 
-async def main_async(arguments: argparse.Namespace, port: int, viewers: list[Viewer], video: int):
+async def main_async(
+    arguments: argparse.Namespace, port: int, viewers: list[Viewer], video: int, server: int
+):
     setup = asyncio.Semaphore(32)
 
     async def ready(viewer: Viewer) -> None:
@@ -344,24 +378,29 @@ async def main_async(arguments: argparse.Namespace, port: int, viewers: list[Vie
         ("heartbeat", send_beat),
     ):
         phase = Phase(name)
-        await run_phase(port, phase, clients, arguments.seconds, send)
+        await run_phase(port, phase, clients, arguments.seconds, send, server)
         phases.append(phase)
     return phases
 
 
 def report(phases: list[Phase], arguments: argparse.Namespace, stored: tuple[int, int]) -> None:
     print(f"\n{arguments.clients} concurrent clients, {arguments.seconds:.0f} s per phase")
-    columns = ("req/s", "p50 ms", "p99 ms", "errors", "client CPU")
+    columns = ("req/s", "p50 ms", "p99 ms", "errors", "client CPU", "server us/req")
     print(f"{'endpoint':<22} " + " ".join(f"{column:>8}" for column in columns))
     for phase in phases:
         share = phase.client_cpu_s / (phase.window_s + WARM_UP_S)
         print(
             f"{phase.name:<22} {phase.rate:8.0f} {phase.percentile(0.5):8.1f} "
-            f"{phase.percentile(0.99):8.1f} {phase.errors:7d} {share:10.0%}"
+            f"{phase.percentile(0.99):8.1f} {phase.errors:7d} {share:10.0%} "
+            f"{phase.server_us:13.0f}"
         )
     ceiling, authenticated, beats = phases
     print(f"\nheartbeats / no-op:               {beats.rate / ceiling.rate:.2f}")
     print(f"heartbeats / authenticated no-op: {beats.rate / authenticated.rate:.2f}")
+    print(
+        f"server CPU per beat / per authenticated no-op: "
+        f"{beats.server_us / authenticated.server_us:.2f}"
+    )
     count, credited = stored
     same = count == beats.answered and credited == beats.credited_s
     print(
@@ -386,7 +425,7 @@ def main() -> None:
         port = free_port()
         server = start_server(url, folder, port)
         try:
-            phases = asyncio.run(main_async(arguments, port, viewers, video))
+            phases = asyncio.run(main_async(arguments, port, viewers, video, server.pid))
         finally:
             server.terminate()
             server.wait(timeout=30)

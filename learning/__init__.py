@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         request_log,
         security,
         session_expiry,
+        signatures,
         web,
     )
     from learning.routing import IdConverter
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     request_log.init_app(app)  # first: every request is logged, even one refused at once
     security.init_app(app)  # then a request's body limit, before CSRF or anything reads a form
     extensions.init_app(app)
+    signatures.init_app(app)
     session_expiry.init_app(app)  # before the blueprints' hooks ask who the user is
     web.register_blueprints(app)
     api.init_app(app)

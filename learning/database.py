@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Whether a transaction begun now begins as a writer: set by `writing()`, and by `learning.db`
@@ -57,6 +57,42 @@ class Database:
         """A session in one writing transaction, committed at the end (commands, jobs)."""
         with writing(), self.session_factory.begin() as session:
             yield session
+
+    @contextmanager
+    def driver_transaction(self) -> Iterator[Any]:
+        """One writing transaction on a driver (DBAPI) connection of the pool, with no ORM
+        session around it: the heartbeat's (shared/performance.md), whose session begin and
+        commit cost more than its statements. Committed at the end, rolled back if the block
+        raises. On SQLite it takes the writers' lock and begins IMMEDIATE, as every writing
+        transaction does. Where the sessions are bound to one connection (the tests' outer
+        transaction), the block runs in a savepoint of that connection instead."""
+        bound = self.session_factory.kw.get("bind")
+        if isinstance(bound, Connection):
+            with bound.begin_nested():
+                yield bound.connection.dbapi_connection
+            return
+        lock = self.writer_lock
+        locked = lock is not None and lock.acquire()
+        try:
+            connection = self.engine.raw_connection()
+            driver: Any = connection.driver_connection  # sqlite3's or psycopg's own connection
+            try:
+                if self.is_sqlite:
+                    driver.execute("BEGIN IMMEDIATE")
+                    yield connection
+                    connection.commit()
+                else:  # psycopg's pipeline: BEGIN leaves with the first statement, COMMIT
+                    with driver.pipeline():  # with the last
+                        yield connection
+                        connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                connection.close()  # back to the pool
+        finally:
+            if lock is not None and locked:
+                lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -31,6 +31,15 @@ def writes_on_get(view: View) -> View:
     return view
 
 
+def writes_itself(view: View) -> View:
+    """Mark a POST view that begins its writing transactions itself (the heartbeat): its
+    request begins as a reader, so reading the user (a per-process cache miss) never waits for
+    or holds SQLite's one writer's lock; the view writes within `writing()` or on a driver
+    connection of its own (`Database.driver_transaction`)."""
+    view.writes_itself = True  # type: ignore[attr-defined]
+    return view
+
+
 def init_app(app: Flask, database: Database) -> None:
     app.extensions["database"] = database
     app.before_request(_mark_writing_request)
@@ -41,6 +50,8 @@ def init_app(app: Flask, database: Database) -> None:
 
 def _mark_writing_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "writes_itself", False):
+        return
     if request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False):
         g.writing_token = WRITING.set(True)
 

@@ -16,7 +16,14 @@ from learning import faces, session_expiry
 from learning.api import api_blueprint, limits
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
-from learning.db import get_session, release_transaction, writes_on_get
+from learning.db import (
+    get_database,
+    get_session,
+    release_transaction,
+    writes_itself,
+    writes_on_get,
+    writing,
+)
 from learning.domain.accounting import Beat, EventName
 from learning.domain.exam_practice import Kind, letters_of
 from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
@@ -116,6 +123,7 @@ def open_playback() -> ResponseReturnValue:
 
 @api_blueprint.post("/playbacks/<playback_id>/heartbeats")
 @csrf.exempt
+@writes_itself
 def heartbeat(playback_id: str) -> ResponseReturnValue:
     """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
     The hot path: the trainee comes from the session and a per-process cache (identities)."""
@@ -125,8 +133,30 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
     token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
     check_csrf(token or request.headers.get("X-CSRFToken"))
     beat = validate(Heartbeat, data)
-    session = get_session()
     try:
+        answer = _record(sender, playback_id, beat)
+    except ServiceError as error:
+        raise _refusal(error) from error
+    return _beat_json(answer)
+
+
+def _record(sender: int, playback_id: str, beat: Heartbeat) -> beats.BeatAnswer:
+    """Committed here, not with the request: a beat answered 409 is stored too. A beat that
+    answers no check runs in a transaction of its own, outside the request's session; a
+    check's answer in the session, begun anew as a writer. Either way the request's reading
+    transaction (reading the user, if the cache missed) ends first."""
+    release_transaction()
+    if beat.event != "attention_ok":
+        return beats.record_plain_beat(
+            get_database(current_app),
+            trainee_id=sender,
+            playback_id=playback_id,
+            beat=beat.to_beat(),
+            client_ts=beat.client_ts,
+            now_ms=now_ms(),
+        )
+    session = get_session()
+    with writing():
         answer = beats.record_beat(
             session,
             trainee_id=sender,
@@ -136,10 +166,8 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
             now_ms=now_ms(),
             answer_limit=_answer_limit(),
         )
-    except ServiceError as error:
-        raise _refusal(error) from error
-    session.commit()  # here, not with the request: a beat answered 409 is stored too
-    return _beat_json(answer)
+        session.commit()
+    return answer
 
 
 def _refusal(error: ServiceError) -> ApiError:

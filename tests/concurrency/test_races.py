@@ -296,3 +296,44 @@ def test_racing_consents_record_one_profile(live_app: Flask) -> None:
     assert race([consent] * THREADS) == ["given"] * THREADS
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(FaceProfile)) == 1
+
+
+def test_beats_racing_check_answers_never_deadlock(live_app: Flask, setup) -> None:
+    """Ticks (a transaction of their own on a driver connection) racing answers to presence
+    checks (the request's session) of the same trainee: both wait for the trainee's row (and
+    on SQLite for the one writer's lock) in turn; every beat answered is stored once."""
+    pages = clients(live_app, 2)
+    tokens = [page.csrf_token() for page in pages]
+    playback_id = open_playback(pages[0], tokens[0], setup).get_json()["playback_id"]
+    sent = [(i, 1 + i) for i in range(2 * ROUNDS)]  # (page, seq): the pages take turns
+
+    def page(number: int) -> list[int]:
+        codes = []
+        for index, seq in sent[number::2]:
+            live_app.extensions["clock"].advance(1)
+            event = "tick" if index % 4 < 2 else "attention_ok"
+            body = {
+                "seq": seq,
+                "position_s": seq,
+                "rate": 1,
+                "paused": False,
+                "visible": True,
+                "event": event,
+                **({"attention_id": "none", "attention_code": "0000"} if index % 4 >= 2 else {}),
+            }
+            response = pages[number].post(
+                f"/api/v1/playbacks/{playback_id}/heartbeats",
+                json=body,
+                headers={"X-CSRFToken": tokens[number]},
+            )
+            codes.append(response.status_code)
+        return codes
+
+    codes = [code for result in race([lambda: page(0), lambda: page(1)]) for code in result]
+    assert codes == [200] * len(sent)
+    with get_database(live_app).transaction() as session:
+        stored = session.scalar(
+            select(func.count(BeatRecord.id)).where(BeatRecord.playback_id == playback_id)
+        )
+    assert stored == len(sent)
+    assert_rebuilds_exactly(live_app)
