@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from learning.domain.accounting.intervals import IntervalSet
 from learning.domain.accounting.rules import (
@@ -217,6 +218,7 @@ class Ledger:
 
     def _count(self, record: _Playback, coverage: IntervalSet, outcome: BeatOutcome) -> None:
         trainee_id, day = record.trainee_id, outcome.day
+        assert day is not None  # a beat that is not a duplicate always has its day
         for reason, ms in outcome.not_credited_ms.items():
             _bump(self._not_credited_by_day, (trainee_id, day, reason), ms)
         not_credited = outcome.not_credited_ms
@@ -307,5 +309,8 @@ def _covered_s(coverage: IntervalSet, duration_ms: int) -> int:
     return min(coverage.measure, duration_ms) // 1000
 
 
-def _bump(totals: dict, key: tuple, ms: int) -> None:
+_Key = TypeVar("_Key")
+
+
+def _bump(totals: dict[_Key, int], key: _Key, ms: int) -> None:
     totals[key] = totals.get(key, 0) + ms

@@ -33,6 +33,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from mypy_extensions import mypyc_attr
+
 from learning.domain.accounting.intervals import IntervalSet
 from learning.domain.accounting.settings import AccountingSettings
 
@@ -129,6 +131,7 @@ class Beat:
             raise ValueError(f"unknown question outcome {self.question_outcome!r}")
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class PendingCheck:
     """A presence check waiting for its answer; ``resume_at_ms`` is where credit stopped (None
@@ -140,6 +143,7 @@ class PendingCheck:
     sent_at_ms: int
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class TraineeState:
     """What carries over from playback to playback (never reset by opening one)."""
@@ -153,6 +157,7 @@ class TraineeState:
     day_credited_ms: int = 0
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class PlaybackState:
     """One viewing of one video, with the settings and duration recorded when it opened.
