@@ -333,9 +333,12 @@ class _Verified:
     state: snapshots.State
     event_no: int
     stored: ReplaySnapshot | None  # the snapshot as it was, if it may be moved on
+    newer_stored: bool = False  # one written from a later view than this replay's is kept
 
     def store(self, session: Session, now_ms: int) -> None:
         """Write the replay state as the trainee's verified snapshot (unless it is unchanged)."""
+        if self.newer_stored:
+            return
         text = snapshots.encode(self.state)
         stored = self.stored
         unchanged = stored is not None and stored.event_no == self.event_no
@@ -370,7 +373,8 @@ def _verify(session: Session, trainee_id: int, now_ms: int, *, from_snapshot: bo
     ).first()
     seed, event_count = (None, 0) if known is None else known
     row = session.get(ReplaySnapshot, trainee_id)
-    if row is not None and row.event_no > event_count:
+    newer_stored = row is not None and row.event_no > event_count
+    if newer_stored:
         row = None  # written from a later view than this one: neither used nor replaced
     start: snapshots.State | None = None
     if row is not None:
@@ -383,10 +387,12 @@ def _verify(session: Session, trainee_id: int, now_ms: int, *, from_snapshot: bo
     # compared with the replay at its event (at event 0 it holds only the seed, if any, which
     # the trainee's state is compared with anyway; a rebuild may have drawn one since)
     watch = row if start is not None and row is not None and row.event_no > 0 else None
+    restored = False
     if from_snapshot and start is not None and row is not None:
         replayer.restore(start)
+        restored = start.part is not None
         after, watch = row.event_no, None
-    if seed is not None and (after == 0 or start is None or start.part is None):
+    if seed is not None and not restored:
         replayer.ledger.add_trainee(key, seed)
     last = after
     for event_no, event, stored in _events(session, trainee_id, after=after):
@@ -402,7 +408,7 @@ def _verify(session: Session, trainee_id: int, now_ms: int, *, from_snapshot: bo
     rebuilt = replayer.rebuild()
     totals = differences(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
     found = [*found, *rebuilt.beat_differences, *totals]
-    return _Verified(trainee_id, rebuilt, found, replayer.state(key), last, row)
+    return _Verified(trainee_id, rebuilt, found, replayer.state(key), last, row, newer_stored)
 
 
 def store_snapshot_at(session: Session, trainee_id: int, event_no: int, *, now_ms: int) -> None:
@@ -415,9 +421,7 @@ def store_snapshot_at(session: Session, trainee_id: int, event_no: int, *, now_m
     )
     replayer = Replayer({key: seed} if seed is not None else None)
     last = 0
-    for number, event, _stored in _events(session, trainee_id):
-        if number > event_no:
-            break
+    for number, event, _stored in _events(session, trainee_id, through=event_no):
         replayer.apply(event)
         last = number
     _Verified(trainee_id, replayer.rebuild(), [], replayer.state(key), last, None).store(
@@ -443,15 +447,17 @@ def _snapshot(session: Session) -> None:
 
 
 def _events(
-    session: Session, trainee_id: int, *, after: int = 0
+    session: Session, trainee_id: int, *, after: int = 0, through: int | None = None
 ) -> Iterator[tuple[int, Event, StoredRow | None]]:
-    """The trainee's openings, beats and voids after event `after`, merged in processing order,
-    each with its number and, for a beat, what its stored row says it earned."""
+    """The trainee's openings, beats and voids after event `after` (up to `through`), merged
+    in processing order, each with its number and, for a beat, what its stored row says it
+    earned."""
+    last = MAX_EVENT_NO if through is None else through
     openings = (
         (row.event_no, _open_event(row), None)
         for row in session.scalars(
             select(Playback)
-            .where(Playback.trainee_id == trainee_id, Playback.event_no > after)
+            .where(Playback.trainee_id == trainee_id, Playback.event_no.between(after + 1, last))
             .order_by(Playback.event_no)
         )
     )
@@ -476,7 +482,7 @@ def _events(
             beat.face_outcome,
             beat.question_outcome,
         )
-        .where(beat.trainee_id == trainee_id, beat.event_no > after)
+        .where(beat.trainee_id == trainee_id, beat.event_no.between(after + 1, last))
         .order_by(beat.event_no)
         .execution_options(yield_per=5000)
     )
@@ -508,7 +514,10 @@ def _events(
         (row.event_no, VoidEvent(playback_id=row.playback_id, at_ms=row.at_ms), None)
         for row in session.scalars(
             select(PlaybackVoid)
-            .where(PlaybackVoid.trainee_id == trainee_id, PlaybackVoid.event_no > after)
+            .where(
+                PlaybackVoid.trainee_id == trainee_id,
+                PlaybackVoid.event_no.between(after + 1, last),
+            )
             .order_by(PlaybackVoid.event_no)
         )
     )
@@ -529,6 +538,8 @@ def _open_event(row: Playback) -> OpenEvent:
 
 
 # --- comparing ----------------------------------------------------------------------------------
+
+MAX_EVENT_NO = 2**63 - 1  # event numbers are 64-bit
 
 Trainees = Collection[int] | None  # the trainees whose totals are meant; None for everyone
 

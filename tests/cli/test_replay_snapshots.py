@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from learning.db import Database
-from learning.models import BeatRecord, ReplaySnapshot, TraineeStudyState
+from learning.models import BeatRecord, ReplaySnapshot, TraineeStudyState, User
 from learning.services import recompute, snapshots
 from tests.cli.test_recompute_processes import _seed
 
@@ -144,3 +144,27 @@ def test_a_snapshot_forged_with_its_digest_is_found_by_both_checks(seeded):
     assert recompute.check_since_verified(database, now_ms=now_ms).differences == []
     with database.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ReplaySnapshot)) >= 3
+
+
+def test_a_trainee_with_a_study_state_and_no_events_yet_is_checked_every_night(seeded):
+    """Nothing to replay (a state row is made at the first opening or by a rebuild), so the
+    comparison is all there is: cheap, and done every night."""
+    database, now_ms = seeded
+    with database.transaction() as session:
+        without = select(User.id).where(User.id.not_in(select(TraineeStudyState.trainee_id)))
+        trainee_id = session.scalars(without.order_by(User.id).limit(1)).one()
+        session.add(TraineeStudyState(trainee_id=trainee_id, seed="a seed"))
+    assert recompute.check(database, now_ms=now_ms).differences == []
+    for _night in range(2):
+        report = recompute.check_since_verified(database, now_ms=now_ms)
+        assert report.differences == [] and report.events == 0
+    with database.transaction() as session:
+        session.execute(
+            update(TraineeStudyState)
+            .where(TraineeStudyState.trainee_id == trainee_id)
+            .values(checks_answered=1)
+        )
+    found = recompute.check_since_verified(database, now_ms=now_ms).differences
+    assert [(difference.what, difference.key) for difference in found] == [
+        ("trainee state", str(trainee_id))
+    ]
