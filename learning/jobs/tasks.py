@@ -232,7 +232,7 @@ def schedule(config: dict) -> list[Job]:
             "verify_totals_fully",
             verify_all_totals,
             at=config["JOB_VERIFY_AT"],
-            weekday=config["JOB_FULL_CHECK_DAY"],
+            weekday=config.get("JOB_FULL_CHECK_DAY", Defaults.JOB_FULL_CHECK_DAY),
         ),
         Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
