@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from learning.domain.accounting import COMPILED
+from learning.services import snapshots
 from tests.unit.accounting.conftest import World
 from tests.unit.accounting.test_properties import play_stream
 
@@ -29,6 +30,8 @@ def main(streams_file: Path, out_file: Path) -> None:
                 "totals": repr(run.world.totals()),
                 "outcomes": [repr(outcome) for outcome in run.outcomes],
                 "replayed": repr(run.world.replay().totals()),
+                # what a verified snapshot keeps of the trainee (`Ledger.part`)
+                "snapshot": snapshots.encode(snapshots.State(run.world.ledger.part("t1"), {})),
             }
         )
     out_file.write_text(json.dumps({"compiled": COMPILED, "ledgers": ledgers}))
