@@ -189,7 +189,13 @@ def _playback(
     values = {item.name: getattr(state, item.name) for item in _PLAYBACK_FIELDS}
     text = known.get(state.settings)
     if text is None:  # `to_dict` is a fifth of an encoding: once per distinct settings
-        text = known[state.settings] = _canonical(state.settings.to_dict())
+        text = known[state.settings] = _canonical(
+            # 20 and 20.0 minutes are one setting; read from JSON they come back either way
+            {
+                name: int(value) if isinstance(value, float) and value.is_integer() else value
+                for name, value in state.settings.to_dict().items()
+            }
+        )
     values["settings"] = settings.setdefault(text, len(settings))
     return values
 
