@@ -23,6 +23,7 @@ from learning import migrate
 from learning.db import Database, get_database
 from learning.demo import cohort as demo_cohort
 from learning.demo import seed as demo
+from learning.domain import accounting
 from learning.extensions import get_accounting_settings, get_clock, now_ms
 from learning.jobs.runner import SchedulerProcess
 from learning.models import Role, User
@@ -291,6 +292,12 @@ def _seed_cohort(session: Session, size: int) -> None:
 @click.command("recompute")
 @click.option("--check", is_flag=True, help="only compare; exit 1 on any difference")
 @click.option(
+    "--since-verified",
+    is_flag=True,
+    help="with --check: only trainees with events after their verified snapshot, replayed "
+    "from it (the nightly check); without it, everything is replayed (the weekly check)",
+)
+@click.option(
     "--processes",
     type=click.IntRange(1, 64),
     default=1,
@@ -298,12 +305,16 @@ def _seed_cohort(session: Session, size: int) -> None:
     help="replay the trainees in this many processes (one per core is fastest)",
 )
 @with_appcontext
-def recompute_totals(check: bool, processes: int) -> None:
+def recompute_totals(check: bool, since_verified: bool, processes: int) -> None:
     """Rebuild every stored study total from the raw beats (or, with --check, compare)."""
+    if since_verified and not check:
+        raise click.UsageError("--since-verified goes with --check: a rebuild replays everything")
     started = time.perf_counter()
     database = get_database(current_app)
     # One trainee at a time: the site keeps serving (see services/recompute.py).
     run = recompute.check if check else recompute.rebuild
+    if since_verified:
+        run = recompute.check_since_verified
     report = run(database, now_ms=now_ms(), processes=processes)
     found = report.differences
     for difference in found[:50]:
@@ -311,7 +322,10 @@ def recompute_totals(check: bool, processes: int) -> None:
     if len(found) > 50:
         click.echo(f"... and {len(found) - 50} more", err=check)
     seconds = time.perf_counter() - started
-    summary = f"{report.trainees} trainees, {report.events} events replayed in {seconds:.1f} s"
+    rules = "compiled rules" if accounting.COMPILED else "rules from source"
+    summary = (
+        f"{report.trainees} trainees, {report.events} events replayed in {seconds:.1f} s ({rules})"
+    )
     if check and found:
         click.echo(f"{len(found)} differences; {summary}", err=True)
         sys.exit(1)

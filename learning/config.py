@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SESSION_LIMITS = (
     "SESSION_IDLE_MINUTES_STAFF",
     "SESSION_IDLE_MINUTES_TRAINEE",
@@ -93,6 +94,9 @@ class Defaults:
     JOB_NOTIFICATIONS_EVERY_S = 60
     JOB_MOCK_EXAMS_EVERY_S = 60  # papers past their deadline handed in (pages do it first)
     JOB_VERIFY_AT = "02:30"  # nightly, in TIMEZONE (pruning old job runs too)
+    # the weekday (mon..sun) whose JOB_VERIFY_AT also replays all history: the nightly check
+    # replays only the day's beats, from each trainee's verified snapshot
+    JOB_FULL_CHECK_DAY = "sun"
     JOB_RUNS_KEPT_DAYS = 30
 
     # Reminders to study (催学), sent by the notifications job
@@ -235,6 +239,8 @@ def _fill_derived(settings: dict[str, Any], instance_path: Path) -> None:
             raise ConfigError(f"{name} must be a positive number.")
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", str(settings["JOB_VERIFY_AT"])):
         raise ConfigError("JOB_VERIFY_AT must be a time of day as HH:MM, e.g. 02:30.")
+    if settings["JOB_FULL_CHECK_DAY"] not in WEEKDAYS:
+        raise ConfigError(f"JOB_FULL_CHECK_DAY must be one of {', '.join(WEEKDAYS)}.")
     settings["PUBLIC_URL"] = _public_url(settings["PUBLIC_URL"])
     if settings["ENV"] == "production":
         _refuse_unsafe_production_settings(settings)

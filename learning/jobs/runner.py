@@ -135,5 +135,7 @@ class SchedulerProcess:
     def _trigger(self, job: Job) -> IntervalTrigger | CronTrigger:
         if job.at is not None:
             hour, minute = job.at.split(":")
-            return CronTrigger(hour=int(hour), minute=int(minute), timezone=self.zone)
+            return CronTrigger(
+                day_of_week=job.weekday, hour=int(hour), minute=int(minute), timezone=self.zone
+            )
         return IntervalTrigger(seconds=job.every_s or 60, timezone=self.zone)

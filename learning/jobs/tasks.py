@@ -100,10 +100,22 @@ def send_due_notifications(context: JobContext) -> Figures:
 
 
 def verify_totals(context: JobContext) -> Figures:
-    """Replay every raw beat and compare with the kept totals. Differences are reported (the
-    admin overview shows the latest check) and never fixed here: `flask recompute` does that
-    when a person has looked."""
-    report = recompute.check(context.database, now_ms=context.now_ms)  # beats go on
+    """Nightly: the trainees who studied since their last verified replay snapshot (and those
+    never verified) are replayed from it, through the new events only, and compared with the
+    kept totals. Differences are reported (the admin overview shows the latest check) and never
+    fixed here: `flask recompute` does that when a person has looked."""
+    report = recompute.check_since_verified(context.database, now_ms=context.now_ms)
+    return _reported(report)
+
+
+def verify_all_totals(context: JobContext) -> Figures:
+    """Weekly: every raw beat of every trainee replayed and compared with the kept totals, and
+    each stored replay snapshot with the replay's state at its event (so an edited snapshot
+    or an edited old beat, which the nightly check starts after, is found)."""
+    return _reported(recompute.check(context.database, now_ms=context.now_ms))
+
+
+def _reported(report: recompute.Report) -> Figures:
     for difference in report.differences[:20]:
         log.warning("kept total differs from the replay: %s", difference)
     return {"events": report.events, "differences": len(report.differences)}
@@ -205,6 +217,7 @@ class Job:
     run: Callable[[JobContext], Figures]
     every_s: int | None = None  # an interval, or
     at: str | None = None  # a daily time "HH:MM" in the training body's time zone
+    weekday: str | None = None  # with `at`: only on this day of the week ("sun"), not daily
 
 
 def schedule(config: dict) -> list[Job]:
@@ -215,6 +228,12 @@ def schedule(config: dict) -> list[Job]:
         Job("notifications", send_due_notifications, every_s=config["JOB_NOTIFICATIONS_EVERY_S"]),
         Job("mock_exams", hand_in_overdue_mock_exams, every_s=config["JOB_MOCK_EXAMS_EVERY_S"]),
         Job("verify_totals", verify_totals, at=config["JOB_VERIFY_AT"]),
+        Job(
+            "verify_totals_fully",
+            verify_all_totals,
+            at=config["JOB_VERIFY_AT"],
+            weekday=config.get("JOB_FULL_CHECK_DAY", Defaults.JOB_FULL_CHECK_DAY),
+        ),
         Job("prune_runs", prune_job_runs, at=config["JOB_VERIFY_AT"]),
         Job("prune_attempts", prune_failed_attempts, at=config["JOB_VERIFY_AT"]),
         Job("prune_uploads", prune_abandoned_uploads, at=config["JOB_VERIFY_AT"]),

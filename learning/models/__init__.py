@@ -39,6 +39,7 @@ from learning.models.study import (
     OfflineCredit,
     Playback,
     PresenceCheck,
+    ReplaySnapshot,
     StudyDay,
     TraineeStudyState,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "ProgrammeVideo",
     "Question",
     "ReferenceSource",
+    "ReplaySnapshot",
     "ReviewFlag",
     "Role",
     "SchedulerLease",

@@ -207,3 +207,23 @@ class OfflineCredit(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class ReplaySnapshot(Base):
+    """A trainee's replay state at the last event a check found their kept totals equal to the
+    replay (`recompute`): the rules' and the ledger's state, as JSON, and its SHA-256.
+
+    The nightly check starts from it and replays only the events after `event_no`, then moves
+    it on; the weekly full check replays everything and re-derives it, so a snapshot edited in
+    place is found either way (by its digest, or by the replay). A trainee who never studied
+    has one too, of no state at event 0. Derived from the raw events like every total here.
+    """
+
+    __tablename__ = "replay_snapshots"
+
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    event_no: Mapped[int] = mapped_column(BigInteger)  # the last event it covers
+    clock_ms: Mapped[int] = mapped_column(BigInteger)  # the trainee's server time at that event
+    state: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of `state`, hex
+    verified_at: Mapped[datetime]

@@ -23,8 +23,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Delete, Engine, Select, Text, Update, cast, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -51,9 +51,11 @@ from learning.models import (
     OfflineCredit,
     Playback,
     PlaybackVoid,
+    ReplaySnapshot,
     StudyDay,
     TraineeStudyState,
 )
+from learning.services import snapshots
 from learning.services.study import (
     lock_trainee,
     playback_state,
@@ -156,6 +158,31 @@ class Replayer:
     def rebuild(self) -> Rebuild:
         return Rebuild(self.ledger, dict(self._not_credited), self.events, self._beat_differences)
 
+    def state(self, trainee_id: str) -> snapshots.State:
+        """What the replay keeps of one trainee, to go on from (a snapshot's content)."""
+        try:
+            part = self.ledger.part(trainee_id)
+        except KeyError:  # never studied: no seed, no state
+            return snapshots.State(None, {})
+        not_credited = {
+            (day, enrolment, video): dict(reasons)
+            for (trainee, day, enrolment, video), reasons in self._not_credited.items()
+            if trainee == trainee_id and reasons
+        }
+        return snapshots.State(part, not_credited)
+
+    def restore(self, state: snapshots.State) -> None:
+        """Take on a trainee's state from a snapshot (one with no state adds nothing)."""
+        part = state.part
+        if part is None:
+            return
+        self.ledger.restore(part)
+        trainee_id = part.trainee_id
+        for playback_id, playback in part.playbacks.items():
+            self._where[playback_id] = (trainee_id, playback.enrolment_id, playback.video_id)
+        for (day, enrolment, video), reasons in state.not_credited.items():
+            self._not_credited[(trainee_id, day, enrolment, video)] = dict(reasons)
+
 
 def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebuild:
     """Replay the stored events of the trainees (all who have a study state, if None), in this
@@ -167,7 +194,7 @@ def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebu
     seeds = {str(trainee_id): seed for trainee_id, seed in session.execute(statement)}
     replayer = Replayer(seeds)
     for trainee_id in sorted(int(key) for key in seeds):
-        for event, stored in _events(session, trainee_id):
+        for _event_no, event, stored in _events(session, trainee_id):
             outcome = replayer.apply(event)
             if stored is not None:
                 replayer.compare_beat(trainee_id, stored, outcome)
@@ -191,21 +218,35 @@ class Report:
     differences: list[Difference]
 
 
+Mode = Literal["full", "since_verified", "rebuild"]
+
+
 def check(database: Database, *, now_ms: int, processes: int = 1) -> Report:
-    """Compare every trainee's kept totals with their replay, each in a consistent snapshot."""
-    return _each_trainee(database, now_ms=now_ms, processes=processes, write=False)
+    """Compare every trainee's kept totals with the replay of all their events, each in a
+    consistent snapshot (the weekly check). A trainee's stored replay snapshot is compared
+    with the replay's state at its event; where everything agrees, it moves to the last one."""
+    return _each_trainee(database, now_ms=now_ms, processes=processes, mode="full")
+
+
+def check_since_verified(database: Database, *, now_ms: int, processes: int = 1) -> Report:
+    """The nightly check: only the trainees with events after their verified replay snapshot
+    (or with none yet, or with no events at all), each replayed from that snapshot, found
+    intact by its digest, through the events after it only; then compared as `check` does,
+    and the snapshot moved on. Its cost follows the day's beats, not all history."""
+    return _each_trainee(database, now_ms=now_ms, processes=processes, mode="since_verified")
 
 
 def rebuild(database: Database, *, now_ms: int, processes: int = 1) -> Report:
-    """Replace every trainee's kept totals by their replay, each under the trainee's lock."""
-    return _each_trainee(database, now_ms=now_ms, processes=processes, write=True)
+    """Replace every trainee's kept totals (and replay snapshot) by their replay, each under
+    the trainee's lock."""
+    return _each_trainee(database, now_ms=now_ms, processes=processes, mode="rebuild")
 
 
-def _each_trainee(database: Database, *, now_ms: int, processes: int, write: bool) -> Report:
+def _each_trainee(database: Database, *, now_ms: int, processes: int, mode: Mode) -> Report:
     with database.session_factory() as session:
-        trainee_ids = _trainees(session)
+        trainee_ids = _unverified(session) if mode == "since_verified" else _trainees(session)
     if processes <= 1 or len(trainee_ids) < 2:
-        return _share(database, trainee_ids, now_ms, write)
+        return _share(database, trainee_ids, now_ms, mode)
     shares = [trainee_ids[index::processes] for index in range(processes)]
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
@@ -215,7 +256,7 @@ def _each_trainee(database: Database, *, now_ms: int, processes: int, write: boo
                 [database.url] * processes,
                 shares,
                 [now_ms] * processes,
-                [write] * processes,
+                [mode] * processes,
             )
         )
     return Report(
@@ -232,39 +273,259 @@ def _trainees(session: Session) -> list[int]:
     return sorted(set(session.scalars(with_state)) | set(session.scalars(enrolled)))
 
 
-def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, write: bool) -> Report:
+def _unverified(session: Session) -> list[int]:
+    """Those of `_trainees` with no replay snapshot, or with events after it, or with no events
+    at all (nothing to replay: their kept totals must be empty, a cheap comparison)."""
+    snapshots_at = select(ReplaySnapshot.trainee_id, ReplaySnapshot.event_no)
+    verified = {trainee_id: event_no for trainee_id, event_no in session.execute(snapshots_at)}
+    counts_of = select(TraineeStudyState.trainee_id, TraineeStudyState.event_count)
+    counts = {trainee_id: count for trainee_id, count in session.execute(counts_of)}
+    return [
+        trainee_id
+        for trainee_id in _trainees(session)
+        if trainee_id not in verified
+        or counts.get(trainee_id, 0) > verified[trainee_id]
+        or not counts.get(trainee_id)
+    ]
+
+
+def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, mode: Mode) -> Report:
     """One process's share (runs in a worker process, with its own engine and writer lock)."""
     database = Database(url)
     try:
-        return _share(database, trainee_ids, now_ms, write)
+        return _share(database, trainee_ids, now_ms, mode)
     finally:
         database.dispose()
 
 
-def _share(database: Database, trainee_ids: list[int], now_ms: int, write: bool) -> Report:
+#: Trainees the nightly check replays and compares together, in one view and with one query
+#: per kept total: compared one by one, each cost some 20 ms of queries, far more than the
+#: replay of their day's beats.
+BATCH = 100
+
+
+def _share(database: Database, trainee_ids: list[int], now_ms: int, mode: Mode) -> Report:
+    if mode != "since_verified":
+        return _share_one_by_one(database, trainee_ids, now_ms, mode)
     events = 0
     found: list[Difference] = []
-    for trainee_id in trainee_ids:
-        if write:
-            with database.transaction() as session:
-                lock_trainee(session, trainee_id)
-                rebuilt, trainee_found = _replay_and_compare(session, trainee_id, now_ms)
-                write_totals(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
-        else:
-            with database.session_factory() as session:
-                _snapshot(session)
-                rebuilt, trainee_found = _replay_and_compare(session, trainee_id, now_ms)
-        events += rebuilt.events
-        found.extend(trainee_found)
+    for start in range(0, len(trainee_ids), BATCH):
+        batch = trainee_ids[start : start + BATCH]
+        with database.session_factory() as session:
+            _snapshot(session)
+            verified, alone = _verify_batch(session, batch, now_ms)
+        if verified is None:  # something differs: trainee by trainee, to say whose it is
+            verified, alone = [], batch
+        with database.transaction() as session:
+            for each in verified:
+                each.store(session, now_ms)
+        events += sum(each.events for each in verified)
+        report = _share_one_by_one(database, alone, now_ms, mode)
+        events += report.events
+        found.extend(report.differences)
     return Report(trainees=len(trainee_ids), events=events, differences=found)
 
 
-def _replay_and_compare(
-    session: Session, trainee_id: int, now_ms: int
-) -> tuple[Rebuild, list[Difference]]:
-    rebuilt = replay(session, [trainee_id])
-    found = differences(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
-    return rebuilt, [*rebuilt.beat_differences, *found]
+def _verify_batch(
+    session: Session, trainee_ids: list[int], now_ms: int
+) -> tuple[list[_Verified] | None, list[int]]:
+    """The nightly check of several trainees at once, each from their snapshot: their
+    verified replays (None if anything differs), and the trainees left to check alone (no
+    usable snapshot)."""
+    known = {
+        trainee_id: (seed, count)
+        for trainee_id, seed, count in session.execute(
+            select(
+                TraineeStudyState.trainee_id,
+                TraineeStudyState.seed,
+                TraineeStudyState.event_count,
+            ).where(TraineeStudyState.trainee_id.in_(trainee_ids))
+        )
+    }
+    rows = {
+        row.trainee_id: row
+        for row in session.scalars(
+            select(ReplaySnapshot).where(ReplaySnapshot.trainee_id.in_(trainee_ids))
+        )
+    }
+    replayer = Replayer()
+    alone: list[int] = []
+    done: list[tuple[int, int, int, ReplaySnapshot]] = []  # trainee, last event, events, row
+    for trainee_id in trainee_ids:
+        seed, count = known.get(trainee_id, (None, 0))
+        row = rows.get(trainee_id)
+        try:
+            start = None if row is None or row.event_no > count else snapshots.read(row)
+        except snapshots.BadSnapshot:
+            start = None
+        if start is None or row is None:
+            alone.append(trainee_id)
+            continue
+        replayer.restore(start)
+        if seed is not None and start.part is None:
+            replayer.ledger.add_trainee(str(trainee_id), seed)
+        before, last = replayer.events, row.event_no
+        for event_no, event, stored in _events(session, trainee_id, after=row.event_no):
+            outcome = replayer.apply(event)
+            if stored is not None:
+                replayer.compare_beat(trainee_id, stored, outcome)
+            last = event_no
+        done.append((trainee_id, last, replayer.events - before, row))
+    rebuilt = replayer.rebuild()
+    checked = [trainee_id for trainee_id, *_rest in done]
+    if rebuilt.beat_differences or differences(
+        session, rebuilt, now_ms=now_ms, trainee_ids=checked
+    ):
+        return None, alone
+    verified = [
+        _Verified(trainee_id, [], replayer.state(str(trainee_id)), last, row, events=events)
+        for trainee_id, last, events, row in done
+    ]
+    return verified, alone
+
+
+def _share_one_by_one(
+    database: Database, trainee_ids: list[int], now_ms: int, mode: Mode
+) -> Report:
+    events = 0
+    found: list[Difference] = []
+    for trainee_id in trainee_ids:
+        if mode == "rebuild":
+            with database.transaction() as session:
+                lock_trainee(session, trainee_id)
+                rebuilt, verified = _verify(session, trainee_id, now_ms, from_snapshot=False)
+                write_totals(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
+                verified.store(session, now_ms)  # the totals are the replay's now
+        else:
+            with database.session_factory() as session:
+                _snapshot(session)
+                _rebuilt, verified = _verify(
+                    session, trainee_id, now_ms, from_snapshot=mode == "since_verified"
+                )
+            if all(difference.what == "snapshot" for difference in verified.differences):
+                # the totals agree with the raw events: their replay state is the snapshot now
+                with database.transaction() as session:
+                    verified.store(session, now_ms)
+        events += verified.events
+        found.extend(verified.differences)
+    return Report(trainees=len(trainee_ids), events=events, differences=found)
+
+
+@dataclass
+class _Verified:
+    """One trainee's replay, what differs from it, and the replay state it ends in."""
+
+    trainee_id: int
+    differences: list[Difference]
+    state: snapshots.State
+    event_no: int
+    stored: ReplaySnapshot | None  # the snapshot as it was, if it may be moved on
+    newer_stored: bool = False  # one written from a later view than this replay's is kept
+    events: int = 0  # replayed
+
+    def store(self, session: Session, now_ms: int) -> None:
+        """Write the replay state as the trainee's verified snapshot (unless it is unchanged)."""
+        if self.newer_stored:
+            return
+        text = snapshots.encode(self.state)
+        stored = self.stored
+        unchanged = stored is not None and stored.event_no == self.event_no
+        if unchanged and stored is not None and stored.digest == snapshots.digest(text):
+            return
+        part = self.state.part
+        clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
+        snapshots.store(
+            session,
+            self.trainee_id,
+            text,
+            event_no=self.event_no,
+            clock_ms=clock_ms,
+            now=datetime.fromtimestamp(now_ms / 1000, UTC),
+        )
+
+
+def _verify(
+    session: Session, trainee_id: int, now_ms: int, *, from_snapshot: bool
+) -> tuple[Rebuild, _Verified]:
+    """Replay one trainee's events and compare every kept total and stored beat with it.
+
+    With `from_snapshot`, the replay starts from the trainee's stored snapshot, if its digest
+    holds, and goes through the events after it only; otherwise it goes through every event
+    and, at the stored snapshot's event, compares the snapshot with the replay's state there.
+    A snapshot that does not hold is a difference (named "snapshot").
+    """
+    key = str(trainee_id)
+    found: list[Difference] = []
+    known = session.execute(
+        select(TraineeStudyState.seed, TraineeStudyState.event_count).where(
+            TraineeStudyState.trainee_id == trainee_id
+        )
+    ).first()
+    seed, event_count = (None, 0) if known is None else known
+    row = session.get(ReplaySnapshot, trainee_id)
+    newer_stored = row is not None and row.event_no > event_count
+    if newer_stored:
+        row = None  # written from a later view than this one: neither used nor replaced
+    start: snapshots.State | None = None
+    if row is not None:
+        try:
+            start = snapshots.read(row)
+        except snapshots.BadSnapshot as error:
+            found.append(Difference("snapshot", key, row.digest, str(error)))
+    replayer = Replayer()
+    after = 0
+    # compared with the replay at its event (at event 0 it holds only the seed, if any, which
+    # the trainee's state is compared with anyway; a rebuild may have drawn one since)
+    watch = row if start is not None and row is not None and row.event_no > 0 else None
+    restored = False
+    if from_snapshot and start is not None and row is not None:
+        replayer.restore(start)
+        restored = start.part is not None
+        after, watch = row.event_no, None
+    if seed is not None and not restored:
+        replayer.ledger.add_trainee(key, seed)
+    last = after
+    for event_no, event, stored in _events(session, trainee_id, after=after):
+        if watch is not None and event_no > watch.event_no:
+            found.extend(_rederived(replayer, key, watch))
+            watch = None
+        outcome = replayer.apply(event)
+        if stored is not None:
+            replayer.compare_beat(trainee_id, stored, outcome)
+        last = event_no
+    if watch is not None:
+        found.extend(_rederived(replayer, key, watch))
+    rebuilt = replayer.rebuild()
+    totals = differences(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
+    found = [*found, *rebuilt.beat_differences, *totals]
+    verified = _Verified(
+        trainee_id, found, replayer.state(key), last, row, newer_stored, rebuilt.events
+    )
+    return rebuilt, verified
+
+
+def store_snapshot_at(session: Session, trainee_id: int, event_no: int, *, now_ms: int) -> None:
+    """Store the replay of the trainee's events up to `event_no` as their snapshot, as a check
+    at that point would have (for measuring and testing the nightly check: the snapshot is
+    not compared with anything here)."""
+    key = str(trainee_id)
+    seed = session.scalar(
+        select(TraineeStudyState.seed).where(TraineeStudyState.trainee_id == trainee_id)
+    )
+    replayer = Replayer({key: seed} if seed is not None else None)
+    last = 0
+    for number, event, _stored in _events(session, trainee_id, through=event_no):
+        replayer.apply(event)
+        last = number
+    _Verified(trainee_id, [], replayer.state(key), last, None).store(session, now_ms)
+
+
+def _rederived(replayer: Replayer, key: str, row: ReplaySnapshot) -> list[Difference]:
+    """The stored snapshot, if it is not the replay's state at its event."""
+    rederived = snapshots.digest(snapshots.encode(replayer.state(key)))
+    if rederived == row.digest:
+        return []
+    return [Difference("snapshot", key, row.digest, rederived)]
 
 
 def _snapshot(session: Session) -> None:
@@ -280,13 +541,19 @@ def _snapshot(session: Session) -> None:
 _Numbered = tuple[int, Event, StoredRow | None]
 
 
-def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRow | None]]:
-    """The trainee's openings, beats and voids merged in processing order, each beat with what
-    its stored row says it earned."""
+def _events(
+    session: Session, trainee_id: int, *, after: int = 0, through: int | None = None
+) -> Iterator[_Numbered]:
+    """The trainee's openings, beats and voids after event `after` (up to `through`), merged
+    in processing order, each with its number and, for a beat, what its stored row says it
+    earned."""
+    last = MAX_EVENT_NO if through is None else through
     openings: Iterator[_Numbered] = (
         (row.event_no, _open_event(row), None)
         for row in session.scalars(
-            select(Playback).where(Playback.trainee_id == trainee_id).order_by(Playback.event_no)
+            select(Playback)
+            .where(Playback.trainee_id == trainee_id, Playback.event_no.between(after + 1, last))
+            .order_by(Playback.event_no)
         )
     )
     beat = BeatRecord
@@ -310,7 +577,7 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
             beat.face_outcome,
             beat.question_outcome,
         )
-        .where(beat.trainee_id == trainee_id)
+        .where(beat.trainee_id == trainee_id, beat.event_no.between(after + 1, last))
         .order_by(beat.event_no)
         .execution_options(yield_per=5000)
     )
@@ -342,13 +609,14 @@ def _events(session: Session, trainee_id: int) -> Iterator[tuple[Event, StoredRo
         (row.event_no, VoidEvent(playback_id=row.playback_id, at_ms=row.at_ms), None)
         for row in session.scalars(
             select(PlaybackVoid)
-            .where(PlaybackVoid.trainee_id == trainee_id)
+            .where(
+                PlaybackVoid.trainee_id == trainee_id,
+                PlaybackVoid.event_no.between(after + 1, last),
+            )
             .order_by(PlaybackVoid.event_no)
         )
     )
-    merged = heapq.merge(openings, beats, voids, key=lambda item: item[0])
-    for _event_no, event, stored in merged:
-        yield event, stored
+    yield from heapq.merge(openings, beats, voids, key=lambda item: item[0])
 
 
 def _open_event(row: Playback) -> OpenEvent:
@@ -365,6 +633,8 @@ def _open_event(row: Playback) -> OpenEvent:
 
 
 # --- comparing ----------------------------------------------------------------------------------
+
+MAX_EVENT_NO = 2**63 - 1  # event numbers are 64-bit
 
 Trainees = Collection[int] | None  # the trainees whose totals are meant; None for everyone
 

@@ -129,6 +129,7 @@ JOB_LABELS = {
     "exam_sessions": _l("Move exam sessions on by date"),
     "notifications": _l("Send due messages"),
     "verify_totals": _l("Check kept totals against the raw beats (nightly)"),
+    "verify_totals_fully": _l("Check kept totals against all the raw beats (weekly)"),
     "prune_runs": _l("Forget job runs older than a month (nightly)"),
     "prune_attempts": _l("Forget failed log-ins and check answers older than a day (nightly)"),
     "prune_uploads": _l("Remove video uploads left unfinished for two days (nightly)"),

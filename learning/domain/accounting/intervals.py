@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeGuard
 
 
 class IntervalSet:
@@ -30,7 +31,7 @@ class IntervalSet:
             self.add(start, end)
 
     @classmethod
-    def from_list(cls, pairs: Iterable[Sequence[int]]) -> IntervalSet:
+    def from_list(cls, pairs: Iterable[Sequence[object]]) -> IntervalSet:
         """Build a set from stored ``[[start, end], ...]``; any order or overlap is accepted.
 
         Raises ValueError for anything that is not a pair of non-negative integers with
@@ -138,5 +139,5 @@ class IntervalSet:
         return f"IntervalSet({self.to_list()!r})"
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -103,6 +103,36 @@ class Totals:
     playbacks: dict[str, PlaybackState]
 
 
+@dataclass(frozen=True)
+class PlaybackPart:
+    """A playback as the ledger keeps it: its state, where its credit goes, and what it earned
+    (the media it newly covered and its credit per day, which a later void withdraws)."""
+
+    state: PlaybackState
+    enrolment_id: str
+    video_id: str
+    added: tuple[tuple[int, int], ...] | None
+    credited_by_day: dict[str, int]
+
+
+@dataclass(frozen=True)
+class TraineePart:
+    """Everything the ledger keeps of one trainee, enough to go on replaying their events from
+    there (a verified snapshot of ``recompute``): their state and clock, their playbacks, the
+    coverage and figures of their enrolments, and their day sums (keys without the trainee)."""
+
+    trainee_id: str
+    trainee: TraineeState
+    last_at_ms: int | None
+    latest_playback_id: str | None
+    playbacks: dict[str, PlaybackPart]
+    coverage: dict[tuple[str, str], tuple[tuple[int, int], ...]]
+    enrolments: dict[str, tuple[int, int, int]]
+    credited_by_day: dict[str, int]
+    credited_by_video_day: dict[tuple[str, str, str], int]
+    not_credited_by_day: dict[tuple[str, str], int]
+
+
 class _Playback:
     """A playback's state, where its credit goes, and what it earned (for a void): the media it
     newly covered and its credit per day."""
@@ -218,6 +248,7 @@ class Ledger:
 
     def _count(self, record: _Playback, coverage: IntervalSet, outcome: BeatOutcome) -> None:
         trainee_id, day = record.trainee_id, outcome.day
+        assert day is not None  # a beat that is not a duplicate always has its day
         for reason, ms in outcome.not_credited_ms.items():
             _bump(self._not_credited_by_day, (trainee_id, day, reason), ms)
         not_credited = outcome.not_credited_ms
@@ -278,6 +309,77 @@ class Ledger:
 
     def enrolment(self, enrolment_id: str) -> EnrolmentFigures:
         return EnrolmentFigures(*self._enrolments.get(enrolment_id, (0, 0, 0)))
+
+    def part(self, trainee_id: str) -> TraineePart:
+        """What the ledger keeps of one trainee (the enrolments are those of their playbacks)."""
+        playbacks = {
+            playback_id: PlaybackPart(
+                record.state,
+                record.enrolment_id,
+                record.video_id,
+                None if record.added is None else tuple(record.added),
+                dict(record.credited_by_day),
+            )
+            for playback_id, record in self._playbacks.items()
+            if record.trainee_id == trainee_id
+        }
+        enrolments = {part.enrolment_id for part in playbacks.values()}
+        return TraineePart(
+            trainee_id=trainee_id,
+            trainee=self._trainees[trainee_id],
+            last_at_ms=self._last_at.get(trainee_id),
+            latest_playback_id=self._latest_playback.get(trainee_id),
+            playbacks=playbacks,
+            coverage={
+                key: tuple(coverage)
+                for key, coverage in self._coverage.items()
+                if key[0] in enrolments
+            },
+            enrolments={
+                key: (figures[0], figures[1], figures[2])
+                for key, figures in self._enrolments.items()
+                if key in enrolments
+            },
+            credited_by_day={
+                day: ms for (who, day), ms in self._credited_by_day.items() if who == trainee_id
+            },
+            credited_by_video_day={
+                (day, enrolment, video): ms
+                for (who, day, enrolment, video), ms in self._credited_by_video_day.items()
+                if who == trainee_id
+            },
+            not_credited_by_day={
+                (day, reason): ms
+                for (who, day, reason), ms in self._not_credited_by_day.items()
+                if who == trainee_id
+            },
+        )
+
+    def restore(self, part: TraineePart) -> None:
+        """Take on a trainee as `part` describes them, to go on replaying their events."""
+        trainee_id = part.trainee_id
+        if trainee_id in self._trainees:
+            raise ValueError(f"trainee {trainee_id!r} is already known")
+        self._trainees[trainee_id] = part.trainee
+        if part.last_at_ms is not None:
+            self._last_at[trainee_id] = part.last_at_ms
+        if part.latest_playback_id is not None:
+            self._latest_playback[trainee_id] = part.latest_playback_id
+        for playback_id, playback in part.playbacks.items():
+            record = _Playback(playback.state, trainee_id, playback.enrolment_id, playback.video_id)
+            record.added = None if playback.added is None else IntervalSet(playback.added)
+            record.credited_by_day = dict(playback.credited_by_day)
+            self._playbacks[playback_id] = record
+        for key, pairs in part.coverage.items():
+            self._coverage[key] = IntervalSet(pairs)
+        for enrolment_id, figures in part.enrolments.items():
+            self._enrolments[enrolment_id] = list(figures)
+        for day, ms in part.credited_by_day.items():
+            self._credited_by_day[(trainee_id, day)] = ms
+        for (day, enrolment_id, video_id), ms in part.credited_by_video_day.items():
+            self._credited_by_video_day[(trainee_id, day, enrolment_id, video_id)] = ms
+        for (day, reason), ms in part.not_credited_by_day.items():
+            self._not_credited_by_day[(trainee_id, day, reason)] = ms
 
     def totals(self) -> Totals:
         return Totals(

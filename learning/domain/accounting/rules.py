@@ -129,6 +129,18 @@ class Beat:
             raise ValueError(f"unknown question outcome {self.question_outcome!r}")
 
 
+_Class = TypeVar("_Class", bound=type)
+
+
+def _python_class(cls: _Class) -> _Class:
+    """Keep a state class a Python class when mypyc compiles this module (make compile): mypyc
+    leaves a class with a decorator it does not know as one. The rules copy their states with
+    `_evolved`, which needs the instance ``__dict__`` a compiled class has not, and a state is
+    pickled back from a `recompute` worker process, which a compiled frozen class refuses."""
+    return cls
+
+
+@_python_class
 @dataclass(frozen=True)
 class PendingCheck:
     """A presence check waiting for its answer; ``resume_at_ms`` is where credit stopped (None
@@ -140,6 +152,7 @@ class PendingCheck:
     sent_at_ms: int
 
 
+@_python_class
 @dataclass(frozen=True)
 class TraineeState:
     """What carries over from playback to playback (never reset by opening one)."""
@@ -153,6 +166,7 @@ class TraineeState:
     day_credited_ms: int = 0
 
 
+@_python_class
 @dataclass(frozen=True)
 class PlaybackState:
     """One viewing of one video, with the settings and duration recorded when it opened.

@@ -1,0 +1,207 @@
+"""Verified replay snapshots (`ReplaySnapshot`): a trainee's replay state written as JSON, read
+back, and checked by its SHA-256.
+
+The JSON holds what `Replayer` keeps of the trainee: the ledger's part (`TraineePart`: the
+trainee's rules state and clock, every playback's state and what it earned, the coverage and
+figures of their enrolments, their day sums) and the not-credited time per video and day. The
+settings recorded on the playbacks are written once each and referred to by number. The text is
+canonical (sorted keys, no spaces), so the same state always has the same digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from learning.domain.accounting import (
+    AccountingSettings,
+    PendingCheck,
+    PlaybackPart,
+    PlaybackState,
+    TraineePart,
+    TraineeState,
+)
+from learning.models import ReplaySnapshot
+
+FORMAT = 1
+
+#: The not-credited time of one trainee per (day, enrolment, video): reason -> ms.
+NotCredited = dict[tuple[str, str, str], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class State:
+    """A trainee's replay state: None for a trainee the replay does not know (never studied)."""
+
+    part: TraineePart | None
+    not_credited: NotCredited
+
+
+class BadSnapshot(ValueError):
+    """A stored snapshot whose digest is not its text's, or whose text cannot be read."""
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def encode(state: State) -> str:
+    """The canonical JSON text of a replay state."""
+    part = state.part
+    if part is None:
+        return _canonical({"format": FORMAT, "trainee": None})
+    settings: dict[str, int] = {}  # canonical settings text -> number
+    known: dict[AccountingSettings, str] = {}
+    playbacks = {
+        playback_id: {
+            "state": _playback(playback.state, settings, known),
+            "enrolment": playback.enrolment_id,
+            "video": playback.video_id,
+            "added": None if playback.added is None else [list(pair) for pair in playback.added],
+            "credited_by_day": playback.credited_by_day,
+        }
+        for playback_id, playback in part.playbacks.items()
+    }
+    return _canonical(
+        {
+            "format": FORMAT,
+            "trainee_id": part.trainee_id,
+            "trainee": _trainee(part.trainee),
+            "last_at_ms": part.last_at_ms,
+            "latest_playback_id": part.latest_playback_id,
+            "settings": [json.loads(text) for text in settings],
+            "playbacks": playbacks,
+            "coverage": sorted(
+                [enrolment, video, [list(pair) for pair in pairs]]
+                for (enrolment, video), pairs in part.coverage.items()
+            ),
+            "enrolments": {key: list(figures) for key, figures in part.enrolments.items()},
+            "credited_by_day": part.credited_by_day,
+            "credited_by_video_day": sorted(
+                [*key, ms] for key, ms in part.credited_by_video_day.items()
+            ),
+            "not_credited_by_day": sorted(
+                [*key, ms] for key, ms in part.not_credited_by_day.items()
+            ),
+            "not_credited_by_video_day": sorted(
+                [*key, reasons] for key, reasons in state.not_credited.items()
+            ),
+        }
+    )
+
+
+def decode(text: str) -> State:
+    """A replay state from its JSON text; BadSnapshot if it cannot be one."""
+    try:
+        data = json.loads(text)
+        if data.get("format") != FORMAT:
+            raise BadSnapshot(f"unknown snapshot format {data.get('format')!r}")
+        if data["trainee"] is None:
+            return State(None, {})
+        settings = [AccountingSettings.from_dict(item) for item in data["settings"]]
+        part = TraineePart(
+            trainee_id=data["trainee_id"],
+            trainee=_read_trainee(data["trainee"]),
+            last_at_ms=data["last_at_ms"],
+            latest_playback_id=data["latest_playback_id"],
+            playbacks={
+                playback_id: PlaybackPart(
+                    _read_playback(item["state"], settings),
+                    item["enrolment"],
+                    item["video"],
+                    None if item["added"] is None else tuple(map(tuple, item["added"])),
+                    item["credited_by_day"],
+                )
+                for playback_id, item in data["playbacks"].items()
+            },
+            coverage={
+                (enrolment, video): tuple(map(tuple, pairs))
+                for enrolment, video, pairs in data["coverage"]
+            },
+            enrolments={key: tuple(figures) for key, figures in data["enrolments"].items()},
+            credited_by_day=data["credited_by_day"],
+            credited_by_video_day={
+                (day, enrolment, video): ms
+                for day, enrolment, video, ms in data["credited_by_video_day"]
+            },
+            not_credited_by_day={
+                (day, reason): ms for day, reason, ms in data["not_credited_by_day"]
+            },
+        )
+        not_credited = {
+            (day, enrolment, video): reasons
+            for day, enrolment, video, reasons in data["not_credited_by_video_day"]
+        }
+    except BadSnapshot:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BadSnapshot(f"unreadable snapshot: {error}") from error
+    return State(part, not_credited)
+
+
+def read(row: ReplaySnapshot) -> State:
+    """The state a stored snapshot holds, once its digest is found to be its text's."""
+    if digest(row.state) != row.digest:
+        raise BadSnapshot(f"digest {row.digest} is not its state's ({digest(row.state)})")
+    return decode(row.state)
+
+
+def store(
+    session: Session, trainee_id: int, text: str, *, event_no: int, clock_ms: int, now: datetime
+) -> None:
+    """Write (or move on) the trainee's snapshot."""
+    row = session.get(ReplaySnapshot, trainee_id)
+    if row is None:
+        row = ReplaySnapshot(trainee_id=trainee_id)
+        session.add(row)
+    row.event_no = event_no
+    row.clock_ms = clock_ms
+    row.state = text
+    row.digest = digest(text)
+    row.verified_at = now
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def _trainee(state: TraineeState) -> dict[str, Any]:
+    values = {item.name: getattr(state, item.name) for item in fields(TraineeState)}
+    pending = state.pending
+    if pending is not None:
+        values["pending"] = {item.name: getattr(pending, item.name) for item in fields(pending)}
+    return values
+
+
+def _read_trainee(data: dict[str, Any]) -> TraineeState:
+    pending = data["pending"]
+    return TraineeState(**{**data, "pending": None if pending is None else PendingCheck(**pending)})
+
+
+def _playback(
+    state: PlaybackState, settings: dict[str, int], known: dict[AccountingSettings, str]
+) -> dict[str, Any]:
+    values = {item.name: getattr(state, item.name) for item in _PLAYBACK_FIELDS}
+    text = known.get(state.settings)
+    if text is None:  # `to_dict` is a fifth of an encoding: once per distinct settings
+        text = known[state.settings] = _canonical(
+            # 20 and 20.0 minutes are one setting; read from JSON they come back either way
+            {
+                name: int(value) if isinstance(value, float) and value.is_integer() else value
+                for name, value in state.settings.to_dict().items()
+            }
+        )
+    values["settings"] = settings.setdefault(text, len(settings))
+    return values
+
+
+_PLAYBACK_FIELDS = fields(PlaybackState)
+
+
+def _read_playback(data: dict[str, Any], settings: list[AccountingSettings]) -> PlaybackState:
+    return PlaybackState(**{**data, "settings": settings[data["settings"]]})
