@@ -535,9 +535,10 @@ def lease_report(url: str, since: datetime) -> str:
         runs = session.scalar(select(func.count(JobRun.id)).where(JobRun.started_at >= since))
     database.dispose()
     holder = current.holder if current else None
-    verdict = "one" if len(runners) <= 1 and (not runners or runners[0] == holder) else "SEVERAL"
+    verdict = "the lease holder alone" if runners == [holder] else "NOT the lease holder alone"
     return (
-        f"scheduler: lease held by {holder}; {runs} job runs by {len(runners)} holder(s): {verdict}"
+        f"scheduler: {len(runners)} holder(s) ran {runs} jobs, the lease is held by {holder}: "
+        f"{verdict}"
     )
 
 
@@ -669,11 +670,11 @@ def main() -> None:
             server = Server(kind, url, folder, arguments)
             try:
                 phases = asyncio.run(main_async(arguments, server, viewers, video))
+                leader = lease_report(url, since) if arguments.hosts > 1 else ""
             finally:
-                server.stop()
+                server.stop()  # the schedulers give the lease up: read it before
             rows.append(report(kind, phases, arguments, tally(url)))
-            if arguments.hosts > 1:
-                print(lease_report(url, since))
+            print(leader)
     print(
         "\n| server | no-op req/s, p99, server CPU | authenticated no-op | heartbeats req/s, "
         "p50, p99, server CPU | beats beside slow clients, p99 (x alone) | memory (PSS) | tally |"
