@@ -2,13 +2,13 @@
 `python config/serve.py` from the repository root.
 
 Why granian (bench/RESULTS.md, "Servers under keep-alive clients", 2026-12-07): it keeps
-browsers' connections open between beats and parses HTTP in Rust, so the same requests cost
-the server less CPU than under gunicorn, whose sync workers close every connection (about 430 us
-a request here) and whose gthread workers keep them in Python. Each worker process runs the app
-on `THREADS` threads: a request that waits (on a slow client's body, on PostgreSQL) holds one
-thread, not a whole process, though a request body that trickles in still holds its thread, so
-put a buffering reverse proxy (nginx) in front all the same. `config/gunicorn.conf.py` (sync
-workers) stays for those who prefer gunicorn behind such a proxy.
+browsers' connections open between beats and parses HTTP in Rust, so a light request costs the
+server about half the CPU it costs under gunicorn's sync workers, which close every connection
+(gthread workers keep them open but poll and parse in Python, and saved much less). Each worker
+process runs the app on `THREADS` threads: a request that waits (a slow client's body,
+PostgreSQL) holds one thread, not the whole process; a body that trickles in still holds its
+thread, so put a buffering reverse proxy (nginx) in front all the same. `config/gunicorn.conf.py`
+(sync workers) stays for those who prefer gunicorn behind such a proxy.
 
 Environment: BIND (default 127.0.0.1:8000), WEB_CONCURRENCY (worker processes, default one per
 core plus one), THREADS (per worker, default 4).
