@@ -15,13 +15,14 @@ run: $(VENV)/.installed translations
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production-style serving: gunicorn workers and the scheduler process, stopped together.
-# Settings come from config/local.py or the environment (README, "Running in production").
+# Production-style serving: granian (config/serve.py, which says why) and the scheduler
+# process, stopped together. Settings come from config/local.py or the environment (README,
+# "Running in production").
 serve: $(VENV)/.installed translations
 	$(FLASK) init-db
 	$(FLASK) scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn -c config/gunicorn.conf.py "learning:create_app()"
+	$(BIN)/python config/serve.py
 
 # The suite on $(WORKERS) processes (pytest-xdist), each with its own database and live server;
 # the tests of one file stay on one worker, so a module's fixtures are built once. (Not

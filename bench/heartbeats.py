@@ -1,23 +1,36 @@
-"""Heartbeat ingest under load: the app under gunicorn on a local port, many simulated viewers.
+"""Heartbeat ingest under load: the app under a production server on a local port, many viewers.
 
 Run from the repository root::
 
     .venv/bin/python -m bench.heartbeats                       # SQLite in a temporary folder
     .venv/bin/python -m bench.heartbeats --clients 200 --seconds 10
     .venv/bin/python -m bench.heartbeats --database postgresql+psycopg://postgres@127.0.0.1/bench
+    .venv/bin/python -m bench.heartbeats --server sync --server gthread --server granian
+    .venv/bin/python -m bench.heartbeats --hosts 2 --database postgresql+psycopg://...
 
 It makes a database with `--viewers` trainees enrolled in one programme with one long video
-(an existing database must be empty), starts gunicorn with `config/gunicorn.conf.py` and the
-reference endpoints on, logs every viewer in and opens a playback for each. Then three phases of
+(an existing database must be empty), starts the server (`--server`: gunicorn's sync workers
+or gthread workers with `config/gunicorn.conf.py`, or granian with `config/granian.py`) with the
+reference endpoints on, logs every viewer in and opens a playback for each. Then four phases of
 `--seconds` each (after a warm-up), at `--clients` concurrent connections: the no-op endpoint
-(the ceiling of the stack), the authenticated no-op (session, user, CSRF), and heartbeats.
-Each client plays its own viewers in turn, so one viewer's beats leave in order, each at the
-position real time has reached. It prints the rate, p50 and p99 of each, the ratios, and the
-tally: every beat answered must be stored once, and the seconds credited in the answers must
-equal those in the database. The server's CPU time per request of each phase is read from
-`/proc` (gunicorn's processes, the workers it has already reaped included). The client is plain
-asyncio on raw sockets (no HTTP library), and shares the machine's cores with the server: its
-CPU share is printed too.
+(the ceiling of the stack), the authenticated no-op (session, user, CSRF), heartbeats, and
+heartbeats again while `--slow-clients` more connections each send a request body a byte at a
+time (as a phone on a bad link does): do the others stall? Each client plays its own viewers in
+turn, so one viewer's beats leave in order, each at the position real time has reached. It
+prints the rate, p50 and p99 of each, the ratios, the server's CPU per request and its memory
+(the proportional set size of all its processes, from `/proc`), and the tally: every beat
+answered must be stored once, and the seconds credited in the answers must equal those in the
+database. Given several `--server`, it runs each in turn on a fresh database and prints a table
+of them at the end.
+
+Clients keep their connection open between requests, as browsers do (`--close` opens one per
+request); a server that closes it (gunicorn's sync workers do) gets a new one. With `--hosts 2`
+two servers (and a scheduler beside each, as `make serve` runs) share the database and each
+client sends its requests to them in turn, as a round-robin balancer would: a viewer logs in on
+one and beats on both, and the scheduler's lease is checked at the end (one holder ran every
+job). `--rate-limit-store redis://...` counts the rate limits there instead of per process. The
+client is plain asyncio on raw sockets (no HTTP library), and shares the machine's cores with
+the server: its CPU share is printed too.
 """
 
 from __future__ import annotations
@@ -27,7 +40,6 @@ import asyncio
 import json
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -38,11 +50,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from learning import create_app, migrate
 from learning.db import Database, get_database
-from learning.models import BeatRecord, User
+from learning.jobs import lease
+from learning.models import BeatRecord, JobRun, User
 from learning.services import accounts, catalogue, enrolments
 
 PASSWORD = "viewer-pass-1"
@@ -70,44 +83,89 @@ class Phase:
     answered: int = 0  # every answer, warm-up included (for the tally)
     credited_s: int = 0
     client_cpu_s: float = 0.0
-    server_cpu_s: float = 0.0  # the whole phase's, warm-up included, as `answered` is
+    server_cpu_s: float = 0.0  # all the server's processes, warm-up included
+    server_memory_mb: float = 0.0  # their proportional set size at the end of the phase
+    slow_cut: int = 0  # slow requests the server gave up on
     window_s: float = 0.0
+
+    @property
+    def server_us_per_request(self) -> float:
+        return self.server_cpu_s / self.answered * 1e6 if self.answered else 0.0
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.window_s if self.window_s else 0.0
-
-    @property
-    def server_us(self) -> float:
-        """The server's CPU time per answered request, in microseconds."""
-        return self.server_cpu_s / self.answered * 1e6 if self.answered else 0.0
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0
 
 
-# --- a minimal HTTP/1.1 client (gunicorn's sync workers close every connection) ----------------
+# --- a minimal HTTP/1.1 client that keeps its connections open ------------------------------
+
+
+class Link:
+    """One client's connections, one per server, kept open between requests (unless `close`),
+    each request going to the next server in turn."""
+
+    def __init__(self, ports: list[int], *, close: bool = False) -> None:
+        self.ports = ports
+        self.close = close
+        self.turn = 0
+        self.connections: dict[int, tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
+
+    def next_port(self) -> int:
+        port = self.ports[self.turn % len(self.ports)]
+        self.turn += 1
+        return port
+
+    def drop(self, port: int) -> None:
+        _reader, writer = self.connections.pop(port)
+        writer.close()
+
+    def close_all(self) -> None:
+        for port in list(self.connections):
+            self.drop(port)
 
 
 async def request(
-    port: int, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None
+    link: Link, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    port = link.next_port()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += ["Connection: close"] if link.close else []
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     lines.append(f"Content-Length: {len(body)}")
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-    raw = await reader.read(-1)
-    writer.close()
-    head, _, content = raw.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    message = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    reused = port in link.connections
+    if not reused:
+        link.connections[port] = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = link.connections[port]
+    try:
+        writer.write(message)
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (OSError, asyncio.IncompleteReadError) as error:
+        link.drop(port)
+        if not reused or getattr(error, "partial", b""):
+            raise OSError(f"no answer: {error}") from error
+        # The server closed a kept connection before reading this request (as browsers do,
+        # send it again on a new one): nothing of it was processed.
+        link.turn -= 1
+        return await request(link, method, path, body=body, headers=headers)
+    status_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
     answer_headers: dict[str, str] = {}
     for line in header_lines:
         name, _, value = line.partition(":")
         if name.lower() == "set-cookie" and value.strip().startswith("session="):
             answer_headers["session"] = value.strip().split(";", 1)[0]
         answer_headers.setdefault(name.lower(), value.strip())
+    try:
+        content = await reader.readexactly(int(answer_headers["content-length"]))
+    except (OSError, asyncio.IncompleteReadError, KeyError) as error:
+        link.drop(port)
+        raise OSError(f"incomplete answer: {error!r}") from error
+    if link.close or answer_headers.get("connection", "").lower() == "close":
+        link.drop(port)
     return int(status_line.split()[1]), answer_headers, content
 
 
@@ -117,14 +175,14 @@ def csrf_token(page: bytes) -> str:
     return found.group(1).decode()
 
 
-async def log_in(port: int, viewer: Viewer) -> None:
-    _status, headers, page = await request(port, "GET", "/login")
+async def log_in(link: Link, viewer: Viewer) -> None:
+    _status, headers, page = await request(link, "GET", "/login")
     cookie = headers["session"]
     form = urllib.parse.urlencode(
         {"username": viewer.username, "password": PASSWORD, "csrf_token": csrf_token(page)}
     ).encode()
     status, headers, _ = await request(
-        port,
+        link,
         "POST",
         "/login",
         body=form,
@@ -132,14 +190,14 @@ async def log_in(port: int, viewer: Viewer) -> None:
     )
     assert status in (302, 303), f"{viewer.username} could not log in ({status})"
     cookie = headers.get("session", cookie)
-    _status, headers, page = await request(port, "GET", "/", headers={"Cookie": cookie})
+    _status, headers, page = await request(link, "GET", "/", headers={"Cookie": cookie})
     viewer.cookie, viewer.token = headers.get("session", cookie), csrf_token(page)
 
 
-async def open_playback(port: int, viewer: Viewer, video_id: int) -> None:
+async def open_playback(link: Link, viewer: Viewer, video_id: int) -> None:
     body = json.dumps({"enrolment_id": viewer.enrolment_id, "video_id": video_id}).encode()
     status, _headers, content = await request(
-        port, "POST", "/api/v1/playbacks", body=body, headers=_api_headers(viewer)
+        link, "POST", "/api/v1/playbacks", body=body, headers=_api_headers(viewer)
     )
     assert status == 201, content
     viewer.playback_id = json.loads(content)["playback_id"]
@@ -157,20 +215,25 @@ def _api_headers(viewer: Viewer) -> dict[str, str]:
 
 
 async def run_phase(
-    port: int, phase: Phase, clients: list[list[Viewer]], seconds: float, send, server: int
+    phase: Phase,
+    clients: list[tuple[Link, list[Viewer]]],
+    seconds: float,
+    send,
+    server: Server,
+    slow_clients: int = 0,
 ) -> None:
     begin = time.monotonic()
     window_start, stop = begin + WARM_UP_S, begin + WARM_UP_S + seconds
-    cpu_start, server_start = time.process_time(), server_cpu_s(server)
+    cpu_start, server_cpu_start = time.process_time(), server.cpu_s()
 
-    async def client(viewers: list[Viewer]) -> None:
+    async def client(link: Link, viewers: list[Viewer]) -> None:
         turn = 0
         while time.monotonic() < stop:
             viewer = viewers[turn % len(viewers)]
             turn += 1
             sent = time.monotonic()
             try:
-                status, content = await send(port, viewer)
+                status, content = await send(link, viewer)
             except OSError:
                 phase.errors += 1
                 continue
@@ -184,44 +247,62 @@ async def run_phase(
             if window_start <= sent and done <= stop:
                 phase.latencies.append(done - sent)
 
-    await asyncio.gather(*(client(viewers) for viewers in clients))
+    viewers = [viewer for _link, client_viewers in clients for viewer in client_viewers]
+    slow = [
+        slow_sender(server.ports[i % len(server.ports)], stop, phase, viewers[i], i)
+        for i in range(slow_clients)
+    ]
+    await asyncio.gather(*(client(link, viewers) for link, viewers in clients), *slow)
     phase.window_s = seconds
     phase.client_cpu_s = time.process_time() - cpu_start
-    phase.server_cpu_s = server_cpu_s(server) - server_start
+    phase.server_cpu_s = server.cpu_s() - server_cpu_start
+    phase.server_memory_mb = server.memory_mb()
 
 
-def server_cpu_s(pid: int) -> float:
-    """CPU seconds used so far by process `pid`, its live children and those it has reaped."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    fields = _stat(pid)
-    total = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    for child in children:
+async def slow_sender(port: int, stop: float, phase: Phase, viewer: Viewer, number: int) -> None:
+    """A beat whose body arrives a byte every half second (a phone on a bad link), until
+    `stop`, then dropped unfinished; a new one whenever the server gives up on it. Its playback
+    does not exist, so even a beat that arrived whole would store nothing; the server reads the
+    body before it looks."""
+    body = json.dumps({"seq": 1, "position_s": 0, "rate": 1, "paused": False, "visible": True})
+    head = "\r\n".join(
+        [
+            f"POST /api/v1/playbacks/slow-{number}/heartbeats HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            *(f"{name}: {value}" for name, value in _api_headers(viewer).items()),
+            f"Content-Length: {len(body)}",
+        ]
+    )
+    while time.monotonic() < stop:
         try:
-            total += sum(int(value) for value in _stat(int(child))[11:13])
-        except FileNotFoundError:
-            continue  # ended since: its time is in the parent's cutime once reaped
-    return total / ticks
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"{head}\r\n\r\n".encode())
+            for byte in body.encode():
+                if time.monotonic() >= stop:
+                    break
+                await asyncio.sleep(0.5)
+                writer.write(bytes([byte]))
+                await writer.drain()
+        except OSError:
+            phase.slow_cut += 1
+            await asyncio.sleep(0.5)
+            continue
+        writer.close()
 
 
-def _stat(pid: int) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command's name (which may hold spaces)."""
-    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-
-
-async def send_noop(port: int, _viewer: Viewer) -> tuple[int, bytes]:
-    status, _headers, _content = await request(port, "POST", "/api/v1/bench/noop", body=b"{}")
+async def send_noop(link: Link, _viewer: Viewer) -> tuple[int, bytes]:
+    status, _headers, _content = await request(link, "POST", "/api/v1/bench/noop", body=b"{}")
     return status, b""
 
 
-async def send_auth_noop(port: int, viewer: Viewer) -> tuple[int, bytes]:
+async def send_auth_noop(link: Link, viewer: Viewer) -> tuple[int, bytes]:
     status, _headers, _content = await request(
-        port, "POST", "/api/v1/bench/auth", body=b"{}", headers=_api_headers(viewer)
+        link, "POST", "/api/v1/bench/auth", body=b"{}", headers=_api_headers(viewer)
     )
     return status, b""
 
 
-async def send_beat(port: int, viewer: Viewer) -> tuple[int, bytes]:
+async def send_beat(link: Link, viewer: Viewer) -> tuple[int, bytes]:
     viewer.seq += 1
     if viewer.seq == 1:
         viewer.started = time.monotonic()
@@ -234,7 +315,7 @@ async def send_beat(port: int, viewer: Viewer) -> tuple[int, bytes]:
         "event": "play" if viewer.seq == 1 else "tick",
     }
     status, _headers, content = await request(
-        port,
+        link,
         "POST",
         f"/api/v1/playbacks/{viewer.playback_id}/heartbeats",
         body=json.dumps(beat).encode(),
@@ -295,48 +376,136 @@ def prepare(url: str, folder: Path, count: int) -> tuple[list[Viewer], int]:
     return viewers, video_id
 
 
-def start_server(url: str, folder: Path, port: int) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        # Production refuses the bench endpoints; its other differences are set here (the
-        # secure cookie) or do nothing over plain HTTP on one host (HSTS, the host check).
-        "LEARNING_ENV": "development",
-        "SESSION_COOKIE_SECURE": "1",
-        "SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": url,
-        "UPLOAD_FOLDER": str(folder / "uploads"),
-        "PASSWORD_HASH_METHOD": FAST_HASH,
-        "BENCH_ENDPOINTS": "1",
-        # The limiter still runs on every beat (its cost is measured) but never refuses one:
-        # viewers here beat faster than any real player when the server keeps up.
-        "BEAT_BURST": "1000",
-        "BEATS_PER_S": "1000",
-        "BIND": f"127.0.0.1:{port}",
-    }
-    with (folder / "server.log").open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(ROOT / "config" / "gunicorn.conf.py"),
-                "learning:create_app()",
-            ],
-            env=environment,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit(f"gunicorn did not start; see {folder / 'server.log'}")
+SERVERS = ("sync", "gthread", "granian")
+
+
+def server_command(kind: str, threads: int) -> list[str]:
+    """The command serving the app with `kind`: gunicorn with its production config (the
+    worker class overridden), or granian as `make serve` runs it; both bind to $BIND."""
+    if kind == "granian":
+        return [sys.executable, str(ROOT / "config" / "serve.py")]
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "config" / "gunicorn.conf.py")]
+    workers = ["--worker-class", "gthread", "--threads", str(threads)] if kind == "gthread" else []
+    return [*gunicorn, *(workers or ["--worker-class", "sync"]), "learning:create_app()"]
+
+
+class Server:
+    """The server processes of one run (one or more hosts, each with a scheduler when there
+    are several), with their CPU time and memory read from /proc."""
+
+    def __init__(self, kind: str, url: str, folder: Path, arguments: argparse.Namespace) -> None:
+        self.kind = kind
+        self.ports = [free_port() for _ in range(arguments.hosts)]
+        environment = {
+            **os.environ,
+            # Development mode, which production refuses the reference endpoints and a short
+            # key; the path is production's (the JSON request log, the security headers).
+            "LEARNING_ENV": "development",
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+            "PASSWORD_HASH_METHOD": FAST_HASH,
+            "BENCH_ENDPOINTS": "1",
+            # The limiter still runs on every beat (its cost is measured) but never refuses one:
+            # viewers here beat faster than any real player when the server keeps up.
+            "BEAT_BURST": "1000",
+            "BEATS_PER_S": "1000",
+            "RATE_LIMIT_STORAGE_URL": arguments.rate_limit_store or "",
+            "RATE_LIMIT_KEY_PREFIX": f"bench-{os.getpid()}-{kind}",
+            "JOB_PLAYBACKS_EVERY_S": "5",
+            "JOB_NOTIFICATIONS_EVERY_S": "5",
+        }
+        self.log_path = folder / f"server-{kind}.log"
+        self.processes: list[subprocess.Popen] = []
+        with self.log_path.open("w") as log:
+            for port in self.ports:
+                self.processes.append(
+                    subprocess.Popen(
+                        server_command(kind, arguments.threads),
+                        env={
+                            **environment,
+                            "BIND": f"127.0.0.1:{port}",
+                            "THREADS": str(arguments.threads),
+                        },
+                        cwd=ROOT,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+            self.schedulers = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "flask", "--app", "learning", "scheduler"],
+                    env=environment,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                for _ in self.ports
+                if arguments.hosts > 1
+            ]
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        deadline = time.monotonic() + 60
+        for port in self.ports:
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        self.stop()
+                        raise SystemExit(
+                            f"{self.kind} did not start; see {self.log_path}"
+                        ) from None
+                    time.sleep(0.2)
+
+    def _tree(self) -> list[int]:
+        """The servers' process ids and all their descendants'."""
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        found = [process.pid for process in self.processes]
+        for pid in found:
+            found += [child for child, parent in parents.items() if parent == pid]
+        return found
+
+    def cpu_s(self) -> float:
+        """CPU seconds of the server processes, those of workers already reaped included."""
+        ticks = 0
+        for pid in self._tree():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def memory_mb(self) -> float:
+        """Proportional set size of the server processes (pages shared between forked workers
+        counted once in all)."""
+        kilobytes = 0
+        for pid in self._tree():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            kilobytes += int(re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE).group(1))
+        return kilobytes / 1024
+
+    def stop(self) -> None:
+        for process in self.processes + self.schedulers:
+            process.terminate()
+        for process in self.processes + self.schedulers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def free_port() -> int:
@@ -355,58 +524,119 @@ def tally(url: str) -> tuple[int, int]:
     return stored, int(credited)
 
 
+def lease_report(url: str, since: datetime) -> str:
+    """Who held the scheduler lease, and which holders ran jobs since `since`."""
+    database = Database(url)
+    with database.session_factory() as session:
+        current = lease.current(session)
+        runners = session.scalars(
+            select(JobRun.holder).where(JobRun.started_at >= since).distinct()
+        ).all()
+        runs = session.scalar(select(func.count(JobRun.id)).where(JobRun.started_at >= since))
+    database.dispose()
+    holder = current.holder if current else None
+    verdict = "the lease holder alone" if runners == [holder] else "NOT the lease holder alone"
+    return (
+        f"scheduler: {len(runners)} holder(s) ran {runs} jobs, the lease is held by {holder}: "
+        f"{verdict}"
+    )
+
+
 async def main_async(
-    arguments: argparse.Namespace, port: int, viewers: list[Viewer], video: int, server: int
-):
+    arguments: argparse.Namespace, server: Server, viewers: list[Viewer], video: int
+) -> list[Phase]:
     setup = asyncio.Semaphore(32)
 
     async def ready(viewer: Viewer) -> None:
         async with setup:
-            await log_in(port, viewer)
-            await open_playback(port, viewer, video)
+            link = Link(server.ports, close=arguments.close)
+            await log_in(link, viewer)
+            await open_playback(link, viewer, video)
+            link.close_all()
 
     started = time.monotonic()
     await asyncio.gather(*(ready(viewer) for viewer in viewers))
     print(
-        f"{len(viewers)} viewers logged in, playbacks open, in {time.monotonic() - started:.0f} s"
+        f"{server.kind}: {len(viewers)} viewers logged in, playbacks open, "
+        f"in {time.monotonic() - started:.0f} s"
     )
-    clients = [viewers[i :: arguments.clients] for i in range(arguments.clients)]
     phases = []
-    for name, send in (
-        ("no-op (ceiling)", send_noop),
-        ("authenticated no-op", send_auth_noop),
-        ("heartbeat", send_beat),
+    for name, send, slow in (
+        ("no-op (ceiling)", send_noop, 0),
+        ("authenticated no-op", send_auth_noop, 0),
+        ("heartbeat", send_beat, 0),
+        (f"heartbeat, {arguments.slow_clients} slow", send_beat, arguments.slow_clients),
     ):
+        clients = [
+            (Link(server.ports, close=arguments.close), viewers[i :: arguments.clients])
+            for i in range(arguments.clients)
+        ]
         phase = Phase(name)
-        await run_phase(port, phase, clients, arguments.seconds, send, server)
+        await run_phase(phase, clients, arguments.seconds, send, server, slow)
+        for link, _viewers in clients:
+            link.close_all()
         phases.append(phase)
     return phases
 
 
-def report(phases: list[Phase], arguments: argparse.Namespace, stored: tuple[int, int]) -> None:
-    print(f"\n{arguments.clients} concurrent clients, {arguments.seconds:.0f} s per phase")
-    columns = ("req/s", "p50 ms", "p99 ms", "errors", "client CPU", "server us/req")
+def report(
+    kind: str, phases: list[Phase], arguments: argparse.Namespace, stored: tuple[int, int]
+) -> str:
+    """Print one server's phases; return its row for the table of servers."""
+    print(
+        f"\n{kind}: {arguments.clients} concurrent clients"
+        f"{' (a connection per request)' if arguments.close else ', kept alive'}, "
+        f"{arguments.hosts} host(s), {arguments.seconds:.0f} s per phase"
+    )
+    columns = ("req/s", "p50 ms", "p99 ms", "errors", "us/req", "PSS MB", "client CPU")
     print(f"{'endpoint':<22} " + " ".join(f"{column:>8}" for column in columns))
     for phase in phases:
         share = phase.client_cpu_s / (phase.window_s + WARM_UP_S)
         print(
             f"{phase.name:<22} {phase.rate:8.0f} {phase.percentile(0.5):8.1f} "
-            f"{phase.percentile(0.99):8.1f} {phase.errors:7d} {share:10.0%} "
-            f"{phase.server_us:13.0f}"
+            f"{phase.percentile(0.99):8.1f} {phase.errors:8d} {phase.server_us_per_request:8.0f} "
+            f"{phase.server_memory_mb:8.0f} {share:10.0%}"
         )
-    ceiling, authenticated, beats = phases
+    ceiling, authenticated, beats, slowed = phases
     print(f"\nheartbeats / no-op:               {beats.rate / ceiling.rate:.2f}")
     print(f"heartbeats / authenticated no-op: {beats.rate / authenticated.rate:.2f}")
+    if authenticated.server_us_per_request:
+        cpu_ratio = beats.server_us_per_request / authenticated.server_us_per_request
+        print(f"server CPU per beat / per authenticated no-op: {cpu_ratio:.2f}")
     print(
-        f"server CPU per beat / per authenticated no-op: "
-        f"{beats.server_us / authenticated.server_us:.2f}"
+        f"heartbeats beside {arguments.slow_clients} slow clients / without: "
+        f"{slowed.rate / beats.rate:.2f} (the server gave up on a slow request "
+        f"{slowed.slow_cut} times)"
     )
     count, credited = stored
-    same = count == beats.answered and credited == beats.credited_s
-    print(
-        f"tally: {beats.answered} beats answered, {count} stored; {beats.credited_s} s credited "
+    answered, credited_s = beats.answered + slowed.answered, beats.credited_s + slowed.credited_s
+    same = count == answered and credited == credited_s
+    tally_line = (
+        f"tally: {answered} beats answered, {count} stored; {credited_s} s credited "
         f"in the answers, {credited} s in the database: {'equal' if same else 'DIFFERENT'}"
     )
+    print(tally_line)
+    return (
+        f"| {kind} | {ceiling.rate:,.0f}, {ceiling.percentile(0.99):.0f} ms, "
+        f"{ceiling.server_us_per_request:.0f} us | {authenticated.rate:,.0f}, "
+        f"{authenticated.percentile(0.99):.0f} ms | {beats.rate:,.0f}, "
+        f"{beats.percentile(0.5):.0f} ms, {beats.percentile(0.99):.0f} ms, "
+        f"{beats.server_us_per_request:.0f} us | {slowed.rate:,.0f}, "
+        f"{slowed.percentile(0.99):.0f} ms ({slowed.rate / beats.rate:.2f}) | "
+        f"{beats.server_memory_mb:.0f} MB | {answered:,} = {count:,}"
+        f"{'' if same else ' DIFFERENT'} |"
+    )
+
+
+def empty(url: str) -> None:
+    """Drop what the previous server's run left in a PostgreSQL database (a SQLite file is new
+    each time)."""
+    database = Database(url)
+    if not database.is_sqlite:
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    database.dispose()
 
 
 def main() -> None:
@@ -417,19 +647,43 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--server",
+        action="append",
+        choices=SERVERS,
+        help="sync (default), gthread or granian; several run in turn, each on a fresh database",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="per worker, for gthread and granian (4)"
+    )
+    parser.add_argument("--slow-clients", type=int, default=8)
+    parser.add_argument("--hosts", type=int, default=1, help="servers sharing the database")
+    parser.add_argument("--close", action="store_true", help="a new connection per request")
+    parser.add_argument("--rate-limit-store", help="e.g. redis://127.0.0.1:6379/0")
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        url = arguments.database or f"sqlite:///{folder / 'bench.sqlite'}"
-        viewers, video = prepare(url, folder, max(arguments.viewers, arguments.clients))
-        port = free_port()
-        server = start_server(url, folder, port)
-        try:
-            phases = asyncio.run(main_async(arguments, port, viewers, video, server.pid))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        report(phases, arguments, tally(url))
+    rows = []
+    for number, kind in enumerate(arguments.server or ["sync"]):
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            url = arguments.database or f"sqlite:///{folder / 'bench.sqlite'}"
+            if number:
+                empty(url)
+            viewers, video = prepare(url, folder, max(arguments.viewers, arguments.clients))
+            since = datetime.now(UTC)
+            server = Server(kind, url, folder, arguments)
+            try:
+                phases = asyncio.run(main_async(arguments, server, viewers, video))
+                leader = lease_report(url, since) if arguments.hosts > 1 else ""
+            finally:
+                server.stop()  # the schedulers give the lease up: read it before
+            rows.append(report(kind, phases, arguments, tally(url)))
+            print(leader)
+    print(
+        "\n| server | no-op req/s, p99, server CPU | authenticated no-op | heartbeats req/s, "
+        "p50, p99, server CPU | beats beside slow clients, p99 (x alone) | memory (PSS) | tally |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

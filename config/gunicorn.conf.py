@@ -1,14 +1,18 @@
-"""Gunicorn settings for production: `make serve`, or
+"""Gunicorn settings, the alternative to `make serve`'s granian (config/serve.py):
 `gunicorn -c config/gunicorn.conf.py "learning:create_app()"`.
 
-Sync workers, one per core plus one: the work of a request is CPU-bound and short, and sync
-workers gave the best rate and tail on the heartbeat path (bench/RESULTS.md). They read a
-request whole, so put a buffering reverse proxy (nginx) in front of them. Environment:
-BIND (default 127.0.0.1:8000), WEB_CONCURRENCY (workers).
+Sync workers, one per core plus one. They close the connection after every request (about
+430 us of server CPU a request here, more than the no-op's own work) and each reads its
+request alone, so three clients sending slowly stop all of them: put a buffering reverse proxy
+(nginx) in front. bench/RESULTS.md ("Servers under keep-alive clients", 2026-12-07) compares
+them with gthread workers and granian. Environment: BIND (default 127.0.0.1:8000),
+WEB_CONCURRENCY (workers).
 """
 
+import json
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
@@ -22,20 +26,5 @@ accesslog = None  # the application logs each request itself, as JSON (learning/
 errorlog = "-"
 loglevel = "info"
 
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json_line": {"format": "%(message)s"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "requests": {"class": "logging.StreamHandler", "formatter": "json_line"},
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "loggers": {
-        "learning.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
-        "learning": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
-}
+# the same logging as config/serve.py's
+logconfig_dict = json.loads((Path(__file__).resolve().parent / "logging.json").read_text())

@@ -140,12 +140,17 @@ class Defaults:
     # LOGIN_FAILURE_WINDOW_S, then the form refuses a while
     CHECK_WRONG_ANSWERS = 5  # wrong presence-check answers per trainee within the window
     CHECK_ANSWER_WINDOW_S = 10 * 60
-    BEAT_BURST = 30  # beats a playback may send at once, refilled at BEATS_PER_S (per process)
+    BEAT_BURST = 30  # beats a playback may send at once, refilled at BEATS_PER_S
     BEATS_PER_S = 1.0
     PLAYBACK_OPEN_BURST = 30  # playbacks a trainee may open at once, refilled per minute
     PLAYBACK_OPENS_PER_MINUTE = 6.0
     FACE_ANSWER_BURST = 6  # face-check answers a trainee may send at once (each costs ~1 s CPU)
     FACE_ANSWERS_PER_MINUTE = 4.0
+    # Where the three limits above are counted: "" in each process's memory (with N processes a
+    # client may get N times the rate), or a Redis URL (redis://127.0.0.1:6379/0) to count them
+    # once for all processes and hosts that name it (learning/api/limits.py)
+    RATE_LIMIT_STORAGE_URL = ""
+    RATE_LIMIT_KEY_PREFIX = "learning"  # the start of every key kept there (one per installation)
     # Anonymous registration (learning/services/applications.py): what one network address may
     # send, counted in the database; the nightly job forgets counts a day old, so no window is
     # longer than a day

@@ -21,6 +21,8 @@ from learning.database import WRITING, Database, writing
 __all__ = ["Database", "get_database", "get_session", "init_app", "writing"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SMALL_BODY_BYTES = 64 * 1024
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -50,10 +52,24 @@ def init_app(app: Flask, database: Database) -> None:
 
 def _mark_writing_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in SAFE_METHODS:
+        _read_small_body()
     if getattr(view, "writes_itself", False):
         return
     if request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False):
         g.writing_token = WRITING.set(True)
+
+
+def _read_small_body() -> None:
+    """Read a small body (a beat, any JSON) whole before the request can begin its transaction.
+    Otherwise a request that meets the database first (who the user is, on a cache miss) holds
+    SQLite's writer lock, or a PostgreSQL connection, while a phone on a bad link sends its
+    bytes, and every other writer waits (bench/RESULTS.md, 2026-12-07: eight such clients
+    stopped every beat, under any server). Forms are read by the CSRF check before anything
+    asks for the user; a large body (a video chunk) is streamed by its view."""
+    length = request.content_length
+    if length is not None and length <= SMALL_BODY_BYTES and request.mimetype not in FORM_TYPES:
+        request.get_data(cache=True)
 
 
 def _commit_request(response: Response) -> Response:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import settings
@@ -356,6 +357,24 @@ def separate_database(folder: Path, name: str) -> Iterator[str]:
     own = f"{make_url(url).database}_{name}"[:50] + f"_{uuid.uuid4().hex[:10]}"
     with new_postgresql_database(url, own) as own_url:
         yield own_url
+
+
+@pytest.fixture
+def redis_store() -> Iterator[dict[str, str]]:
+    """The rate-limit settings of a Redis store (`TEST_REDIS_URL`, default the machine's
+    127.0.0.1:6379) under a key prefix of this test's own, whose keys are deleted at the end;
+    the test is skipped, saying so, if no Redis answers there."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    connection = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        connection.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server answers at {url} ({error}): shared limits are untested")
+    prefix = f"test-{uuid.uuid4().hex}"
+    yield {"RATE_LIMIT_STORAGE_URL": url, "RATE_LIMIT_KEY_PREFIX": prefix}
+    for key in connection.scan_iter(f"{prefix}:*"):
+        connection.delete(key)
+    connection.close()
 
 
 @pytest.fixture

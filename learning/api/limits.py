@@ -1,28 +1,54 @@
-"""Rate limits on the player's requests: beats per playback, playbacks opened per trainee.
+"""Rate limits on the player's requests: beats per playback, playbacks opened per trainee,
+face-check answers per trainee.
 
-Token buckets in this process's memory: a bucket holds `burst` tokens and refills at `rate` a
-second; a request takes one or is answered 429 with `Retry-After`. They sit on the hot path,
-so they cost a dictionary lookup and a lock rather than a database round trip (a library such
-as Flask-Limiter keeps counters in an external store such as Redis, which we do not require).
-The price: with N worker processes a client may get up to N times the rate. That bounds the
-load one client can put on the server; what a beat can earn is bounded by the accounting rules
-themselves, whatever the rate. The player keeps a refused beat and sends it again, so an honest
-player loses nothing even if it hit a limit, and the limits sit far above what it sends (a beat
-every 15 s, a few more when the viewer pauses or seeks).
+By default, token buckets in this process's memory: a bucket holds `burst` tokens and refills at
+`rate` a second; a request takes one or is answered 429 with `Retry-After`. They sit on the hot
+path, so they cost a dictionary lookup and a lock rather than a round trip. The price: with N
+worker processes (or hosts) a client may get up to N times the rate. That bounds the load one
+client can put on the server; what a beat can earn is bounded by the accounting rules
+themselves, whatever the rate.
+
+With `RATE_LIMIT_STORAGE_URL` naming a Redis server, the same limits are counted there, once for
+every process and host that names it, by the `limits` library (which Flask-Limiter builds on):
+a moving window of `burst` requests per `burst / rate` seconds, the same burst and the same
+sustained rate as the bucket (after a full burst the window gives requests back as the oldest
+leave it, where the bucket gives one back every 1 / rate seconds). If the store cannot be
+reached, requests are let through and the outage is logged: a rate limit must not turn a Redis
+restart into refused beats.
+
+The player keeps a refused beat and sends it again, so an honest player loses nothing even if it
+hit a limit, and the limits sit far above what it sends (a beat every 15 s, a few more when the
+viewer pauses or seeks).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from learning.api.validation import ApiError
+
+log = logging.getLogger(__name__)
+STORE_TIMEOUT_S = 0.5  # a store slower than this counts as down: the request goes through
+
+
+class Limits(Protocol):
+    """What a view asks of a limit."""
+
+    def take(self, key: str) -> float | None:
+        """Take one request for `key`: None if allowed, else the seconds until one would be."""
 
 
 @dataclass
@@ -71,27 +97,69 @@ class TokenBuckets:
         self._next_sweep = now + self._full_after_s
 
 
+class SharedLimits:
+    """One limit counted in a shared store (Redis) through the `limits` library's moving window,
+    so that every process and host naming the store shares it."""
+
+    def __init__(self, storage: RedisStorage, name: str, burst: int, rate_per_s: float) -> None:
+        self.name = name
+        self._item = RateLimitItemPerSecond(burst, max(1, math.ceil(burst / rate_per_s)))
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._store_down = False
+
+    def take(self, key: str) -> float | None:
+        try:
+            if self._limiter.hit(self._item, self.name, key):
+                allowed = True
+            else:
+                reset_at, _remaining = self._limiter.get_window_stats(self._item, self.name, key)
+                allowed = False
+        except StorageError as error:
+            if not self._store_down:
+                log.warning("rate limit store unreachable, %s not limited: %s", self.name, error)
+            self._store_down = True
+            return None
+        if self._store_down:
+            log.warning("rate limit store reachable again, %s limited", self.name)
+            self._store_down = False
+        return None if allowed else max(0.0, reset_at - time.time())
+
+
 def init_app(app: Flask) -> None:
-    """The app's buckets, on the app's clock (a test's fake clock moves them too)."""
+    """The app's limits: in the shared store when one is configured, else buckets in memory on
+    the app's clock (a test's fake clock moves them too)."""
     config = app.config
+    settings = {
+        "beat_limits": (config["BEAT_BURST"], config["BEATS_PER_S"]),
+        "playback_open_limits": (
+            config["PLAYBACK_OPEN_BURST"],
+            config["PLAYBACK_OPENS_PER_MINUTE"] / 60,
+        ),
+        "face_answer_limits": (config["FACE_ANSWER_BURST"], config["FACE_ANSWERS_PER_MINUTE"] / 60),
+    }
+    if config["RATE_LIMIT_STORAGE_URL"]:
+        storage = RedisStorage(
+            config["RATE_LIMIT_STORAGE_URL"],
+            key_prefix=config["RATE_LIMIT_KEY_PREFIX"],
+            wrap_exceptions=True,
+            socket_timeout=STORE_TIMEOUT_S,
+            socket_connect_timeout=STORE_TIMEOUT_S,
+        )
+        for name, (burst, rate) in settings.items():
+            app.extensions[name] = SharedLimits(storage, name, burst, rate)
+        return
 
     def seconds() -> float:
         return app.extensions["clock"].now().timestamp()
 
-    app.extensions["beat_limits"] = TokenBuckets(
-        config["BEAT_BURST"], config["BEATS_PER_S"], seconds
-    )
-    app.extensions["playback_open_limits"] = TokenBuckets(
-        config["PLAYBACK_OPEN_BURST"], config["PLAYBACK_OPENS_PER_MINUTE"] / 60, seconds
-    )
-    app.extensions["face_answer_limits"] = TokenBuckets(
-        config["FACE_ANSWER_BURST"], config["FACE_ANSWERS_PER_MINUTE"] / 60, seconds
-    )
+    for name, (burst, rate) in settings.items():
+        app.extensions[name] = TokenBuckets(burst, rate, seconds)
 
 
 def take(limits: str, key: str) -> None:
     """Take a token from the app's `limits` for `key`, or answer 429 with Retry-After."""
-    wait_s = current_app.extensions[limits].take(key)
+    counted: Limits = current_app.extensions[limits]
+    wait_s = counted.take(key)
     if wait_s is not None:
         raise ApiError(
             429,

@@ -1,9 +1,10 @@
 """The server killed with SIGKILL in the middle of a heartbeat load: every beat it answered 200
 is in the database, and the totals still rebuild exactly from the raw beats.
 
-The app runs under gunicorn (the production server, several workers) in its own process group
-on a fresh database of the suite's kind; trainees log in through the real form and send beats
-as fast as they are answered; then the whole group is killed at once, workers included.
+The app runs under the production server (`config/serve.py`: granian, several worker
+processes) in its own process group on a fresh database of the suite's kind; trainees log in
+through the real form and send beats as fast as they are answered; then the whole group is
+killed at once, workers included.
 """
 
 from __future__ import annotations
@@ -138,10 +139,9 @@ def _serve(database: Database, folder: Path, port: int) -> subprocess.Popen:
         "BEAT_BURST": "100000",  # this load beats far faster than a player: let it
         "BEATS_PER_S": "100000",
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"]
     with (folder / "server.log").open("w") as log:
         server = subprocess.Popen(
-            [*command, "learning:create_app()"],
+            [sys.executable, "config/serve.py"],
             env=environment,
             cwd=ROOT,
             stdout=log,
@@ -156,7 +156,7 @@ def _serve(database: Database, folder: Path, port: int) -> subprocess.Popen:
 
 def _answers(url: str, *, within_s: float) -> bool:
     """Whether a page is served within the time: ready means a worker has imported the app
-    and answered, not merely that gunicorn's master accepts connections."""
+    and answered, not merely that the server's main process accepts connections."""
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         try:
