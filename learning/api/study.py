@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,7 +13,8 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from learning import faces, session_expiry
-from learning.api import api_blueprint, limits
+from learning.api import api_blueprint, contract, limits, schemas
+from learning.api.contract import UploadedFile
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import get_session, release_transaction, writes_on_get
@@ -82,17 +83,18 @@ def _not_found() -> ApiError:
 
 @api_blueprint.post("/playbacks")
 @role_required(Role.TRAINEE)
-def open_playback() -> ResponseReturnValue:
+@contract.route(201, schemas.PlaybackOpened, rate_limited=True)
+def open_playback(json: PlaybackOpen) -> ResponseReturnValue:
+    """Open a playback of a video (supersedes the trainee's active one)"""
     limits.take("playback_open_limits", str(current_user.id))
-    wanted = body(PlaybackOpen)
     session = get_session()
     opened_at_ms = now_ms()
     try:
         opened = study.open_playback(
             session,
             trainee_id=current_user.id,
-            enrolment_id=wanted.enrolment_id,
-            video_id=wanted.video_id,
+            enrolment_id=json.enrolment_id,
+            video_id=json.video_id,
             settings=get_accounting_settings(),
             now_ms=opened_at_ms,
         )
@@ -118,9 +120,18 @@ def open_playback() -> ResponseReturnValue:
 
 @api_blueprint.post("/playbacks/<playback_id>/heartbeats")
 @csrf.exempt
+@contract.route(
+    200,
+    schemas.BeatAnswer,
+    refusals={409: schemas.BeatRefused},
+    rate_limited=True,
+    validated_in_view=True,
+    json=Heartbeat,
+)
 def heartbeat(playback_id: str) -> ResponseReturnValue:
-    """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
-    The hot path: the trainee comes from the session and a per-process cache (identities)."""
+    """One heartbeat of a playback (also as text/plain with csrf_token inside, for sendBeacon)"""
+    # A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
+    # The hot path: the trainee comes from the session and a per-process cache (identities).
     sender = trainee_id()
     limits.take("beat_limits", playback_id)
     data = json_object()
@@ -141,7 +152,7 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()  # here, not with the request: a beat answered 409 is stored too
-    return _beat_json(answer)
+    return _beat_answer(answer, schemas.BeatAnswer, schemas.BeatRefused)
 
 
 def _refusal(error: ServiceError) -> ApiError:
@@ -174,23 +185,32 @@ def _answer_limit() -> Limit:
     return Limit(CHECK_ANSWER, config["CHECK_WRONG_ANSWERS"], config["CHECK_ANSWER_WINDOW_S"])
 
 
-def _beat_json(answer: beats.BeatAnswer) -> ResponseReturnValue:
-    result = {
+def _beat_answer(
+    answer: beats.BeatAnswer,
+    ok: type[schemas.BeatAnswer],
+    refused: type[schemas.BeatRefused],
+    **more: Any,
+) -> Response:
+    """A beat's answer as `ok`, or as `refused` (409) for a playback that can no longer be
+    played, with the `more` fields of an answer to a presence check."""
+    fields = {
         "credited_s": answer.credited_s,
         "not_credited_s": answer.not_credited_s,
         "reason": answer.reason,
         "covered_s": answer.covered_s,
         "enrolment_online_hours": answer.enrolment_online_hours,
         "attention_check": _check_json(answer.playback_id, answer.attention_check),
+        **more,
     }
     if answer.status == "ok":
-        return result
+        return contract.answer(ok, **fields)
     message = (
         _("This video is now playing in another window or device.")
         if answer.status == "superseded"
         else _("This playback has ended. Reload the page to go on.")
     )
-    return {**result, "error": answer.status, "message": message, "reason": answer.end_reason}, 409
+    fields.update(error=answer.status, message=message, reason=answer.end_reason)
+    return contract.answer(refused, 409, **fields)
 
 
 def _check_json(playback_id: str, check: study.CheckView | None) -> dict[str, object] | None:
@@ -225,8 +245,9 @@ class QuestionAnswerBody(BaseModel):
 @api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>/question")
 @writes_on_get  # records the question asked
 @role_required(Role.TRAINEE)
+@contract.route(200, schemas.CheckQuestion)
 def check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """The question the pending check asks (never its answer): the same one until answered."""
+    """The question a presence check asks (the same one until it is answered)"""
     session = get_session()
     try:
         question = check_questions.ask(
@@ -258,9 +279,18 @@ def _question_json(question: Question) -> dict[str, object]:
 
 @api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/question")
 @csrf.exempt
+@contract.route(
+    200,
+    schemas.QuestionCheckAnswer,
+    refusals={409: schemas.QuestionCheckRefused},
+    rate_limited=True,
+    validated_in_view=True,
+    json=QuestionAnswerBody,
+)
 def answer_check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """The answer to the check's question, judged; the beat's answer, and for a question
-    answered, whether it was right, the right letters and the explanation."""
+    """The answer to a presence check's question, with the answer beat"""
+    # Judged: the beat's answer, and for a question answered, whether it was right, the right
+    # letters and the explanation.
     sender = trainee_id()
     check_csrf(request.headers.get("X-CSRFToken"))
     sent = body(QuestionAnswerBody)
@@ -283,10 +313,13 @@ def answer_check_question(playback_id: str, check_id: str) -> ResponseReturnValu
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()
-    response = _beat_json(answer.beat)
-    found, *status = response if isinstance(response, tuple) else (response,)
-    judged = {"question_outcome": answer.outcome, "question": _judgement(answer)}
-    return ({**found, **judged}, *status) if status else {**found, **judged}
+    return _beat_answer(
+        answer.beat,
+        schemas.QuestionCheckAnswer,
+        schemas.QuestionCheckRefused,
+        question_outcome=answer.outcome,
+        question=_judgement(answer),
+    )
 
 
 def _judgement(answer: check_questions.QuestionAnswer) -> dict[str, object] | None:
@@ -299,11 +332,31 @@ def _judgement(answer: check_questions.QuestionAnswer) -> dict[str, object] | No
     }
 
 
+class FaceAnswerForm(BaseModel):
+    """A face check's answer, as multipart form data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    beat: Annotated[
+        str, Field(description="The attention_ok beat of this check, as a JSON Heartbeat")
+    ]
+    frame: Annotated[list[UploadedFile], Field(min_length=1, max_length=face_checks.MAX_FRAMES)]
+
+
 @api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/face")
 @csrf.exempt
+@contract.route(
+    200,
+    schemas.FaceCheckAnswer,
+    refusals={409: schemas.FaceCheckRefused, 422: schemas.Error},
+    rate_limited=True,
+    validated_in_view=True,
+    form=FaceAnswerForm,
+)
 def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """A face check's answer: multipart with `beat` (the attention_ok beat as JSON) and the
-    camera's `frame` pictures in order. The frames are read before the transaction begins."""
+    """A face check's answer: the answer beat and the camera's frames, in order"""
+    # Multipart with `beat` (the attention_ok beat as JSON) and the camera's `frame` pictures
+    # in order. The frames are read before the transaction begins.
     sender = trainee_id()
     limits.take("face_answer_limits", str(sender))
     check_csrf(request.headers.get("X-CSRFToken"))
@@ -334,20 +387,17 @@ def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()
-    return _with_face_outcome(_beat_json(answer.beat), answer)
-
-
-def _with_face_outcome(
-    response: ResponseReturnValue, answer: face_checks.FaceAnswer
-) -> ResponseReturnValue:
-    """The beat's answer and, in words, what the pictures showed (so the trainee knows what to
-    do differently)."""
-    body, *status = response if isinstance(response, tuple) else (response,)
-    face = {"face_outcome": answer.outcome, "face_message": _face_message(answer)}
-    return ({**body, **face}, *status) if status else {**body, **face}
+    return _beat_answer(
+        answer.beat,
+        schemas.FaceCheckAnswer,
+        schemas.FaceCheckRefused,
+        face_outcome=answer.outcome,
+        face_message=_face_message(answer),
+    )
 
 
 def _face_message(answer: face_checks.FaceAnswer) -> str | None:
+    """What the pictures showed, in words: so the trainee knows what to do differently."""
     messages = {
         "match": _("Thank you: it is you."),
         "mismatch": _("The face does not match your reference photo. Please try again."),
@@ -392,7 +442,9 @@ def _frames() -> list[bytes]:
 @api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>.png")
 @writes_on_get  # records when the check was first shown
 @role_required(Role.TRAINEE)
+@contract.route(200, contract.PNG)
 def check_image(playback_id: str, check_id: str) -> ResponseReturnValue:
+    """A presence check's code, drawn"""
     session = get_session()
     try:
         code = study.show_pending_check(
