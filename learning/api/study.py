@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask import Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,6 +28,7 @@ from learning.permissions import role_required
 from learning.services import ServiceError, beats, check_questions, face_checks, review, study
 from learning.services.throttle import CHECK_ANSWER, Limit
 
+T = TypeVar("T")
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
 # The events the rules know, as a closed list in the schema (and in the OpenAPI document).
 Event = Literal[tuple(sorted(EVENTS))]  # type: ignore[valid-type]
@@ -248,19 +250,31 @@ class QuestionAnswerBody(BaseModel):
 @contract.route(200, schemas.CheckQuestion)
 def check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
     """The question a presence check asks (the same one until it is answered)"""
-    session = get_session()
+    question = _of_pending_check(
+        check_questions.ask,
+        playback_id,
+        check_id,
+        now=get_clock().now(),
+        rng=random.SystemRandom(),
+    )
+    return _question_json(question)
+
+
+def _of_pending_check(
+    service: Callable[..., T], playback_id: str, check_id: str, **arguments: Any
+) -> T:
+    """What `service` answers of the caller's pending check, or 404 when there is none such
+    (or it was answered)."""
     try:
-        question = check_questions.ask(
-            session,
+        return service(
+            get_session(),
             trainee_id=current_user.id,
             playback_id=playback_id,
             check_id=check_id,
-            now=get_clock().now(),
-            rng=random.SystemRandom(),
+            **arguments,
         )
     except ServiceError as error:
         raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
-    return _question_json(question)
 
 
 def _question_json(question: Question) -> dict[str, object]:
@@ -445,17 +459,7 @@ def _frames() -> list[bytes]:
 @contract.route(200, contract.PNG)
 def check_image(playback_id: str, check_id: str) -> ResponseReturnValue:
     """A presence check's code, drawn"""
-    session = get_session()
-    try:
-        code = study.show_pending_check(
-            session,
-            trainee_id=current_user.id,
-            playback_id=playback_id,
-            check_id=check_id,
-            now_ms=now_ms(),
-        )
-    except ServiceError as error:
-        raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
+    code = _of_pending_check(study.show_pending_check, playback_id, check_id, now_ms=now_ms())
     response = Response(draw_code(code), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response
