@@ -249,7 +249,7 @@ class QuestionAnswerBody(BaseModel):
 @role_required(Role.TRAINEE)
 @contract.route(200, schemas.CheckQuestion)
 def check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """The question a presence check asks (the same one until it is answered)"""
+    """The question a presence check asks, never its answer (the same one until answered)"""
     question = _of_pending_check(
         check_questions.ask,
         playback_id,
