@@ -12,9 +12,9 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
-from learning.api import api_blueprint
+from learning.api import api_blueprint, contract, schemas
 from learning.api.exams import session_json
-from learning.api.validation import ApiError, body, query
+from learning.api.validation import ApiError
 from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import AuditEntry, ExamRegistration, Role, User
@@ -65,21 +65,22 @@ def _refused(error: ServiceError) -> ApiError:
 
 @api_blueprint.post("/admin/exam-sessions")
 @role_required(Role.ADMIN)
-def create_exam_session() -> ResponseReturnValue:
-    wanted = body(ExamSessionIn)
+@contract.route(201, schemas.ExamSession)
+def create_exam_session(json: ExamSessionIn) -> ResponseReturnValue:
+    """Open an exam session"""
     session = get_session()
     try:
         exam_session = exam_sessions.create_session(
             session,
-            work_type_code=wanted.work_type,
-            level=wanted.level,
+            work_type_code=json.work_type,
+            level=json.level,
             schedule=exam_sessions.Schedule(
-                starts_on=wanted.starts_on,
-                registration_closes_on=wanted.registration_closes_on,
-                place=wanted.place,
-                capacity=wanted.capacity,
-                coaching_starts_on=wanted.coaching_starts_on,
-                coaching_hours=wanted.coaching_hours,
+                starts_on=json.starts_on,
+                registration_closes_on=json.registration_closes_on,
+                place=json.place,
+                capacity=json.capacity,
+                coaching_starts_on=json.coaching_starts_on,
+                coaching_hours=json.coaching_hours,
             ),
             now=get_clock().now(),
             actor_id=current_user.id,
@@ -91,15 +92,17 @@ def create_exam_session() -> ResponseReturnValue:
 
 @api_blueprint.route("/admin/enrolments/<int:enrolment_id>/unlock", methods=["POST", "DELETE"])
 @role_required(Role.ADMIN)
-def unlock_enrolment(enrolment_id: int) -> ResponseReturnValue:
-    wanted = body(ReasonIn)
+@contract.route(200, schemas.Unlock)
+def unlock_enrolment(enrolment_id: int, json: ReasonIn) -> ResponseReturnValue:
+    """Unlock exam eligibility by hand (POST), or take the unlock back (DELETE), with a reason
+    (audited)"""
     session = get_session()
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     enrolments.set_exam_unlock(
         session,
         enrolment,
         unlocked=request.method == "POST",
-        reason=wanted.reason,
+        reason=json.reason,
         now=get_clock().now(),
         actor_id=current_user.id,
     )
@@ -108,19 +111,20 @@ def unlock_enrolment(enrolment_id: int) -> ResponseReturnValue:
 
 @api_blueprint.post("/admin/enrolments/<int:enrolment_id>/payments")
 @role_required(Role.ADMIN)
-def record_payment(enrolment_id: int) -> ResponseReturnValue:
-    wanted = body(PaymentIn)
+@contract.route(201, schemas.Payment)
+def record_payment(enrolment_id: int, json: PaymentIn) -> ResponseReturnValue:
+    """Record a fee paid"""
     session = get_session()
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     try:
         payment = fees.record_payment(
             session,
             enrolment=enrolment,
-            amount_fen=wanted.amount_fen,
-            paid_on=wanted.paid_on,
-            method=wanted.method,
-            receipt_no=wanted.receipt_no,
-            kind=wanted.kind,
+            amount_fen=json.amount_fen,
+            paid_on=json.paid_on,
+            method=json.method,
+            receipt_no=json.receipt_no,
+            kind=json.kind,
             today=today(),
             now=get_clock().now(),
             actor_id=current_user.id,
@@ -146,8 +150,10 @@ class AuditQuery(BaseModel):
 
 @api_blueprint.get("/admin/audit")
 @role_required(Role.ADMIN)
-def audit_log() -> ResponseReturnValue:
-    enrolment_id = query(AuditQuery).enrolment_id
+@contract.route(200, list[schemas.AuditEntry], refusals={404: schemas.Error})
+def audit_log(query: AuditQuery) -> ResponseReturnValue:
+    """An enrolment's audit log"""
+    enrolment_id = query.enrolment_id
     session = get_session()
     enrolment_or_404(session, current_user, enrolment_id)
     rows = session.execute(
@@ -182,13 +188,14 @@ class ResultsIn(BaseModel):
 
 @api_blueprint.post("/admin/exam-registrations/<int:registration_id>/results")
 @role_required(Role.ADMIN)
-def record_results(registration_id: int) -> ResponseReturnValue:
-    wanted = body(ResultsIn)
+@contract.route(200, schemas.ExamResults)
+def record_results(registration_id: int, json: ResultsIn) -> ResponseReturnValue:
+    """Record an exam registration's results"""
     session = get_session()
     registration = session.get(ExamRegistration, registration_id)
     if registration is None:
         raise ApiError(404, "not_found", _("No such exam registration."))
-    if not wanted.absent and wanted.scores is None:
+    if not json.absent and json.scores is None:
         raise ApiError(
             422,
             "validation",
@@ -200,10 +207,10 @@ def record_results(registration_id: int) -> ResponseReturnValue:
             session,
             registration,
             scores=None
-            if wanted.absent
-            else {part: score for part, score in (wanted.scores or {}).items()},
-            certificate_no=wanted.certificate_no,
-            certificate_issued_on=wanted.certificate_issued_on,
+            if json.absent
+            else {part: score for part, score in (json.scores or {}).items()},
+            certificate_no=json.certificate_no,
+            certificate_issued_on=json.certificate_issued_on,
             today=today(),
             now=get_clock().now(),
             actor_id=current_user.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from learning.api import api_blueprint
+from learning.api import api_blueprint, contract, schemas
 from learning.db import get_session
 from learning.extensions import today
 from learning.models import Role
@@ -15,7 +15,9 @@ from learning.services import reports
 
 @api_blueprint.get("/classes/<int:class_id>/progress")
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
+@contract.route(200, list[schemas.ClassProgressRow])
 def class_progress(class_id: int) -> ResponseReturnValue:
+    """A class's progress, one row per enrolment"""
     session = get_session()
     class_or_404(session, current_user, class_id)
     return [

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
 
-from learning.api import api_blueprint
-from learning.api.validation import ApiError, Id, body
+from learning.api import api_blueprint, contract, schemas
+from learning.api.validation import ApiError, Id
 from learning.db import get_session
 from learning.extensions import get_clock, today
 from learning.models import ExamSession, Role
@@ -45,7 +45,9 @@ def session_json(exam_session: ExamSession) -> dict[str, object]:
 
 @api_blueprint.get("/exam-sessions")
 @login_required
+@contract.route(200, list[schemas.ExamSession])
 def exam_sessions() -> ResponseReturnValue:
+    """Exam sessions open to the caller"""
     trainee_id = current_user.id if current_user.role == Role.TRAINEE else None
     found = exams.sessions_open_to(get_session(), trainee_id=trainee_id, today=today())
     return [session_json(exam_session) for exam_session in found]
@@ -53,15 +55,16 @@ def exam_sessions() -> ResponseReturnValue:
 
 @api_blueprint.post("/exam-registrations")
 @role_required(Role.TRAINEE)
-def register_for_exam() -> ResponseReturnValue:
-    wanted = body(RegistrationIn)
+@contract.route(201, schemas.ExamRegistration, refusals={409: schemas.NotEligible})
+def register_for_exam(json: RegistrationIn) -> ResponseReturnValue:
+    """Register an enrolment for an exam session"""
     session = get_session()
-    enrolment = enrolment_or_404(session, current_user, wanted.enrolment_id)
+    enrolment = enrolment_or_404(session, current_user, json.enrolment_id)
     try:
         registration = exams.register(
             session,
             enrolment=enrolment,
-            exam_session_id=wanted.exam_session_id,
+            exam_session_id=json.exam_session_id,
             today=today(),
             now=get_clock().now(),
             actor_id=current_user.id,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from learning.api import api_blueprint
+from learning.api import api_blueprint, contract, schemas
 from learning.db import get_session
 from learning.models import Role
 from learning.permissions import login_required, role_required
@@ -16,20 +15,24 @@ from learning.services.enrolments import EnrolmentSummary
 
 @api_blueprint.get("/me")
 @login_required
+@contract.route(200, schemas.Me)
 def me() -> ResponseReturnValue:
-    return jsonify(
-        id=current_user.id,
-        username=current_user.username,
-        display_name=current_user.display_name,
-        role=current_user.role,
-    )
+    """Who is logged in"""
+    return {
+        "id": current_user.id,
+        "username": current_user.username,
+        "display_name": current_user.display_name,
+        "role": current_user.role,
+    }
 
 
 @api_blueprint.get("/me/enrolments")
 @role_required(Role.TRAINEE)
+@contract.route(200, list[schemas.Enrolment])
 def my_enrolments() -> ResponseReturnValue:
+    """The trainee's enrolments"""
     summaries = enrolments.summaries_for_trainee(get_session(), current_user.id)
-    return jsonify([enrolment_json(summary) for summary in summaries])
+    return [enrolment_json(summary) for summary in summaries]
 
 
 def enrolment_json(summary: EnrolmentSummary) -> dict[str, object]:

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
-from learning.api import api_blueprint
-from learning.api.validation import ApiError, body
+from learning.api import api_blueprint, contract, schemas
+from learning.api.validation import ApiError
 from learning.db import get_session
 from learning.domain.exam_practice import seconds_left
 from learning.extensions import get_clock
@@ -28,8 +28,13 @@ class AnswerIn(BaseModel):
 
 @api_blueprint.put("/mock-exams/<int:exam_id>/answers/<int:position>")
 @role_required(Role.TRAINEE)
-def save_mock_exam_answer(exam_id: int, position: int) -> ResponseReturnValue:
-    wanted = body(AnswerIn)
+@contract.route(
+    200,
+    schemas.MockExamAnswer,
+    refusals={409: schemas.MockExamClosed, 422: schemas.ValidationFailed},
+)
+def save_mock_exam_answer(exam_id: int, position: int, json: AnswerIn) -> ResponseReturnValue:
+    """Save the answer to one question of an open mock exam (the last one counts)"""
     session = get_session()
     exam = session.get(MockExam, exam_id)
     if exam is None:
@@ -38,7 +43,7 @@ def save_mock_exam_answer(exam_id: int, position: int) -> ResponseReturnValue:
     now = get_clock().now()
     exam = mock_exams.paper_of(session, enrolment, exam_id, now=now)
     try:
-        item = mock_exams.save_answer(session, exam, position, wanted.chosen, now=now)
+        item = mock_exams.save_answer(session, exam, position, json.chosen, now=now)
     except ServiceError as error:
         raise _refusal(error, exam) from error
     return {

@@ -9,8 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from learning.api import api_blueprint
-from learning.api.validation import query
+from learning.api import api_blueprint, contract, schemas
 from learning.db import get_session
 from learning.models import Role
 from learning.permissions import enrolment_or_404, login_required, role_required
@@ -34,7 +33,9 @@ class DateRange(BaseModel):
 
 @api_blueprint.get("/enrolments/<int:enrolment_id>/videos")
 @login_required
+@contract.route(200, list[schemas.VideoProgress])
 def enrolment_videos(enrolment_id: int) -> ResponseReturnValue:
+    """An enrolment's videos with their coverage"""
     session = get_session()
     enrolment = enrolment_or_404(session, current_user, enrolment_id)
     return [
@@ -51,9 +52,10 @@ def enrolment_videos(enrolment_id: int) -> ResponseReturnValue:
 
 @api_blueprint.get("/me/study-record")
 @role_required(Role.TRAINEE)
-def my_study_record() -> ResponseReturnValue:
-    wanted = query(DateRange)
-    days = records.study_record(get_session(), current_user.id, wanted.date_from, wanted.date_to)
+@contract.route(200, list[schemas.StudyDay])
+def my_study_record(query: DateRange) -> ResponseReturnValue:
+    """The trainee's study record, per day"""
+    days = records.study_record(get_session(), current_user.id, query.date_from, query.date_to)
     return [
         {
             "date": day.date.isoformat(),

@@ -1,8 +1,9 @@
 """What the JSON API answers, as pydantic models: the responses of the OpenAPI document.
 
-The request bodies are the models the views validate with (`PlaybackOpen`, `Heartbeat`, ...);
-these describe what comes back, so clients (and the fuzzing in the test suite) can check every
-answer against the document. Dates are ``YYYY-MM-DD``, times ISO 8601 with their offset.
+The request bodies are the models the views take (`PlaybackOpen`, `Heartbeat`, ...); these
+describe what comes back, bound at each route with its request models (`contract.py`), so
+clients (and the fuzzing in the test suite) can check every answer against the document.
+Dates are ``YYYY-MM-DD``, times ISO 8601 with their offset.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Answer(BaseModel):
-    """An object of the API; fields may be added in later versions, never taken away."""
+    """An object of the API; fields may be added in later versions, never taken away.
 
-    model_config = ConfigDict(extra="allow")
+    So the document lets clients expect more fields (`additionalProperties`), while the models
+    refuse a field they do not declare: every answer is validated against its model
+    (`contract.py`), and a view cannot send what the document does not say."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"additionalProperties": True})
 
 
 class Error(Answer):
@@ -24,6 +29,12 @@ class Error(Answer):
 
     error: str
     message: str
+
+
+class RateLimited(Error):
+    """429, with the Retry-After header: the seconds to wait, also in the body."""
+
+    retry_after_s: int
 
 
 class FieldProblem(Answer):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from flask import Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,7 +14,8 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from learning import faces, session_expiry
-from learning.api import api_blueprint, limits
+from learning.api import api_blueprint, contract, limits, schemas
+from learning.api.contract import UploadedFile
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import (
@@ -33,6 +35,7 @@ from learning.permissions import role_required
 from learning.services import ServiceError, beats, check_questions, face_checks, review, study
 from learning.services.throttle import CHECK_ANSWER, Limit
 
+T = TypeVar("T")
 Position = Annotated[float, Field(ge=0, le=10**7, allow_inf_nan=False)]
 
 
@@ -87,17 +90,18 @@ def _not_found() -> ApiError:
 
 @api_blueprint.post("/playbacks")
 @role_required(Role.TRAINEE)
-def open_playback() -> ResponseReturnValue:
+@contract.route(201, schemas.PlaybackOpened, rate_limited=True)
+def open_playback(json: PlaybackOpen) -> ResponseReturnValue:
+    """Open a playback of a video (supersedes the trainee's active one)"""
     limits.take("playback_open_limits", str(current_user.id))
-    wanted = body(PlaybackOpen)
     session = get_session()
     opened_at_ms = now_ms()
     try:
         opened = study.open_playback(
             session,
             trainee_id=current_user.id,
-            enrolment_id=wanted.enrolment_id,
-            video_id=wanted.video_id,
+            enrolment_id=json.enrolment_id,
+            video_id=json.video_id,
             settings=get_accounting_settings(),
             now_ms=opened_at_ms,
         )
@@ -123,10 +127,19 @@ def open_playback() -> ResponseReturnValue:
 
 @api_blueprint.post("/playbacks/<playback_id>/heartbeats")
 @csrf.exempt
+@contract.route(
+    200,
+    schemas.BeatAnswer,
+    refusals={409: schemas.BeatRefused},
+    rate_limited=True,
+    validated_in_view=True,
+    json=Heartbeat,
+)
 @writes_itself
 def heartbeat(playback_id: str) -> ResponseReturnValue:
-    """A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
-    The hot path: the trainee comes from the session and a per-process cache (identities)."""
+    """One heartbeat of a playback (also as text/plain with csrf_token inside, for sendBeacon)"""
+    # A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
+    # The hot path: the trainee comes from the session and a per-process cache (identities).
     sender = trainee_id()
     limits.take("beat_limits", playback_id)
     data = json_object()
@@ -137,7 +150,7 @@ def heartbeat(playback_id: str) -> ResponseReturnValue:
         answer = _record(sender, playback_id, beat)
     except ServiceError as error:
         raise _refusal(error) from error
-    return _beat_json(answer)
+    return _beat_answer(answer, schemas.BeatAnswer, schemas.BeatRefused)
 
 
 def _record(sender: int, playback_id: str, beat: Heartbeat) -> beats.BeatAnswer:
@@ -200,23 +213,32 @@ def _answer_limit() -> Limit:
     return Limit(CHECK_ANSWER, config["CHECK_WRONG_ANSWERS"], config["CHECK_ANSWER_WINDOW_S"])
 
 
-def _beat_json(answer: beats.BeatAnswer) -> tuple[dict[str, object], int]:
-    result = {
+def _beat_answer(
+    answer: beats.BeatAnswer,
+    ok: type[schemas.BeatAnswer],
+    refused: type[schemas.BeatRefused],
+    **more: Any,
+) -> Response:
+    """A beat's answer as `ok`, or as `refused` (409) for a playback that can no longer be
+    played, with the `more` fields of an answer to a presence check."""
+    fields = {
         "credited_s": answer.credited_s,
         "not_credited_s": answer.not_credited_s,
         "reason": answer.reason,
         "covered_s": answer.covered_s,
         "enrolment_online_hours": answer.enrolment_online_hours,
         "attention_check": _check_json(answer.playback_id, answer.attention_check),
+        **more,
     }
     if answer.status == "ok":
-        return result, 200
+        return contract.answer(ok, **fields)
     message = (
         _("This video is now playing in another window or device.")
         if answer.status == "superseded"
         else _("This playback has ended. Reload the page to go on.")
     )
-    return {**result, "error": answer.status, "message": message, "reason": answer.end_reason}, 409
+    fields.update(error=answer.status, message=message, reason=answer.end_reason)
+    return contract.answer(refused, 409, **fields)
 
 
 def _check_json(playback_id: str, check: study.CheckView | None) -> dict[str, object] | None:
@@ -251,21 +273,34 @@ class QuestionAnswerBody(BaseModel):
 @api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>/question")
 @writes_on_get  # records the question asked
 @role_required(Role.TRAINEE)
+@contract.route(200, schemas.CheckQuestion)
 def check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """The question the pending check asks (never its answer): the same one until answered."""
-    session = get_session()
+    """The question a presence check asks, never its answer (the same one until answered)"""
+    question = _of_pending_check(
+        check_questions.ask,
+        playback_id,
+        check_id,
+        now=get_clock().now(),
+        rng=random.SystemRandom(),
+    )
+    return _question_json(question)
+
+
+def _of_pending_check(
+    service: Callable[..., T], playback_id: str, check_id: str, **arguments: Any
+) -> T:
+    """What `service` answers of the caller's pending check, or 404 when there is none such
+    (or it was answered)."""
     try:
-        question = check_questions.ask(
-            session,
+        return service(
+            get_session(),
             trainee_id=current_user.id,
             playback_id=playback_id,
             check_id=check_id,
-            now=get_clock().now(),
-            rng=random.SystemRandom(),
+            **arguments,
         )
     except ServiceError as error:
         raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
-    return _question_json(question)
 
 
 def _question_json(question: Question) -> dict[str, object]:
@@ -284,9 +319,18 @@ def _question_json(question: Question) -> dict[str, object]:
 
 @api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/question")
 @csrf.exempt
+@contract.route(
+    200,
+    schemas.QuestionCheckAnswer,
+    refusals={409: schemas.QuestionCheckRefused},
+    rate_limited=True,
+    validated_in_view=True,
+    json=QuestionAnswerBody,
+)
 def answer_check_question(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """The answer to the check's question, judged; the beat's answer, and for a question
-    answered, whether it was right, the right letters and the explanation."""
+    """The answer to a presence check's question, with the answer beat"""
+    # Judged: the beat's answer, and for a question answered, whether it was right, the right
+    # letters and the explanation.
     sender = trainee_id()
     check_csrf(request.headers.get("X-CSRFToken"))
     sent = body(QuestionAnswerBody)
@@ -309,9 +353,13 @@ def answer_check_question(playback_id: str, check_id: str) -> ResponseReturnValu
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()
-    found, status = _beat_json(answer.beat)
-    judged = {"question_outcome": answer.outcome, "question": _judgement(answer)}
-    return {**found, **judged}, status
+    return _beat_answer(
+        answer.beat,
+        schemas.QuestionCheckAnswer,
+        schemas.QuestionCheckRefused,
+        question_outcome=answer.outcome,
+        question=_judgement(answer),
+    )
 
 
 def _judgement(answer: check_questions.QuestionAnswer) -> dict[str, object] | None:
@@ -324,11 +372,31 @@ def _judgement(answer: check_questions.QuestionAnswer) -> dict[str, object] | No
     }
 
 
+class FaceAnswerForm(BaseModel):
+    """A face check's answer, as multipart form data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    beat: Annotated[
+        str, Field(description="The attention_ok beat of this check, as a JSON Heartbeat")
+    ]
+    frame: Annotated[list[UploadedFile], Field(min_length=1, max_length=face_checks.MAX_FRAMES)]
+
+
 @api_blueprint.post("/playbacks/<playback_id>/checks/<check_id>/face")
 @csrf.exempt
+@contract.route(
+    200,
+    schemas.FaceCheckAnswer,
+    refusals={409: schemas.FaceCheckRefused, 422: schemas.Error},
+    rate_limited=True,
+    validated_in_view=True,
+    form=FaceAnswerForm,
+)
 def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
-    """A face check's answer: multipart with `beat` (the attention_ok beat as JSON) and the
-    camera's `frame` pictures in order. The frames are read before the transaction begins."""
+    """A face check's answer: the answer beat and the camera's frames, in order"""
+    # Multipart with `beat` (the attention_ok beat as JSON) and the camera's `frame` pictures
+    # in order. The frames are read before the transaction begins.
     sender = trainee_id()
     limits.take("face_answer_limits", str(sender))
     check_csrf(request.headers.get("X-CSRFToken"))
@@ -359,20 +427,17 @@ def answer_face_check(playback_id: str, check_id: str) -> ResponseReturnValue:
     except ServiceError as error:
         raise _refusal(error) from error
     session.commit()
-    return _with_face_outcome(_beat_json(answer.beat), answer)
-
-
-def _with_face_outcome(
-    response: tuple[dict[str, object], int], answer: face_checks.FaceAnswer
-) -> tuple[dict[str, object], int]:
-    """The beat's answer and, in words, what the pictures showed (so the trainee knows what to
-    do differently)."""
-    body, status = response
-    face = {"face_outcome": answer.outcome, "face_message": _face_message(answer)}
-    return {**body, **face}, status
+    return _beat_answer(
+        answer.beat,
+        schemas.FaceCheckAnswer,
+        schemas.FaceCheckRefused,
+        face_outcome=answer.outcome,
+        face_message=_face_message(answer),
+    )
 
 
 def _face_message(answer: face_checks.FaceAnswer) -> str | None:
+    """What the pictures showed, in words: so the trainee knows what to do differently."""
     messages = {
         "match": _("Thank you: it is you."),
         "mismatch": _("The face does not match your reference photo. Please try again."),
@@ -417,18 +482,10 @@ def _frames() -> list[bytes]:
 @api_blueprint.get("/playbacks/<playback_id>/checks/<check_id>.png")
 @writes_on_get  # records when the check was first shown
 @role_required(Role.TRAINEE)
+@contract.route(200, contract.PNG)
 def check_image(playback_id: str, check_id: str) -> ResponseReturnValue:
-    session = get_session()
-    try:
-        code = study.show_pending_check(
-            session,
-            trainee_id=current_user.id,
-            playback_id=playback_id,
-            check_id=check_id,
-            now_ms=now_ms(),
-        )
-    except ServiceError as error:
-        raise ApiError(404, "not_found", _("No such check, or it was answered.")) from error
+    """A presence check's code, drawn"""
+    code = _of_pending_check(study.show_pending_check, playback_id, check_id, now_ms=now_ms())
     response = Response(draw_code(code), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import current_app, request
+from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
 
-from learning.api import api_blueprint
-from learning.api.validation import ApiError, query
+from learning.api import api_blueprint, contract, schemas
+from learning.api.contract import UploadedFile
+from learning.api.validation import ApiError
 from learning.db import get_session
 from learning.extensions import get_clock
 from learning.models import Role
@@ -25,13 +26,21 @@ class ImportQuery(BaseModel):
     dry_run: Literal["0", "1"] = "1"
 
 
+class RosterForm(BaseModel):
+    """The roster: an xlsx with the columns of the template."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: UploadedFile
+
+
 @api_blueprint.post("/admin/trainees/import")
 @role_required(Role.ADMIN)
-def import_trainees() -> ResponseReturnValue:
-    dry_run = query(ImportQuery).dry_run == "1"
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        raise ApiError(422, "validation", describe(ServiceError("file_required")))
+@contract.route(200, schemas.ImportReport)
+def import_trainees(query: ImportQuery, form: RosterForm) -> ResponseReturnValue:
+    """Trainees from an Excel roster; a dry run, or any bad row, writes nothing"""
+    dry_run = query.dry_run == "1"
+    file = form.file
     try:
         outcome = trainee_import.run(
             get_session(),

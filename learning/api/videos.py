@@ -19,8 +19,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from learning.api import api_blueprint
-from learning.api.validation import ApiError, body, query, validate
+from learning.api import api_blueprint, contract, schemas
+from learning.api.contract import UploadedFile
+from learning.api.validation import ApiError
 from learning.db import get_session
 from learning.extensions import get_clock
 from learning.models import Role, Video
@@ -51,6 +52,13 @@ class VideoIn(BaseModel):
 
     title: Title
     programmes: Annotated[list[Code], Field(min_length=1, max_length=50)]
+
+
+class VideoForm(VideoIn):
+    """The whole file in one multipart request, with the fields of a video (repeat
+    `programmes` for each code)."""
+
+    file: UploadedFile
 
 
 def _max_bytes() -> int:
@@ -93,13 +101,14 @@ def _video_json(video: Video) -> dict[str, object]:
 
 @api_blueprint.post("/admin/uploads")
 @role_required(Role.ADMIN)
-def start_upload() -> ResponseReturnValue:
-    wanted = body(UploadIn)
+@contract.route(201, schemas.UploadState)
+def start_upload(json: UploadIn) -> ResponseReturnValue:
+    """Announce a video file to upload in chunks"""
     try:
         upload = uploads.start(
             _folder(),
-            name=wanted.name,
-            size=wanted.size,
+            name=json.name,
+            size=json.size,
             max_bytes=_max_bytes(),
             now=get_clock().now(),
             actor_id=current_user.id,
@@ -111,7 +120,9 @@ def start_upload() -> ResponseReturnValue:
 
 @api_blueprint.get("/admin/uploads/<upload_id>")
 @role_required(Role.ADMIN)
+@contract.route(200, schemas.UploadState)
 def upload_state(upload_id: str) -> ResponseReturnValue:
+    """How many bytes of an upload arrived: resume from there"""
     try:
         return _upload_json(uploads.state(_folder(), upload_id))
     except ServiceError as error:
@@ -120,48 +131,48 @@ def upload_state(upload_id: str) -> ResponseReturnValue:
 
 @api_blueprint.put("/admin/uploads/<upload_id>")
 @role_required(Role.ADMIN)
-def upload_chunk(upload_id: str) -> ResponseReturnValue:
-    offset = query(ChunkAt).offset
+@contract.route(
+    200, schemas.UploadState, raw_body="application/octet-stream", refusals={409: schemas.Error}
+)
+def upload_chunk(upload_id: str, query: ChunkAt) -> ResponseReturnValue:
+    """The upload's bytes from `offset` on"""
     chunks = iter(lambda: request.stream.read(READ_BYTES), b"")
     try:
-        return _upload_json(uploads.append(_folder(), upload_id, offset=offset, chunks=chunks))
+        return _upload_json(
+            uploads.append(_folder(), upload_id, offset=query.offset, chunks=chunks)
+        )
     except ServiceError as error:
         raise _refused(error) from error
 
 
 @api_blueprint.post("/admin/uploads/<upload_id>/video")
 @role_required(Role.ADMIN)
-def finish_upload(upload_id: str) -> ResponseReturnValue:
-    wanted = body(VideoIn)
+@contract.route(201, schemas.LibraryVideo, refusals={409: schemas.Error})
+def finish_upload(upload_id: str, json: VideoIn) -> ResponseReturnValue:
+    """Make the complete upload a video of the library"""
     return _into_library(
-        wanted, partial(uploads.finish, upload_folder=_folder(), upload_id=upload_id)
+        json, partial(uploads.finish, upload_folder=_folder(), upload_id=upload_id)
     )
 
 
 @api_blueprint.post("/admin/videos")
 @role_required(Role.ADMIN)
-def add_video() -> ResponseReturnValue:
-    """The whole file in one multipart request (the page uses the resumable upload); its size
-    limit is VIDEO_MAX_MB, not MAX_CONTENT_LENGTH (`security.LARGE_BODIES`)."""
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        raise ApiError(422, "validation", describe(ServiceError("file_required")))
-    form = {
-        "title": request.form.get("title", ""),
-        "programmes": request.form.getlist("programmes"),
-    }
-    wanted = validate(VideoIn, form)
+@contract.route(201, schemas.LibraryVideo)
+def add_video(form: VideoForm) -> ResponseReturnValue:
+    """Add a video file in one request (WebM or MP4; the duration is read from the file)"""
+    # The page uses the resumable upload. The size limit of this one is VIDEO_MAX_MB, not
+    # MAX_CONTENT_LENGTH (`security.LARGE_BODIES`).
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "upload"
         try:
-            file.save(source)
+            form.file.save(source)
         finally:
-            file.close()
+            form.file.close()
         if source.stat().st_size > _max_bytes():
             too_large = ServiceError("video_too_large", most_mb=_max_bytes() // (1024 * 1024))
             raise _refused(too_large)
         return _into_library(
-            wanted, partial(videos.import_video_file, upload_folder=_folder(), source=source)
+            form, partial(videos.import_video_file, upload_folder=_folder(), source=source)
         )
 
 
