@@ -36,7 +36,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import EnvironBuilder
 
-from bench.heartbeats import FAST_HASH, PASSWORD, Viewer, prepare
+from bench.heartbeats import FAST_HASH, PASSWORD, Viewer, next_beat, prepare
 from learning import create_app
 
 ROUNDS = 5
@@ -107,18 +107,8 @@ def beat_requests(viewers: list[Viewer], count: int) -> list[dict[str, Any]]:
     prepared = []
     for i in range(count):
         viewer = viewers[i % len(viewers)]
-        viewer.seq += 1
-        if viewer.seq == 1:
-            viewer.started = time.monotonic()
-        beat = {
-            "seq": viewer.seq,
-            "position_s": round(time.monotonic() - viewer.started, 3),
-            "rate": 1,
-            "paused": False,
-            "visible": True,
-            "event": "play" if viewer.seq == 1 else "tick",
-        }
-        prepared.append(environ(f"/api/v1/playbacks/{viewer.playback_id}/heartbeats", viewer, beat))
+        path = f"/api/v1/playbacks/{viewer.playback_id}/heartbeats"
+        prepared.append(environ(path, viewer, next_beat(viewer)))
     return prepared
 
 

@@ -302,11 +302,12 @@ async def send_auth_noop(link: Link, viewer: Viewer) -> tuple[int, bytes]:
     return status, b""
 
 
-async def send_beat(link: Link, viewer: Viewer) -> tuple[int, bytes]:
+def next_beat(viewer: Viewer) -> dict[str, object]:
+    """The viewer's next beat, at the position real time has reached since its first."""
     viewer.seq += 1
     if viewer.seq == 1:
         viewer.started = time.monotonic()
-    beat = {
+    return {
         "seq": viewer.seq,
         "position_s": round(time.monotonic() - viewer.started, 3),
         "rate": 1,
@@ -314,6 +315,10 @@ async def send_beat(link: Link, viewer: Viewer) -> tuple[int, bytes]:
         "visible": True,
         "event": "play" if viewer.seq == 1 else "tick",
     }
+
+
+async def send_beat(link: Link, viewer: Viewer) -> tuple[int, bytes]:
+    beat = next_beat(viewer)
     status, _headers, content = await request(
         link,
         "POST",
