@@ -26,6 +26,10 @@ SEEN_REFRESH_S = 60
 
 IDLE = "idle"
 LIFETIME = "lifetime"
+#: Why the last login's session ended, [reason, idle minutes], kept until the next login: the
+#: request that ends a session is not always the one that tells the person (a video's range
+#: request may meet the limit first; the player's next beat must still say why).
+ENDED = "ended"
 
 STAFF = frozenset({Role.INSTRUCTOR.value, Role.ADMIN.value})
 
@@ -38,6 +42,7 @@ def init_app(app: Flask) -> None:
 def start() -> None:
     """A new login: the session's clocks start now."""
     now = _now_s()
+    session.pop(ENDED, None)
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
 
@@ -79,6 +84,7 @@ def refusal() -> tuple[str, str]:
 
 def _end_or_refresh() -> None:
     if "_user_id" not in session:
+        _recall_ending()
         return
     login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
     if not isinstance(login_at, int) or not isinstance(seen_at, int):
@@ -98,10 +104,18 @@ def _end_or_refresh() -> None:
     )
     if reason is not None:
         session.clear()
+        session[ENDED] = [reason, idle_minutes]
         g.session_ended = reason
         g.session_idle_minutes = idle_minutes
     elif now - seen_at >= SEEN_REFRESH_S:
         session[SEEN_AT] = now
+
+
+def _recall_ending() -> None:
+    """An anonymous request after a session ended: its refusals still say why it ended."""
+    ended = session.get(ENDED)
+    if isinstance(ended, list) and len(ended) == 2 and ended[0] in (IDLE, LIFETIME):
+        g.session_ended, g.session_idle_minutes = ended
 
 
 def _idle_minutes(identity: Identity) -> int:

@@ -107,6 +107,21 @@ def test_a_trainee_session_lasts_two_idle_hours(
     assert copy.get("/api/v1/me").status_code == 200  # active two minutes ago
 
 
+def test_the_player_hears_why_when_another_request_ended_the_session_first(
+    app: Flask, login, make: Factory, clock: FakeClock
+) -> None:
+    """A video's range request (any request) may meet the idle limit before the next beat:
+    the beat's refusal still gives the reason, not a bare "please log in"."""
+    client = _in_english(login(make.trainee()))
+    clock.advance(minutes=121)
+    assert client.get("/account/profile").status_code == 302  # this request ends the session
+    _expired(client.get("/api/v1/me"), "120 minutes without activity")
+    again = _in_english(login(make.trainee()))
+    assert again.post_form("/logout", {}).status_code == 303
+    response = again.get("/api/v1/me")  # logged out on purpose: no reason but the login
+    assert response.get_json()["error"] == "login_required"
+
+
 def test_a_session_ends_12_hours_after_login_however_active(
     app: Flask, login, make: Factory, clock: FakeClock
 ) -> None:
