@@ -5,13 +5,18 @@ Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI), where 
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from learning.db import get_database
 from learning.demo import seed as demo
+from learning.models import Role
+from learning.services import accounts, catalogue, enrolments
+from tests.browser.player import PASSWORD, Learner
 from tests.live import LiveServer, serve_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,13 +31,21 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--autoplay-policy=no-user-gesture-required",
 ]
+_numbers = itertools.count(1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the browser tests and puts them first. They wait in real time (a video plays), so
+    begun first on every worker, the files that keep a core busy fill their waits; left last,
+    one worker would sit out the waits alone (`make test` turns off xdist's ordering of files
+    by their number of tests, which would put these last)."""
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.fspath).parents:
+    in_browser = [here in Path(item.fspath).parents for item in items]
+    for item, browser in zip(items, in_browser, strict=True):
+        if browser:
             item.add_marker(pytest.mark.browser)
+    order = sorted(range(len(items)), key=lambda i: not in_browser[i])  # stable
+    items[:] = [items[i] for i in order]
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +114,39 @@ def log_in(page, base_url: str, username: str, password: str = demo.DEMO_PASSWOR
     page.fill("input[name=password]", password)
     page.click("button.primary")
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def learner(live_server: LiveServer) -> Learner:
+    """A trainee of the test's own, enrolled in trading-3, on the live server."""
+    app = live_server.app
+    with get_database(app).transaction() as session:
+        user = accounts.create_user(
+            session,
+            username=f"viewer{next(_numbers)}",
+            password=PASSWORD,
+            role=Role.TRAINEE,
+            display_name="观看者",
+            now=app.extensions["clock"].now(),
+            hash_method="pbkdf2:sha256:1000",
+        )
+        enrolment = enrolments.enrol(
+            session,
+            trainee=user,
+            programme=catalogue.programme_by_code(session, "trading-3"),
+            now=app.extensions["clock"].now(),
+            standard_hour_minutes=45,
+            eligibility_condition="L3-a",
+        )
+        titles = {
+            v.title: v.id for v in catalogue.programme_videos(session, enrolment.programme_id)
+        }
+        intro = next(vid for title, vid in titles.items() if title.startswith("课程导论"))
+        lecture = next(vid for title, vid in titles.items() if title.startswith("第1讲"))
+        return Learner(user.username, user.id, enrolment.id, intro, lecture)
+
+
+@pytest.fixture
+def viewer(page, live_server: LiveServer, learner: Learner):
+    log_in(page, live_server.url, learner.username, PASSWORD)
+    return page

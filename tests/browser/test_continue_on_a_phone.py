@@ -14,9 +14,7 @@ from learning.db import get_database
 from learning.models import BeatRecord, Coverage, Enrolment
 from learning.services import catalogue, recompute
 from tests.browser.conftest import PHONE, LiveServer, log_in
-from tests.browser.test_player import PASSWORD, Learner, learner, pause_and_settle, play
-
-__all__ = ["learner"]  # the fixture, shared with the player's tests
+from tests.browser.player import PASSWORD, Learner, pause_and_settle, play
 
 
 @pytest.fixture(autouse=True)

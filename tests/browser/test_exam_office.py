@@ -106,7 +106,7 @@ def _candidates(
                 eligibility_condition="L4-a",
             )
             # admitted by an unlock: credited time without its beats would make the shared
-            # server's totals no longer rebuild from them (test_player checks they do)
+            # server's totals no longer rebuild from them (the player tests check they do)
             enrolment.exam_unlocked = True
             if paid:
                 session.add(

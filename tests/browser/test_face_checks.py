@@ -115,11 +115,11 @@ def test_the_trainee_shows_their_face_and_the_video_plays_on(
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "face-check-390.png"))
     assert pending(live_server, user_id) is not None
-    answer(page)
+    message = answer(page)
+    assert outcomes(live_server, user_id) == ["match"], message  # the verdict, then the page
     page.wait_for_selector("[data-face-check]", state="hidden")
     page.wait_for_function("!document.getElementById('video').paused", timeout=10_000)
     assert pending(live_server, user_id) is None
-    assert outcomes(live_server, user_id) == ["match"]
     live = page.evaluate("document.querySelector('[data-face-preview]').srcObject")
     assert live is None or live == {}  # the camera is let go once the check is cleared
 

@@ -10,11 +10,8 @@ from pathlib import Path
 
 from learning.db import get_database
 from learning.models import TraineeStudyState
-from tests.browser import test_player
 from tests.browser.conftest import log_in
-from tests.browser.test_player import PASSWORD, covered, open_player, play, rebuilds_exactly
-
-learner = test_player.learner  # the same fixture: a trainee of the test's own
+from tests.browser.player import PASSWORD, covered, open_player, play, rebuilds_exactly
 
 SHOTS = Path("/tmp/learning-screenshots")
 PORTRAIT = {"width": 390, "height": 844}

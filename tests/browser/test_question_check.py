@@ -13,12 +13,9 @@ from learning.db import get_database
 from learning.domain.exam_practice import Kind
 from learning.models import CheckQuestion, Question
 from learning.services import catalogue, question_bank
-from tests.browser import test_player
 from tests.browser.conftest import log_in
-from tests.browser.test_player import PASSWORD, covered, open_player, play, rebuilds_exactly
+from tests.browser.player import PASSWORD, covered, open_player, play, rebuilds_exactly
 from tests.browser.test_player_phone import PORTRAIT, SIZE, shoot
-
-learner = test_player.learner  # the same fixture: a trainee of the test's own
 
 PROGRAMME = "trading-3"
 

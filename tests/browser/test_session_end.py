@@ -6,12 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from learning.clock import Clock
-from tests.browser import test_player
 from tests.browser.conftest import LiveServer
-from tests.browser.test_player import PASSWORD, Learner, beats, open_player, play
-
-learner = test_player.learner  # the player tests' fixtures: a trainee of this test's own
-viewer = test_player.viewer
+from tests.browser.player import PASSWORD, Learner, beats, open_player, play
 
 
 class Later(Clock):
