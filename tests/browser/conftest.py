@@ -17,7 +17,7 @@ from learning.demo import seed as demo
 from learning.models import Role
 from learning.services import accounts, catalogue, enrolments
 from tests.browser.player import PASSWORD, Learner
-from tests.live import LiveServer, serve_demo
+from tests.live import LiveServer, serve_demo, shared_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
 BEAT_INTERVAL_S = 5  # shorter than the default 15 s, so the tests wait less
@@ -53,6 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """The app with the demo data on a database of its own, served by a thread."""
     with serve_demo(
         tmp_path_factory.mktemp("live"),
+        shared=shared_folder(tmp_path_factory),
         HEARTBEAT_INTERVAL_S=BEAT_INTERVAL_S,
         UPLOAD_CHUNK_BYTES=64 * 1024,  # a small file still goes in several chunks
     ) as server:

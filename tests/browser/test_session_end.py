@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from learning.clock import Clock
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.player import PASSWORD, Learner, beats, open_player, play
 
 
@@ -40,6 +40,11 @@ def test_the_player_says_the_session_ended_and_keeps_the_beats(
     kept = viewer.evaluate("window.learningPlayer.queue.map((beat) => beat.seq)")
     assert kept, "the refused beat stays queued"
     viewer.screenshot(path="/tmp/learning-screenshots/player-session-ended.png")
+    viewer.set_viewport_size(PHONE)  # most trainees study on a phone
+    viewer.locator("[data-notice] a").scroll_into_view_if_needed()
+    assert viewer.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+    assert viewer.is_visible("[data-notice] a")
+    viewer.screenshot(path="/tmp/learning-screenshots/player-session-ended-390x844.png")
 
     viewer.click("[data-notice] a")  # the login, and back to this video
     viewer.fill("input[name=username]", learner.username)
