@@ -582,20 +582,28 @@ class Player {
     line.classList.toggle("error", Boolean(text) && !busy);
   }
 
+  // Each frame is drawn at its time on the schedule (start + i x FACE_FRAME_MS; drawing is
+  // cheap) and all are encoded afterwards: encoding between frames stretched the gaps on a
+  // busy phone until a blink could fall between two of them.
   async captureFrames() {
     const preview = this.root.querySelector("[data-face-preview]");
     const scale = Math.min(1, FACE_SIDE / (preview.videoWidth || FACE_SIDE));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round((preview.videoWidth || FACE_SIDE) * scale);
-    canvas.height = Math.round((preview.videoHeight || FACE_SIDE * 0.75) * scale);
-    const context = canvas.getContext("2d");
-    const frames = [];
+    const width = Math.round((preview.videoWidth || FACE_SIDE) * scale);
+    const height = Math.round((preview.videoHeight || FACE_SIDE * 0.75) * scale);
+    const canvases = [];
+    const start = performance.now();
     for (let i = 0; i < FACE_FRAMES; i += 1) {
-      context.drawImage(preview, 0, 0, canvas.width, canvas.height);
-      frames.push(await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.85)));
-      await new Promise((done) => setTimeout(done, FACE_FRAME_MS));
+      const wait = start + i * FACE_FRAME_MS - performance.now();
+      if (wait > 0) await new Promise((done) => setTimeout(done, wait));
+      const canvas = document.createElement("canvas");
+      canvas.width = width;
+      canvas.height = height;
+      canvas.getContext("2d").drawImage(preview, 0, 0, width, height);
+      canvases.push(canvas);
     }
-    return frames;
+    return Promise.all(
+      canvases.map((canvas) => new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.85))),
+    );
   }
 
   // Frames, then the answer beat on its own request, in seq order with the queued beats: the
