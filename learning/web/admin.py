@@ -534,7 +534,10 @@ def import_template() -> ResponseReturnValue:
 @blueprint.route("/trainees/import", methods=["GET", "POST"])
 def import_trainees() -> ResponseReturnValue:
     """Upload a roster: it is checked first (nothing written), then imported on confirmation."""
-    return roster.check_upload(roster.run_import).render("admin/import.html")
+    checked = roster.check_upload(
+        roster.run_import, worth_keeping=lambda outcome: outcome.created + outcome.updated > 0
+    )
+    return checked.render("admin/import.html")
 
 
 @blueprint.route("/trainees/import/<token>", methods=["POST"])

@@ -53,6 +53,16 @@ def test_a_weak_initial_password_is_shown_in_its_cell(login, make: Factory, db_s
     assert db_session.scalar(select(User).where(User.username == "zhao.li")) is None
 
 
+def test_the_empty_template_uploaded_says_it_has_no_trainees_and_offers_no_import(
+    login, make: Factory
+) -> None:
+    admin = login(make.admin())
+    template = admin.get("/admin/trainees/import-template.xlsx").data
+    page = _upload(admin, template).get_data(as_text=True)
+    assert "文件中没有学员" in page
+    assert "确认导入" not in page and 'action="/admin/trainees/import/' not in page
+
+
 def test_a_missing_file_is_explained(login, make: Factory) -> None:
     admin = login(make.admin())
     page = admin.post_form("/admin/trainees/import")
