@@ -16,7 +16,6 @@ transaction in WAL mode), so a beat committed meanwhile is either wholly in the 
 
 from __future__ import annotations
 
-import heapq
 import json
 import multiprocessing
 from collections import defaultdict
@@ -121,10 +120,11 @@ class Replayer:
     def apply(self, event: Event) -> PlaybackState | BeatOutcome | VoidOutcome:
         outcome = self.ledger.apply(event)
         self.events += 1
-        if isinstance(event, OpenEvent):
+        if isinstance(outcome, BeatOutcome):  # the common case first: a replay is mostly beats
+            if not outcome.duplicate:
+                self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
+        elif isinstance(event, OpenEvent):
             self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
-        elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
-            self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
         elif isinstance(outcome, VoidOutcome):
             for day, ms in outcome.voided_ms_by_day.items():
                 self._add_not_credited(event.playback_id, day, {VOIDED: ms})
@@ -141,10 +141,11 @@ class Replayer:
         assert isinstance(outcome, BeatOutcome)
         event_no, status, credited_ms, not_credited_text = row
         replayed_status = "duplicate" if outcome.duplicate else outcome.status
+        judged_alike = status == replayed_status and credited_ms == outcome.credited_ms
+        if judged_alike and not_credited_text == "{}" and not any(outcome.not_credited_ms.values()):
+            return  # most beats: nothing to decode, nothing to build
         replayed_reasons = {reason: ms for reason, ms in outcome.not_credited_ms.items() if ms}
-        if status == replayed_status and credited_ms == outcome.credited_ms:
-            if not_credited_text == "{}" and not replayed_reasons:
-                return
+        if judged_alike:
             stored_reasons = {k: v for k, v in json.loads(not_credited_text).items() if v}
             if stored_reasons == replayed_reasons:
                 return
@@ -245,6 +246,8 @@ def rebuild(database: Database, *, now_ms: int, processes: int = 1) -> Report:
 def _each_trainee(database: Database, *, now_ms: int, processes: int, mode: Mode) -> Report:
     with database.session_factory() as session:
         trainee_ids = _unverified(session) if mode == "since_verified" else _trainees(session)
+    if mode == "since_verified":  # a process is worth its start (seconds) for a batch of its own
+        processes = min(processes, -(-len(trainee_ids) // BATCH))
     if processes <= 1 or len(trainee_ids) < 2:
         return _share(database, trainee_ids, now_ms, mode)
     shares = [trainee_ids[index::processes] for index in range(processes)]
@@ -316,9 +319,10 @@ def _share(database: Database, trainee_ids: list[int], now_ms: int, mode: Mode) 
             verified, alone = _verify_batch(session, batch, now_ms)
         if verified is None:  # something differs: trainee by trainee, to say whose it is
             verified, alone = [], batch
-        with database.transaction() as session:
-            for each in verified:
-                each.store(session, now_ms)
+        moved = [each for each in (one.moved_on() for one in verified) if each is not None]
+        if moved:  # each had a snapshot (the batch started from them): moved on in one statement
+            with database.transaction() as session:
+                snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
         events += sum(each.events for each in verified)
         report = _share_one_by_one(database, alone, now_ms, mode)
         events += report.events
@@ -425,23 +429,22 @@ class _Verified:
 
     def store(self, session: Session, now_ms: int) -> None:
         """Write the replay state as the trainee's verified snapshot (unless it is unchanged)."""
+        moved = self.moved_on()
+        if moved is not None:
+            snapshots.store(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
+
+    def moved_on(self) -> snapshots.Moved | None:
+        """The snapshot to write from the replay state; None if the stored one stays."""
         if self.newer_stored:
-            return
+            return None
         text = snapshots.encode(self.state)
         stored = self.stored
         unchanged = stored is not None and stored.event_no == self.event_no
         if unchanged and stored is not None and stored.digest == snapshots.digest(text):
-            return
+            return None
         part = self.state.part
         clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
-        snapshots.store(
-            session,
-            self.trainee_id,
-            text,
-            event_no=self.event_no,
-            clock_ms=clock_ms,
-            now=datetime.fromtimestamp(now_ms / 1000, UTC),
-        )
+        return snapshots.Moved(self.trainee_id, text, self.event_no, clock_ms)
 
 
 def _verify(
@@ -548,21 +551,14 @@ def _events(
     in processing order, each with its number and, for a beat, what its stored row says it
     earned."""
     last = MAX_EVENT_NO if through is None else through
-    openings: Iterator[_Numbered] = (
-        (row.event_no, _open_event(row), None)
-        for row in session.scalars(
-            select(Playback)
-            .where(Playback.trainee_id == trainee_id, Playback.event_no.between(after + 1, last))
-            .order_by(Playback.event_no)
-        )
-    )
+    others = _openings_and_voids(session, trainee_id, after, last)
     beat = BeatRecord
     rows = session.connection().execute(  # Core, not the ORM's result: a third of the time
         select(
             beat.event_no,
             beat.playback_id,
             beat.server_at_ms,
-            beat.seq,
+            beat.seq,  # the Beat's fields in its own order: built from positions
             beat.position_ms,
             beat.rate_milli,
             beat.paused,
@@ -571,52 +567,77 @@ def _events(
             beat.from_ms,
             beat.attention_id,
             beat.attention_code,
+            beat.face_outcome,
+            beat.question_outcome,
             beat.status,
             beat.credited_ms,
             cast(beat.not_credited, Text),  # as stored: most are "{}", decoded only if not
-            beat.face_outcome,
-            beat.question_outcome,
         )
         .where(beat.trainee_id == trainee_id, beat.event_no.between(after + 1, last))
         .order_by(beat.event_no)
         .execution_options(yield_per=5000)
     )
-    beats: Iterator[_Numbered] = (  # plain rows, not ORM objects: a replay reads millions
-        (
-            row[0],
-            BeatEvent(
-                playback_id=row[1],
-                beat=Beat(
-                    seq=row[3],
-                    position_ms=row[4],
-                    rate_milli=row[5],
-                    paused=row[6],
-                    visible=row[7],
-                    event=row[8],
-                    from_ms=row[9],
-                    attention_id=row[10],
-                    attention_code=row[11],
-                    face_outcome=row[15],
-                    question_outcome=row[16],
+    # One generator over plain rows, the few openings and voids merged in by hand: a replay
+    # reads millions of beats, and heapq.merge's layers cost a tenth of it.
+    pending = iter(others)
+    other = next(pending, None)
+    other_no = MAX_EVENT_NO if other is None else other[0]
+    for chunk in rows.partitions():
+        for row in chunk:
+            number = row[0]
+            while other_no < number:
+                assert other is not None
+                yield other
+                other = next(pending, None)
+                other_no = MAX_EVENT_NO if other is None else other[0]
+            event = BeatEvent(
+                row[1],
+                Beat(
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    row[7],
+                    row[8],
+                    row[9],
+                    row[10],
+                    row[11],
+                    row[12],
+                    row[13],
                 ),
-                at_ms=row[2],
-            ),
-            (row[0], row[12], row[13], row[14]),
-        )
-        for row in rows
-    )
-    voids: Iterator[_Numbered] = (
-        (row.event_no, VoidEvent(playback_id=row.playback_id, at_ms=row.at_ms), None)
-        for row in session.scalars(
-            select(PlaybackVoid)
-            .where(
-                PlaybackVoid.trainee_id == trainee_id,
-                PlaybackVoid.event_no.between(after + 1, last),
+                row[2],
             )
-            .order_by(PlaybackVoid.event_no)
-        )
+            yield number, event, (number, row[14], row[15], row[16])
+    if other is not None:
+        yield other
+        yield from pending
+
+
+def _openings_and_voids(
+    session: Session, trainee_id: int, after: int, last: int
+) -> list[_Numbered]:
+    """The trainee's openings and voids after event `after` up to `last`, in processing order
+    (a few for every thousand beats: read whole)."""
+    openings = session.scalars(
+        select(Playback)
+        .where(Playback.trainee_id == trainee_id, Playback.event_no.between(after + 1, last))
+        .order_by(Playback.event_no)
     )
-    yield from heapq.merge(openings, beats, voids, key=lambda item: item[0])
+    voids = session.execute(
+        select(PlaybackVoid.event_no, PlaybackVoid.playback_id, PlaybackVoid.at_ms)
+        .where(
+            PlaybackVoid.trainee_id == trainee_id,
+            PlaybackVoid.event_no.between(after + 1, last),
+        )
+        .order_by(PlaybackVoid.event_no)
+    )
+    return sorted(
+        [
+            *((row.event_no, _open_event(row), None) for row in openings),
+            *((number, VoidEvent(playback_id=p, at_ms=at), None) for number, p, at in voids),
+        ],
+        key=lambda item: item[0],
+    )
 
 
 def _open_event(row: Playback) -> OpenEvent:
