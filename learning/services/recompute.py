@@ -19,13 +19,28 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain
+from types import SimpleNamespace
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Delete, Engine, Select, Text, Update, cast, delete, func, select, update
+from sqlalchemy import (
+    Delete,
+    Engine,
+    Select,
+    Text,
+    Update,
+    and_,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from learning.database import Database
@@ -161,16 +176,24 @@ class Replayer:
 
     def state(self, trainee_id: str) -> snapshots.State:
         """What the replay keeps of one trainee, to go on from (a snapshot's content)."""
-        try:
-            part = self.ledger.part(trainee_id)
-        except KeyError:  # never studied: no seed, no state
-            return snapshots.State(None, {})
-        not_credited = {
-            (day, enrolment, video): dict(reasons)
-            for (trainee, day, enrolment, video), reasons in self._not_credited.items()
-            if trainee == trainee_id and reasons
-        }
-        return snapshots.State(part, not_credited)
+        return self.states([trainee_id])[trainee_id]
+
+    def states(self, trainee_ids: Collection[str]) -> dict[str, snapshots.State]:
+        """`state` of each of the trainees, their not-credited time sorted out in one pass
+        (a batch's trainees one by one went through all of the batch's, each)."""
+        not_credited: dict[str, snapshots.NotCredited] = {key: {} for key in trainee_ids}
+        for (trainee, day, enrolment, video), reasons in self._not_credited.items():
+            if reasons and trainee in not_credited:
+                not_credited[trainee][(day, enrolment, video)] = dict(reasons)
+        found: dict[str, snapshots.State] = {}
+        for trainee_id, own in not_credited.items():
+            try:
+                part = self.ledger.part(trainee_id)
+            except KeyError:  # never studied: no seed, no state
+                found[trainee_id] = snapshots.State(None, {})
+            else:
+                found[trainee_id] = snapshots.State(part, own)
+        return found
 
     def restore(self, state: snapshots.State) -> None:
         """Take on a trainee's state from a snapshot (one with no state adds nothing)."""
@@ -352,9 +375,8 @@ def _verify_batch(
             select(ReplaySnapshot).where(ReplaySnapshot.trainee_id.in_(trainee_ids))
         )
     }
-    replayer = Replayer()
     alone: list[int] = []
-    done: list[tuple[int, int, int, ReplaySnapshot]] = []  # trainee, last event, events, row
+    starts: dict[int, tuple[snapshots.State, ReplaySnapshot]] = {}
     for trainee_id in trainee_ids:
         seed, count = known.get(trainee_id, (None, 0))
         row = rows.get(trainee_id)
@@ -364,12 +386,19 @@ def _verify_batch(
             start = None
         if start is None or row is None:
             alone.append(trainee_id)
-            continue
+        else:
+            starts[trainee_id] = (start, row)
+    replayer = Replayer()
+    done: list[tuple[int, int, int, ReplaySnapshot]] = []  # trainee, last event, events, row
+    afters = {trainee_id: row.event_no for trainee_id, (_start, row) in starts.items()}
+    for trainee_id, events in _events_of(session, afters):
+        start, row = starts[trainee_id]
         replayer.restore(start)
+        seed = known.get(trainee_id, (None, 0))[0]
         if seed is not None and start.part is None:
             replayer.ledger.add_trainee(str(trainee_id), seed)
         before, last = replayer.events, row.event_no
-        for event_no, event, stored in _events(session, trainee_id, after=row.event_no):
+        for event_no, event, stored in events:
             outcome = replayer.apply(event)
             if stored is not None:
                 replayer.compare_beat(trainee_id, stored, outcome)
@@ -381,8 +410,9 @@ def _verify_batch(
         session, rebuilt, now_ms=now_ms, trainee_ids=checked
     ):
         return None, alone
+    states = replayer.states([str(trainee_id) for trainee_id in checked])
     verified = [
-        _Verified(trainee_id, [], replayer.state(str(trainee_id)), last, row, events=events)
+        _Verified(trainee_id, [], states[str(trainee_id)], last, row, events=events)
         for trainee_id, last, events, row in done
     ]
     return verified, alone
@@ -551,14 +581,51 @@ def _events(
     in processing order, each with its number and, for a beat, what its stored row says it
     earned."""
     last = MAX_EVENT_NO if through is None else through
-    others = _openings_and_voids(session, trainee_id, after, last)
+    afters = {trainee_id: after}
+    others = _openings_and_voids(session, afters, last).get(trainee_id, [])
+    return _merged(_beat_rows(session, afters, last), others)
+
+
+def _events_of(
+    session: Session, afters: Mapping[int, int]
+) -> Iterator[tuple[int, Iterator[_Numbered]]]:
+    """Each trainee's events after their number in `afters`, as `_events` gives them, trainee
+    by trainee in ascending order, read with one query per kind of event for them all (the
+    nightly check's batch: three queries a trainee cost more than replaying their day). Each
+    trainee's events are to be used up before the next trainee's are taken."""
+    if not afters:
+        return
+    others = _openings_and_voids(session, afters, MAX_EVENT_NO)
+    rows = _Grouped(_beat_rows(session, afters, MAX_EVENT_NO))
+    for trainee_id in sorted(afters):
+        yield trainee_id, _merged(rows.of(trainee_id), others.get(trainee_id, []))
+
+
+def _after(trainee: Any, event_no: Any, afters: Mapping[int, int], last: int) -> Any:
+    """The condition on a table's trainee and event number columns: each trainee's events
+    after their number in `afters`, up to `last`."""
+    return or_(
+        *(
+            and_(trainee == trainee_id, event_no.between(after + 1, last))
+            for trainee_id, after in sorted(afters.items())
+        )
+    )
+
+
+# A beat row as `_beat_rows` reads it: event_no, playback_id, server time, the Beat's fields in
+# its own order (3 to 13), status, credited ms, not-credited JSON text, trainee id.
+_BeatRow = Sequence[Any]
+
+
+def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterator[_BeatRow]:
+    """The stored beats of `_after`, as plain rows in trainee and processing order."""
     beat = BeatRecord
-    rows = session.connection().execute(  # Core, not the ORM's result: a third of the time
+    result = session.connection().execute(  # Core, not the ORM's result: a third of the time
         select(
             beat.event_no,
             beat.playback_id,
             beat.server_at_ms,
-            beat.seq,  # the Beat's fields in its own order: built from positions
+            beat.seq,
             beat.position_ms,
             beat.rate_milli,
             beat.paused,
@@ -572,72 +639,89 @@ def _events(
             beat.status,
             beat.credited_ms,
             cast(beat.not_credited, Text),  # as stored: most are "{}", decoded only if not
+            beat.trainee_id,
         )
-        .where(beat.trainee_id == trainee_id, beat.event_no.between(after + 1, last))
-        .order_by(beat.event_no)
+        .where(_after(beat.trainee_id, beat.event_no, afters, last))
+        .order_by(beat.trainee_id, beat.event_no)
         .execution_options(yield_per=5000)
     )
-    # One generator over plain rows, the few openings and voids merged in by hand: a replay
-    # reads millions of beats, and heapq.merge's layers cost a tenth of it.
+    return chain.from_iterable(result.partitions())
+
+
+def _merged(rows: Iterator[_BeatRow], others: list[_Numbered]) -> Iterator[_Numbered]:
+    """One trainee's beat rows as events, with their openings and voids merged in by number.
+
+    One generator over plain rows, the few others merged in by hand: a replay reads millions
+    of beats, and heapq.merge's layers cost a tenth of it."""
     pending = iter(others)
     other = next(pending, None)
     other_no = MAX_EVENT_NO if other is None else other[0]
-    for chunk in rows.partitions():
-        for row in chunk:
-            number = row[0]
-            while other_no < number:
-                assert other is not None
-                yield other
-                other = next(pending, None)
-                other_no = MAX_EVENT_NO if other is None else other[0]
-            event = BeatEvent(
-                row[1],
-                Beat(
-                    row[3],
-                    row[4],
-                    row[5],
-                    row[6],
-                    row[7],
-                    row[8],
-                    row[9],
-                    row[10],
-                    row[11],
-                    row[12],
-                    row[13],
-                ),
-                row[2],
-            )
-            yield number, event, (number, row[14], row[15], row[16])
+    for row in rows:
+        number = row[0]
+        while other_no < number:
+            assert other is not None
+            yield other
+            other = next(pending, None)
+            other_no = MAX_EVENT_NO if other is None else other[0]
+        event = BeatEvent(
+            row[1],
+            Beat(
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+                row[12],
+                row[13],
+            ),
+            row[2],
+        )
+        yield number, event, (number, row[14], row[15], row[16])
     if other is not None:
         yield other
         yield from pending
 
 
+class _Grouped:
+    """Rows ordered by trainee (their last column), taken trainee by trainee."""
+
+    def __init__(self, rows: Iterator[_BeatRow]) -> None:
+        self._rows = rows
+        self._head = next(rows, None)
+
+    def of(self, trainee_id: int) -> Iterator[_BeatRow]:
+        """The trainee's rows (those of earlier trainees must have been taken)."""
+        while self._head is not None and self._head[-1] == trainee_id:
+            yield self._head
+            self._head = next(self._rows, None)
+
+
 def _openings_and_voids(
-    session: Session, trainee_id: int, after: int, last: int
-) -> list[_Numbered]:
-    """The trainee's openings and voids after event `after` up to `last`, in processing order
-    (a few for every thousand beats: read whole)."""
+    session: Session, afters: Mapping[int, int], last: int
+) -> dict[int, list[_Numbered]]:
+    """Each trainee's openings and voids of `_after`, in processing order (a few for every
+    thousand beats: read whole)."""
     openings = session.scalars(
-        select(Playback)
-        .where(Playback.trainee_id == trainee_id, Playback.event_no.between(after + 1, last))
-        .order_by(Playback.event_no)
+        select(Playback).where(_after(Playback.trainee_id, Playback.event_no, afters, last))
     )
+    void = PlaybackVoid
     voids = session.execute(
-        select(PlaybackVoid.event_no, PlaybackVoid.playback_id, PlaybackVoid.at_ms)
-        .where(
-            PlaybackVoid.trainee_id == trainee_id,
-            PlaybackVoid.event_no.between(after + 1, last),
+        select(void.trainee_id, void.event_no, void.playback_id, void.at_ms).where(
+            _after(void.trainee_id, void.event_no, afters, last)
         )
-        .order_by(PlaybackVoid.event_no)
     )
-    return sorted(
-        [
-            *((row.event_no, _open_event(row), None) for row in openings),
-            *((number, VoidEvent(playback_id=p, at_ms=at), None) for number, p, at in voids),
-        ],
-        key=lambda item: item[0],
-    )
+    found: dict[int, list[_Numbered]] = defaultdict(list)
+    for row in openings:
+        found[row.trainee_id].append((row.event_no, _open_event(row), None))
+    for trainee_id, number, playback_id, at_ms in voids:
+        found[trainee_id].append((number, VoidEvent(playback_id=playback_id, at_ms=at_ms), None))
+    for events in found.values():
+        events.sort(key=lambda item: item[0])
+    return found
 
 
 def _open_event(row: Playback) -> OpenEvent:
@@ -680,7 +764,7 @@ def differences(
     }
     online = {key: f.online_s for key, f in totals.enrolments.items() if f.online_s}
     return [
-        *_compare("coverage", _stored_coverage(session, trainee_ids), coverage),
+        *_compare("coverage", _stored_coverage(session, trainee_ids, coverage), coverage),
         *_compare("credited", _stored_credited(session, trainee_ids), credited),
         *_compare("not credited", _stored_not_credited(session, trainee_ids), not_credited),
         *_compare(
@@ -731,19 +815,28 @@ def _of_enrolments(statement: _Restricted, column: Any, trainee_ids: Trainees) -
     )
 
 
-def _stored_coverage(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+def _stored_coverage(
+    session: Session, trainee_ids: Trainees, rebuilt: Mapping[str, list[list[int]]]
+) -> dict[str, object]:
+    """The stored coverage, and covered seconds that are not its measure. A stored text that
+    is the rebuilt coverage's JSON is taken as that without decoding it (most are: a video's
+    coverage is hundreds of intervals); any other is decoded and compared as it is."""
     statement = select(
-        Coverage.enrolment_id, Coverage.video_id, Coverage.intervals, Coverage.covered_s
+        Coverage.enrolment_id, Coverage.video_id, cast(Coverage.intervals, Text), Coverage.covered_s
     )
     stored: dict[str, object] = {}
-    for enrolment_id, video_id, intervals, covered_s in session.execute(
+    for enrolment_id, video_id, text, covered_s in session.execute(
         _of_enrolments(statement, Coverage.enrolment_id, trainee_ids)
     ):
+        key = f"{enrolment_id}/{video_id}"
+        expected = rebuilt.get(key)
+        same = expected is not None and text == json.dumps(expected)
+        intervals: Any = expected if same else json.loads(text)
         if intervals:
-            stored[f"{enrolment_id}/{video_id}"] = intervals
+            stored[key] = intervals
         measure = sum(end - start for start, end in intervals)
         if covered_s != measure // 1000:
-            stored[f"{enrolment_id}/{video_id} covered_s"] = covered_s
+            stored[f"{key} covered_s"] = covered_s
     return stored
 
 
@@ -760,12 +853,15 @@ def _stored_credited(session: Session, trainee_ids: Trainees) -> dict[str, objec
 
 
 def _stored_not_credited(session: Session, trainee_ids: Trainees) -> dict[str, object]:
-    rows = _study_days(session, StudyDay.not_credited, trainee_ids)
-    return {
-        f"{t}/{d.isoformat()}/{e}/{v}": reasons
-        for t, d, e, v, reasons in rows
-        if any(reasons.values())
-    }
+    rows = _study_days(session, cast(StudyDay.not_credited, Text), trainee_ids)
+    found: dict[str, object] = {}
+    for t, d, e, v, text in rows:
+        if text == "{}":  # most days: nothing to decode
+            continue
+        reasons = json.loads(text)
+        if any(reasons.values()):
+            found[f"{t}/{d.isoformat()}/{e}/{v}"] = reasons
+    return found
 
 
 def _stored_last_studied(session: Session, trainee_ids: Trainees) -> dict[str, object]:
@@ -795,8 +891,39 @@ def _as_of(playbacks: Mapping[str, PlaybackState], now_ms: int) -> dict[str, obj
 
 
 def _stored_playbacks(session: Session, trainee_ids: Trainees) -> dict[str, PlaybackState]:
-    statement = _of(select(Playback), Playback.trainee_id, trainee_ids)
-    return {row.id: playback_state(row) for row in session.scalars(statement)}
+    statement = _of(select(*_PLAYBACK_COLUMNS), Playback.trainee_id, trainee_ids)
+    # plain rows, not ORM objects: all of a batch's playbacks, most of them long ended; their
+    # settings, the same few texts over and over, decoded once each
+    settings: dict[str, dict[str, Any]] = {}
+    found: dict[str, PlaybackState] = {}
+    for row in session.execute(statement):
+        values = dict(row._mapping)
+        text = values.pop("settings_text")
+        if text not in settings:
+            settings[text] = json.loads(text)
+        found[row.id] = playback_state(SimpleNamespace(**values, settings=settings[text]))
+    return found
+
+
+#: The columns `playback_state` reads.
+_PLAYBACK_COLUMNS = (
+    Playback.id,
+    cast(Playback.settings, Text).label("settings_text"),
+    Playback.duration_ms,
+    Playback.opened_at_ms,
+    Playback.status,
+    Playback.end_reason,
+    Playback.superseded_at_ms,
+    Playback.last_seq,
+    Playback.position_ms,
+    Playback.crediting,
+    Playback.rate_milli,
+    Playback.last_beat_at_ms,
+    Playback.allowance_ms,
+    Playback.rest_base_ms,
+    Playback.paused,
+    Playback.visible,
+)
 
 
 def _stored_seconds(session: Session, column: Any, trainee_ids: Trainees) -> dict[str, object]:
