@@ -23,10 +23,14 @@ such, what a day of 2.5 million beats would take at that rate.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
@@ -47,15 +51,19 @@ def main() -> None:
     parser.add_argument("--trainees", type=int, default=130)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--day-beats", type=int, default=0, help="events a trainee in the day")
+    parser.add_argument("--profile", action="store_true", help="one process, under cProfile")
     arguments = parser.parse_args()
+    if arguments.profile:
+        arguments.processes = 1
     with tempfile.TemporaryDirectory() as folder:
         app = bench_app(arguments.database, folder, "replay.sqlite")
         seed_if_empty(app, "--trainees", str(arguments.trainees))
         database = get_database(app)
         with database.session_factory() as session:
             beats = session.scalar(select(func.count(BeatRecord.id))) or 0
+        profile = cProfile.Profile() if arguments.profile else None
         started = time.perf_counter()
-        with app.app_context():
+        with app.app_context(), _profiled(profile):
             report = recompute.check(database, now_ms=now_ms(), processes=arguments.processes)
         total_s = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -73,13 +81,32 @@ def main() -> None:
             f"at this rate, {TEN_MILLION:,} beats: {total_s * TEN_MILLION / max(1, beats):.0f} s"
             " (the target is under 120 s)"
         )
+        _print_profile(profile)
         if arguments.day_beats:
             with app.app_context():
-                _nightly(database, arguments.day_beats, arguments.processes)
+                _nightly(database, arguments.day_beats, arguments.processes, arguments.profile)
         database.dispose()
 
 
-def _nightly(database: object, day_beats: int, processes: int) -> None:
+@contextmanager
+def _profiled(profile: cProfile.Profile | None) -> Iterator[None]:
+    if profile is not None:
+        profile.enable()
+    try:
+        yield
+    finally:
+        if profile is not None:
+            profile.disable()
+
+
+def _print_profile(profile: cProfile.Profile | None) -> None:
+    if profile is not None:
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(20)
+
+
+def _nightly(database: object, day_beats: int, processes: int, profiling: bool) -> None:
     """Snapshots put back `day_beats` events, then the nightly check timed."""
     assert isinstance(database, recompute.Database)
     with database.transaction() as session:
@@ -90,8 +117,10 @@ def _nightly(database: object, day_beats: int, processes: int) -> None:
         ).all()
         for trainee_id, count in counts:
             recompute.store_snapshot_at(session, trainee_id, count - day_beats, now_ms=now_ms())
+    profile = cProfile.Profile() if profiling else None
     started = time.perf_counter()
-    report = recompute.check_since_verified(database, now_ms=now_ms(), processes=processes)
+    with _profiled(profile):
+        report = recompute.check_since_verified(database, now_ms=now_ms(), processes=processes)
     total_s = time.perf_counter() - started
     rate = report.events / total_s
     print(
@@ -104,6 +133,7 @@ def _nightly(database: object, day_beats: int, processes: int) -> None:
         f"extrapolated, not measured: {A_DAY:,} beats of a day at this rate: "
         f"{A_DAY / rate:.0f} s (the target is under 60 s)"
     )
+    _print_profile(profile)
 
 
 if __name__ == "__main__":

@@ -16,17 +16,31 @@ transaction in WAL mode), so a beat committed meanwhile is either wholly in the 
 
 from __future__ import annotations
 
-import heapq
 import json
 import multiprocessing
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain
+from types import SimpleNamespace
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Delete, Engine, Select, Text, Update, cast, delete, func, select, update
+from sqlalchemy import (
+    Delete,
+    Engine,
+    Select,
+    Text,
+    Update,
+    and_,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from learning.database import Database
@@ -121,10 +135,11 @@ class Replayer:
     def apply(self, event: Event) -> PlaybackState | BeatOutcome | VoidOutcome:
         outcome = self.ledger.apply(event)
         self.events += 1
-        if isinstance(event, OpenEvent):
+        if isinstance(outcome, BeatOutcome):  # the common case first: a replay is mostly beats
+            if not outcome.duplicate:
+                self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
+        elif isinstance(event, OpenEvent):
             self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
-        elif isinstance(outcome, BeatOutcome) and not outcome.duplicate:
-            self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
         elif isinstance(outcome, VoidOutcome):
             for day, ms in outcome.voided_ms_by_day.items():
                 self._add_not_credited(event.playback_id, day, {VOIDED: ms})
@@ -141,10 +156,11 @@ class Replayer:
         assert isinstance(outcome, BeatOutcome)
         event_no, status, credited_ms, not_credited_text = row
         replayed_status = "duplicate" if outcome.duplicate else outcome.status
+        judged_alike = status == replayed_status and credited_ms == outcome.credited_ms
+        if judged_alike and not_credited_text == "{}" and not any(outcome.not_credited_ms.values()):
+            return  # most beats: nothing to decode, nothing to build
         replayed_reasons = {reason: ms for reason, ms in outcome.not_credited_ms.items() if ms}
-        if status == replayed_status and credited_ms == outcome.credited_ms:
-            if not_credited_text == "{}" and not replayed_reasons:
-                return
+        if judged_alike:
             stored_reasons = {k: v for k, v in json.loads(not_credited_text).items() if v}
             if stored_reasons == replayed_reasons:
                 return
@@ -160,16 +176,24 @@ class Replayer:
 
     def state(self, trainee_id: str) -> snapshots.State:
         """What the replay keeps of one trainee, to go on from (a snapshot's content)."""
-        try:
-            part = self.ledger.part(trainee_id)
-        except KeyError:  # never studied: no seed, no state
-            return snapshots.State(None, {})
-        not_credited = {
-            (day, enrolment, video): dict(reasons)
-            for (trainee, day, enrolment, video), reasons in self._not_credited.items()
-            if trainee == trainee_id and reasons
-        }
-        return snapshots.State(part, not_credited)
+        return self.states([trainee_id])[trainee_id]
+
+    def states(self, trainee_ids: Collection[str]) -> dict[str, snapshots.State]:
+        """`state` of each of the trainees, their not-credited time sorted out in one pass
+        (a batch's trainees one by one went through all of the batch's, each)."""
+        not_credited: dict[str, snapshots.NotCredited] = {key: {} for key in trainee_ids}
+        for (trainee, day, enrolment, video), reasons in self._not_credited.items():
+            if reasons and trainee in not_credited:
+                not_credited[trainee][(day, enrolment, video)] = dict(reasons)
+        found: dict[str, snapshots.State] = {}
+        for trainee_id, own in not_credited.items():
+            try:
+                part = self.ledger.part(trainee_id)
+            except KeyError:  # never studied: no seed, no state
+                found[trainee_id] = snapshots.State(None, {})
+            else:
+                found[trainee_id] = snapshots.State(part, own)
+        return found
 
     def restore(self, state: snapshots.State) -> None:
         """Take on a trainee's state from a snapshot (one with no state adds nothing)."""
@@ -245,6 +269,8 @@ def rebuild(database: Database, *, now_ms: int, processes: int = 1) -> Report:
 def _each_trainee(database: Database, *, now_ms: int, processes: int, mode: Mode) -> Report:
     with database.session_factory() as session:
         trainee_ids = _unverified(session) if mode == "since_verified" else _trainees(session)
+    if mode == "since_verified":  # a process is worth its start (seconds) for a batch of its own
+        processes = min(processes, -(-len(trainee_ids) // BATCH))
     if processes <= 1 or len(trainee_ids) < 2:
         return _share(database, trainee_ids, now_ms, mode)
     shares = [trainee_ids[index::processes] for index in range(processes)]
@@ -316,9 +342,10 @@ def _share(database: Database, trainee_ids: list[int], now_ms: int, mode: Mode) 
             verified, alone = _verify_batch(session, batch, now_ms)
         if verified is None:  # something differs: trainee by trainee, to say whose it is
             verified, alone = [], batch
-        with database.transaction() as session:
-            for each in verified:
-                each.store(session, now_ms)
+        moved = [each for each in (one.moved_on() for one in verified) if each is not None]
+        if moved:  # each had a snapshot (the batch started from them): moved on in one statement
+            with database.transaction() as session:
+                snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
         events += sum(each.events for each in verified)
         report = _share_one_by_one(database, alone, now_ms, mode)
         events += report.events
@@ -348,9 +375,8 @@ def _verify_batch(
             select(ReplaySnapshot).where(ReplaySnapshot.trainee_id.in_(trainee_ids))
         )
     }
-    replayer = Replayer()
     alone: list[int] = []
-    done: list[tuple[int, int, int, ReplaySnapshot]] = []  # trainee, last event, events, row
+    starts: dict[int, tuple[snapshots.State, ReplaySnapshot]] = {}
     for trainee_id in trainee_ids:
         seed, count = known.get(trainee_id, (None, 0))
         row = rows.get(trainee_id)
@@ -360,12 +386,19 @@ def _verify_batch(
             start = None
         if start is None or row is None:
             alone.append(trainee_id)
-            continue
+        else:
+            starts[trainee_id] = (start, row)
+    replayer = Replayer()
+    done: list[tuple[int, int, int, ReplaySnapshot]] = []  # trainee, last event, events, row
+    afters = {trainee_id: row.event_no for trainee_id, (_start, row) in starts.items()}
+    for trainee_id, events in _events_of(session, afters):
+        start, row = starts[trainee_id]
         replayer.restore(start)
+        seed = known.get(trainee_id, (None, 0))[0]
         if seed is not None and start.part is None:
             replayer.ledger.add_trainee(str(trainee_id), seed)
         before, last = replayer.events, row.event_no
-        for event_no, event, stored in _events(session, trainee_id, after=row.event_no):
+        for event_no, event, stored in events:
             outcome = replayer.apply(event)
             if stored is not None:
                 replayer.compare_beat(trainee_id, stored, outcome)
@@ -377,8 +410,9 @@ def _verify_batch(
         session, rebuilt, now_ms=now_ms, trainee_ids=checked
     ):
         return None, alone
+    states = replayer.states([str(trainee_id) for trainee_id in checked])
     verified = [
-        _Verified(trainee_id, [], replayer.state(str(trainee_id)), last, row, events=events)
+        _Verified(trainee_id, [], states[str(trainee_id)], last, row, events=events)
         for trainee_id, last, events, row in done
     ]
     return verified, alone
@@ -425,23 +459,22 @@ class _Verified:
 
     def store(self, session: Session, now_ms: int) -> None:
         """Write the replay state as the trainee's verified snapshot (unless it is unchanged)."""
+        moved = self.moved_on()
+        if moved is not None:
+            snapshots.store(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
+
+    def moved_on(self) -> snapshots.Moved | None:
+        """The snapshot to write from the replay state; None if the stored one stays."""
         if self.newer_stored:
-            return
+            return None
         text = snapshots.encode(self.state)
         stored = self.stored
         unchanged = stored is not None and stored.event_no == self.event_no
         if unchanged and stored is not None and stored.digest == snapshots.digest(text):
-            return
+            return None
         part = self.state.part
         clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
-        snapshots.store(
-            session,
-            self.trainee_id,
-            text,
-            event_no=self.event_no,
-            clock_ms=clock_ms,
-            now=datetime.fromtimestamp(now_ms / 1000, UTC),
-        )
+        return snapshots.Moved(self.trainee_id, text, self.event_no, clock_ms)
 
 
 def _verify(
@@ -548,16 +581,46 @@ def _events(
     in processing order, each with its number and, for a beat, what its stored row says it
     earned."""
     last = MAX_EVENT_NO if through is None else through
-    openings: Iterator[_Numbered] = (
-        (row.event_no, _open_event(row), None)
-        for row in session.scalars(
-            select(Playback)
-            .where(Playback.trainee_id == trainee_id, Playback.event_no.between(after + 1, last))
-            .order_by(Playback.event_no)
+    afters = {trainee_id: after}
+    others = _openings_and_voids(session, afters, last).get(trainee_id, [])
+    return _merged(_beat_rows(session, afters, last), others)
+
+
+def _events_of(
+    session: Session, afters: Mapping[int, int]
+) -> Iterator[tuple[int, Iterator[_Numbered]]]:
+    """Each trainee's events after their number in `afters`, as `_events` gives them, trainee
+    by trainee in ascending order, read with one query per kind of event for them all (the
+    nightly check's batch: three queries a trainee cost more than replaying their day). Each
+    trainee's events are to be used up before the next trainee's are taken."""
+    if not afters:
+        return
+    others = _openings_and_voids(session, afters, MAX_EVENT_NO)
+    rows = _Grouped(_beat_rows(session, afters, MAX_EVENT_NO))
+    for trainee_id in sorted(afters):
+        yield trainee_id, _merged(rows.of(trainee_id), others.get(trainee_id, []))
+
+
+def _after(trainee: Any, event_no: Any, afters: Mapping[int, int], last: int) -> Any:
+    """The condition on a table's trainee and event number columns: each trainee's events
+    after their number in `afters`, up to `last`."""
+    return or_(
+        *(
+            and_(trainee == trainee_id, event_no.between(after + 1, last))
+            for trainee_id, after in sorted(afters.items())
         )
     )
+
+
+# A beat row as `_beat_rows` reads it: event_no, playback_id, server time, the Beat's fields in
+# its own order (3 to 13), status, credited ms, not-credited JSON text, trainee id.
+_BeatRow = Sequence[Any]
+
+
+def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterator[_BeatRow]:
+    """The stored beats of `_after`, as plain rows in trainee and processing order."""
     beat = BeatRecord
-    rows = session.connection().execute(  # Core, not the ORM's result: a third of the time
+    result = session.connection().execute(  # Core, not the ORM's result: a third of the time
         select(
             beat.event_no,
             beat.playback_id,
@@ -571,52 +634,94 @@ def _events(
             beat.from_ms,
             beat.attention_id,
             beat.attention_code,
+            beat.face_outcome,
+            beat.question_outcome,
             beat.status,
             beat.credited_ms,
             cast(beat.not_credited, Text),  # as stored: most are "{}", decoded only if not
-            beat.face_outcome,
-            beat.question_outcome,
+            beat.trainee_id,
         )
-        .where(beat.trainee_id == trainee_id, beat.event_no.between(after + 1, last))
-        .order_by(beat.event_no)
+        .where(_after(beat.trainee_id, beat.event_no, afters, last))
+        .order_by(beat.trainee_id, beat.event_no)
         .execution_options(yield_per=5000)
     )
-    beats: Iterator[_Numbered] = (  # plain rows, not ORM objects: a replay reads millions
-        (
-            row[0],
-            BeatEvent(
-                playback_id=row[1],
-                beat=Beat(
-                    seq=row[3],
-                    position_ms=row[4],
-                    rate_milli=row[5],
-                    paused=row[6],
-                    visible=row[7],
-                    event=row[8],
-                    from_ms=row[9],
-                    attention_id=row[10],
-                    attention_code=row[11],
-                    face_outcome=row[15],
-                    question_outcome=row[16],
-                ),
-                at_ms=row[2],
+    return chain.from_iterable(result.partitions())
+
+
+def _merged(rows: Iterator[_BeatRow], others: list[_Numbered]) -> Iterator[_Numbered]:
+    """One trainee's beat rows as events, with their openings and voids merged in by number.
+
+    One generator over plain rows, the few others merged in by hand: a replay reads millions
+    of beats, and heapq.merge's layers cost a tenth of it."""
+    pending = iter(others)
+    other = next(pending, None)
+    other_no = MAX_EVENT_NO if other is None else other[0]
+    for row in rows:
+        number = row[0]
+        while other_no < number:
+            assert other is not None
+            yield other
+            other = next(pending, None)
+            other_no = MAX_EVENT_NO if other is None else other[0]
+        event = BeatEvent(
+            row[1],
+            Beat(
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+                row[12],
+                row[13],
             ),
-            (row[0], row[12], row[13], row[14]),
+            row[2],
         )
-        for row in rows
+        yield number, event, (number, row[14], row[15], row[16])
+    if other is not None:
+        yield other
+        yield from pending
+
+
+class _Grouped:
+    """Rows ordered by trainee (their last column), taken trainee by trainee."""
+
+    def __init__(self, rows: Iterator[_BeatRow]) -> None:
+        self._rows = rows
+        self._head = next(rows, None)
+
+    def of(self, trainee_id: int) -> Iterator[_BeatRow]:
+        """The trainee's rows (those of earlier trainees must have been taken)."""
+        while self._head is not None and self._head[-1] == trainee_id:
+            yield self._head
+            self._head = next(self._rows, None)
+
+
+def _openings_and_voids(
+    session: Session, afters: Mapping[int, int], last: int
+) -> dict[int, list[_Numbered]]:
+    """Each trainee's openings and voids of `_after`, in processing order (a few for every
+    thousand beats: read whole)."""
+    openings = session.scalars(
+        select(Playback).where(_after(Playback.trainee_id, Playback.event_no, afters, last))
     )
-    voids: Iterator[_Numbered] = (
-        (row.event_no, VoidEvent(playback_id=row.playback_id, at_ms=row.at_ms), None)
-        for row in session.scalars(
-            select(PlaybackVoid)
-            .where(
-                PlaybackVoid.trainee_id == trainee_id,
-                PlaybackVoid.event_no.between(after + 1, last),
-            )
-            .order_by(PlaybackVoid.event_no)
+    void = PlaybackVoid
+    voids = session.execute(
+        select(void.trainee_id, void.event_no, void.playback_id, void.at_ms).where(
+            _after(void.trainee_id, void.event_no, afters, last)
         )
     )
-    yield from heapq.merge(openings, beats, voids, key=lambda item: item[0])
+    found: dict[int, list[_Numbered]] = defaultdict(list)
+    for row in openings:
+        found[row.trainee_id].append((row.event_no, _open_event(row), None))
+    for trainee_id, number, playback_id, at_ms in voids:
+        found[trainee_id].append((number, VoidEvent(playback_id=playback_id, at_ms=at_ms), None))
+    for events in found.values():
+        events.sort(key=lambda item: item[0])
+    return found
 
 
 def _open_event(row: Playback) -> OpenEvent:
@@ -659,7 +764,7 @@ def differences(
     }
     online = {key: f.online_s for key, f in totals.enrolments.items() if f.online_s}
     return [
-        *_compare("coverage", _stored_coverage(session, trainee_ids), coverage),
+        *_compare("coverage", _stored_coverage(session, trainee_ids, coverage), coverage),
         *_compare("credited", _stored_credited(session, trainee_ids), credited),
         *_compare("not credited", _stored_not_credited(session, trainee_ids), not_credited),
         *_compare(
@@ -710,19 +815,28 @@ def _of_enrolments(statement: _Restricted, column: Any, trainee_ids: Trainees) -
     )
 
 
-def _stored_coverage(session: Session, trainee_ids: Trainees) -> dict[str, object]:
+def _stored_coverage(
+    session: Session, trainee_ids: Trainees, rebuilt: Mapping[str, list[list[int]]]
+) -> dict[str, object]:
+    """The stored coverage, and covered seconds that are not its measure. A stored text that
+    is the rebuilt coverage's JSON is taken as that without decoding it (most are: a video's
+    coverage is hundreds of intervals); any other is decoded and compared as it is."""
     statement = select(
-        Coverage.enrolment_id, Coverage.video_id, Coverage.intervals, Coverage.covered_s
+        Coverage.enrolment_id, Coverage.video_id, cast(Coverage.intervals, Text), Coverage.covered_s
     )
     stored: dict[str, object] = {}
-    for enrolment_id, video_id, intervals, covered_s in session.execute(
+    for enrolment_id, video_id, text, covered_s in session.execute(
         _of_enrolments(statement, Coverage.enrolment_id, trainee_ids)
     ):
+        key = f"{enrolment_id}/{video_id}"
+        expected = rebuilt.get(key)
+        same = expected is not None and text == json.dumps(expected)
+        intervals: Any = expected if same else json.loads(text)
         if intervals:
-            stored[f"{enrolment_id}/{video_id}"] = intervals
+            stored[key] = intervals
         measure = sum(end - start for start, end in intervals)
         if covered_s != measure // 1000:
-            stored[f"{enrolment_id}/{video_id} covered_s"] = covered_s
+            stored[f"{key} covered_s"] = covered_s
     return stored
 
 
@@ -739,12 +853,15 @@ def _stored_credited(session: Session, trainee_ids: Trainees) -> dict[str, objec
 
 
 def _stored_not_credited(session: Session, trainee_ids: Trainees) -> dict[str, object]:
-    rows = _study_days(session, StudyDay.not_credited, trainee_ids)
-    return {
-        f"{t}/{d.isoformat()}/{e}/{v}": reasons
-        for t, d, e, v, reasons in rows
-        if any(reasons.values())
-    }
+    rows = _study_days(session, cast(StudyDay.not_credited, Text), trainee_ids)
+    found: dict[str, object] = {}
+    for t, d, e, v, text in rows:
+        if text == "{}":  # most days: nothing to decode
+            continue
+        reasons = json.loads(text)
+        if any(reasons.values()):
+            found[f"{t}/{d.isoformat()}/{e}/{v}"] = reasons
+    return found
 
 
 def _stored_last_studied(session: Session, trainee_ids: Trainees) -> dict[str, object]:
@@ -774,8 +891,39 @@ def _as_of(playbacks: Mapping[str, PlaybackState], now_ms: int) -> dict[str, obj
 
 
 def _stored_playbacks(session: Session, trainee_ids: Trainees) -> dict[str, PlaybackState]:
-    statement = _of(select(Playback), Playback.trainee_id, trainee_ids)
-    return {row.id: playback_state(row) for row in session.scalars(statement)}
+    statement = _of(select(*_PLAYBACK_COLUMNS), Playback.trainee_id, trainee_ids)
+    # plain rows, not ORM objects: all of a batch's playbacks, most of them long ended; their
+    # settings, the same few texts over and over, decoded once each
+    settings: dict[str, dict[str, Any]] = {}
+    found: dict[str, PlaybackState] = {}
+    for row in session.execute(statement):
+        values = dict(row._mapping)
+        text = values.pop("settings_text")
+        if text not in settings:
+            settings[text] = json.loads(text)
+        found[row.id] = playback_state(SimpleNamespace(**values, settings=settings[text]))
+    return found
+
+
+#: The columns `playback_state` reads.
+_PLAYBACK_COLUMNS = (
+    Playback.id,
+    cast(Playback.settings, Text).label("settings_text"),
+    Playback.duration_ms,
+    Playback.opened_at_ms,
+    Playback.status,
+    Playback.end_reason,
+    Playback.superseded_at_ms,
+    Playback.last_seq,
+    Playback.position_ms,
+    Playback.crediting,
+    Playback.rate_milli,
+    Playback.last_beat_at_ms,
+    Playback.allowance_ms,
+    Playback.rest_base_ms,
+    Playback.paused,
+    Playback.visible,
+)
 
 
 def _stored_seconds(session: Session, column: Any, trainee_ids: Trainees) -> dict[str, object]:
