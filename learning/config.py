@@ -74,7 +74,6 @@ class Defaults:
     TRAINING_BODY_NAME = "广东省清洁生产协会"
     EXAM_PASS_MARK = 60  # each part of the assessment is passed at this score on its own
 
-    USER_CACHE_S = 10  # the beat path's per-process view of a user (learning/identities.py)
     REQUEST_LOG = True  # a JSON line per request on the learning.requests logger
     BENCH_ENDPOINTS = False  # reference endpoints for bench/heartbeats.py; never in production
 

@@ -35,9 +35,9 @@ def writes_on_get(view: View) -> View:
 
 def writes_itself(view: View) -> View:
     """Mark a POST view that begins its writing transactions itself (the heartbeat): its
-    request begins as a reader, so reading the user (a per-process cache miss) never waits for
-    or holds SQLite's one writer's lock; the view writes within `writing()` or on a driver
-    connection of its own (`Database.driver_transaction`)."""
+    request begins as a reader, so whatever it reads outside them (the user's language, for a
+    refusal's words) never waits for or holds SQLite's one writer's lock; the view writes
+    within `writing()` or on a driver connection of its own (`Database.driver_transaction`)."""
     view.writes_itself = True  # type: ignore[attr-defined]
     return view
 
@@ -62,7 +62,7 @@ def _mark_writing_request() -> None:
 
 def _read_small_body() -> None:
     """Read a small body (a beat, any JSON) whole before the request can begin its transaction.
-    Otherwise a request that meets the database first (who the user is, on a cache miss) holds
+    Otherwise a request that meets the database first (who the user is) holds
     SQLite's writer lock, or a PostgreSQL connection, while a phone on a bad link sends its
     bytes, and every other writer waits (bench/RESULTS.md, 2026-12-07: eight such clients
     stopped every beat, under any server). Forms are read by the CSRF check before anything

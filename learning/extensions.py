@@ -10,7 +10,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from learning import db, identities
+from learning import db
 from learning.clock import Clock
 from learning.config import ConfigError
 from learning.domain.accounting import AccountingSettings
@@ -30,7 +30,6 @@ def init_app(app: Flask) -> None:
     )
     db.init_app(app, database)
     app.extensions["clock"] = Clock()
-    identities.init_app(app)
     app.extensions["accounting_settings"] = accounting_settings(app.config)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -1,25 +1,28 @@
-"""Who sent a request, for the heartbeat path: from the signed session and a per-process cache.
+"""Who sent a request, and whether their session still stands: the facts of the user that
+decide it (active, the auth version the session was signed with, the role, a password to
+change first), read from the database on every request, never kept between requests.
 
-Every other view loads the user with Flask-Login. A heartbeat needs only the user's id, role,
-whether the session is still good (active, same password) and whether the password must be
-changed first, and it is the one request sent
-thousands of times a second, so these are kept per process for `USER_CACHE_S` seconds instead
-of read from the database on each beat. What that costs: a deactivation, a role change or a
-password change made in another process takes effect on the beat path within that many
-seconds (at once in the process that made it, which drops its entry).
+Every request but the heartbeat reads them with the ORM, once a request (the same row
+Flask-Login loads, from the session's identity map). The heartbeat reads them in its own
+transaction's first read, joined to the trainee's state and playback (`services.beats`), so it
+costs no statement of its own: its view is marked `checked_in_own_read`, the hooks that ask
+who the user is (session_expiry, the API's password-change check) leave it to the view, and
+the view takes only what the cookie says before its body is read. So a deactivation or a new
+password, made in any process or in the database directly, holds from the next request on.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, session
-from sqlalchemy import select
+from flask import current_app, g, request, session
 
 from learning.db import get_session
 from learning.models import User
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -31,69 +34,71 @@ class Identity:
     must_change_password: bool
 
 
-class IdentityCache:
-    """One application's cache: user id -> (valid until, identity)."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-        self.entries: dict[int, tuple[float, Identity]] = {}
-        self.lock = threading.Lock()
+def checked_in_own_read(view: View) -> View:
+    """Mark a view that reads the user in its own transaction (the heartbeat): the hooks that
+    would read them first leave the session's checks to the view (`standing`)."""
+    view.checked_in_own_read = True  # type: ignore[attr-defined]
+    return view
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["identities"] = IdentityCache(app.config["USER_CACHE_S"])
+def checked_by_view() -> bool:
+    """Whether this request's view checks the user itself, in its own read."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "checked_in_own_read", False)
 
 
-def _cache() -> IdentityCache:
-    return current_app.extensions["identities"]
-
-
-def current_identity() -> Identity | None:
-    """The logged-in, active user of this request's session, or None."""
+def session_user_id() -> int | None:
+    """The user id the signed session names, if any: all the cookie alone can tell."""
     raw_id = session.get("_user_id")
     if not isinstance(raw_id, str) or not raw_id.isdigit():
         return None
-    identity = _cached(int(raw_id))
+    return int(raw_id)
+
+
+def current_identity() -> Identity | None:
+    """The logged-in, active user of this request's session, or None (read once a request)."""
+    user_id = session_user_id()
+    if user_id is None:
+        return None
+    loaded = g.get("identity")
+    if loaded is None or loaded.user_id != user_id:
+        user = get_session().get(User, user_id)
+        if user is None:
+            return None
+        loaded = g.identity = identity_of(
+            user_id,
+            role=user.role,
+            active=user.active,
+            password_hash=user.password_hash,
+            session_epoch=user.session_epoch,
+            must_change_password=user.must_change_password,
+        )
+    return standing(loaded)
+
+
+def identity_of(
+    user_id: int,
+    *,
+    role: str,
+    active: bool,
+    password_hash: str,
+    session_epoch: int,
+    must_change_password: bool,
+) -> Identity:
+    """The identity from the user's row as read (SQLite gives booleans as 0 and 1)."""
+    version = auth_version_of(password_hash, session_epoch)
+    return Identity(user_id, role, bool(active), version, bool(must_change_password))
+
+
+def standing(identity: Identity | None) -> Identity | None:
+    """`identity` if this request's session is still theirs: the user is active and the
+    session was signed with their current auth version; else None."""
     if identity is None or not identity.active:
+        return None
+    if session_user_id() != identity.user_id:
         return None
     if session.get("auth_version") != identity.auth_version:
         return None
-    return identity
-
-
-def forget(user_id: int) -> None:
-    """Drop a user's entry (their role, state or password changed in this process)."""
-    cache = _cache()
-    with cache.lock:
-        cache.entries.pop(user_id, None)
-
-
-def _cached(user_id: int) -> Identity | None:
-    cache, now = _cache(), time.monotonic()
-    with cache.lock:
-        entry = cache.entries.get(user_id)
-    if entry is not None and entry[0] > now:
-        return entry[1]
-    row = (
-        get_session()
-        .execute(
-            select(
-                User.role,
-                User.active,
-                User.password_hash,
-                User.session_epoch,
-                User.must_change_password,
-            ).where(User.id == user_id)
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    role, active, password_hash, session_epoch, must_change = row
-    version = auth_version_of(password_hash, session_epoch)
-    identity = Identity(user_id, role, active, version, must_change)
-    with cache.lock:
-        cache.entries[user_id] = (now + cache.ttl_s, identity)
     return identity
 
 

@@ -8,8 +8,9 @@ seen" on, the player's heartbeats too, so a trainee watching a video stays in; t
 cookie a rewrite on each request, only when the stored time is `SEEN_REFRESH_S` old. A session
 can therefore end up to that much earlier than the idle limit says.
 
-The idle limit depends on the role (staff hold more power, so they get less time): the role
-comes from the beat path's cheap per-process view of the user (identities), not the ORM.
+The idle limit depends on the role (staff hold more power, so they get less time), so a
+session's limits are judged with the user as read (identities): by the hook below for every
+request, and by the heartbeat itself from its own read (`judge`), the hook leaving it that.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, session
 from flask_babel import gettext as _
 
-from learning.identities import Identity, current_identity
+from learning.identities import Identity, checked_by_view, current_identity
 from learning.models import Role
 
 LOGIN_AT = "login_at"
@@ -90,9 +91,17 @@ def _end_or_refresh() -> None:
     if not isinstance(login_at, int) or not isinstance(seen_at, int):
         session.clear()  # a session without its times (from before these limits): log in again
         return
-    identity = current_identity()
-    if identity is None:
-        return  # not a valid login anyway: Flask-Login and the beat path refuse it
+    if not checked_by_view():
+        judge(current_identity())
+
+
+def judge(identity: Identity | None) -> None:
+    """End this request's session if it met a limit, else move "last seen" on. `identity` is
+    the session's user if it still stands (`identities.standing`); None leaves the session as
+    it is (not a valid login anyway: Flask-Login and the beat path refuse it)."""
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if identity is None or not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return
     config, now = current_app.config, _now_s()
     idle_minutes = _idle_minutes(identity)
     reason = ended_by(

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from learning import create_app, identities, migrate
+from learning import create_app, migrate
 from learning.api import limits
 from learning.clock import FakeClock
 from learning.db import Database, get_database
@@ -161,10 +161,9 @@ def app_in_transaction(database_url: str, uploads: Path) -> Iterator[tuple[Flask
 
 
 def renew_memory(app: Flask) -> None:
-    """New in-memory state for `app`, as a newly built app has: a fake clock at its start, an
-    empty identity cache, full rate-limit buckets (on that clock)."""
+    """New in-memory state for `app`, as a newly built app has: a fake clock at its start and
+    full rate-limit buckets (on that clock)."""
     app.extensions["clock"] = FakeClock()
-    identities.init_app(app)
     limits.init_app(app)
 
 
@@ -213,7 +212,7 @@ class SharedApp:
     suite when each test had its own.
 
     Each test gets it as a new one would be: its own transaction (rolled back), upload folder,
-    fake clock, identity cache and rate limits; the configuration and the extensions as built,
+    fake clock and rate limits; the configuration and the extensions as built,
     put back after the test. Anything else a test changes on it (a route, a hook, a listener on
     the engine) fails that test at teardown, and the next test gets an app built anew.
     """

@@ -1,9 +1,11 @@
 """Reference endpoints for the load benchmarks, only when `BENCH_ENDPOINTS` is on.
 
 `POST /api/v1/bench/noop` does nothing: the ceiling of this stack on this machine.
-`POST /api/v1/bench/auth` does what every heartbeat does before its own work (session cookie,
-the logged-in user, the CSRF header) and nothing else. Measured in the same run as the
-heartbeats, they tell what the beat path itself costs (bench/heartbeats.py).
+`POST /api/v1/bench/auth` does what an authenticated request of the app does and nothing else:
+the session cookie, the logged-in user read from the database and checked (as every request
+but the heartbeat reads them before its view; the heartbeat reads them in its own transaction),
+the CSRF header. Measured in the same run as the heartbeats, they tell what the beat path
+itself costs (bench/heartbeats.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def noop() -> ResponseReturnValue:
 
 @blueprint.post("/auth")
 @csrf.exempt
-@writes_itself  # as the heartbeat: the user is read, on a cache miss, as a reader
+@writes_itself  # as the heartbeat: what it reads, it reads as a reader
 def authenticated_noop() -> ResponseReturnValue:
     trainee_id()
     check_csrf(request.headers.get("X-CSRFToken"))

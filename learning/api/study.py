@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from flask import Response, current_app, g, request, url_for
@@ -13,9 +14,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from learning import faces, session_expiry
+from learning import faces, identities, session_expiry
 from learning.api import api_blueprint, contract, limits, schemas
 from learning.api.contract import UploadedFile
+from learning.api.password_change import refuse_if_required
 from learning.api.validation import ApiError, Id, body, check_csrf, json_object, validate
 from learning.check_image import draw_code
 from learning.db import (
@@ -29,7 +31,7 @@ from learning.db import (
 from learning.domain.accounting import Beat, EventName
 from learning.domain.exam_practice import Kind, letters_of
 from learning.extensions import csrf, get_accounting_settings, get_clock, now_ms
-from learning.identities import current_identity
+from learning.identities import Identity, current_identity
 from learning.models import Question, Role
 from learning.permissions import role_required
 from learning.services import ServiceError, beats, check_questions, face_checks, review, study
@@ -136,11 +138,14 @@ def open_playback(json: PlaybackOpen) -> ResponseReturnValue:
     json=Heartbeat,
 )
 @writes_itself
+@identities.checked_in_own_read
 def heartbeat(playback_id: str) -> ResponseReturnValue:
     """One heartbeat of a playback (also as text/plain with csrf_token inside, for sendBeacon)"""
     # A beat as JSON with the X-CSRFToken header, or as text/plain with "csrf_token" inside.
-    # The hot path: the trainee comes from the session and a per-process cache (identities).
-    sender = trainee_id()
+    # The hot path: the session names the sender; the beat's own read checks them (_admit).
+    sender = identities.session_user_id()
+    if sender is None:
+        raise ApiError(401, *session_expiry.refusal())
     limits.take("beat_limits", playback_id)
     data = json_object()
     token = data.pop("csrf_token", None) if request.mimetype == "text/plain" else None
@@ -157,30 +162,61 @@ def _record(sender: int, playback_id: str, beat: Heartbeat) -> beats.BeatAnswer:
     """Committed here, not with the request: a beat answered 409 is stored too. A beat that
     answers no check runs in a transaction of its own, outside the request's session; a
     check's answer in the session, begun anew as a writer. Either way the request's reading
-    transaction (reading the user, if the cache missed) ends first."""
+    transaction, if any, ends first, and the sender is judged from the beat's first read."""
     release_transaction()
-    if beat.event != "attention_ok":
-        return beats.record_plain_beat(
-            get_database(current_app),
-            trainee_id=sender,
-            playback_id=playback_id,
-            beat=beat.to_beat(),
-            client_ts=beat.client_ts,
-            now_ms=now_ms(),
-        )
-    session = get_session()
-    with writing():
-        answer = beats.record_beat(
-            session,
-            trainee_id=sender,
-            playback_id=playback_id,
-            beat=beat.to_beat(),
-            client_ts=beat.client_ts,
-            now_ms=now_ms(),
-            answer_limit=_answer_limit(),
-        )
-        session.commit()
-    return answer
+    admit = partial(_admit, sender)
+    try:
+        if beat.event != "attention_ok":
+            return beats.record_plain_beat(
+                get_database(current_app),
+                trainee_id=sender,
+                playback_id=playback_id,
+                beat=beat.to_beat(),
+                client_ts=beat.client_ts,
+                now_ms=now_ms(),
+                admit=admit,
+            )
+        session = get_session()
+        with writing():
+            answer = beats.record_beat(
+                session,
+                trainee_id=sender,
+                playback_id=playback_id,
+                beat=beat.to_beat(),
+                client_ts=beat.client_ts,
+                now_ms=now_ms(),
+                answer_limit=_answer_limit(),
+                admit=admit,
+            )
+            session.commit()
+        return answer
+    except _Refused as refused:
+        release_transaction()
+        refuse_if_required(refused.identity)
+        _as_trainee(refused.identity)
+        raise  # not reached: one of the two refuses
+
+
+class _Refused(Exception):
+    """A beat's sender refused by the beat's read. The answer is made once the beat's
+    transaction has ended: its words, in the user's language, read the user."""
+
+    def __init__(self, identity: Identity | None) -> None:
+        super().__init__()
+        self.identity = identity
+
+
+def _admit(user_id: int, row: beats.Sender | None) -> None:
+    """The sender of a beat, judged from the beat's own read as every other request is judged
+    before its view (the session's limits, a password to change) and then as `trainee_id`;
+    `_Refused` refuses the beat before anything is written."""
+    found = None if row is None else identities.identity_of(user_id, **row._asdict())
+    identity = identities.standing(found)
+    session_expiry.judge(identity)
+    identity = identities.standing(identity)  # None if the session just ended
+    if identity is None or identity.must_change_password or identity.role != Role.TRAINEE:
+        raise _Refused(identity)
+    g.user_id = user_id  # for the request log
 
 
 def _refusal(error: ServiceError) -> ApiError:
@@ -198,8 +234,12 @@ def _refusal(error: ServiceError) -> ApiError:
 
 
 def trainee_id() -> int:
-    """The trainee sending this request, from the session and the per-process cache."""
-    identity = current_identity()
+    """The trainee sending this request, from the session and the user as read this request."""
+    return _as_trainee(current_identity())
+
+
+def _as_trainee(identity: Identity | None) -> int:
+    """The id of a standing trainee's session, or 401 (with why the session ended), 403."""
     if identity is None:
         raise ApiError(401, *session_expiry.refusal())
     if identity.role != Role.TRAINEE:

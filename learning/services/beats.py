@@ -8,8 +8,10 @@ else in the application keeps the ORM. Serialisation per trainee is the same as 
 the trainee's state row, then the playback, are locked (FOR UPDATE on PostgreSQL; on SQLite the
 transaction began IMMEDIATE and holds the write lock).
 
-What it reads (the trainee's state, the playback, the enrolment and the coverage) is one
-joined statement. On PostgreSQL, where every statement is a round trip to the server, what it
+What it reads (the sender's user row, the trainee's state, the playback, the enrolment and the
+coverage) is one joined statement on SQLite, two sent together on PostgreSQL; the caller judges
+the sender from it (`admit`) before anything is written, so who sent a beat costs no statement
+of its own. On PostgreSQL, where every statement is a round trip to the server, what it
 writes is one statement too (data-modifying CTEs, the day's sums added in the upsert), so a
 beat costs two statements between BEGIN and COMMIT instead of eleven; SQLite, in-process, keeps
 one statement per row. A beat that answers no check runs in a transaction of its own on a
@@ -21,10 +23,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from sqlalchemy.orm import Session
@@ -62,6 +65,21 @@ class BeatAnswer:
     covered_s: int
     enrolment_online_hours: float
     attention_check: CheckView | None
+
+
+class Sender(NamedTuple):
+    """The sender's user row, as the beat's first read finds it: the view judges from it
+    whether the session still stands (learning/identities.py)."""
+
+    role: str
+    active: bool
+    password_hash: str
+    session_epoch: int
+    must_change_password: bool
+
+
+#: Judges the sender (None: no such user) before anything is written; refuses by raising.
+Admit = Callable[[Sender | None], None]
 
 
 def _end_reason(playback: PlaybackState) -> str | None:
@@ -107,29 +125,37 @@ _TRAINEE_COLUMNS = [
     "day_credited_ms",
 ]
 
+_USER_COLUMNS = ["role", "active", "password_hash", "session_epoch", "must_change_password"]
+
 _STATE = f"""
 SELECT {", ".join(f"t.{name}" for name in _TRAINEE_COLUMNS)},
     {", ".join(f"p.{name}" for name in _PLAYBACK_COLUMNS)}"""
-_TOTALS = """
-SELECT e.online_s, e.standard_hour_minutes, c.intervals"""
-_PLAYBACK_AND_TOTALS = """
-JOIN playbacks p ON p.id = %(id)s AND p.trainee_id = t.trainee_id
-JOIN enrolments e ON e.id = p.enrolment_id
+_TOTALS_AND_USER = f"""
+SELECT e.online_s, e.standard_hour_minutes, c.intervals,
+    {", ".join(f"u.{name}" for name in _USER_COLUMNS)}"""
+# From the sender's user row, so that a sender is judged whatever playback they name: the rest
+# is joined to it (empty where the playback is not theirs).
+_FROM_USER = """ FROM users u
+LEFT JOIN trainee_study_state t ON t.trainee_id = u.id
+LEFT JOIN playbacks p ON p.id = %(id)s AND p.trainee_id = u.id
+LEFT JOIN enrolments e ON e.id = p.enrolment_id
 LEFT JOIN coverage c ON c.enrolment_id = p.enrolment_id AND c.video_id = p.video_id
-WHERE t.trainee_id = %(trainee_id)s"""
+WHERE u.id = %(trainee_id)s"""
 # SQLite: one read, the whole transaction holding the one writer's lock.
-_READ = f"{_STATE}, {_TOTALS.split('SELECT ')[1]} FROM trainee_study_state t{_PLAYBACK_AND_TOTALS}"
+_READ = f"{_STATE}, {_TOTALS_AND_USER.split('SELECT ')[1]}{_FROM_USER}"
 # PostgreSQL: the rows locked (the trainee's state, then the playback, in the order of the FROM
-# list), then the totals read by a second statement, sent with it: in READ COMMITTED a statement
-# that waited for a lock sees the locked rows as the other transaction committed them but every
-# other row as they were when it began, so coverage read in the locking statement would miss
-# what the beat it waited for added.
+# list), then the totals and the sender read by a second statement, sent with it: in READ
+# COMMITTED a statement that waited for a lock sees the locked rows as the other transaction
+# committed them but every other row as they were when it began, so coverage read in the
+# locking statement would miss what the beat it waited for added. (Nor can a row on the outer
+# side of a join be locked: the sender's user row is read by the second statement.)
 _LOCK = f"""{_STATE} FROM trainee_study_state t
 JOIN playbacks p ON p.id = %(id)s AND p.trainee_id = t.trainee_id
 WHERE t.trainee_id = %(trainee_id)s FOR UPDATE OF t, p"""
-_READ_TOTALS = f"{_TOTALS} FROM trainee_study_state t{_PLAYBACK_AND_TOTALS}"
+_READ_TOTALS = f"{_TOTALS_AND_USER}{_FROM_USER}"
 _TRAINEE_END = len(_TRAINEE_COLUMNS)
 _PLAYBACK_END = _TRAINEE_END + len(_PLAYBACK_COLUMNS)
+_TOTALS_END = _PLAYBACK_END + 3
 
 _INSERT_BEAT = """
 INSERT INTO beats (playback_id, trainee_id, event_no, server_at_ms, day, seq, event,
@@ -287,6 +313,7 @@ def record_beat(
     answer_limit: throttle.Limit | None = None,
     face_distance_milli: int | None = None,
     question_id: int | None = None,
+    admit: Admit | None = None,
 ) -> BeatAnswer:
     """Judge one beat, store it with what it earned, and update every kept total (within the
     session's transaction, which the caller commits).
@@ -296,10 +323,16 @@ def record_beat(
     `ServiceError("too_many_attempts", seconds=...)` before they are judged or stored, so the
     four-digit code cannot be guessed by trying them all, nor a face check retried without end.
     `face_distance_milli` is stored beside a face-check answer's outcome (`beat.face_outcome`),
-    `question_id` beside a question-check answer's (`beat.question_outcome`)."""
+    `question_id` beside a question-check answer's (`beat.question_outcome`). `admit`, if
+    given, judges the sender from the beat's first read, before the answer limit."""
     limit = answer_limit if beat.event == "attention_ok" else None
-    if limit is not None:
-        check_answer_limit(session, limit, trainee_id, now_ms)
+
+    def gate(sender: Sender | None) -> None:
+        if admit is not None:
+            admit(sender)
+        if limit is not None:
+            check_answer_limit(session, limit, trainee_id, now_ms)
+
     kept = {"face_distance_milli": face_distance_milli, "question_id": question_id}
     connection = session.connection()
     cursor = connection.connection.cursor()
@@ -309,6 +342,7 @@ def record_beat(
             connection.dialect.name,
             _Beat(trainee_id, playback_id, beat, client_ts, now_ms, kept),
             one_statement=connection.dialect.name == "postgresql",
+            admit=gate,
         )
     finally:
         cursor.close()
@@ -326,10 +360,12 @@ def record_plain_beat(
     client_ts: str | None,
     now_ms: int,
     one_statement: bool | None = None,
+    admit: Admit | None = None,
 ) -> BeatAnswer:
     """`record_beat` for a beat that answers no check, in a transaction of its own on a driver
-    connection (committed here; nothing is written if it raises). `one_statement` (PostgreSQL
-    only, its default there) writes the beat's rows in one statement rather than one each."""
+    connection (committed here; nothing is written if it raises, `admit` refusing the sender
+    too). `one_statement` (PostgreSQL only, its default there) writes the beat's rows in one
+    statement rather than one each."""
     if beat.event == "attention_ok":
         raise ValueError("a check's answer counts against its limit: use record_beat")
     dialect = database.engine.dialect.name
@@ -339,7 +375,7 @@ def record_plain_beat(
         cursor = connection.cursor()
         try:
             together = dialect == "postgresql" if one_statement is None else one_statement
-            return _record(cursor, dialect, sent, one_statement=together)
+            return _record(cursor, dialect, sent, one_statement=together, admit=admit)
         finally:
             cursor.close()
 
@@ -369,22 +405,17 @@ class _Beat:
 _Write = tuple[str, dict[str, Any]]
 
 
-def _record(cursor: Any, dialect: str, sent: _Beat, *, one_statement: bool) -> BeatAnswer:
-    sql = _STATEMENTS[dialect]
+def _record(
+    cursor: Any, dialect: str, sent: _Beat, *, one_statement: bool, admit: Admit | None
+) -> BeatAnswer:
     trainee_id, playback_id, beat = sent.trainee_id, sent.playback_id, sent.beat
-    key = {"id": playback_id, "trainee_id": trainee_id}
-    cursor.execute(sql.read, key)
-    if sql.totals:
-        with cursor.connection.cursor() as totals:
-            totals.execute(sql.totals, key)  # in a pipeline, sent with the first
-            row, found = cursor.fetchone(), totals.fetchone()
-        row = row + found if row is not None and found is not None else None
-    else:
-        row = cursor.fetchone()
-    if row is None:  # no such playback, or not this trainee's
-        raise ServiceError("not_found")
+    row = _read(cursor, _STATEMENTS[dialect], {"id": playback_id, "trainee_id": trainee_id})
+    if admit is not None:
+        admit(Sender(*row[_TOTALS_END:]) if row is not None else None)
+    if row is None or row[0] is None or row[_TRAINEE_END] is None:
+        raise ServiceError("not_found")  # no such playback, or not this trainee's
     trainee_row, playback_row = row[:_TRAINEE_END], row[_TRAINEE_END:_PLAYBACK_END]
-    online_s, standard_hour_minutes, intervals = row[_PLAYBACK_END:]
+    online_s, standard_hour_minutes, intervals = row[_PLAYBACK_END:_TOTALS_END]
     enrolment_id, video_id = playback_row[1], playback_row[2]
     coverage = IntervalSet.from_list(_json(intervals)) if intervals else IntervalSet()
     playback = _playback(playback_id, playback_row)
@@ -406,6 +437,7 @@ def _record(cursor: Any, dialect: str, sent: _Beat, *, one_statement: bool) -> B
             writes, trainee_id, enrolment_id, video_id, playback, coverage, outcome
         )
         writes += _check_writes(trainee_id, playback_id, beat, before, outcome, now)
+    sql = _STATEMENTS[dialect]
     if one_statement:
         _write_at_once(cursor, sql, writes)
     else:
@@ -421,6 +453,21 @@ def _record(cursor: Any, dialect: str, sent: _Beat, *, one_statement: bool) -> B
         enrolment_online_hours=hours_display(online_s + gained_s, standard_hour_minutes),
         attention_check=check_view(outcome.trainee.pending, outcome.playback.settings),
     )
+
+
+def _read(cursor: Any, sql: _Statements, key: dict[str, Any]) -> tuple | None:
+    """The beat's first read: the trainee's state, the playback (None each where the playback
+    is not the sender's), the totals, and the sender's user row; None if there is no such user.
+    On PostgreSQL the locking statement and the second read go together in the pipeline."""
+    cursor.execute(sql.read, key)
+    if not sql.totals:
+        return cursor.fetchone()
+    with cursor.connection.cursor() as totals:
+        totals.execute(sql.totals, key)  # in a pipeline, sent with the first
+        locked, found = cursor.fetchone(), totals.fetchone()
+    if found is None:
+        return None
+    return (locked or (None,) * _PLAYBACK_END) + found
 
 
 def _add_to_totals(

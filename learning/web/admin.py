@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import Field
 
-from learning import identities
 from learning.charts import admin as admin_charts
 from learning.db import get_session
 from learning.extensions import get_clock, now_ms, today
@@ -256,8 +255,6 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                     actor_id=current_user.id,
                     must_change=True,
                 )
-            session.commit()  # stored before the cached identity is forgotten
-            identities.forget(user.id)
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"), code=303)
     return render_template(

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from learning import identities, session_expiry
+from learning import session_expiry
 from learning.db import get_session
 from learning.extensions import LANGUAGE_COOKIE, auth_version, get_clock, now_ms
 from learning.models import User
@@ -167,10 +167,7 @@ def _adopt_language_chosen_before_login(user: User) -> None:
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        user_id = current_user.id
         accounts.end_sessions(get_session(), current_user)
-        get_session().commit()  # stored before the cached identity is forgotten
-        identities.forget(user_id)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -213,8 +210,6 @@ def change_password() -> ResponseReturnValue:
             except ServiceError as error:
                 add_error(form.new_password, describe(error))
             else:
-                db_session.commit()  # stored before the cached identity is forgotten
-                identities.forget(current_user.id)
                 session["auth_version"] = auth_version(current_user)
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("home.index"), code=303)

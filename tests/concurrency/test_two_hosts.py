@@ -20,7 +20,7 @@ from learning import migrate
 from learning.db import Database, get_database
 from learning.jobs import lease
 from learning.jobs.runner import SchedulerProcess
-from learning.models import BeatRecord
+from learning.models import BeatRecord, User
 from tests.conftest import Client, make_test_app
 from tests.factories import Factory
 
@@ -97,6 +97,43 @@ def test_a_login_and_its_csrf_token_from_one_server_are_good_on_the_other(two_ho
     assert on_second.post("/logout", headers={"X-CSRFToken": token}).status_code in (302, 303)
     home = on_first.get("/")  # logged out on both (pages read the user from the database)
     assert home.status_code == 302 and "/login" in home.headers["Location"]
+
+
+def test_a_trainee_deactivated_on_one_server_beats_no_more_on_the_other(two_hosts) -> None:
+    """The server that takes the beats hears nothing of the change: the beat's own read finds
+    the user inactive, and refuses it before anything is stored."""
+    first, second = two_hosts()
+    learner = add_learner(first)
+    with get_database(first).transaction() as session:
+        admin = Factory(session, first.extensions["clock"]).admin("deactivator")
+        session.flush()
+        admin_name, trainee_id = (
+            admin.username,
+            session.scalar(select(User.id).where(User.username == learner.username)),
+        )
+    watching: Client = second.test_client()  # type: ignore[assignment]
+    assert watching.log_in(learner.username).status_code == 303
+    token = watching.csrf_token()
+    opened = watching.post(
+        "/api/v1/playbacks",
+        json={"enrolment_id": learner.enrolment_id, "video_id": learner.video_id},
+        headers={"X-CSRFToken": token},
+    )
+    url = f"/api/v1/playbacks/{opened.get_json()['playback_id']}/heartbeats"
+    beat = {"seq": 1, "position_s": 0, "rate": 1, "paused": False, "visible": True}
+    played = watching.post(url, json={**beat, "event": "play"}, headers={"X-CSRFToken": token})
+    assert played.status_code == 200, played.get_json()
+    office: Client = first.test_client()  # type: ignore[assignment]
+    assert office.log_in(admin_name).status_code == 303
+    form = {"display_name": "roaming", "role": "trainee"}  # "active" unticked
+    assert office.post_form(f"/admin/users/{trainee_id}", form).status_code == 303
+    refused = watching.post(
+        url, json={**beat, "seq": 2, "event": "tick"}, headers={"X-CSRFToken": token}
+    )
+    assert refused.status_code == 401, refused.get_json()
+    assert refused.get_json()["error"] == "login_required"
+    with get_database(second).session_factory() as session:
+        assert session.scalar(select(func.count(BeatRecord.id))) == 1
 
 
 def beats_accepted(first: Flask, second: Flask) -> tuple[int, int]:

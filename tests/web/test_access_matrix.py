@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 
-from learning import identities
 from learning.api import limits
 from learning.clock import FakeClock
 from learning.db import get_database
@@ -680,11 +679,10 @@ def built(
 @pytest.fixture
 def app(built: tuple[Flask, Connection, World]) -> Iterator[Flask]:
     """The module's app, each test inside a savepoint rolled back after it, with what the app
-    keeps in memory (the clock, the identity cache, the rate limits) as new as the world."""
+    keeps in memory (the clock, the rate limits) as new as the world."""
     app, connection, _world = built
     clock = app.extensions["clock"]
     app.extensions["clock"] = FakeClock(clock.now())
-    identities.init_app(app)
     limits.init_app(app)
     savepoint = connection.begin_nested()
     yield app
