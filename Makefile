@@ -26,15 +26,14 @@ serve: $(VENV)/.installed translations
 
 # The suite on $(WORKERS) processes (pytest-xdist), each with its own database and live server;
 # the tests of one file stay on one worker, so a module's fixtures are built once, and files are
-# handed out in the order collected (the browser tests, which wait in real time, first: see
-# tests/browser/conftest.py). (Not loadgroup: pytest-xdist 3.8 marks a group in a way pytest 9
-# no longer reads.) Then, alone,
-# the tests whose processes must start within seconds: real schedulers and their 2-second
-# lease, gunicorn killed under load; beside a busy worker they time out.
-# Two workers a core: the browser tests mostly wait on a video playing in real time, and a
-# second worker's tests fill those waits (on two cores: 360 s with 2 workers, 307 s with 4).
-# The bytecode caches are written whatever the shell says (PYTHONDONTWRITEBYTECODE): without
-# them every worker rewrites every test module's asserts again, 10 s of collecting each run.
+# handed out in the order collected: the browser tests' files spread through the first half,
+# the files marked `long` first of the rest (tests/conftest.py). (Not loadgroup: pytest-xdist
+# 3.8 marks a group in a way pytest 9 no longer reads.) Two workers a core: a browser test
+# mostly waits on a video playing in real time, and another worker's tests fill the wait.
+# Bytecode caches are written whatever the shell says (PYTHONDONTWRITEBYTECODE): without them
+# each worker rewrites every test module's asserts again (collecting 7 s a process, not 2).
+# Then, alone, the tests whose processes must start within seconds: real schedulers and their
+# 2-second lease, gunicorn killed under load; beside a busy worker they time out.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 ALONE := tests/jobs/test_scheduler_processes.py tests/durability

@@ -68,6 +68,34 @@ def pytest_configure(config: pytest.Config) -> None:
                 write_mo(target, read_po(source))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the browser tests and spreads their files through the first half of the run, one
+    after every few other files. A browser test mostly waits on a video playing in real time:
+    interleaved, some workers wait while the others keep the cores busy, and none is left
+    with a long browser file at the end. Of the other files, those marked `long` go first.
+    (`make test` hands files out in this order: it turns off xdist's ordering by number of
+    tests, which would put the browser tests last.)"""
+    here = Path(__file__).parent / "browser"
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(Path(item.fspath), []).append(item)
+    browser = [tests for path, tests in files.items() if here in path.parents]
+    others = [tests for path, tests in files.items() if here not in path.parents]
+    others.sort(key=lambda tests: tests[0].get_closest_marker("long") is None)  # stable
+    for tests in browser:
+        for item in tests:
+            item.add_marker(pytest.mark.browser)
+    every = max(1, len(others) // (2 * len(browser))) if browser else 0
+    ordered: list[pytest.Item] = []
+    for i, tests in enumerate(browser):
+        ordered += tests
+        for more in others[i * every : (i + 1) * every]:
+            ordered += more
+    for more in others[len(browser) * every :]:
+        ordered += more
+    items[:] = ordered
+
+
 def reset_schema(database: Database) -> None:
     """Empty the database, whatever it holds."""
     if database.is_sqlite:

@@ -34,20 +34,6 @@ CHROMIUM_ARGS = [
 _numbers = itertools.count(1)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks the browser tests and puts them first. They wait in real time (a video plays), so
-    begun first on every worker, the files that keep a core busy fill their waits; left last,
-    one worker would sit out the waits alone (`make test` turns off xdist's ordering of files
-    by their number of tests, which would put these last)."""
-    here = Path(__file__).parent
-    in_browser = [here in Path(item.fspath).parents for item in items]
-    for item, browser in zip(items, in_browser, strict=True):
-        if browser:
-            item.add_marker(pytest.mark.browser)
-    order = sorted(range(len(items)), key=lambda i: not in_browser[i])  # stable
-    items[:] = [items[i] for i in order]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with the demo data on a database of its own, served by a thread."""

@@ -14,6 +14,8 @@ from learning.models import BeatRecord, User
 from tests.conftest import make_test_app
 from tests.live import demo_app
 
+pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
+
 
 @pytest.fixture
 def installation(tmp_path: Path) -> Iterator[Callable[..., Flask]]:

@@ -15,6 +15,8 @@ from learning.models import BeatRecord, ReplaySnapshot, TraineeStudyState, User
 from learning.services import recompute, snapshots
 from tests.cli.test_recompute_processes import _seed
 
+pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
+
 
 @pytest.fixture
 def seeded(empty_database: Database, tmp_path: Path) -> tuple[Database, int]:

@@ -27,6 +27,8 @@ from learning.demo import seed as demo
 from tests.conftest import Client, separate_database
 from tests.live import demo_app
 
+pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
+
 PAGES_PER_ROLE = 220
 SAME_ROUTE = 2  # pages of one route with different ids: enough to see a route work
 OPTIONS_PER_SELECT = 8

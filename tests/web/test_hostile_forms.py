@@ -23,6 +23,8 @@ from tests.factories import PASSWORD
 from tests.web.conftest import World
 from tests.web.test_access_matrix import ROUTES
 
+pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
+
 HOSTILE = {
     "empty": "",
     "huge": "九" * 20_000,

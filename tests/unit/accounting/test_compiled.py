@@ -24,6 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from tests.conftest import examples
 from tests.unit.accounting.test_properties import streams
 
+pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
