@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from learning.db import get_database
 from learning.domain.exam_practice import Kind
 from learning.models import MockExam, MockExamFormat
-from tests.concurrency.test_races import THREADS, clients, live_app, race  # noqa: F401
+from tests.concurrency.test_races import THREADS, clients, race
 from tests.factories import Factory
 
 
-def test_one_open_paper_whatever_the_race(live_app: Flask) -> None:  # noqa: F811
+def test_one_open_paper_whatever_the_race(live_app: Flask) -> None:
     database = get_database(live_app)
     with database.transaction() as session:
         make = Factory(session, live_app.extensions["clock"])

@@ -6,30 +6,20 @@ Runs on SQLite (the default) and on PostgreSQL (`DATABASE_URL`), like the rest o
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from learning import migrate
-from learning.db import Database, get_database
+from learning.db import get_database
 from learning.models import BeatRecord, Coverage, FaceProfile, Playback
 from learning.services import face_profiles, recompute
-from tests.conftest import Client, make_test_app
+from tests.conftest import Client
 from tests.factories import PASSWORD, Factory
 
 THREADS = 8
-
-
-@pytest.fixture
-def live_app(empty_database: Database, tmp_path) -> Iterator[Flask]:
-    migrate.upgrade(empty_database)
-    app = make_test_app(empty_database.url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    app.test_client_class = Client
-    yield app
-    get_database(app).dispose()
 
 
 @pytest.fixture

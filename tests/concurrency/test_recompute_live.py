@@ -12,7 +12,6 @@ from sqlalchemy import select
 from learning.db import get_database
 from learning.models import Enrolment
 from learning.services import recompute
-from tests.concurrency.test_races import live_app  # noqa: F401 (a fixture)
 from tests.conftest import Client
 from tests.factories import PASSWORD, Factory
 
@@ -65,7 +64,7 @@ def _watch(app: Flask, person: dict[str, Any], errors: list[str]) -> None:
         person["credited_s"] += response.get_json()["credited_s"]
 
 
-def test_recompute_and_check_while_viewers_beat(live_app: Flask) -> None:  # noqa: F811
+def test_recompute_and_check_while_viewers_beat(live_app: Flask) -> None:
     database = get_database(live_app)
     people = _viewers(live_app)
     errors: list[str] = []

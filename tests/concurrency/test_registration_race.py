@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from learning.db import get_database
 from learning.models import Application, TraineeProfile
-from tests.concurrency.test_races import THREADS, live_app, race  # noqa: F401
+from tests.concurrency.test_races import THREADS, race
 from tests.conftest import Client
 from tests.web.test_registration import VALID_ID, form
 from tests.web.test_registration_limits import PHONE, id_number
 
 
-def test_one_account_per_id_number_under_a_race(live_app: Flask) -> None:  # noqa: F811
+def test_one_account_per_id_number_under_a_race(live_app: Flask) -> None:
     clients: list[Client] = [live_app.test_client() for _ in range(THREADS)]  # type: ignore[misc]
     bodies = [
         form(client, username=f"racer{n:02d}", phone=f"1380013{n:04d}")
@@ -37,7 +37,7 @@ def test_one_account_per_id_number_under_a_race(live_app: Flask) -> None:  # noq
         assert session.scalar(count) == 1
 
 
-def test_one_open_application_per_phone_under_a_race(live_app: Flask) -> None:  # noqa: F811
+def test_one_open_application_per_phone_under_a_race(live_app: Flask) -> None:
     """Different people (accounts, ID numbers) giving one mobile number at the same moment:
     one application, and the others told plainly (the partial unique index holds)."""
     clients: list[Client] = [live_app.test_client() for _ in range(THREADS)]  # type: ignore[misc]

@@ -9,16 +9,13 @@ Runs on SQLite (the default) and on PostgreSQL (`DATABASE_URL`), like the rest o
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from learning import migrate
-from learning.db import Database, get_database
-from tests.conftest import Client, make_test_app
+from learning.db import get_database
+from tests.conftest import Client
 from tests.factories import Factory
 
 
@@ -36,16 +33,6 @@ class RecordedInput(io.BytesIO):
     def readinto(self, buffer: Any) -> int:
         self.events.append("body read")
         return super().readinto(buffer)
-
-
-@pytest.fixture
-def live_app(empty_database: Database, tmp_path) -> Iterator[Flask]:
-    migrate.upgrade(empty_database)
-    # Who the trainee is comes from the database on every request.
-    app = make_test_app(empty_database.url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    app.test_client_class = Client
-    yield app
-    get_database(app).dispose()
 
 
 def test_a_beats_body_is_read_before_its_transaction_begins(live_app: Flask) -> None:
