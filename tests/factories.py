@@ -87,7 +87,10 @@ class Factory:
         training_class: TrainingClass | None = None,
         *,
         approved: bool = True,
+        condition: str = "L4-a",
     ) -> Enrolment:
+        """An enrolment whose eligibility is approved under `condition` (a level's code), or
+        not yet reviewed."""
         return enrolments.enrol(
             self.session,
             trainee=trainee,
@@ -95,7 +98,7 @@ class Factory:
             training_class=training_class,
             now=self.clock.now(),
             standard_hour_minutes=45,
-            eligibility_condition="L4-a" if approved else None,
+            eligibility_condition=condition if approved else None,
         )
 
     def question(

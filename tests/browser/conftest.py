@@ -14,9 +14,9 @@ import pytest
 
 from learning.db import get_database
 from learning.demo import seed as demo
-from learning.models import Role
-from learning.services import accounts, catalogue, enrolments
+from learning.services import catalogue
 from tests.browser.player import PASSWORD, Learner
+from tests.factories import Factory
 from tests.live import LiveServer, serve_demo, shared_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -108,23 +108,9 @@ def learner(live_server: LiveServer) -> Learner:
     """A trainee of the test's own, enrolled in trading-3, on the live server."""
     app = live_server.app
     with get_database(app).transaction() as session:
-        user = accounts.create_user(
-            session,
-            username=f"viewer{next(_numbers)}",
-            password=PASSWORD,
-            role=Role.TRAINEE,
-            display_name="观看者",
-            now=app.extensions["clock"].now(),
-            hash_method="pbkdf2:sha256:1000",
-        )
-        enrolment = enrolments.enrol(
-            session,
-            trainee=user,
-            programme=catalogue.programme_by_code(session, "trading-3"),
-            now=app.extensions["clock"].now(),
-            standard_hour_minutes=45,
-            eligibility_condition="L3-a",
-        )
+        make = Factory(session, app.extensions["clock"])
+        user = make.trainee(f"viewer{next(_numbers)}", password=PASSWORD, display_name="观看者")
+        enrolment = make.enrolment(user, "trading-3", condition="L3-a")
         titles = {
             v.title: v.id for v in catalogue.programme_videos(session, enrolment.programme_id)
         }

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from learning.db import get_database
 from learning.demo.seed import DEMO_MEDIA
-from learning.models import Coverage, Role, Video
-from learning.services import accounts, catalogue, enrolments
+from learning.models import Coverage, Video
 from tests.api.test_videos import real_duration_s
 from tests.browser.conftest import LiveServer, log_in
+from tests.factories import Factory
 
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/learning-screenshots"))
 FILE = DEMO_MEDIA / "mrv.webm"  # 330 KB: six chunks of 64 KB on the live server
@@ -23,23 +23,9 @@ TITLE = "第九讲 MRV 实务（新上传）"
 def _trainee_of(live_server: LiveServer, programme_code: str) -> tuple[str, int]:
     app = live_server.app
     with get_database(app).transaction() as session:
-        user = accounts.create_user(
-            session,
-            username="uploadviewer",
-            password="marble canyon drift",
-            role=Role.TRAINEE,
-            display_name="新学员",
-            now=app.extensions["clock"].now(),
-            hash_method="pbkdf2:sha256:1000",
-        )
-        enrolment = enrolments.enrol(
-            session,
-            trainee=user,
-            programme=catalogue.programme_by_code(session, programme_code),
-            now=app.extensions["clock"].now(),
-            standard_hour_minutes=45,
-            eligibility_condition="L3-a",
-        )
+        make = Factory(session, app.extensions["clock"])
+        user = make.trainee("uploadviewer", password="marble canyon drift", display_name="新学员")
+        enrolment = make.enrolment(user, programme_code, condition="L3-a")
         return user.username, enrolment.id
 
 
