@@ -204,8 +204,9 @@ class Player {
     window.addEventListener("pagehide", () => this.leave());
     this.root.querySelector("[data-check-form]").addEventListener("submit", (event) => {
       event.preventDefault();
-      if (this.check && this.check.question_url) this.answerQuestion();
-      else this.answerCheck();
+      if (!this.check || !this.check.question_url) this.answerCheck();
+      else if (this.question) this.answerQuestion();
+      else this.loadQuestion(this.check); // the question did not come: ask for it again
     });
     this.root.querySelector("[data-next-question]").addEventListener("click", () => {
       if (this.check) this.loadQuestion(this.check);
@@ -320,10 +321,17 @@ class Player {
 
   async loadQuestion(check) {
     const dialog = this.root.querySelector("[data-check]");
+    const fieldset = dialog.querySelector("[data-check-question]");
+    const submit = dialog.querySelector("[data-check-submit]");
     this.question = null;
     this.showJudgement(null);
+    this.checkMessage("");
     dialog.querySelector("[data-next-question]").hidden = true;
-    dialog.querySelector("[data-check-submit]").hidden = false;
+    // Until the question arrives there is nothing to answer: no earlier question on screen,
+    // no button to press.
+    fieldset.hidden = true;
+    submit.hidden = false;
+    submit.disabled = true;
     let question = null;
     try {
       const response = await fetch(check.question_url, { credentials: "same-origin" });
@@ -332,12 +340,14 @@ class Player {
       // the network: the message below, and the next beat's answer shows the check again
     }
     if (!this.check || this.check.id !== check.id) return; // answered meanwhile
+    submit.disabled = false;
     if (!question) {
-      this.checkMessage(this.root.dataset.msgError);
+      this.checkMessage(this.root.dataset.msgQuestionLost);
+      submit.textContent = this.root.dataset.msgQuestionAgain;
       return;
     }
+    submit.textContent = this.root.dataset.msgContinue;
     this.question = question;
-    const fieldset = dialog.querySelector("[data-check-question]");
     fieldset.querySelector("[data-question-stem]").textContent = question.stem;
     fieldset.querySelector("[data-question-several]").hidden = question.kind !== "multiple";
     const options = fieldset.querySelector("[data-question-options]");

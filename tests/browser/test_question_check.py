@@ -1,6 +1,7 @@
 """A video whose presence check is a question of the bank (弹题), on a phone: credit stops at the
-due point, a wrong answer shows the right one and the explanation and asks another question, a
-right answer plays on; the totals rebuild from the beats."""
+due point, a question that did not arrive is asked for again with the button, a wrong answer
+shows the right one and the explanation and asks another question, a right answer plays on; the
+totals rebuild from the beats."""
 
 from __future__ import annotations
 
@@ -56,6 +57,15 @@ def _asked(app, user_id: int) -> tuple[int, str]:
         return question.id, question.answer
 
 
+def _lose_the_first(route, lost: list[str]) -> None:
+    """The network drops the first request for the question; the rest go through."""
+    if not lost:
+        lost.append(route.request.method)
+        route.abort()
+    else:
+        route.continue_()
+
+
 def test_a_question_check_answered_wrong_then_right_on_a_phone(
     browser, live_server, learner
 ) -> None:
@@ -70,11 +80,21 @@ def test_a_question_check_answered_wrong_then_right_on_a_phone(
     )
     try:
         phone = context.new_page()
+        lost = []
+        phone.route("**/checks/*/question", lambda route: _lose_the_first(route, lost))
         log_in(phone, live_server.url, learner.username, PASSWORD)
         open_player(phone, live_server, learner, learner.lecture_id)
         play(phone)
         phone.wait_for_selector("[data-check]:not([hidden])", timeout=40_000)
+        phone.wait_for_selector("[data-check-error]:not([hidden])", timeout=10_000)
+        assert lost == ["GET"] and phone.is_hidden("[data-check-question]")
+        assert "题目未能加载" in phone.inner_text("[data-check-error]")
+        assert phone.inner_text("[data-check-submit]") == "重新加载题目"
+        shoot(phone, "player-question-lost-390x844")
+        phone.click("[data-check-submit]")
         phone.wait_for_selector("[data-check-question]:not([hidden])", timeout=10_000)
+        assert phone.is_hidden("[data-check-error]")
+        assert phone.inner_text("[data-check-submit]") == "继续学习"
         assert phone.is_hidden("[data-check-code-part]")
         at_check = covered(live_server, learner, learner.lecture_id)
         assert abs(at_check - 15) <= 1
@@ -98,8 +118,10 @@ def test_a_question_check_answered_wrong_then_right_on_a_phone(
         assert covered(live_server, learner, learner.lecture_id) == at_check
 
         phone.click("[data-next-question]")
-        phone.wait_for_selector("[data-check-submit]:not([hidden])")
-        phone.wait_for_selector("[data-question-judgement]", state="hidden")
+        # The click hides the answered question until the next one arrives.
+        phone.wait_for_selector("[data-check-question]:not([hidden])")
+        assert phone.is_visible("[data-check-submit]:enabled")
+        assert phone.is_hidden("[data-question-judgement]")
         second_id, right = _asked(app, learner.user_id)
         assert second_id != first_id
         phone.check(f"[data-question-options] input[value='{right}']")

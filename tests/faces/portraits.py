@@ -86,10 +86,12 @@ def blinking(name: str, image: Image.Image) -> list[bytes]:
 
 
 def turning(name: str, image: Image.Image) -> list[bytes]:
-    """The head turned to one side and back."""
+    """The head turned to one side and back, held turned for three frames as a person does
+    (a third of a second in the fake camera's video): a turn seen in one frame only could
+    fall between two of the player's frames, 110 ms apart."""
     (left, *_), (*_, right, _) = EYES[name]
     middle = (left + right) // 2
-    shifts = (0, 0, -0.03, -0.06, -0.09, -0.12, -0.09, -0.05, -0.02, 0, 0, 0)
+    shifts = (0, -0.03, -0.06, -0.09, -0.12, -0.12, -0.12, -0.09, -0.05, -0.02, 0, 0)
     return [
         jpeg(_jittered(turned_head(image, middle, shift), i), quality=85)
         for i, shift in enumerate(shifts)
