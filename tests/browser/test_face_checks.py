@@ -6,20 +6,18 @@ and turns, and the server judges them with the real model.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from learning.db import get_database
-from learning.models import FaceSnapshot, ReferenceSource, Role, TraineeStudyState
-from learning.services import accounts, catalogue, enrolments, face_profiles
+from learning.models import FaceSnapshot, ReferenceSource, TraineeStudyState
+from learning.services import catalogue, face_profiles
 from tests.browser.conftest import LiveServer, log_in
+from tests.browser.player import PASSWORD, Learner
 from tests.faces.portraits import astronaut, blinking, cat, hopper, jpeg, still, turning, y4m
 
-_numbers = itertools.count(1)
-PASSWORD = "silver moth compass"
 PROGRAMME = "trading-3"
 SCREENSHOTS = Path("/tmp/learning-screenshots")
 
@@ -34,45 +32,26 @@ CAMERAS = {
 
 
 @pytest.fixture
-def face_trainee(live_server: LiveServer) -> Iterator[tuple[str, int, int, int]]:
-    """A trainee of a face-check programme with the astronaut as reference face: username,
-    user id, enrolment id, and the id of the programme's 45-minute lecture."""
+def face_trainee(live_server: LiveServer, learner: Learner) -> Iterator[Learner]:
+    """The test's own trainee, in a programme with face checks, who consented and whose
+    reference face is the astronaut's."""
     app = live_server.app
     now = app.extensions["clock"].now()
+    folder = app.config["UPLOAD_FOLDER"]
     with get_database(app).transaction() as session:
-        user = accounts.create_user(
-            session,
-            username=f"facer{next(_numbers)}",
-            password=PASSWORD,
-            role=Role.TRAINEE,
-            display_name="核验者",
-            now=now,
-            hash_method="pbkdf2:sha256:1000",
+        catalogue.programme_by_code(session, PROGRAMME).face_checks = True
+        face_profiles.record_consent(
+            session, learner.user_id, given=True, upload_folder=folder, now=now
         )
-        programme = catalogue.programme_by_code(session, PROGRAMME)
-        programme.face_checks = True
-        enrolment = enrolments.enrol(
-            session,
-            trainee=user,
-            programme=programme,
-            now=now,
-            standard_hour_minutes=45,
-            eligibility_condition="L3-a",
-        )
-        folder = app.config["UPLOAD_FOLDER"]
-        face_profiles.record_consent(session, user.id, given=True, upload_folder=folder, now=now)
         face_profiles.set_reference(
             session,
-            user.id,
+            learner.user_id,
             jpeg(astronaut()),
             source=ReferenceSource.CAMERA,
             upload_folder=folder,
             now=now,
         )
-        videos = catalogue.programme_videos(session, enrolment.programme_id)
-        lecture = next(video.id for video in videos if video.title.startswith("第1讲"))
-        ids = (user.username, user.id, enrolment.id, lecture)
-    yield ids
+    yield learner
     with get_database(app).transaction() as session:  # the other tests' trainees use it too
         catalogue.programme_by_code(session, PROGRAMME).face_checks = False
 
@@ -107,19 +86,20 @@ def outcomes(live_server: LiveServer, user_id: int) -> list[str]:
 def test_the_trainee_shows_their_face_and_the_video_plays_on(
     camera_page, live_server: LiveServer, face_trainee, tmp_path: Path
 ) -> None:
-    username, user_id, enrolment_id, lecture = face_trainee
     page = camera_page(y4m(CAMERAS["trainee"](), tmp_path / "camera.y4m"))
-    log_in(page, live_server.url, username, PASSWORD)
-    open_player(page, live_server, enrolment_id, lecture)
+    log_in(page, live_server.url, face_trainee.username, PASSWORD)
+    open_player(page, live_server, face_trainee.enrolment_id, face_trainee.lecture_id)
     assert page.evaluate("document.getElementById('video').paused")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "face-check-390.png"))
-    assert pending(live_server, user_id) is not None
+    assert pending(live_server, face_trainee.user_id) is not None
     message = answer(page)
-    assert outcomes(live_server, user_id) == ["match"], message  # the verdict, then the page
+    assert outcomes(live_server, face_trainee.user_id) == ["match"], (
+        message
+    )  # the verdict, then the page
     page.wait_for_selector("[data-face-check]", state="hidden")
     page.wait_for_function("!document.getElementById('video').paused", timeout=10_000)
-    assert pending(live_server, user_id) is None
+    assert pending(live_server, face_trainee.user_id) is None
     live = page.evaluate("document.querySelector('[data-face-preview]').srcObject")
     assert live is None or live == {}  # the camera is let go once the check is cleared
 
@@ -131,14 +111,13 @@ def test_the_trainee_shows_their_face_and_the_video_plays_on(
 def test_another_face_a_photo_held_up_or_no_face_does_not_clear_the_check(
     camera_page, live_server: LiveServer, face_trainee, camera: str, outcome: str, tmp_path: Path
 ) -> None:
-    username, user_id, enrolment_id, lecture = face_trainee
     page = camera_page(y4m(CAMERAS[camera](), tmp_path / "camera.y4m"))
-    log_in(page, live_server.url, username, PASSWORD)
-    open_player(page, live_server, enrolment_id, lecture)
+    log_in(page, live_server.url, face_trainee.username, PASSWORD)
+    open_player(page, live_server, face_trainee.enrolment_id, face_trainee.lecture_id)
     message = answer(page)
     assert message and page.is_visible("[data-face-check]")
     if camera == "someone else":
         page.screenshot(path=str(SCREENSHOTS / "face-check-mismatch-390.png"))
     assert page.evaluate("document.getElementById('video').paused")
-    assert pending(live_server, user_id) is not None
-    assert outcomes(live_server, user_id) == [outcome]
+    assert pending(live_server, face_trainee.user_id) is not None
+    assert outcomes(live_server, face_trainee.user_id) == [outcome]

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from learning.db import get_database
 from learning.domain.exam_practice import Kind
-from learning.models import MockExam, MockExamFormat, Role
-from learning.services import accounts, catalogue, enrolments, question_bank
+from learning.models import MockExam, MockExamFormat
+from learning.services import catalogue, question_bank
 from tests.browser.conftest import PHONE, log_in
+from tests.factories import Factory
 from tests.live import LiveServer
 
 SHOTS = Path("/tmp/learning-screenshots")
@@ -67,23 +68,9 @@ def trainee(live_server: LiveServer) -> tuple[str, int]:
                 difficulty=1,
             )
             question_bank.add_question(session, data, [programme], now=now, actor_id=None)
-        user = accounts.create_user(
-            session,
-            username=f"mock{number}",
-            password=PASSWORD,
-            role=Role.TRAINEE,
-            display_name="模考学员",
-            now=now,
-            hash_method="pbkdf2:sha256:1000",
-        )
-        enrolment = enrolments.enrol(
-            session,
-            trainee=user,
-            programme=programme,
-            now=now,
-            standard_hour_minutes=45,
-            eligibility_condition="L4-a",
-        )
+        make = Factory(session, app.extensions["clock"])
+        user = make.trainee(f"mock{number}", password=PASSWORD, display_name="模考学员")
+        enrolment = make.enrolment(user, PROGRAMME)
         return user.username, enrolment.id
 
 
