@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from learning.demo import people as demo_people
 from learning.demo.history import insert_in_batches
+from learning.domain.results import ExamOutcome
 from learning.models import (
     Coverage,
     Enrolment,
-    ExamOutcome,
     ExamRegistration,
     ExamSession,
     ExamSessionStatus,

@@ -11,7 +11,6 @@ from learning.models.audit import AuditEntry
 from learning.models.base import Base
 from learning.models.catalogue import Level, Programme, ProgrammeVideo, Video, WorkType
 from learning.models.exams import (
-    ExamOutcome,
     ExamRegistration,
     ExamSession,
     ExamSessionStatus,
@@ -67,7 +66,6 @@ __all__ = [
     "EligibilityCondition",
     "Enrolment",
     "EnrolmentStatus",
-    "ExamOutcome",
     "ExamRegistration",
     "ExamSession",
     "ExamSessionStatus",

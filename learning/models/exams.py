@@ -69,12 +69,6 @@ class ExamSession(Base):
         return self.capacity - self.seats_taken
 
 
-class ExamOutcome(enum.StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    ABSENT = "absent"
-
-
 class ExamRegistration(Base):
     """An enrolment registered for an exam session; a retake pays the assessment fee only.
 

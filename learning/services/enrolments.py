@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from learning.domain import admission, rounding
+from learning.domain import admission, fees, rounding
 from learning.domain.accounting.hours import hours_display, hours_missing
 from learning.domain.admission import Standing
 from learning.models import Enrolment, Payment, Programme, Role, TrainingClass, User
@@ -197,9 +197,8 @@ def training_paid_fen(session: Session, enrolment_ids: list[int]) -> dict[int, i
 
 
 def training_fee_paid(enrolment: Enrolment, paid_fen: int | None) -> bool:
-    """Paid in full when the programme sets a fee; otherwise any training payment counts."""
-    fee = enrolment.programme.training_fee_fen
-    return paid_fen is not None and (fee is None or paid_fen >= fee)
+    """Whether the training payments (`paid_fen`, None without any) pay the programme's fee."""
+    return fees.paid_in_full(paid_fen, enrolment.programme.training_fee_fen)
 
 
 def _summaries(session: Session, enrolments: list[Enrolment]) -> list[EnrolmentSummary]:

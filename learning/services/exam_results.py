@@ -16,7 +16,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning.models import ExamOutcome, ExamRegistration, ExamSession, ExamSessionStatus
+from learning.domain import results
+from learning.domain.results import ExamOutcome
+from learning.models import ExamRegistration, ExamSession, ExamSessionStatus
 from learning.services import ServiceError, exams
 from learning.services.accounts import mask_id_number
 from learning.services.workbooks import Column, Problem, day, read_rows, whole_number, write
@@ -247,22 +249,23 @@ def _result(
             problems.append(Problem(line.row, header, "required"))
         elif text:
             score = whole_number(text)
-            if score is None or not 0 <= score <= 100:
+            if score is None or not results.score_valid(score):
                 problems.append(Problem(line.row, header, "score_out_of_range"))
             else:
                 scores[part] = score
-    passed = not absent and len(scores) == len(exam_session.parts)
-    passed = passed and all(score >= pass_mark for score in scores.values())
-    number = line.certificate_no.strip().upper()
+    complete = absent or len(scores) == len(exam_session.parts)
+    outcome = results.outcome(None if absent else scores, pass_mark)
+    number = results.certificate_number(line.certificate_no)
     issued_on = day(line.certificate_issued_on)
-    if number:
-        if not passed:
-            problems.append(Problem(line.row, "证书编号", "certificate_without_pass"))
-        else:
-            if not exams.CERTIFICATE_NUMBER.match(number):
-                problems.append(Problem(line.row, "证书编号", "certificate_number_invalid"))
-            if issued_on is None or not exam_session.starts_on <= issued_on <= today:
-                problems.append(Problem(line.row, "发证日期", "certificate_date_invalid"))
+    if number and complete:
+        passed = outcome == ExamOutcome.PASSED
+        for code in results.certificate_problems(
+            number, issued_on, passed=passed, exam_day=exam_session.starts_on, today=today
+        ):
+            header = "发证日期" if code == "certificate_date_invalid" else "证书编号"
+            problems.append(Problem(line.row, header, code))
+    elif number:
+        problems.append(Problem(line.row, "证书编号", "certificate_without_pass"))
     elif line.certificate_issued_on.strip():
         problems.append(Problem(line.row, "证书编号", "required"))
     if problems:

@@ -8,19 +8,16 @@ an open session of the enrolment's work type and level with a seat left.
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from learning.domain import admission
+from learning.domain import admission, fees, results
 from learning.domain.accounting import hours_display, hours_missing
 from learning.models import (
     Enrolment,
-    ExamOutcome,
     ExamRegistration,
     ExamSession,
     ExamSessionStatus,
@@ -136,21 +133,20 @@ def _previous_sitting(
 
 
 def _fee_paid(session: Session, enrolment: Enrolment, exam_session: ExamSession) -> bool:
-    """The training package covers the first sitting; a retake needs the assessment fee paid
-    from the day of the previous sitting on (a payment's date cannot tell whether it came
-    before or after that day's exam). Paid means paid in full where the programme sets the fee."""
-    previous = _previous_sitting(session, enrolment, exam_session)
+    """Whether this sitting is paid for (`learning.domain.fees`): the first by the training
+    fee, a retake by the assessment fee paid since the previous sitting."""
+    payments = session.execute(
+        select(Payment.kind, Payment.amount_fen, Payment.paid_on).where(
+            Payment.enrolment_id == enrolment.id
+        )
+    )
     programme = enrolment.programme
-    statement = select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_fen), 0))
-    statement = statement.where(Payment.enrolment_id == enrolment.id)
-    if previous is None:
-        statement = statement.where(Payment.kind == "training")
-        fee = programme.training_fee_fen
-    else:
-        statement = statement.where(Payment.kind == "assessment", Payment.paid_on >= previous)
-        fee = programme.assessment_fee_fen
-    count, total = session.execute(statement).one()
-    return count > 0 and (fee is None or total >= fee)
+    return fees.sitting_paid(
+        (fees.Paid(*row) for row in payments),
+        _previous_sitting(session, enrolment, exam_session),
+        training_fee_fen=programme.training_fee_fen,
+        assessment_fee_fen=programme.assessment_fee_fen,
+    )
 
 
 def register(
@@ -216,7 +212,7 @@ def has_passed(session: Session, enrolment_id: int) -> bool:
     """Whether the enrolment passed an exam already: nothing is left to sit."""
     passed = select(ExamRegistration.id).where(
         ExamRegistration.enrolment_id == enrolment_id,
-        ExamRegistration.outcome == ExamOutcome.PASSED.value,
+        ExamRegistration.outcome == results.ExamOutcome.PASSED.value,
     )
     return session.scalar(passed.limit(1)) is not None
 
@@ -245,11 +241,6 @@ def registrations_of(session: Session, enrolment_id: int) -> list[ExamRegistrati
 
 # --- results, certificates and subsidies ------------------------------------------------------
 
-DEFAULT_PASS_MARK = 60
-# Skill-level certificates: Y (employer) or S (social evaluation organisation) + 21 digits.
-CERTIFICATE_NUMBER = re.compile(r"^[YS]\d{21}$")
-SUBSIDY_CLAIM_MONTHS = 12
-
 
 def record_results(
     session: Session,
@@ -261,7 +252,7 @@ def record_results(
     today: date,
     now: datetime,
     actor_id: int,
-    pass_mark: int = DEFAULT_PASS_MARK,
+    pass_mark: int = results.DEFAULT_PASS_MARK,
 ) -> None:
     """Part scores (each passed at `pass_mark` on its own; None: absent), the outcome, and for
     a pass the certificate. Only for a registered candidate (`registration` is theirs for that
@@ -278,27 +269,21 @@ def record_results(
         "scores": dict(registration.scores),
         "certificate_no": registration.certificate_no,
     }
-    if scores is None:
-        outcome, scores = ExamOutcome.ABSENT.value, {}
-    else:
-        if set(scores) != set(parts):
-            raise ServiceError("scores_for_every_part", parts="、".join(parts))
-        if any(not 0 <= score <= 100 for score in scores.values()):
-            raise ServiceError("score_out_of_range")
-        passed = all(score >= pass_mark for score in scores.values())
-        outcome = ExamOutcome.PASSED.value if passed else ExamOutcome.FAILED.value
-    if outcome == ExamOutcome.PASSED.value and certificate_no:
-        number = certificate_no.strip().upper()
-        if not CERTIFICATE_NUMBER.match(number):
-            raise ServiceError("certificate_number_invalid")
-        if certificate_issued_on is None or not exam_day <= certificate_issued_on <= today:
-            raise ServiceError("certificate_date_invalid")
+    if scores is not None and (problem := results.scores_problem(scores, parts)):
+        raise ServiceError(problem, parts="、".join(parts))
+    outcome = results.outcome(scores, pass_mark)
+    if certificate_no:
+        number = results.certificate_number(certificate_no)
+        passed = outcome == results.ExamOutcome.PASSED
+        problems = results.certificate_problems(
+            number, certificate_issued_on, passed=passed, exam_day=exam_day, today=today
+        )
+        if problems:
+            raise ServiceError(problems[0])
         registration.certificate_no = number
         registration.certificate_issued_on = certificate_issued_on
-    elif certificate_no:
-        raise ServiceError("certificate_without_pass")
-    registration.scores = dict(scores)
-    registration.outcome = outcome
+    registration.scores = dict(scores or {})
+    registration.outcome = outcome.value
     registration.results_recorded_at = now
     audit.record(
         session,
@@ -310,8 +295,8 @@ def record_results(
         details={
             "before": before,
             "after": {
-                "outcome": outcome,
-                "scores": scores,
+                "outcome": outcome.value,
+                "scores": scores or {},
                 "certificate_no": registration.certificate_no,
             },
         },
@@ -321,7 +306,7 @@ def record_results(
 @dataclass(frozen=True)
 class Subsidy:
     amount_fen: int
-    claim_by: date  # Guangdong: within 12 months of the certificate's issue
+    claim_by: date
 
 
 def subsidy(session: Session, registration: ExamRegistration) -> Subsidy | None:
@@ -332,15 +317,7 @@ def subsidy(session: Session, registration: ExamRegistration) -> Subsidy | None:
     rate = session.get(SubsidyRate, registration.exam_session.level)
     if rate is None:
         return None
-    return Subsidy(rate.amount_fen, months_after(registration.certificate_issued_on))
-
-
-def months_after(day: date, months: int = SUBSIDY_CLAIM_MONTHS) -> date:
-    """The same day `months` calendar months later; the month's last day where it is shorter
-    (2026-01-31 + 1 month is 2026-02-28; + 12 months is 2027-01-31)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return Subsidy(rate.amount_fen, results.claim_by(registration.certificate_issued_on))
 
 
 def set_subsidy(

@@ -417,17 +417,3 @@ def test_results_are_recorded_only_where_they_can_be_true(admin, login, make, cl
     )
     assert wrong_pair.status_code == 404
 
-
-@pytest.mark.parametrize(
-    ("issued", "claim_by"),
-    [
-        ("2026-01-31", "2027-01-31"),
-        ("2028-02-29", "2029-02-28"),
-        ("2026-03-01", "2027-03-01"),
-        ("2026-12-31", "2027-12-31"),
-    ],
-)
-def test_the_subsidy_claim_deadline_is_twelve_calendar_months_exactly(issued, claim_by) -> None:
-    from learning.services.exams import months_after
-
-    assert months_after(date.fromisoformat(issued)).isoformat() == claim_by

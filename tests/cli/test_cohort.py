@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning.demo import cohort as demo_cohort
+from learning.domain.results import CERTIFICATE_NUMBER
 from learning.models import (
     Coverage,
     Enrolment,
@@ -19,7 +20,6 @@ from learning.models import (
     User,
 )
 from learning.services.enrolments import required_seconds
-from learning.services.exams import CERTIFICATE_NUMBER
 from tests.factories import Factory
 
 VIDEO_S = 70 * 3600  # more than the 60 clock hours of the minimum
