@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from learning.database import rowcount
+from learning.domain import exam_calendar
 from learning.models import (
     Enrolment,
     ExamRegistration,
@@ -141,7 +142,7 @@ def update_session(
     later; candidates are told when the day, the place or the coaching changes."""
     _still_ahead(exam_session, today)
     _checked(schedule)
-    if schedule.starts_on < today:
+    if exam_calendar.held(schedule.starts_on, today):
         raise ServiceError("exam_day_past")
     before = schedule_of(exam_session)
     changed = [name for name in Schedule.__dataclass_fields__ if _differs(before, schedule, name)]
@@ -155,7 +156,7 @@ def update_session(
     exam_session.place = schedule.place.strip()
     exam_session.coaching_starts_on = schedule.coaching_starts_on
     exam_session.coaching_tenths = round(schedule.coaching_hours * 10)
-    if schedule.registration_closes_on >= today:
+    if exam_calendar.taking_registrations(schedule.registration_closes_on, today):
         exam_session.status = ExamSessionStatus.OPEN.value
     elif exam_session.status == ExamSessionStatus.OPEN.value:
         exam_session.status = ExamSessionStatus.CLOSED.value
@@ -282,8 +283,8 @@ def office_list(session: Session, today: date) -> list[ExamSession]:
         .where(ExamSession.starts_on >= since)
         .order_by(ExamSession.starts_on, ExamSession.id)
     ).all()
-    ahead = [s for s in listed if s.starts_on >= today]
-    past = [s for s in listed if s.starts_on < today]
+    ahead = [s for s in listed if not exam_calendar.held(s.starts_on, today)]
+    past = [s for s in listed if exam_calendar.held(s.starts_on, today)]
     return ahead + past[::-1]
 
 
@@ -291,9 +292,9 @@ def status_on(exam_session: ExamSession, today: date) -> str:
     """The session's status as of `today`, whether or not the nightly job has moved it yet."""
     if exam_session.status == ExamSessionStatus.CANCELLED.value:
         return exam_session.status
-    if exam_session.starts_on < today:
+    if exam_calendar.held(exam_session.starts_on, today):
         return ExamSessionStatus.HELD.value
-    if exam_session.registration_closes_on < today:
+    if not exam_calendar.taking_registrations(exam_session.registration_closes_on, today):
         return ExamSessionStatus.CLOSED.value
     return exam_session.status
 
@@ -305,7 +306,7 @@ def advance_states(session: Session, today: date) -> tuple[int, int]:
         update(ExamSession)
         .where(
             ExamSession.status == ExamSessionStatus.OPEN.value,
-            ExamSession.registration_closes_on < today,
+            ExamSession.registration_closes_on < today,  # exam_calendar.taking_registrations
         )
         .values(status=ExamSessionStatus.CLOSED.value)
     )
@@ -313,7 +314,7 @@ def advance_states(session: Session, today: date) -> tuple[int, int]:
         update(ExamSession)
         .where(
             ExamSession.status.in_([ExamSessionStatus.OPEN.value, ExamSessionStatus.CLOSED.value]),
-            ExamSession.starts_on < today,
+            ExamSession.starts_on < today,  # exam_calendar.held
         )
         .values(status=ExamSessionStatus.HELD.value)
     )

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from learning.domain import admission, fees, results
+from learning.domain import admission, exam_calendar, fees, results
 from learning.domain.accounting import hours_display, hours_missing
 from learning.models import (
     Enrolment,
@@ -53,7 +53,7 @@ def sessions_open_to(session: Session, *, trainee_id: int | None, today: date) -
         select(ExamSession)
         .where(
             ExamSession.status == ExamSessionStatus.OPEN.value,
-            ExamSession.registration_closes_on >= today,
+            ExamSession.registration_closes_on >= today,  # exam_calendar.taking_registrations
         )
         .order_by(ExamSession.starts_on, ExamSession.id)
     )
@@ -85,7 +85,7 @@ def blockers(
         reasons.append("session_full")
     if (
         exam_session.status != ExamSessionStatus.OPEN.value
-        or today > exam_session.registration_closes_on
+        or not exam_calendar.taking_registrations(exam_session.registration_closes_on, today)
     ):
         reasons.append("registration_closed")
     if (exam_session.work_type_code, exam_session.level) != (
