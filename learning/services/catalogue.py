@@ -263,8 +263,7 @@ def add_video(
     )
     session.add(video)
     session.flush()
-    for programme in programmes:
-        _append(session, programme.id, video.id)
+    _append(session, [programme.id for programme in programmes], video.id)
     audit.record(
         session,
         at=now,
@@ -318,13 +317,24 @@ def addable_videos(session: Session, programme_id: int) -> list[Video]:
     return list(session.scalars(statement))
 
 
-def _append(session: Session, programme_id: int, video_id: int) -> None:
-    last = session.scalar(
-        select(func.max(ProgrammeVideo.position)).where(ProgrammeVideo.programme_id == programme_id)
+def _append(session: Session, programme_ids: list[int], video_id: int) -> None:
+    """Put the video at the end of each programme (the last places read in one query)."""
+    last: dict[int, int] = dict(
+        session.execute(
+            select(ProgrammeVideo.programme_id, func.max(ProgrammeVideo.position))
+            .where(ProgrammeVideo.programme_id.in_(programme_ids))
+            .group_by(ProgrammeVideo.programme_id)
+        )
+        .tuples()
+        .all()
     )
-    session.add(
-        ProgrammeVideo(programme_id=programme_id, video_id=video_id, position=(last or 0) + 1)
-    )
+    for programme_id in programme_ids:
+        last[programme_id] = last.get(programme_id, 0) + 1
+        session.add(
+            ProgrammeVideo(
+                programme_id=programme_id, video_id=video_id, position=last[programme_id]
+            )
+        )
 
 
 # --- composing programmes ---------------------------------------------------------------------
@@ -361,7 +371,7 @@ def add_to_programme(
         raise ServiceError("unknown_video")
     if session.get(ProgrammeVideo, (programme.id, video_id)) is not None:
         raise ServiceError("video_in_programme", code=programme.code)
-    _append(session, programme.id, video_id)
+    _append(session, [programme.id], video_id)
     _audit_programme(session, programme, "programme.add_video", video_id, now, actor_id)
 
 
