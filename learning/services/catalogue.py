@@ -36,6 +36,19 @@ def programme_by_code(session: Session, code: str) -> Programme:
     return programme
 
 
+def programmes_by_codes(session: Session, codes: list[str]) -> list[Programme]:
+    """The programmes of these codes in their order, read in one query; `ServiceError` for the
+    first unknown one."""
+    found = {
+        programme.code: programme
+        for programme in session.scalars(select(Programme).where(Programme.code.in_(codes)))
+    }
+    for code in codes:
+        if code not in found:
+            raise ServiceError("unknown_programme", code=code)
+    return [found[code] for code in codes]
+
+
 def programme_for(session: Session, work_type_code: str, level: int) -> Programme:
     return programme_by_code(session, f"{work_type_code}-{level}")
 
@@ -250,7 +263,7 @@ def add_video(
         raise ServiceError("duration_required")
     if (file_path is None) == (url is None):
         raise ServiceError("file_or_url_required")
-    programmes = [programme_by_code(session, code) for code in programme_codes]
+    programmes = programmes_by_codes(session, programme_codes)
     if not programmes:
         raise ServiceError("programme_required")
     video = Video(
