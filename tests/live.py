@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from learning import migrate
@@ -39,11 +40,25 @@ def demo_app(
     *,
     seeded: bool = True,
     clock: Clock | None = None,
+    shared: Path | None = None,
     **settings: Any,
 ) -> Flask:
     """An app on the empty database `database_url`, migrated, with its upload folder under
     `folder` and the demo in it (`seeded`; `trainee_count` and `history_days` pass on to the
-    demo), seeded as of `clock` (the tests' fake clock unless given)."""
+    demo), seeded as of `clock` (the tests' fake clock unless given). With `shared`
+    (`shared_folder`), the fake clock and SQLite, the demo is a copy of one seeded once per run
+    for these sizes and settings: the same rows, since the fake clock always starts at the same
+    moment."""
+    if seeded and shared is not None and clock is None and database_url.startswith("sqlite"):
+        key = ("demo_app", sorted(settings.items()))
+        source = seeded_once(shared, key, lambda into: _seed_demo_app(into, settings))
+        copy_seeded(source, "demo.sqlite", database_url, folder / "uploads")
+        sizes = ("trainee_count", "history_days")
+        return make_test_app(
+            database_url,
+            UPLOAD_FOLDER=str(folder / "uploads"),
+            **{key: value for key, value in settings.items() if key not in sizes},
+        )
     sizes = {key: settings.pop(key) for key in ("trainee_count", "history_days") if key in settings}
     app = make_test_app(database_url, UPLOAD_FOLDER=str(folder / "uploads"), **settings)
     if clock is not None:
@@ -62,6 +77,39 @@ def demo_app(
                 **sizes,
             )
     return app
+
+
+def _seed_demo_app(folder: Path, settings: dict[str, Any]) -> None:
+    app = demo_app(folder, f"sqlite:///{folder / 'demo.sqlite'}", **settings)
+    get_database(app).dispose()
+
+
+def seeded_once(shared: Path, key: object, seed: Callable[[Path], None]) -> Path:
+    """The folder under `shared` (`shared_folder`) that `seed(folder)` fills once per run for
+    `key` (its repr names it): the first worker to take the lock seeds it, the others wait for
+    it. Nothing writes to it after: tests take copies (`copy_seeded`)."""
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    seeded = shared / f"demo-{digest[:16]}"
+    with (shared / f"{seeded.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (seeded / "done").exists():
+            seeded.mkdir(exist_ok=True)
+            seed(seeded)
+            (seeded / "done").touch()
+    return seeded
+
+
+def copy_seeded(source: Path, database_name: str, database_url: str, uploads: Path) -> None:
+    """Copy the SQLite file `database_name` of the folder `source` to the (new) database of
+    `database_url`, and the folder's uploads/ into `uploads`."""
+    target = make_url(database_url).database
+    assert target is not None
+    with (
+        closing(sqlite3.connect(source / database_name)) as original,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        original.backup(copy)
+    shutil.copytree(source / "uploads", uploads, dirs_exist_ok=True)
 
 
 class _ClosedOnce:
@@ -140,24 +188,16 @@ def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _copy_seeded(shared: Path, folder: Path, history_days: int, settings: dict[str, Any]) -> None:
     """Copy into `folder` (live.sqlite and uploads/) the demo seeded under `shared` for these
-    settings, seeding it first if no worker has: the first worker to take the lock seeds it,
-    the others wait for it. Seeded as of that moment, minutes before the last copy is served."""
-    key = hashlib.sha256(repr((history_days, sorted(settings.items()))).encode()).hexdigest()
-    seeded = shared / f"demo-{key[:16]}"
-    with (shared / f"{seeded.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (seeded / "done").exists():
-            seeded.mkdir(exist_ok=True)
-            url = f"sqlite:///{seeded / 'live.sqlite'}"
-            app = demo_app(seeded, url, clock=Clock(), history_days=history_days, **settings)
-            get_database(app).dispose()
-            (seeded / "done").touch()
-    with (
-        closing(sqlite3.connect(seeded / "live.sqlite")) as source,
-        closing(sqlite3.connect(folder / "live.sqlite")) as copy,
-    ):
-        source.backup(copy)
-    shutil.copytree(seeded / "uploads", folder / "uploads")
+    settings, seeded by the first worker that needs it: as of that moment, minutes before the
+    last copy is served."""
+
+    def seed(into: Path) -> None:
+        url = f"sqlite:///{into / 'live.sqlite'}"
+        app = demo_app(into, url, clock=Clock(), history_days=history_days, **settings)
+        get_database(app).dispose()
+
+    seeded = seeded_once(shared, (history_days, sorted(settings.items())), seed)
+    copy_seeded(seeded, "live.sqlite", f"sqlite:///{folder / 'live.sqlite'}", folder / "uploads")
 
 
 @contextmanager

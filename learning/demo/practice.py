@@ -3,20 +3,23 @@ some days of the last weeks and sat a few mock exams, getting better as they wen
 practice hub, the wrong-answer book, the home page's scores and the readiness charts show
 something on the first visit.
 
-Answers go through the same services as a trainee's (`practice.record`, `mock_exams.start`
-and `hand_in`), at past times; each trainee has a skill, lower on harder questions and on the
-calculation-heavy chapters, that grows with each week of practice.
+Answers go through the same rules and services as a trainee's, at past times: each practice
+question is the one `practice.next_question` would give (`least_recently_answered`, the answers
+given so far held here rather than read back after each), and a trainee's practice is kept in one
+`practice.record_all`; the mock exams through `mock_exams.start` and `hand_in`. Each trainee has a
+skill, lower on harder questions and on the calculation-heavy chapters, that grows with each week
+of practice.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from learning.domain.exam_practice import Kind, letters_of
+from learning.domain.exam_practice import Kind, least_recently_answered, letters_of
 from learning.models import Enrolment, EnrolmentStatus, Question
 from learning.services import mock_exams, practice, question_bank
 
@@ -63,18 +66,24 @@ def _chance(skill: float, question: Question, weeks_of_practice: float) -> float
 def _practise(
     session: Session, enrolment: Enrolment, skill: float, *, now: datetime, rng: random.Random
 ) -> None:
+    candidates = list(session.scalars(question_bank.pool(enrolment.programme)))
+    ids = [question.id for question in candidates]
+    by_id = {question.id: question for question in candidates}
+    last = practice.last_answered(session, enrolment.trainee_id, ids)
+    answers: list[practice.Given] = []
     days = sorted(rng.sample(range(1, WEEKS * 7), k=rng.randint(2, 6)), reverse=True)
     for days_ago in days:
         at = now - timedelta(days=days_ago, hours=rng.randint(0, 10))
         weeks_of_practice = (WEEKS * 7 - days_ago) / 7
         for _ in range(rng.randint(4, 12)):
-            question = practice.next_question(session, enrolment, practice.Mode.RANDOM, rng=rng)
-            if question is None:
-                return
+            question = by_id[least_recently_answered(ids, last, rng)]
             right = rng.random() < _chance(skill, question, weeks_of_practice)
             chosen = question.answer if right else _wrong_answer(question, rng)
-            practice.record(session, enrolment, question, chosen, source="practice", now=at)
+            answers.append(practice.Given(question, chosen, at))
+            answered = at.astimezone(UTC).replace(tzinfo=None)  # as `last_answered` reads it
+            last[question.id] = max(last.get(question.id, answered), answered)
             at += timedelta(seconds=rng.randint(20, 90))
+    practice.record_all(session, enrolment, answers, source="practice")
 
 
 def _sit_mock_exams(

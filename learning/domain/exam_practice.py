@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -67,6 +67,23 @@ def valid_key(kind: Kind, option_count: int, answer: str) -> bool:
 def is_right(key: str, chosen: str) -> bool:
     """All the right options and only them (both already normalised)."""
     return key == chosen
+
+
+# --- the next question to practise ----------------------------------------------------------
+
+
+def least_recently_answered(
+    candidates: Sequence[int], last_answered: Mapping[int, datetime], rng: random.Random
+) -> int:
+    """Of the candidate questions (ids, at least one), one the trainee has not answered yet, or
+    else the one answered longest ago, so that a drill goes round the whole bank before it
+    repeats itself; of several as good, chance decides (drawing in id order, so that a seeded
+    chance draws the same question)."""
+    best = [question for question in candidates if question not in last_answered]
+    if not best:
+        oldest = min(last_answered[question] for question in candidates)
+        best = [question for question in candidates if last_answered[question] == oldest]
+    return rng.choice(sorted(best))
 
 
 # --- the wrong-answer book --------------------------------------------------------------------

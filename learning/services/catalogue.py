@@ -36,6 +36,19 @@ def programme_by_code(session: Session, code: str) -> Programme:
     return programme
 
 
+def programmes_by_codes(session: Session, codes: list[str]) -> list[Programme]:
+    """The programmes of these codes in their order, read in one query; `ServiceError` for the
+    first unknown one."""
+    found = {
+        programme.code: programme
+        for programme in session.scalars(select(Programme).where(Programme.code.in_(codes)))
+    }
+    for code in codes:
+        if code not in found:
+            raise ServiceError("unknown_programme", code=code)
+    return [found[code] for code in codes]
+
+
 def programme_for(session: Session, work_type_code: str, level: int) -> Programme:
     return programme_by_code(session, f"{work_type_code}-{level}")
 
@@ -250,7 +263,7 @@ def add_video(
         raise ServiceError("duration_required")
     if (file_path is None) == (url is None):
         raise ServiceError("file_or_url_required")
-    programmes = [programme_by_code(session, code) for code in programme_codes]
+    programmes = programmes_by_codes(session, programme_codes)
     if not programmes:
         raise ServiceError("programme_required")
     video = Video(
@@ -263,8 +276,7 @@ def add_video(
     )
     session.add(video)
     session.flush()
-    for programme in programmes:
-        _append(session, programme.id, video.id)
+    _append(session, [programme.id for programme in programmes], video.id)
     audit.record(
         session,
         at=now,
@@ -318,13 +330,24 @@ def addable_videos(session: Session, programme_id: int) -> list[Video]:
     return list(session.scalars(statement))
 
 
-def _append(session: Session, programme_id: int, video_id: int) -> None:
-    last = session.scalar(
-        select(func.max(ProgrammeVideo.position)).where(ProgrammeVideo.programme_id == programme_id)
+def _append(session: Session, programme_ids: list[int], video_id: int) -> None:
+    """Put the video at the end of each programme (the last places read in one query)."""
+    last: dict[int, int] = dict(
+        session.execute(
+            select(ProgrammeVideo.programme_id, func.max(ProgrammeVideo.position))
+            .where(ProgrammeVideo.programme_id.in_(programme_ids))
+            .group_by(ProgrammeVideo.programme_id)
+        )
+        .tuples()
+        .all()
     )
-    session.add(
-        ProgrammeVideo(programme_id=programme_id, video_id=video_id, position=(last or 0) + 1)
-    )
+    for programme_id in programme_ids:
+        last[programme_id] = last.get(programme_id, 0) + 1
+        session.add(
+            ProgrammeVideo(
+                programme_id=programme_id, video_id=video_id, position=last[programme_id]
+            )
+        )
 
 
 # --- composing programmes ---------------------------------------------------------------------
@@ -361,7 +384,7 @@ def add_to_programme(
         raise ServiceError("unknown_video")
     if session.get(ProgrammeVideo, (programme.id, video_id)) is not None:
         raise ServiceError("video_in_programme", code=programme.code)
-    _append(session, programme.id, video_id)
+    _append(session, [programme.id], video_id)
     _audit_programme(session, programme, "programme.add_video", video_id, now, actor_id)
 
 

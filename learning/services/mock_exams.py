@@ -182,17 +182,12 @@ def _grade(session: Session, exam: MockExam, *, at: datetime, by: str) -> None:
     exam.score = score((item.points, bool(item.right)) for item in exam.items)
     exam.passed = exam.score >= exam.pass_mark
     exam.handed_in_at, exam.handed_in_by = at, by
-    for item in exam.items:
-        if item.chosen is not None:
-            practice.record(
-                session,
-                exam.enrolment,
-                item.question,
-                item.chosen,
-                source="mock",
-                now=item.answered_at or at,
-            )
-    session.flush()
+    answered = [
+        practice.Given(item.question, item.chosen, item.answered_at or at)
+        for item in exam.items
+        if item.chosen is not None
+    ]
+    practice.record_all(session, exam.enrolment, answered, source="mock")
 
 
 @dataclass(frozen=True)

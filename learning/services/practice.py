@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +24,7 @@ from learning.domain.exam_practice import (
     Kind,
     after_answer,
     is_right,
+    least_recently_answered,
     normalise,
     weakest_first,
 )
@@ -102,21 +104,19 @@ def next_question(
     *,
     rng: random.Random | None = None,
 ) -> Question | None:
-    """The question to practise next, or None when the choice holds none."""
+    """The question to practise next (`least_recently_answered`), or None when the choice
+    holds none."""
     candidates = list(session.scalars(_candidates(enrolment, mode, value)))
     if not candidates:
         return None
-    last = _last_answered(session, enrolment.trainee_id, [q.id for q in candidates])
-
-    def answered(question: Question) -> datetime:
-        return last.get(question.id, datetime.min)  # never answered: the oldest of all
-
-    oldest = min(answered(question) for question in candidates)
-    best = sorted((q for q in candidates if answered(q) == oldest), key=lambda q: q.id)
-    return (rng or random.Random()).choice(best)
+    ids = [question.id for question in candidates]
+    chosen = least_recently_answered(
+        ids, last_answered(session, enrolment.trainee_id, ids), rng or random.Random()
+    )
+    return next(question for question in candidates if question.id == chosen)
 
 
-def _last_answered(
+def last_answered(
     session: Session, trainee_id: int, question_ids: list[int]
 ) -> dict[int, datetime]:
     """When the trainee last answered each of the questions (naive UTC, for comparison)."""
@@ -156,6 +156,15 @@ def answer(
     return record(session, enrolment, question, letters, source="practice", now=now)
 
 
+@dataclass(frozen=True)
+class Given:
+    """An answer to keep: the question, the letters chosen (already normalised), and when."""
+
+    question: Question
+    letters: str
+    at: datetime
+
+
 def record(
     session: Session,
     enrolment: Enrolment,
@@ -165,46 +174,93 @@ def record(
     source: str,
     now: datetime,
 ) -> PracticeAnswer:
-    """Keep an answer already normalised (practice or a mock exam's paper) and pass it to the
+    """Keep an answer already normalised (practice or a question check) and pass it to the
     wrong-answer book."""
-    right = is_right(question.answer, letters)
-    given = PracticeAnswer(
-        trainee_id=enrolment.trainee_id,
-        enrolment_id=enrolment.id,
-        question_id=question.id,
-        chosen=letters,
-        right=right,
-        source=source,
-        answered_at=now,
-    )
-    session.add(given)
-    _update_book(session, enrolment.trainee_id, question.id, right, now=now)
+    return record_all(session, enrolment, [Given(question, letters, now)], source=source)[0]
+
+
+def record_all(
+    session: Session, enrolment: Enrolment, answers: Sequence[Given], *, source: str
+) -> list[PracticeAnswer]:
+    """Keep answers already normalised (a mock exam's paper, or the demo's practice), judged,
+    and pass them in their order to the wrong-answer book: written in one flush, as the same
+    answers one by one through `record` would leave them."""
+    kept = [
+        PracticeAnswer(
+            trainee_id=enrolment.trainee_id,
+            enrolment_id=enrolment.id,
+            question_id=given.question.id,
+            chosen=given.letters,
+            right=is_right(given.question.answer, given.letters),
+            source=source,
+            answered_at=given.at,
+        )
+        for given in answers
+    ]
+    session.add_all(kept)
+    _update_book(session, enrolment.trainee_id, kept)
     session.flush()
-    return given
+    return kept
 
 
-def _update_book(
-    session: Session, trainee_id: int, question_id: int, right: bool, *, now: datetime
-) -> None:
-    entry = session.get(WrongBookEntry, (trainee_id, question_id))
-    after = after_answer(BookEntry(entry.right_in_a_row) if entry else None, right)
-    if after is None:
-        if entry is not None:
-            session.delete(entry)
-    elif entry is None:
-        session.add(
-            WrongBookEntry(
-                trainee_id=trainee_id,
-                question_id=question_id,
-                right_in_a_row=after.right_in_a_row,
-                added_at=now,
-                updated_at=now,
+@dataclass(frozen=True)
+class _Entry:
+    """A question's place in the book while answers are passed to it."""
+
+    right_in_a_row: int
+    added_at: datetime
+    updated_at: datetime
+
+
+def _update_book(session: Session, trainee_id: int, answers: list[PracticeAnswer]) -> None:
+    """Pass the answers in order to the trainee's book (`after_answer`): the entries read in
+    one query, and each written once, as it stands after the last answer to its question."""
+    stored = {
+        entry.question_id: entry
+        for entry in session.scalars(
+            select(WrongBookEntry).where(
+                WrongBookEntry.trainee_id == trainee_id,
+                WrongBookEntry.question_id.in_({given.question_id for given in answers}),
             )
         )
-    else:
-        entry.right_in_a_row = after.right_in_a_row
-        entry.updated_at = now
-    session.flush()
+    }
+    book: dict[int, _Entry | None] = {
+        question_id: _Entry(entry.right_in_a_row, entry.added_at, entry.updated_at)
+        for question_id, entry in stored.items()
+    }
+    for given in answers:
+        entry = book.get(given.question_id)
+        after = after_answer(BookEntry(entry.right_in_a_row) if entry else None, given.right)
+        book[given.question_id] = (
+            None
+            if after is None
+            else _Entry(
+                after.right_in_a_row,
+                entry.added_at if entry else given.answered_at,
+                given.answered_at,
+            )
+        )
+    for question_id, entry in book.items():
+        row = stored.get(question_id)
+        if entry is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(
+                WrongBookEntry(
+                    trainee_id=trainee_id,
+                    question_id=question_id,
+                    right_in_a_row=entry.right_in_a_row,
+                    added_at=entry.added_at,
+                    updated_at=entry.updated_at,
+                )
+            )
+        else:
+            row.right_in_a_row, row.added_at, row.updated_at = (
+                entry.right_in_a_row,
+                entry.added_at,
+                entry.updated_at,
+            )
 
 
 def answer_of(session: Session, enrolment: Enrolment, answer_id: int) -> PracticeAnswer | None:

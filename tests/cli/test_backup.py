@@ -12,22 +12,27 @@ from sqlalchemy import func, select
 from learning.db import get_database
 from learning.models import BeatRecord, User
 from tests.conftest import make_test_app
-from tests.live import demo_app
+from tests.live import demo_app, shared_folder
 
 pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
 
 
 @pytest.fixture
-def installation(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+def installation(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Flask]]:
     """`installation(name, seeded=...)`: an app on its own SQLite file and upload folder under
-    tmp_path/name, with the demo in it or empty."""
+    tmp_path/name, with the demo in it (a copy of the run's, `demo_app`) or empty."""
     apps: list[Flask] = []
+    shared = shared_folder(tmp_path_factory)
 
     def make(name: str, *, seeded: bool) -> Flask:
         folder = tmp_path / name
         folder.mkdir()
         database_url = f"sqlite:///{folder / 'learning.sqlite'}"  # `flask backup` copies the file
-        app = demo_app(folder, database_url, seeded=seeded, trainee_count=6, history_days=3)
+        app = demo_app(
+            folder, database_url, seeded=seeded, shared=shared, trainee_count=6, history_days=3
+        )
         apps.append(app)
         return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,19 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from learning.demo.seed import DEMO_MEDIA, DEMO_PASSWORD
-from learning.models import AuditEntry, BeatRecord, Enrolment, ProgrammeVideo, Role, User, Video
+from learning.domain.exam_practice import BookEntry, after_answer
+from learning.models import (
+    AuditEntry,
+    BeatRecord,
+    Enrolment,
+    MockExam,
+    PracticeAnswer,
+    ProgrammeVideo,
+    Role,
+    User,
+    Video,
+    WrongBookEntry,
+)
 from learning.services import ServiceError, passwords
 from tests.factories import Factory
 
@@ -170,6 +184,22 @@ def test_add_video_by_url_needs_a_duration(app: Flask, db_session: Session) -> N
     assert db_session.scalar(select(Video).where(Video.title == "外链")).duration_s == 1800
 
 
+def _books_left_by(
+    answers: Iterable[PracticeAnswer],
+) -> dict[tuple[int, int], tuple[int, datetime, datetime]]:
+    """The wrong-answer books that the answers, passed to the rule one at a time in the order
+    they were kept, leave: (trainee, question) -> (right in a row, added, updated)."""
+    books: dict[tuple[int, int], tuple[int, datetime, datetime]] = {}
+    for answer in sorted(answers, key=lambda answer: answer.id):
+        key = (answer.trainee_id, answer.question_id)
+        entry = books.pop(key, None)
+        after = after_answer(BookEntry(entry[0]) if entry else None, answer.right)
+        if after is not None:
+            added = entry[1] if entry else answer.answered_at
+            books[key] = (after.right_in_a_row, added, answer.answered_at)
+    return books
+
+
 def test_seed_demo_fills_an_empty_database_once(app: Flask, db_session: Session) -> None:
     result = run(app, "seed-demo", "--history-days", "6")
     assert result.exit_code == 0, result.output
@@ -186,6 +216,17 @@ def test_seed_demo_fills_an_empty_database_once(app: Flask, db_session: Session)
     studied = db_session.scalars(select(Enrolment.online_s)).all()
     assert max(studied) > 3600 and min(studied) == 0
     assert run(app, "recompute", "--check").exit_code == 0
+    assert db_session.scalar(select(func.count(PracticeAnswer.id))) > 1000
+    assert db_session.scalar(select(func.count(MockExam.id))) > 10
+    stored = {
+        (entry.trainee_id, entry.question_id): (
+            entry.right_in_a_row,
+            entry.added_at,
+            entry.updated_at,
+        )
+        for entry in db_session.scalars(select(WrongBookEntry))
+    }
+    assert stored == _books_left_by(db_session.scalars(select(PracticeAnswer))) != {}
     enrolments = db_session.scalars(select(Enrolment)).all()
     assert len(enrolments) == 40
     assert {e.class_id is None for e in enrolments} == {True, False}

@@ -13,12 +13,24 @@ from learning.demo import seed as demo
 from learning.domain.accounting import AccountingSettings
 from learning.models import Enrolment
 from learning.services import recompute
+from tests.live import copy_seeded, seeded_once
 
 NOW = datetime(2026, 3, 2, 1, tzinfo=UTC)
 
 
-def _seed(database: Database, folder: Path, *, trainees: int, days: int) -> int:
-    """The demo with `trainees` trainees and `days` of history; returns now in ms."""
+def _seed(
+    database: Database, folder: Path, *, trainees: int, days: int, shared: Path | None = None
+) -> int:
+    """The demo with `trainees` trainees and `days` of history; returns now in ms. With `shared`
+    (`shared_folder`) and SQLite, a copy of the demo seeded once per run for these sizes."""
+    if shared is not None and database.url.startswith("sqlite"):
+        source = seeded_once(
+            shared,
+            ("recompute", trainees, days),
+            lambda into: _seed_file(into, trainees=trainees, days=days),
+        )
+        copy_seeded(source, "demo.sqlite", database.url, folder)
+        return int(NOW.timestamp() * 1000)
     migrate.upgrade(database)
     with database.transaction() as session:
         demo.seed(
@@ -32,6 +44,12 @@ def _seed(database: Database, folder: Path, *, trainees: int, days: int) -> int:
             history_days=days,
         )
     return int(NOW.timestamp() * 1000)
+
+
+def _seed_file(folder: Path, *, trainees: int, days: int) -> None:
+    database = Database(f"sqlite:///{folder / 'demo.sqlite'}")
+    _seed(database, folder / "uploads", trainees=trainees, days=days)
+    database.dispose()
 
 
 def test_a_check_in_two_processes_equals_one(empty_database: Database, tmp_path: Path):

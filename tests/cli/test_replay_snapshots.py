@@ -14,13 +14,18 @@ from learning.db import Database
 from learning.models import BeatRecord, ReplaySnapshot, TraineeStudyState, User
 from learning.services import recompute, snapshots
 from tests.cli.test_recompute_processes import _seed
+from tests.live import shared_folder
 
 pytestmark = pytest.mark.long  # handed out early (tests/conftest.py)
 
 
 @pytest.fixture
-def seeded(empty_database: Database, tmp_path: Path) -> tuple[Database, int]:
-    now_ms = _seed(empty_database, tmp_path, trainees=3, days=3)
+def seeded(
+    empty_database: Database, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Database, int]:
+    """The demo's database, each test a copy of its own."""
+    shared = shared_folder(tmp_path_factory)
+    now_ms = _seed(empty_database, tmp_path, trainees=3, days=3, shared=shared)
     assert recompute.check(empty_database, now_ms=now_ms).differences == []
     return empty_database, now_ms
 

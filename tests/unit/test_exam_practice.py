@@ -22,6 +22,7 @@ from learning.domain.exam_practice import (
     draw_paper,
     handed_in_at,
     is_right,
+    least_recently_answered,
     normalise,
     passes_last_two,
     score,
@@ -89,6 +90,18 @@ def test_a_question_leaves_the_book_after_two_right_answers_in_a_row() -> None:
     assert entry == BookEntry(0)
     entry = after_answer(after_answer(entry, right=True), right=True)
     assert entry is None
+
+
+def test_the_next_question_is_one_never_answered_or_else_the_one_answered_longest_ago() -> None:
+    noon = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    last = {1: noon, 2: noon - timedelta(hours=1), 3: noon - timedelta(hours=1)}
+    assert least_recently_answered([3, 1, 2, 4], last, random.Random(1)) == 4
+    drawn = {least_recently_answered([3, 1, 2], last, random.Random(seed)) for seed in range(40)}
+    assert drawn == {2, 3}  # the two answered longest ago, by chance
+    for seed in range(10):  # the order the candidates come in does not change the draw
+        assert least_recently_answered(
+            [3, 2, 1], last, random.Random(seed)
+        ) == least_recently_answered([1, 2, 3], last, random.Random(seed))
 
 
 def _bank(per_chapter: dict[str, dict[Kind, int]]) -> list[Candidate]:

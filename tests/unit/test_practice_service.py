@@ -105,6 +105,54 @@ def test_an_answer_is_judged_kept_and_feeds_the_wrong_answer_book(
     ]
 
 
+def test_answers_kept_together_leave_what_the_same_answers_one_by_one_leave(
+    db_session: Session, make: Factory
+) -> None:
+    """`record_all` (a paper handed in, the demo's practice) writes the book once for all its
+    answers: as `record` answer by answer would, an entry cleared and added again within one
+    batch included."""
+    first, second, third = make.question(), make.question(), make.question()  # B is right
+    batches = [
+        [(first, "A"), (second, "A")],
+        [(first, "B"), (first, "B"), (first, "A"), (second, "B"), (third, "B"), (third, "A")],
+        [(second, "B"), (second, "B"), (third, "B"), (first, "C")],
+    ]
+    one_by_one, together = make.enrolment(make.trainee()), make.enrolment(make.trainee())
+    for batch in batches:
+        answers = [practice.Given(q, letters, make.clock.advance(60)) for q, letters in batch]
+        for given in answers:
+            practice.record(
+                db_session, one_by_one, given.question, given.letters, source="mock", now=given.at
+            )
+        practice.record_all(db_session, together, answers, source="mock")
+
+    def kept(enrolment) -> tuple[list[tuple], list[tuple]]:
+        db_session.expire_all()
+        book = db_session.scalars(
+            select(WrongBookEntry)
+            .where(WrongBookEntry.trainee_id == enrolment.trainee_id)
+            .order_by(WrongBookEntry.question_id)
+        )
+        answers = db_session.scalars(
+            select(PracticeAnswer)
+            .where(PracticeAnswer.enrolment_id == enrolment.id)
+            .order_by(PracticeAnswer.id)
+        )
+        return (
+            [(e.question_id, e.right_in_a_row, e.added_at, e.updated_at) for e in book],
+            [(a.question_id, a.chosen, a.right, a.source, a.answered_at) for a in answers],
+        )
+
+    assert kept(together) == kept(one_by_one)
+    book, answers = kept(together)
+    assert [(question_id, streak) for question_id, streak, _, _ in book] == [
+        (first.id, 0),
+        (third.id, 1),
+    ]
+    assert book[0][2] == answers[4][4] != answers[0][4]  # cleared, then added again
+    assert len(answers) == 12
+
+
 def test_a_right_answer_to_a_question_never_missed_puts_nothing_in_the_book(
     db_session: Session, make: Factory
 ) -> None:
