@@ -416,4 +416,3 @@ def test_results_are_recorded_only_where_they_can_be_true(admin, login, make, cl
         {"theory": "90", "skill": "90"},
     )
     assert wrong_pair.status_code == 404
-
