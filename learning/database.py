@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Whether a transaction begun now begins as a writer: set by `writing()`, and by `learning.db`
 #: for a request that may change data.
 WRITING: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
 HOLDS_WRITER_LOCK = "holds_writer_lock"
+#: Set while a connection is checked out without the pool's ping (`Database.driver_transaction`).
+UNPINGED: ContextVar[bool] = ContextVar("unpinged", default=False)
+_NEW = "new_connection"
+T = TypeVar("T")
 
 
 @contextmanager
@@ -58,41 +63,67 @@ class Database:
         with writing(), self.session_factory.begin() as session:
             yield session
 
-    @contextmanager
-    def driver_transaction(self) -> Iterator[Any]:
-        """One writing transaction on a driver (DBAPI) connection of the pool, with no ORM
-        session around it: the heartbeat's (shared/performance.md), whose session begin and
-        commit cost more than its statements. Committed at the end, rolled back if the block
-        raises. On SQLite it takes the writers' lock and begins IMMEDIATE, as every writing
-        transaction does. Where the sessions are bound to one connection (the tests' outer
-        transaction), the block runs in a savepoint of that connection instead."""
+    def driver_transaction(self, work: Callable[[Any], T]) -> T:
+        """`work(connection)` in one writing transaction on a driver (DBAPI) connection of the
+        pool, with no ORM session around it: the heartbeat's (shared/performance.md), whose
+        session begin and commit cost more than its statements. Committed at the end, rolled
+        back if `work` raises. On SQLite it takes the writers' lock and begins IMMEDIATE, as
+        every writing transaction does. Where the sessions are bound to one connection (the
+        tests' outer transaction), it runs in a savepoint of that connection instead.
+
+        The connection is taken from the pool without the ping every other checkout pays (a
+        round trip of its own on PostgreSQL; bench/RESULTS.md, 2026-12-08). A connection the
+        server dropped while it sat in the pool (a restart, an idle timeout, a terminated
+        backend) then fails in the transaction instead: it is thrown away and `work` runs once
+        more, on a pinged connection (which replaces every other dropped one the pool holds).
+        So `work` must be safe to run twice: nothing of the first run is kept unless its COMMIT
+        reached the server, and a transaction whose COMMIT was sent and lost may have been
+        kept (the beat's is safe: a seq the server has seen is only answered)."""
         bound = self.session_factory.kw.get("bind")
         if isinstance(bound, Connection):
             with bound.begin_nested():
-                yield bound.connection.dbapi_connection
-            return
+                return work(bound.connection.dbapi_connection)
         lock = self.writer_lock
         locked = lock is not None and lock.acquire()
         try:
-            connection = self.engine.raw_connection()
-            driver: Any = connection.driver_connection  # sqlite3's or psycopg's own connection
             try:
-                if self.is_sqlite:
-                    driver.execute("BEGIN IMMEDIATE")
-                    yield connection
-                    connection.commit()
-                else:  # psycopg's pipeline: BEGIN leaves with the first statement, COMMIT
-                    with driver.pipeline():  # with the last
-                        yield connection
-                        connection.commit()
-            except BaseException:
-                connection.rollback()
-                raise
-            finally:
-                connection.close()  # back to the pool
+                return self._driver_transaction_once(work, pinged=False)
+            except _Dropped:
+                return self._driver_transaction_once(work, pinged=True)
         finally:
             if lock is not None and locked:
                 lock.release()
+
+    def _driver_transaction_once(self, work: Callable[[Any], T], *, pinged: bool) -> T:
+        token = UNPINGED.set(not pinged)
+        try:
+            connection = self.engine.raw_connection()
+        finally:
+            UNPINGED.reset(token)
+        driver: Any = connection.driver_connection  # sqlite3's or psycopg's own connection
+        try:
+            if self.is_sqlite:
+                driver.execute("BEGIN IMMEDIATE")
+                done = work(connection)
+                connection.commit()
+                return done
+            return _in_pipeline(driver, work, connection)
+        except BaseException as error:
+            if not self._dropped(error, driver):
+                connection.rollback()
+                raise
+            connection.invalidate(error)  # never back to the pool
+            if pinged:
+                raise
+            raise _Dropped from error
+        finally:
+            connection.close()  # back to the pool (an invalidated one is closed)
+
+    def _dropped(self, error: BaseException, driver: Any) -> bool:
+        dialect = self.engine.dialect
+        return isinstance(error, dialect.loaded_dbapi.Error) and dialect.is_disconnect(
+            error, driver, None
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -146,9 +177,35 @@ def _writer_lock(url: str, busy_timeout_ms: int) -> WriterLock | None:
     return WriterLock(path, busy_timeout_ms / 1000) if path and path != ":memory:" else None
 
 
+class _Dropped(Exception):
+    """The server had dropped the connection a transaction was given unpinged."""
+
+
+def _in_pipeline(driver: Any, work: Callable[[Any], T], connection: Any) -> T:
+    """`work` in a transaction on psycopg's pipeline, in two round trips where it reads once
+    and then writes: BEGIN leaves with its first statements, COMMIT with its last, and
+    the pipeline's closing sync waits for it. (In psycopg's own transactions BEGIN and COMMIT
+    each wait for a sync of their own: four round trips.) The connection is in autocommit
+    while the pipeline lasts, so that psycopg sends no BEGIN of its own."""
+    driver.autocommit = True
+    try:
+        with driver.pipeline():
+            driver.execute("BEGIN")
+            done = work(connection)
+            driver.execute("COMMIT")
+        return done
+    except BaseException:
+        if not driver.broken:
+            driver.rollback()  # sends ROLLBACK if the transaction is still open
+        raise
+    finally:
+        if not driver.broken:
+            driver.autocommit = False  # the pool's and the sessions' default
+
+
 def _make_engine(url: str, busy_timeout_ms: int, lock: WriterLock | None) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return _postgresql_engine(url)
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -174,6 +231,31 @@ def _make_engine(url: str, busy_timeout_ms: int, lock: WriterLock | None) -> Eng
     def _release(_dbapi_connection: Any, record: Any) -> None:
         if lock is not None and record.info.pop(HOLDS_WRITER_LOCK, False):
             lock.release()
+
+    return engine
+
+
+def _postgresql_engine(url: str) -> Engine:
+    """An engine whose pool pings a connection as it hands it out (SQLAlchemy's pre-ping, as
+    a checkout event), but for a checkout made with `UNPINGED` set: a connection the server
+    dropped is replaced before an ORM session meets it, on every request."""
+    engine = create_engine(url)
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "connect")
+    def _new(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_NEW] = True  # needs no ping on its first checkout
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop(_NEW, False) or UNPINGED.get():
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise InvalidatePoolError() from error  # the pool connects anew
+            raise
 
     return engine
 

@@ -365,19 +365,25 @@ def record_plain_beat(
     """`record_beat` for a beat that answers no check, in a transaction of its own on a driver
     connection (committed here; nothing is written if it raises, `admit` refusing the sender
     too). `one_statement` (PostgreSQL only, its default there) writes the beat's rows in one
-    statement rather than one each."""
+    statement rather than one each. If the server had dropped the pooled connection, the
+    transaction runs again on a new one (`Database.driver_transaction`): safe, since a beat
+    whose seq the playback has seen is only answered (a duplicate, accounting rule 6), so a
+    beat whose first COMMIT did reach the server is not credited twice."""
     if beat.event == "attention_ok":
         raise ValueError("a check's answer counts against its limit: use record_beat")
     dialect = database.engine.dialect.name
     kept: dict[str, int | None] = {"face_distance_milli": None, "question_id": None}
     sent = _Beat(trainee_id, playback_id, beat, client_ts, now_ms, kept)
-    with database.driver_transaction() as connection:
+    together = dialect == "postgresql" if one_statement is None else one_statement
+
+    def record(connection: Any) -> BeatAnswer:
         cursor = connection.cursor()
         try:
-            together = dialect == "postgresql" if one_statement is None else one_statement
             return _record(cursor, dialect, sent, one_statement=together, admit=admit)
         finally:
             cursor.close()
+
+    return database.driver_transaction(record)
 
 
 def check_answer_limit(
