@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar, get_args
 from zoneinfo import ZoneInfo
@@ -198,9 +198,15 @@ class PlaybackState:
     rest_base_ms: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class BeatOutcome:
-    """What a beat changed and why; ``coverage`` is the input object when nothing was added."""
+    """What a beat changed and why; ``coverage`` is the input object when nothing was added.
+
+    Read-only by convention: the rules make one per beat and nothing changes it after. Its
+    ``__init__`` is written out rather than generated because mypyc compiles only an
+    ``__init__`` it finds in the source: the one `dataclass` generates runs as Python, and for
+    twelve frozen fields it cost about a third of a beat in the build (bench/RESULTS.md).
+    """
 
     trainee: TraineeState
     playback: PlaybackState
@@ -214,6 +220,35 @@ class BeatOutcome:
     day: str
     check_raised: bool
     check_cleared: bool
+
+    def __init__(
+        self,
+        *,
+        trainee: TraineeState,
+        playback: PlaybackState,
+        coverage: IntervalSet,
+        status: str,
+        duplicate: bool,
+        credited_ms: int,
+        not_credited_ms: dict[str, int],
+        reason: str | None,
+        new_intervals: tuple[tuple[int, int], ...],
+        day: str,
+        check_raised: bool,
+        check_cleared: bool,
+    ) -> None:
+        self.trainee = trainee
+        self.playback = playback
+        self.coverage = coverage
+        self.status = status
+        self.duplicate = duplicate
+        self.credited_ms = credited_ms
+        self.not_credited_ms = not_credited_ms
+        self.reason = reason
+        self.new_intervals = new_intervals
+        self.day = day
+        self.check_raised = check_raised
+        self.check_cleared = check_cleared
 
 
 _State = TypeVar("_State", TraineeState, PlaybackState)
@@ -447,20 +482,21 @@ def _claim(playback: PlaybackState, beat: Beat) -> tuple[int, int]:
     return start, start if beat.from_ms is None else beat.from_ms
 
 
-@dataclass
 class _Tally:
     """The working figures of one judged beat.
 
     Trainee changes are collected in ``trainee_changes`` and applied once at the end: each step
-    reads only fields that no earlier step of the same beat changes.
+    reads only fields that no earlier step of the same beat changes. (A plain class, not a
+    dataclass: see `BeatOutcome` for why.)
     """
 
-    allowance_ms: int
-    not_credited: dict[str, int] = field(default_factory=dict)
-    trainee_changes: dict[str, object] = field(default_factory=dict)
-    credited_ms: int = 0
-    new_intervals: tuple[tuple[int, int], ...] = ()
-    check_raised: bool = False
+    def __init__(self, allowance_ms: int) -> None:
+        self.allowance_ms = allowance_ms
+        self.not_credited: dict[str, int] = {}
+        self.trainee_changes: dict[str, object] = {}
+        self.credited_ms = 0
+        self.new_intervals: tuple[tuple[int, int], ...] = ()
+        self.check_raised = False
 
     def refuse(self, reason: str, ms: int) -> None:
         if ms > 0:

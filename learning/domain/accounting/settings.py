@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 class AccountingSettings:
     """Accounting settings in the units of the settings file (seconds, minutes, a rate).
 
-    The rules work in integer milliseconds; the ``*_ms`` properties give the converted values.
+    The rules work in integer milliseconds; the ``*_ms`` properties give the converted values,
+    each worked out once per settings object and then kept (the rules read them on every beat).
     ``stale_after_s`` defaults to ``3 * heartbeat_interval_s + 15``.
     """
 
@@ -103,48 +105,48 @@ class AccountingSettings:
     def asks_question(self) -> bool:
         return self.presence_check in {"question", "both"}
 
-    @property
+    @cached_property
     def max_rate_milli(self) -> int:
         return round(self.max_rate * 1000)
 
-    @property
+    @cached_property
     def slack_ms(self) -> int:
         return self.slack_s * 1000
 
-    @property
+    @cached_property
     def resume_grace_ms(self) -> int:
         return self.resume_grace_s * 1000
 
-    @property
+    @cached_property
     def heartbeat_interval_ms(self) -> int:
         return self.heartbeat_interval_s * 1000
 
-    @property
+    @cached_property
     def attention_min_ms(self) -> int:
         return round(self.attention_min_minutes * 60_000)
 
-    @property
+    @cached_property
     def attention_max_ms(self) -> int:
         return round(self.attention_max_minutes * 60_000)
 
-    @property
+    @cached_property
     def attention_timeout_ms(self) -> int:
         return round(self.attention_timeout_minutes * 60_000)
 
-    @property
+    @cached_property
     def stale_after_ms(self) -> int:
         return self._stale_after_s * 1000
 
-    @property
+    @cached_property
     def late_beat_grace_ms(self) -> int:
         return self.late_beat_grace_s * 1000
 
-    @property
+    @cached_property
     def allowance_cap_ms(self) -> int:
         """The allowance never grows above this (rule 3): a stalled page cannot hoard credit."""
         return (self._stale_after_s + self.late_beat_grace_s) * 1000
 
-    @property
+    @cached_property
     def daily_cap_ms(self) -> int:
         return self.daily_cap_s * 1000
 
