@@ -9,9 +9,10 @@ Run from the repository root::
 It builds a database (a throw-away SQLite file, or the empty PostgreSQL database named),
 opens a playback, sends ``play`` and then ``tick``s 15 s apart, and counts what reaches the
 database for each tick: on SQLite the statements (the driver's trace callback, which sees the
-beat path's own cursor too); on PostgreSQL the round trips, through a proxy that counts the
-client's flights of messages (`bench/round_trips.py`), each printed with the protocol messages
-it carried.
+beat path's own cursor too) and the pages its commit appends to the write-ahead log (each
+page it dirtied, the b-tree pages of every index it touched included); on PostgreSQL the round
+trips, through a proxy that counts the client's flights of messages (`bench/round_trips.py`),
+each printed with the protocol messages it carried.
 """
 
 from __future__ import annotations
@@ -77,9 +78,17 @@ def count_sqlite() -> None:
                 lambda sql: statements.append(sql.split()[0])
             ),
         )
-        tick(app, player)
-        print(f"credited {player.last['credited_s']} s in {len(statements)} statements:")
-        print(" ".join(statements))
+        log = Path(folder) / "bench.sqlite-wal"
+        for name in ("the day's first credited tick", "the next tick"):
+            with database.engine.connect() as connection:  # the log emptied for the tick
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                page_size = connection.exec_driver_sql("PRAGMA page_size").scalar()
+            statements.clear()
+            tick(app, player)
+            frames = (log.stat().st_size - 32) // (page_size + 24)  # a header, then frames
+            print(f"{name}: credited 15 s in {len(statements)} statements:")
+            print(" ".join(statements))
+            print(f"pages written to the WAL: {frames}")
 
 
 def count_postgresql(url: str) -> None:
