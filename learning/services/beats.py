@@ -180,6 +180,14 @@ _PLAYBACK_CHANGES = [
     not in {"trainee_id", "enrolment_id", "video_id", "settings", "duration_ms", "opened_at_ms"}
 ]
 _UPDATE_PLAYBACK = f"UPDATE playbacks SET {_assignments(_PLAYBACK_CHANGES)} WHERE id = %(id)s"
+# Most beats leave a playback's status as it was: their update leaves the status columns out of
+# its SET list, since SQLite rewrites the entry of every index on a column in that list (here
+# ix_playbacks_status_trainee_id) whether or not its value changed.
+_ENDING = ("status", "end_reason", "superseded_at_ms")
+_UPDATE_PLAYBACK_KEPT = (
+    "UPDATE playbacks SET "
+    f"{_assignments([n for n in _PLAYBACK_CHANGES if n not in _ENDING])} WHERE id = %(id)s"
+)
 
 _TRAINEE_CHANGES = [n for n in _TRAINEE_COLUMNS if n != "seed"]
 _UPDATE_TRAINEE = (
@@ -250,6 +258,7 @@ class _Statements:
     totals: str  # PostgreSQL's second read ("" on SQLite, whose first reads the totals too)
     insert_beat: str
     update_playback: str
+    update_playback_kept: str
     update_trainee: str
     upsert_coverage: str
     add_to_enrolment: str
@@ -276,6 +285,7 @@ def _for(dialect: str) -> _Statements:
                 _READ_TOTALS if postgresql else "",
                 _INSERT_BEAT,
                 _UPDATE_PLAYBACK,
+                _UPDATE_PLAYBACK_KEPT,
                 _UPDATE_TRAINEE,
                 _UPSERT_COVERAGE,
                 _ADD_TO_ENROLMENT,
@@ -435,7 +445,7 @@ def _record(
     if outcome.duplicate:
         trainee = before  # a repeated seq changes nothing but the trainee's count and clock
     else:
-        writes.append(("update_playback", _playback_row(playback_id, outcome.playback)))
+        writes.append(_playback_write(playback_id, playback, outcome.playback))
     writes.append(("update_trainee", _trainee_row(trainee_id, event_no, now, trainee)))
     gained_s = 0
     if not outcome.duplicate:
@@ -623,6 +633,14 @@ def _trainee(values: tuple) -> TraineeState:
 
 def _playback_row(playback_id: str, state: PlaybackState) -> dict[str, Any]:
     return {"id": playback_id, **playback_values(state)}
+
+
+def _playback_write(playback_id: str, before: PlaybackState, after: PlaybackState) -> _Write:
+    """The playback's update: without the status columns when the beat left them as they were."""
+    row = _playback_row(playback_id, after)
+    if any(getattr(before, name) != row[name] for name in _ENDING):
+        return "update_playback", row
+    return "update_playback_kept", {k: v for k, v in row.items() if k not in _ENDING}
 
 
 def _trainee_row(trainee_id: int, event_no: int, clock_ms: int, state: TraineeState) -> dict:

@@ -237,3 +237,27 @@ def test_a_check_answer_is_refused_on_the_plain_path(app: Flask, two_trainees) -
     )
     with pytest.raises(ValueError):
         plain(app)(trainee, playback, answer, 0)
+
+
+def test_a_beat_that_keeps_the_status_leaves_the_status_index_alone(
+    app: Flask, db_session: Session, clock: FakeClock, two_trainees
+) -> None:
+    """SQLite rewrites the entry of every index on a column an UPDATE sets, changed or not: a
+    tick's update of its playback leaves the status columns (ix_playbacks_status_trainee_id)
+    out, a close's sets them."""
+    if not get_database(app).is_sqlite:
+        pytest.skip("PostgreSQL maintains indexes by the values changed, not the SET list")
+    updates: list[str] = []
+    driver = db_session.connection().connection.driver_connection  # the tests' one connection
+    driver.set_trace_callback(lambda sql: updates.append(sql) if "UPDATE playbacks" in sql else 0)
+    trainee, playback = two_trainees[0]
+    start, record = _now_ms(clock), plain(app)
+    fields = {"position_ms": 0, "rate_milli": 1000, "paused": False, "visible": True}
+    try:
+        for seq, name in enumerate(("play", "tick", "close"), start=1):
+            record(trainee, playback, Beat(seq=seq, event=name, **fields), start + seq * 15_000)
+    finally:
+        driver.set_trace_callback(None)
+    play_, tick, close = (sql.split(" SET ")[1].split(" WHERE ")[0] for sql in updates)
+    assert "status" not in play_ and "status" not in tick
+    assert "status = " in close and "end_reason = " in close

@@ -138,3 +138,38 @@ def test_the_exam_and_face_migrations_keep_sessions_registrations_and_programmes
     with empty_database.session_factory() as session:
         registration = session.scalars(select(ExamRegistration)).one()
     assert registration.seat_no == 1 and registration.enrolment_id == enrolment.id
+
+
+def _indexes(database: Database, table: str) -> set[str]:
+    return {index["name"] for index in inspect(database.engine).get_indexes(table)}
+
+
+def test_the_beat_path_keeps_no_index_for_nobody(empty_database: Database) -> None:
+    """0028: no index on the beats' day (nothing reads beats by day), the active playbacks found
+    by (status, trainee_id), an index no beat moves, and on PostgreSQL room on the playbacks'
+    pages for HOT updates; down to 0027 and up again."""
+    migrate.upgrade(empty_database)
+    assert "ix_beats_trainee_id_day" not in _indexes(empty_database, "beats")
+    playbacks = _indexes(empty_database, "playbacks")
+    assert "ix_playbacks_status_trainee_id" in playbacks
+    assert "ix_playbacks_status_last_beat_at_ms" not in playbacks
+    query = "SELECT DISTINCT trainee_id FROM playbacks WHERE status = 'active' ORDER BY trainee_id"
+    with empty_database.engine.connect() as connection:
+        if empty_database.is_sqlite:
+            plan = " ".join(
+                row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")
+            )
+            options = ""
+        else:  # an empty table is read whole unless told otherwise
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {query}"))
+            options = connection.exec_driver_sql(
+                "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'playbacks'"
+            ).scalar()
+    assert "ix_playbacks_status_trainee_id" in plan
+    assert empty_database.is_sqlite or options == "fillfactor=90"
+    migrate.downgrade(empty_database, "0027")
+    assert "ix_beats_trainee_id_day" in _indexes(empty_database, "beats")
+    assert "ix_playbacks_status_last_beat_at_ms" in _indexes(empty_database, "playbacks")
+    migrate.upgrade(empty_database)
+    assert "ix_playbacks_status_trainee_id" in _indexes(empty_database, "playbacks")
