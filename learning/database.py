@@ -72,7 +72,7 @@ class Database:
         tests' outer transaction), it runs in a savepoint of that connection instead.
 
         The connection is taken from the pool without the ping every other checkout pays (a
-        round trip of its own on PostgreSQL; bench/RESULTS.md, 2026-12-08). A connection the
+        round trip of its own on PostgreSQL; bench/RESULTS.md, 2026-12-07). A connection the
         server dropped while it sat in the pool (a restart, an idle timeout, a terminated
         backend) then fails in the transaction instead: it is thrown away and `work` runs once
         more, on a pinged connection (which replaces every other dropped one the pool holds).
