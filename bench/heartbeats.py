@@ -10,7 +10,7 @@ Run from the repository root::
 
 It makes a database with `--viewers` trainees enrolled in one programme with one long video
 (an existing database must be empty), starts the server (`--server`: gunicorn's sync workers
-or gthread workers with `config/gunicorn.conf.py`, or granian with `config/granian.py`) with the
+or gthread workers with `config/gunicorn.conf.py`, or granian with `config/serve.py`) with the
 reference endpoints on, logs every viewer in and opens a playback for each. Then four phases of
 `--seconds` each (after a warm-up), at `--clients` concurrent connections: the no-op endpoint
 (the ceiling of the stack), the authenticated no-op (session, user, CSRF), heartbeats, and
