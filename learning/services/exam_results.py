@@ -257,15 +257,13 @@ def _result(
     outcome = results.outcome(None if absent else scores, pass_mark)
     number = results.certificate_number(line.certificate_no)
     issued_on = day(line.certificate_issued_on)
-    if number and complete:
-        passed = outcome == ExamOutcome.PASSED
+    if number:
+        passed = complete and outcome == ExamOutcome.PASSED
         for code in results.certificate_problems(
             number, issued_on, passed=passed, exam_day=exam_session.starts_on, today=today
         ):
             header = "发证日期" if code == "certificate_date_invalid" else "证书编号"
             problems.append(Problem(line.row, header, code))
-    elif number:
-        problems.append(Problem(line.row, "证书编号", "certificate_without_pass"))
     elif line.certificate_issued_on.strip():
         problems.append(Problem(line.row, "证书编号", "required"))
     if problems:

@@ -59,6 +59,26 @@ def playing(player, clock: FakeClock) -> Player:
     return page
 
 
+def refused_keeping_nothing(
+    page: Player,
+    make: Factory,
+    user_id: int,
+    before: dict[str, list[tuple[Any, ...]]],
+    status: int,
+    error: str,
+    event: str = "tick",
+    **fields: Any,
+) -> dict[str, Any]:
+    """Send a beat that must be refused with `status` and `error`, and check that nothing of
+    the trainee's changed since `before`; the refusal's body."""
+    refused = page.send(event, **fields)
+    assert refused.status_code == status
+    body = refused.get_json()
+    assert body["error"] == error
+    assert kept(make.session, user_id) == before
+    return body
+
+
 @pytest.mark.parametrize("assignment", ["active = false", "session_epoch = session_epoch + 1"])
 def test_changed_in_the_database_is_refused_on_the_next_beat(
     app: Flask, make: Factory, player, learner: Learner, clock: FakeClock, assignment: str
@@ -66,10 +86,7 @@ def test_changed_in_the_database_is_refused_on_the_next_beat(
     page = playing(player, clock)
     before = kept(make.session, learner.user.id)
     change_in_the_database(make, learner.user.id, assignment)
-    refused = page.send("tick")
-    assert refused.status_code == 401
-    assert refused.get_json()["error"] == "login_required"
-    assert kept(make.session, learner.user.id) == before
+    refused_keeping_nothing(page, make, learner.user.id, before, 401, "login_required")
 
 
 def test_a_password_changed_in_another_process_is_refused_on_the_next_beat(
@@ -85,10 +102,7 @@ def test_a_password_changed_in_another_process_is_refused_on_the_next_beat(
         hash_method="pbkdf2:sha256:1000",
     )
     make.commit()
-    refused = page.send("tick")
-    assert refused.status_code == 401
-    assert refused.get_json()["error"] == "login_required"
-    assert kept(make.session, learner.user.id) == before
+    refused_keeping_nothing(page, make, learner.user.id, before, 401, "login_required")
 
 
 def test_a_password_to_change_set_in_the_database_stops_the_next_beat(
@@ -97,12 +111,10 @@ def test_a_password_to_change_set_in_the_database_stops_the_next_beat(
     page = playing(player, clock)
     before = kept(make.session, learner.user.id)
     change_in_the_database(make, learner.user.id, "must_change_password = true")
-    refused = page.send("tick")
-    assert refused.status_code == 403
-    body = refused.get_json()
-    assert body["error"] == "password_change_required"
+    body = refused_keeping_nothing(
+        page, make, learner.user.id, before, 403, "password_change_required"
+    )
     assert body["change_url"] == "/account/password"
-    assert kept(make.session, learner.user.id) == before
 
 
 def test_a_trainee_made_instructor_in_the_database_sends_no_more_beats(
@@ -111,10 +123,7 @@ def test_a_trainee_made_instructor_in_the_database_sends_no_more_beats(
     page = playing(player, clock)
     before = kept(make.session, learner.user.id)
     change_in_the_database(make, learner.user.id, "role = 'instructor'")
-    refused = page.send("tick")
-    assert refused.status_code == 403
-    assert refused.get_json()["error"] == "forbidden"
-    assert kept(make.session, learner.user.id) == before
+    refused_keeping_nothing(page, make, learner.user.id, before, 403, "forbidden")
 
 
 def test_the_idle_limit_of_the_role_read_with_the_beat(
@@ -127,10 +136,7 @@ def test_the_idle_limit_of_the_role_read_with_the_beat(
     change_in_the_database(make, learner.user.id, "role = 'instructor'")
     clock.advance(minutes=31)
     before = kept(make.session, learner.user.id)
-    refused = page.send("tick")
-    assert refused.status_code == 401
-    assert refused.get_json()["error"] == "session_expired"
-    assert kept(make.session, learner.user.id) == before
+    refused_keeping_nothing(page, make, learner.user.id, before, 401, "session_expired")
     assert page.send("tick").get_json()["error"] == "session_expired"  # the reason is kept
 
 
@@ -140,10 +146,17 @@ def test_a_check_answer_from_a_deactivated_trainee_is_refused_before_its_limit(
     page = playing(player, clock)
     change_in_the_database(make, learner.user.id, "active = false")
     before = kept(make.session, learner.user.id)
-    refused = page.send("attention_ok", attention_id="not-a-check", attention_code="0000")
-    assert refused.status_code == 401
-    assert refused.get_json()["error"] == "login_required"
-    assert kept(make.session, learner.user.id) == before
+    refused_keeping_nothing(
+        page,
+        make,
+        learner.user.id,
+        before,
+        401,
+        "login_required",
+        "attention_ok",
+        attention_id="not-a-check",
+        attention_code="0000",
+    )
 
 
 def test_a_deactivated_trainee_is_refused_whatever_playback_they_name(
