@@ -74,6 +74,15 @@ def same_browser(source: Client, app: Flask) -> Client:
     return client
 
 
+def open_playback(client: Client, learner: Learner, token: str) -> Any:
+    """The learner's video opened through `client`, with `token` as the CSRF token."""
+    return client.post(
+        "/api/v1/playbacks",
+        json={"enrolment_id": learner.enrolment_id, "video_id": learner.video_id},
+        headers={"X-CSRFToken": token},
+    )
+
+
 def test_a_login_and_its_csrf_token_from_one_server_are_good_on_the_other(two_hosts) -> None:
     first, second = two_hosts()
     learner = add_learner(first)
@@ -82,17 +91,9 @@ def test_a_login_and_its_csrf_token_from_one_server_are_good_on_the_other(two_ho
     page = on_first.get("/").get_data(as_text=True)
     token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     on_second = same_browser(on_first, second)
-    opened = on_second.post(
-        "/api/v1/playbacks",
-        json={"enrolment_id": learner.enrolment_id, "video_id": learner.video_id},
-        headers={"X-CSRFToken": token},
-    )
+    opened = open_playback(on_second, learner, token)
     assert opened.status_code == 201, opened.get_json()
-    forged = on_second.post(
-        "/api/v1/playbacks",
-        json={"enrolment_id": learner.enrolment_id, "video_id": learner.video_id},
-        headers={"X-CSRFToken": token[:-4] + "AAAA"},
-    )
+    forged = open_playback(on_second, learner, token[:-4] + "AAAA")
     assert forged.status_code in (400, 403)
     assert on_second.post("/logout", headers={"X-CSRFToken": token}).status_code in (302, 303)
     home = on_first.get("/")  # logged out on both (pages read the user from the database)
@@ -114,11 +115,7 @@ def test_a_trainee_deactivated_on_one_server_beats_no_more_on_the_other(two_host
     watching: Client = second.test_client()  # type: ignore[assignment]
     assert watching.log_in(learner.username).status_code == 303
     token = watching.csrf_token()
-    opened = watching.post(
-        "/api/v1/playbacks",
-        json={"enrolment_id": learner.enrolment_id, "video_id": learner.video_id},
-        headers={"X-CSRFToken": token},
-    )
+    opened = open_playback(watching, learner, token)
     url = f"/api/v1/playbacks/{opened.get_json()['playback_id']}/heartbeats"
     beat = {"seq": 1, "position_s": 0, "rate": 1, "paused": False, "visible": True}
     played = watching.post(url, json={**beat, "event": "play"}, headers={"X-CSRFToken": token})
@@ -143,11 +140,7 @@ def beats_accepted(first: Flask, second: Flask) -> tuple[int, int]:
     on_first: Client = first.test_client()  # type: ignore[assignment]
     assert on_first.log_in(learner.username).status_code == 303
     token = on_first.csrf_token()
-    opened = on_first.post(
-        "/api/v1/playbacks",
-        json={"enrolment_id": learner.enrolment_id, "video_id": learner.video_id},
-        headers={"X-CSRFToken": token},
-    )
+    opened = open_playback(on_first, learner, token)
     playback = opened.get_json()["playback_id"]
     hosts = [on_first, same_browser(on_first, second)]
     answers = []
