@@ -15,13 +15,15 @@ reference endpoints on, logs every viewer in and opens a playback for each. Then
 `--seconds` each (after a warm-up), at `--clients` concurrent connections: the no-op endpoint
 (the ceiling of the stack), the authenticated no-op (session, user, CSRF), heartbeats, and
 heartbeats again while `--slow-clients` more connections each send a request body a byte at a
-time (as a phone on a bad link does): do the others stall? Each client plays its own viewers in
-turn, so one viewer's beats leave in order, each at the position real time has reached. It
-prints the rate, p50 and p99 of each, the ratios, the server's CPU per request and its memory
-(the proportional set size of all its processes, from `/proc`), and the tally: every beat
-answered must be stored once, and the seconds credited in the answers must equal those in the
-database. Given several `--server`, it runs each in turn on a fresh database and prints a table
-of them at the end.
+time (as a phone on a bad link does): do the others stall? `--rounds N` runs the authenticated
+no-op and the heartbeats N times each, in turn, and adds up each one's rounds, so that a change
+in the machine's load during the run weighs on both sides of their ratio alike. Each client
+plays its own viewers in turn, so one viewer's beats leave in order, each at the position real
+time has reached. It prints the rate, p50 and p99 of each, the ratios, the server's CPU per
+request and its memory (the proportional set size of all its processes, from `/proc`), and the
+tally: every beat answered must be stored once, and the seconds credited in the answers must
+equal those in the database. Given several `--server`, it runs each in turn on a fresh database
+and prints a table of them at the end.
 
 Clients keep their connection open between requests, as browsers do (`--close` opens one per
 request); a server that closes it (gunicorn's sync workers do) gets a new one. With `--hosts 2`
@@ -87,6 +89,23 @@ class Phase:
     server_memory_mb: float = 0.0  # their proportional set size at the end of the phase
     slow_cut: int = 0  # slow requests the server gave up on
     window_s: float = 0.0
+    rounds: list[float] = field(default_factory=list)  # the rate of each round (--rounds)
+
+    def merged(self, later: Phase) -> Phase:
+        """This phase and a later round of it as one: every answer and second of both."""
+        return Phase(
+            self.name,
+            self.latencies + later.latencies,
+            self.errors + later.errors,
+            self.answered + later.answered,
+            self.credited_s + later.credited_s,
+            self.client_cpu_s + later.client_cpu_s,
+            self.server_cpu_s + later.server_cpu_s,
+            max(self.server_memory_mb, later.server_memory_mb),
+            self.slow_cut + later.slow_cut,
+            self.window_s + later.window_s,
+            self.rounds + later.rounds,
+        )
 
     @property
     def server_us_per_request(self) -> float:
@@ -565,11 +584,11 @@ async def main_async(
         f"{server.kind}: {len(viewers)} viewers logged in, playbacks open, "
         f"in {time.monotonic() - started:.0f} s"
     )
-    phases = []
+    phases = {}
+    alternated = [("authenticated no-op", send_auth_noop, 0), ("heartbeat", send_beat, 0)]
     for name, send, slow in (
         ("no-op (ceiling)", send_noop, 0),
-        ("authenticated no-op", send_auth_noop, 0),
-        ("heartbeat", send_beat, 0),
+        *alternated * arguments.rounds,
         (f"heartbeat, {arguments.slow_clients} slow", send_beat, arguments.slow_clients),
     ):
         clients = [
@@ -580,8 +599,15 @@ async def main_async(
         await run_phase(phase, clients, arguments.seconds, send, server, slow)
         for link, _viewers in clients:
             link.close_all()
-        phases.append(phase)
-    return phases
+        phase.rounds.append(phase.rate)
+        if name in phases:
+            phase = phases[name].merged(phase)
+        phases[name] = phase
+    if arguments.rounds > 1:
+        authenticated, beats = (phases[name].rounds for name, _send, _slow in alternated)
+        ratios = ", ".join(f"{b / a:.2f}" for a, b in zip(authenticated, beats, strict=True))
+        print(f"heartbeats / authenticated no-op, round by round: {ratios}")
+    return list(phases.values())
 
 
 def report(
@@ -596,7 +622,7 @@ def report(
     columns = ("req/s", "p50 ms", "p99 ms", "errors", "us/req", "PSS MB", "client CPU")
     print(f"{'endpoint':<22} " + " ".join(f"{column:>8}" for column in columns))
     for phase in phases:
-        share = phase.client_cpu_s / (phase.window_s + WARM_UP_S)
+        share = phase.client_cpu_s / (phase.window_s + WARM_UP_S * len(phase.rounds))
         print(
             f"{phase.name:<22} {phase.rate:8.0f} {phase.percentile(0.5):8.1f} "
             f"{phase.percentile(0.99):8.1f} {phase.errors:8d} {phase.server_us_per_request:8.0f} "
@@ -662,6 +688,13 @@ def main() -> None:
         "--threads", type=int, default=4, help="per worker, for gthread and granian (4)"
     )
     parser.add_argument("--slow-clients", type=int, default=8)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the authenticated no-op and the heartbeats this many times each, in turn, "
+        "and add up each one's rounds: a machine whose load changes then weighs on both alike",
+    )
     parser.add_argument("--hosts", type=int, default=1, help="servers sharing the database")
     parser.add_argument("--close", action="store_true", help="a new connection per request")
     parser.add_argument("--rate-limit-store", help="e.g. redis://127.0.0.1:6379/0")
