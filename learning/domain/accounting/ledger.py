@@ -39,13 +39,22 @@ class OpenEvent:
     at_ms: int
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class BeatEvent:
-    """A beat received for ``playback_id`` at server time ``at_ms``."""
+    """A beat received for ``playback_id`` at server time ``at_ms``.
+
+    Read-only by convention; its ``__init__`` is written out because a replay builds one per
+    stored beat, and the generated one runs as Python in the mypyc build (see `BeatOutcome`).
+    """
 
     playback_id: str
     beat: Beat
     at_ms: int
+
+    def __init__(self, playback_id: str, beat: Beat, at_ms: int) -> None:
+        self.playback_id = playback_id
+        self.beat = beat
+        self.at_ms = at_ms
 
 
 @dataclass(frozen=True)
