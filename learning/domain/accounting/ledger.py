@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from learning.domain.accounting.intervals import IntervalSet
 from learning.domain.accounting.rules import (
@@ -402,11 +402,11 @@ class Ledger:
         )
 
 
-_EMPTY = IntervalSet()
+_EMPTY: Final = IntervalSet()  # Final: a constant in the mypyc build
 
 #: The reason recorded for credit a reviewer voided (not one of the rules' `REASONS`: no beat is
 #: ever judged so; the day sums carry it).
-VOIDED = "voided"
+VOIDED: Final = "voided"
 
 
 def _without(coverage: IntervalSet, removed: IntervalSet) -> IntervalSet:

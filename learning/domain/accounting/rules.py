@@ -30,7 +30,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, get_args
+from typing import Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from learning.domain.accounting.intervals import IntervalSet
@@ -49,10 +49,10 @@ EventName = Literal[
     "tick",
     "visible",
 ]
-EVENTS: frozenset[str] = frozenset(get_args(EventName))
+EVENTS: Final[frozenset[str]] = frozenset(get_args(EventName))
 
 #: What the server found in the pictures of a face-check answer; only ``match`` clears a check.
-FACE_OUTCOMES = frozenset(
+FACE_OUTCOMES: Final = frozenset(
     {
         "match",
         "mismatch",
@@ -65,10 +65,10 @@ FACE_OUTCOMES = frozenset(
     }
 )
 #: What the server found a question of a presence check answered; only ``right`` clears it.
-QUESTION_OUTCOMES = frozenset({"right", "wrong"})
+QUESTION_OUTCOMES: Final = frozenset({"right", "wrong"})
 
 #: Every reason for not crediting, in the order of precedence of accounting.md rule 10.
-REASONS = (
+REASONS: Final = (
     "ended",
     "superseded",
     "seek",
@@ -81,14 +81,15 @@ REASONS = (
     "daily_cap",
 )
 
-MAX_SEQ = 10**9
-ANSWER_MIN_DELAY_MS = 1000
+MAX_SEQ: Final = 10**9
+ANSWER_MIN_DELAY_MS: Final = 1000
 
-ACTIVE = "active"
-SUPERSEDED = "superseded"
-ENDED = "ended"
+ACTIVE: Final = "active"
+SUPERSEDED: Final = "superseded"
+ENDED: Final = "ended"
+# (`Final`: the mypyc build reads these as constants, not from the module's dictionary per use)
 
-_ANSWER_STATUS = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
+_ANSWER_STATUS: Final = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
 
 
 @dataclass(init=False)
@@ -890,7 +891,7 @@ def study_day(trainee: TraineeState, now: int, timezone: str) -> str:
     return trainee.day if trainee.day is not None and trainee.day > day else day
 
 
-_day_spans: dict[str, tuple[int, int, str]] = {}
+_day_spans: Final[dict[str, tuple[int, int, str]]] = {}
 
 
 def day_of(now: int, timezone: str) -> str:
