@@ -637,7 +637,7 @@ def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterat
     """The stored beats of `_after`, as plain rows in trainee and processing order.
 
     The rows are fetched from the driver's cursor under SQLAlchemy's result, as the driver
-    gives them: the result built a row object per beat and lists of them, a third of the
+    gives them: the result built a row object per beat and lists of them, half of the
     reading. What its column types did is done here: a Boolean is 0 or 1 on SQLite (`_merged`
     compares it with 1); the other columns come back from the driver as they are."""
     beat = BeatRecord
