@@ -23,7 +23,6 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import chain
 from types import SimpleNamespace
 from typing import Any, Literal, TypeVar
 
@@ -131,13 +130,19 @@ class Replayer:
         self._not_credited: dict[DayKey, dict[str, int]] = defaultdict(dict)
         self._where: dict[str, tuple[str, str, str]] = {}
         self._beat_differences: list[Difference] = []
+        # the bucket of the last beat's playback and day: most beats follow one of the same
+        self._last: tuple[str, str, dict[str, int]] = ("", "", {})
 
     def apply(self, event: Event) -> PlaybackState | BeatOutcome | VoidOutcome:
         outcome = self.ledger.apply(event)
         self.events += 1
         if isinstance(outcome, BeatOutcome):  # the common case first: a replay is mostly beats
             if not outcome.duplicate:
-                self._add_not_credited(event.playback_id, outcome.day, outcome.not_credited_ms)
+                playback_id, day, bucket = self._last
+                if playback_id != event.playback_id or day != outcome.day:
+                    bucket = self._bucket(event.playback_id, outcome.day)
+                for reason, ms in outcome.not_credited_ms.items():
+                    bucket[reason] = bucket.get(reason, 0) + ms
         elif isinstance(event, OpenEvent):
             self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
         elif isinstance(outcome, VoidOutcome):
@@ -145,9 +150,16 @@ class Replayer:
                 self._add_not_credited(event.playback_id, day, {VOIDED: ms})
         return outcome
 
-    def _add_not_credited(self, playback_id: str, day: str, reasons: Mapping[str, int]) -> None:
+    def _bucket(self, playback_id: str, day: str) -> dict[str, int]:
+        """The not-credited time of the playback's video on the day (made, if new: the day
+        has a row even when nothing was refused, as the live path writes one)."""
         trainee, enrolment, video = self._where[playback_id]
         bucket = self._not_credited[(trainee, day, enrolment, video)]
+        self._last = (playback_id, day, bucket)
+        return bucket
+
+    def _add_not_credited(self, playback_id: str, day: str, reasons: Mapping[str, int]) -> None:
+        bucket = self._bucket(playback_id, day)
         for reason, ms in reasons.items():
             bucket[reason] = bucket.get(reason, 0) + ms
 
@@ -157,7 +169,8 @@ class Replayer:
         event_no, status, credited_ms, not_credited_text = row
         replayed_status = "duplicate" if outcome.duplicate else outcome.status
         judged_alike = status == replayed_status and credited_ms == outcome.credited_ms
-        if judged_alike and not_credited_text == "{}" and not any(outcome.not_credited_ms.values()):
+        replayed = outcome.not_credited_ms
+        if judged_alike and not_credited_text == "{}" and not (replayed and any(replayed.values())):
             return  # most beats: nothing to decode, nothing to build
         replayed_reasons = {reason: ms for reason, ms in outcome.not_credited_ms.items() if ms}
         if judged_alike:
@@ -167,9 +180,9 @@ class Replayer:
         stored = StoredJudgement(
             event_no, status, credited_ms, dict(json.loads(not_credited_text or "{}"))
         )
-        replayed = StoredJudgement(event_no, replayed_status, outcome.credited_ms, replayed_reasons)
+        judged = StoredJudgement(event_no, replayed_status, outcome.credited_ms, replayed_reasons)
         key = f"{trainee_id}/{event_no}"
-        self._beat_differences.append(Difference("beat", key, stored, replayed))
+        self._beat_differences.append(Difference("beat", key, stored, judged))
 
     def rebuild(self) -> Rebuild:
         return Rebuild(self.ledger, dict(self._not_credited), self.events, self._beat_differences)
@@ -206,6 +219,7 @@ class Replayer:
             self._where[playback_id] = (trainee_id, playback.enrolment_id, playback.video_id)
         for (day, enrolment, video), reasons in state.not_credited.items():
             self._not_credited[(trainee_id, day, enrolment, video)] = dict(reasons)
+        self._last = ("", "", {})  # its buckets may have been replaced
 
 
 def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebuild:
@@ -518,10 +532,12 @@ def _verify(
     if seed is not None and not restored:
         replayer.ledger.add_trainee(key, seed)
     last = after
+    watch_no = MAX_EVENT_NO if watch is None else watch.event_no  # once: an ORM attribute
     for event_no, event, stored in _events(session, trainee_id, after=after):
-        if watch is not None and event_no > watch.event_no:
+        if event_no > watch_no:
+            assert watch is not None
             found.extend(_rederived(replayer, key, watch))
-            watch = None
+            watch, watch_no = None, MAX_EVENT_NO
         outcome = replayer.apply(event)
         if stored is not None:
             replayer.compare_beat(trainee_id, stored, outcome)
@@ -618,9 +634,14 @@ _BeatRow = Sequence[Any]
 
 
 def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterator[_BeatRow]:
-    """The stored beats of `_after`, as plain rows in trainee and processing order."""
+    """The stored beats of `_after`, as plain rows in trainee and processing order.
+
+    The rows are fetched from the driver's cursor under SQLAlchemy's result, as the driver
+    gives them: the result built a row object per beat and lists of them, half of the
+    reading. What its column types did is done here: a Boolean is 0 or 1 on SQLite (`_merged`
+    compares it with 1); the other columns come back from the driver as they are."""
     beat = BeatRecord
-    result = session.connection().execute(  # Core, not the ORM's result: a third of the time
+    statement = (
         select(
             beat.event_no,
             beat.playback_id,
@@ -643,9 +664,16 @@ def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterat
         )
         .where(_after(beat.trainee_id, beat.event_no, afters, last))
         .order_by(beat.trainee_id, beat.event_no)
-        .execution_options(yield_per=5000)
     )
-    return chain.from_iterable(result.partitions())
+    result = session.connection().execute(statement)
+    try:
+        while rows := result.cursor.fetchmany(_FETCH):
+            yield from rows
+    finally:
+        result.close()
+
+
+_FETCH = 5000  # rows a fetch: a trainee's history is thousands
 
 
 def _merged(rows: Iterator[_BeatRow], others: list[_Numbered]) -> Iterator[_Numbered]:
@@ -656,31 +684,49 @@ def _merged(rows: Iterator[_BeatRow], others: list[_Numbered]) -> Iterator[_Numb
     pending = iter(others)
     other = next(pending, None)
     other_no = MAX_EVENT_NO if other is None else other[0]
-    for row in rows:
-        number = row[0]
+    for (
+        number,
+        playback_id,
+        at_ms,
+        seq,
+        position_ms,
+        rate_milli,
+        paused,
+        visible,
+        event,
+        from_ms,
+        attention_id,
+        attention_code,
+        face_outcome,
+        question_outcome,
+        status,
+        credited_ms,
+        not_credited,
+        _trainee_id,
+    ) in rows:
         while other_no < number:
             assert other is not None
             yield other
             other = next(pending, None)
             other_no = MAX_EVENT_NO if other is None else other[0]
-        event = BeatEvent(
-            row[1],
-            Beat(
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                row[9],
-                row[10],
-                row[11],
-                row[12],
-                row[13],
-            ),
-            row[2],
+        beat = Beat(
+            seq,
+            position_ms,
+            rate_milli,
+            paused == 1,  # a bool, or 0 or 1 on SQLite
+            visible == 1,
+            event,
+            from_ms,
+            attention_id,
+            attention_code,
+            face_outcome,
+            question_outcome,
         )
-        yield number, event, (number, row[14], row[15], row[16])
+        yield (
+            number,
+            BeatEvent(playback_id, beat, at_ms),
+            (number, status, credited_ms, not_credited),
+        )
     if other is not None:
         yield other
         yield from pending

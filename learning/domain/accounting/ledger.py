@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from learning.domain.accounting.intervals import IntervalSet
 from learning.domain.accounting.rules import (
@@ -39,13 +39,22 @@ class OpenEvent:
     at_ms: int
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class BeatEvent:
-    """A beat received for ``playback_id`` at server time ``at_ms``."""
+    """A beat received for ``playback_id`` at server time ``at_ms``.
+
+    Read-only by convention; its ``__init__`` is written out because a replay builds one per
+    stored beat, and the generated one runs as Python in the mypyc build (see `BeatOutcome`).
+    """
 
     playback_id: str
     beat: Beat
     at_ms: int
+
+    def __init__(self, playback_id: str, beat: Beat, at_ms: int) -> None:
+        self.playback_id = playback_id
+        self.beat = beat
+        self.at_ms = at_ms
 
 
 @dataclass(frozen=True)
@@ -393,11 +402,11 @@ class Ledger:
         )
 
 
-_EMPTY = IntervalSet()
+_EMPTY: Final = IntervalSet()  # Final: a constant in the mypyc build
 
 #: The reason recorded for credit a reviewer voided (not one of the rules' `REASONS`: no beat is
 #: ever judged so; the day sums carry it).
-VOIDED = "voided"
+VOIDED: Final = "voided"
 
 
 def _without(coverage: IntervalSet, removed: IntervalSet) -> IntervalSet:

@@ -30,7 +30,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar, get_args
+from typing import Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from learning.domain.accounting.intervals import IntervalSet
@@ -49,10 +49,10 @@ EventName = Literal[
     "tick",
     "visible",
 ]
-EVENTS: frozenset[str] = frozenset(get_args(EventName))
+EVENTS: Final[frozenset[str]] = frozenset(get_args(EventName))
 
 #: What the server found in the pictures of a face-check answer; only ``match`` clears a check.
-FACE_OUTCOMES = frozenset(
+FACE_OUTCOMES: Final = frozenset(
     {
         "match",
         "mismatch",
@@ -65,10 +65,10 @@ FACE_OUTCOMES = frozenset(
     }
 )
 #: What the server found a question of a presence check answered; only ``right`` clears it.
-QUESTION_OUTCOMES = frozenset({"right", "wrong"})
+QUESTION_OUTCOMES: Final = frozenset({"right", "wrong"})
 
 #: Every reason for not crediting, in the order of precedence of accounting.md rule 10.
-REASONS = (
+REASONS: Final = (
     "ended",
     "superseded",
     "seek",
@@ -81,17 +81,18 @@ REASONS = (
     "daily_cap",
 )
 
-MAX_SEQ = 10**9
-ANSWER_MIN_DELAY_MS = 1000
+MAX_SEQ: Final = 10**9
+ANSWER_MIN_DELAY_MS: Final = 1000
 
-ACTIVE = "active"
-SUPERSEDED = "superseded"
-ENDED = "ended"
+ACTIVE: Final = "active"
+SUPERSEDED: Final = "superseded"
+ENDED: Final = "ended"
+# (`Final`: the mypyc build reads these as constants, not from the module's dictionary per use)
 
-_ANSWER_STATUS = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
+_ANSWER_STATUS: Final = {ACTIVE: "ok", SUPERSEDED: SUPERSEDED, ENDED: ENDED}
 
 
-@dataclass(frozen=True)
+@dataclass(init=False)
 class Beat:
     """One heartbeat as the API layer validated it, in milliseconds and rate thousandths.
 
@@ -100,6 +101,10 @@ class Beat:
     the client's word: the server sets them after comparing the answer's pictures with the
     reference face, or the options chosen with the question's key. The cheap
     checks below keep a bad value from ever reaching the totals.
+
+    Read-only by convention (``dataclasses.replace`` makes a changed copy, checked again). The
+    ``__init__`` is written out, not generated, for the reason `BeatOutcome` gives: a replay
+    builds one per stored beat, and the generated one of a frozen class took 4.7 us of them.
     """
 
     seq: int
@@ -108,40 +113,61 @@ class Beat:
     paused: bool
     visible: bool
     event: str
-    from_ms: int | None = None
-    attention_id: str | None = None
-    attention_code: str | None = None
-    face_outcome: str | None = None
-    question_outcome: str | None = None
+    from_ms: int | None
+    attention_id: str | None
+    attention_code: str | None
+    face_outcome: str | None
+    question_outcome: str | None
 
-    def __post_init__(self) -> None:
-        if not 1 <= self.seq <= MAX_SEQ:
+    def __init__(
+        self,
+        seq: int,
+        position_ms: int,
+        rate_milli: int,
+        paused: bool,
+        visible: bool,
+        event: str,
+        from_ms: int | None = None,
+        attention_id: str | None = None,
+        attention_code: str | None = None,
+        face_outcome: str | None = None,
+        question_outcome: str | None = None,
+    ) -> None:
+        if not 1 <= seq <= MAX_SEQ:
             raise ValueError(f"seq must be within 1..{MAX_SEQ}")
-        if self.position_ms < 0 or (self.from_ms is not None and self.from_ms < 0):
+        if position_ms < 0 or (from_ms is not None and from_ms < 0):
             raise ValueError("positions must not be negative")
-        if self.rate_milli < 0:
+        if rate_milli < 0:
             raise ValueError("rate must not be negative")
-        if self.event not in EVENTS:
-            raise ValueError(f"unknown event {self.event!r}")
-        if self.face_outcome is not None and self.face_outcome not in FACE_OUTCOMES:
-            raise ValueError(f"unknown face outcome {self.face_outcome!r}")
-        if self.question_outcome is not None and self.question_outcome not in QUESTION_OUTCOMES:
-            raise ValueError(f"unknown question outcome {self.question_outcome!r}")
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}")
+        if face_outcome is not None and face_outcome not in FACE_OUTCOMES:
+            raise ValueError(f"unknown face outcome {face_outcome!r}")
+        if question_outcome is not None and question_outcome not in QUESTION_OUTCOMES:
+            raise ValueError(f"unknown question outcome {question_outcome!r}")
+        self.seq = seq
+        self.position_ms = position_ms
+        self.rate_milli = rate_milli
+        self.paused = paused
+        self.visible = visible
+        self.event = event
+        self.from_ms = from_ms
+        self.attention_id = attention_id
+        self.attention_code = attention_code
+        self.face_outcome = face_outcome
+        self.question_outcome = question_outcome
 
 
-_Class = TypeVar("_Class", bound=type)
+# The state classes below are native classes in the mypyc build (make compile): their
+# attributes are read by offset, not looked up in a dictionary. So each writes out its
+# ``__init__`` (the generated one runs as Python, see `BeatOutcome`) and its ``__reduce__``
+# (a state is pickled back from a `recompute` worker process; mypyc's own pickling would call
+# ``__init__`` without arguments). They are read-only by convention: the rules never change a
+# state they were given, they build a new one (`_with_pending`, `_superseded`, `_ended`,
+# `_judged`), which is what lets a ledger and an outcome share them.
 
 
-def _python_class(cls: _Class) -> _Class:
-    """Keep a state class a Python class when mypyc compiles this module (make compile): mypyc
-    leaves a class with a decorator it does not know as one. The rules copy their states with
-    `_evolved`, which needs the instance ``__dict__`` a compiled class has not, and a state is
-    pickled back from a `recompute` worker process, which a compiled frozen class refuses."""
-    return cls
-
-
-@_python_class
-@dataclass(frozen=True)
+@dataclass(init=False)
 class PendingCheck:
     """A presence check waiting for its answer; ``resume_at_ms`` is where credit stopped (None
     for the check a face-check playback opens with: nothing was credited yet)."""
@@ -151,23 +177,59 @@ class PendingCheck:
     resume_at_ms: int | None
     sent_at_ms: int
 
+    def __init__(self, id: str, code: str, resume_at_ms: int | None, sent_at_ms: int) -> None:
+        self.id = id
+        self.code = code
+        self.resume_at_ms = resume_at_ms
+        self.sent_at_ms = sent_at_ms
 
-@_python_class
-@dataclass(frozen=True)
+    def __reduce__(self) -> tuple[type[PendingCheck], tuple[str, str, int | None, int]]:
+        return PendingCheck, (self.id, self.code, self.resume_at_ms, self.sent_at_ms)
+
+
+@dataclass(init=False)
 class TraineeState:
     """What carries over from playback to playback (never reset by opening one)."""
 
     seed: str
-    checks_answered: int = 0
-    played_since_check_ms: int = 0
-    next_due_ms: int | None = None
-    pending: PendingCheck | None = None
-    day: str | None = None
-    day_credited_ms: int = 0
+    checks_answered: int
+    played_since_check_ms: int
+    next_due_ms: int | None
+    pending: PendingCheck | None
+    day: str | None
+    day_credited_ms: int
+
+    def __init__(
+        self,
+        seed: str,
+        checks_answered: int = 0,
+        played_since_check_ms: int = 0,
+        next_due_ms: int | None = None,
+        pending: PendingCheck | None = None,
+        day: str | None = None,
+        day_credited_ms: int = 0,
+    ) -> None:
+        self.seed = seed
+        self.checks_answered = checks_answered
+        self.played_since_check_ms = played_since_check_ms
+        self.next_due_ms = next_due_ms
+        self.pending = pending
+        self.day = day
+        self.day_credited_ms = day_credited_ms
+
+    def __reduce__(self) -> tuple[type[TraineeState], tuple[object, ...]]:
+        return TraineeState, (
+            self.seed,
+            self.checks_answered,
+            self.played_since_check_ms,
+            self.next_due_ms,
+            self.pending,
+            self.day,
+            self.day_credited_ms,
+        )
 
 
-@_python_class
-@dataclass(frozen=True)
+@dataclass(init=False)
 class PlaybackState:
     """One viewing of one video, with the settings and duration recorded when it opened.
 
@@ -184,18 +246,74 @@ class PlaybackState:
     settings: AccountingSettings
     duration_ms: int
     opened_at_ms: int
-    status: str = ACTIVE
-    end_reason: str | None = None
-    superseded_at_ms: int | None = None
-    last_seq: int = 0
-    position_ms: int | None = None
-    crediting: bool = False
-    rate_milli: int = 1000
-    last_beat_at_ms: int | None = None
-    allowance_ms: int = 0
-    paused: bool = False
-    visible: bool = True
-    rest_base_ms: int | None = None
+    status: str
+    end_reason: str | None
+    superseded_at_ms: int | None
+    last_seq: int
+    position_ms: int | None
+    crediting: bool
+    rate_milli: int
+    last_beat_at_ms: int | None
+    allowance_ms: int
+    paused: bool
+    visible: bool
+    rest_base_ms: int | None
+
+    def __init__(
+        self,
+        id: str,
+        settings: AccountingSettings,
+        duration_ms: int,
+        opened_at_ms: int,
+        status: str = ACTIVE,
+        end_reason: str | None = None,
+        superseded_at_ms: int | None = None,
+        last_seq: int = 0,
+        position_ms: int | None = None,
+        crediting: bool = False,
+        rate_milli: int = 1000,
+        last_beat_at_ms: int | None = None,
+        allowance_ms: int = 0,
+        paused: bool = False,
+        visible: bool = True,
+        rest_base_ms: int | None = None,
+    ) -> None:
+        self.id = id
+        self.settings = settings
+        self.duration_ms = duration_ms
+        self.opened_at_ms = opened_at_ms
+        self.status = status
+        self.end_reason = end_reason
+        self.superseded_at_ms = superseded_at_ms
+        self.last_seq = last_seq
+        self.position_ms = position_ms
+        self.crediting = crediting
+        self.rate_milli = rate_milli
+        self.last_beat_at_ms = last_beat_at_ms
+        self.allowance_ms = allowance_ms
+        self.paused = paused
+        self.visible = visible
+        self.rest_base_ms = rest_base_ms
+
+    def __reduce__(self) -> tuple[type[PlaybackState], tuple[object, ...]]:
+        return PlaybackState, (
+            self.id,
+            self.settings,
+            self.duration_ms,
+            self.opened_at_ms,
+            self.status,
+            self.end_reason,
+            self.superseded_at_ms,
+            self.last_seq,
+            self.position_ms,
+            self.crediting,
+            self.rate_milli,
+            self.last_beat_at_ms,
+            self.allowance_ms,
+            self.paused,
+            self.visible,
+            self.rest_base_ms,
+        )
 
 
 @dataclass(init=False)
@@ -251,18 +369,6 @@ class BeatOutcome:
         self.check_cleared = check_cleared
 
 
-_State = TypeVar("_State", TraineeState, PlaybackState)
-
-
-def _evolved(state: _State, **changes: object) -> _State:
-    """A copy of a state object with ``changes``, as ``dataclasses.replace`` makes it, but
-    without re-running ``__init__`` field by field: that was a fifth of a replay's time. Only
-    for the state classes, which have no ``__post_init__`` to skip."""
-    copy = object.__new__(type(state))
-    copy.__dict__.update(state.__dict__, **changes)
-    return copy
-
-
 # --- opening, superseding and deadlines -------------------------------------------------------
 
 
@@ -300,8 +406,9 @@ def check_on_opening(trainee: TraineeState, playback: PlaybackState, now: int) -
     shows their face before study starts. A check already pending stays the one to answer."""
     if not playback.settings.face_checks or trainee.pending is not None:
         return trainee
-    pending = draw_check(trainee.seed, trainee.checks_answered, None, now)
-    return _evolved(trainee, pending=pending)
+    after = _copied_trainee(trainee)
+    after.pending = draw_check(trainee.seed, trainee.checks_answered, None, now)
+    return after
 
 
 def supersede(playback: PlaybackState, now: int) -> PlaybackState:
@@ -311,13 +418,12 @@ def supersede(playback: PlaybackState, now: int) -> PlaybackState:
     """
     if playback.status != ACTIVE:
         return playback
-    return _evolved(
-        playback,
-        status=SUPERSEDED,
-        superseded_at_ms=now,
-        allowance_ms=_grown_while_crediting(playback, now),
-        rest_base_ms=None,
-    )
+    superseded = _copied_playback(playback)
+    superseded.status = SUPERSEDED
+    superseded.superseded_at_ms = now
+    superseded.allowance_ms = _grown_while_crediting(playback, now)
+    superseded.rest_base_ms = None
+    return superseded
 
 
 def grace_deadline_ms(playback: PlaybackState) -> int:
@@ -345,13 +451,48 @@ def expire(playback: PlaybackState, now: int) -> PlaybackState:
 
 
 def _ended(playback: PlaybackState, reason: str, allowance_ms: int) -> PlaybackState:
-    return _evolved(
-        playback,
-        status=ENDED,
-        end_reason=reason,
-        crediting=False,
-        allowance_ms=allowance_ms,
-        rest_base_ms=None,
+    ended = _copied_playback(playback)
+    ended.status = ENDED
+    ended.end_reason = reason
+    ended.crediting = False
+    ended.allowance_ms = allowance_ms
+    ended.rest_base_ms = None
+    return ended
+
+
+def _copied_trainee(trainee: TraineeState) -> TraineeState:
+    """A copy of a trainee's state, to change before anyone else sees it (the states are
+    read-only once the rules return them)."""
+    return TraineeState(
+        seed=trainee.seed,
+        checks_answered=trainee.checks_answered,
+        played_since_check_ms=trainee.played_since_check_ms,
+        next_due_ms=trainee.next_due_ms,
+        pending=trainee.pending,
+        day=trainee.day,
+        day_credited_ms=trainee.day_credited_ms,
+    )
+
+
+def _copied_playback(playback: PlaybackState) -> PlaybackState:
+    """A copy of a playback's state, to change before anyone else sees it."""
+    return PlaybackState(
+        id=playback.id,
+        settings=playback.settings,
+        duration_ms=playback.duration_ms,
+        opened_at_ms=playback.opened_at_ms,
+        status=playback.status,
+        end_reason=playback.end_reason,
+        superseded_at_ms=playback.superseded_at_ms,
+        last_seq=playback.last_seq,
+        position_ms=playback.position_ms,
+        crediting=playback.crediting,
+        rate_milli=playback.rate_milli,
+        last_beat_at_ms=playback.last_beat_at_ms,
+        allowance_ms=playback.allowance_ms,
+        paused=playback.paused,
+        visible=playback.visible,
+        rest_base_ms=playback.rest_base_ms,
     )
 
 
@@ -485,18 +626,26 @@ def _claim(playback: PlaybackState, beat: Beat) -> tuple[int, int]:
 class _Tally:
     """The working figures of one judged beat.
 
-    Trainee changes are collected in ``trainee_changes`` and applied once at the end: each step
-    reads only fields that no earlier step of the same beat changes. (A plain class, not a
-    dataclass: see `BeatOutcome` for why.)
+    Trainee changes are made on one copy of the trainee's state (``changed_trainee``), taken
+    at the first change; each step reads the state the beat began with, and only fields that
+    no earlier step of the same beat changes. (A plain class, not a dataclass: see
+    `BeatOutcome` for why.)
     """
 
-    def __init__(self, allowance_ms: int) -> None:
+    def __init__(self, allowance_ms: int, trainee: TraineeState) -> None:
         self.allowance_ms = allowance_ms
         self.not_credited: dict[str, int] = {}
-        self.trainee_changes: dict[str, object] = {}
+        self.trainee = trainee
+        self.after: TraineeState | None = None
         self.credited_ms = 0
         self.new_intervals: tuple[tuple[int, int], ...] = ()
         self.check_raised = False
+
+    def changed_trainee(self) -> TraineeState:
+        """The trainee's state after this beat, to change (a copy, made once)."""
+        if self.after is None:
+            self.after = _copied_trainee(self.trainee)
+        return self.after
 
     def refuse(self, reason: str, ms: int) -> None:
         if ms > 0:
@@ -513,7 +662,7 @@ def _judged(
 ) -> BeatOutcome:
     """Judge the claim, then take on the beat's answer, position and flags."""
     crediting = playback.crediting and trainee.pending is None
-    tally = _Tally(_grown_allowance(playback, now, crediting=crediting))
+    tally = _Tally(_grown_allowance(playback, now, crediting=crediting), trainee)
     start, end = _claim(playback, beat)
     if end > start:
         if crediting:
@@ -521,21 +670,19 @@ def _judged(
         else:
             _refuse_outside_credited_state(tally, playback, start, end)
     cleared = _answer(tally, trainee, playback.settings, beat, now)
-    after = _evolved(trainee, **tally.trainee_changes) if tally.trainee_changes else trainee
+    after = trainee if tally.after is None else tally.after
     crediting_after = not beat.paused and beat.visible and after.pending is None
     rest_base = playback.rest_base_ms if playback.rest_base_ms is not None else tally.allowance_ms
-    new_playback = _evolved(
-        playback,
-        last_seq=beat.seq,
-        position_ms=beat.position_ms,
-        rate_milli=beat.rate_milli,
-        last_beat_at_ms=now,
-        allowance_ms=tally.allowance_ms,
-        paused=beat.paused,
-        visible=beat.visible,
-        crediting=crediting_after,
-        rest_base_ms=None if crediting_after else rest_base,
-    )
+    new_playback = _copied_playback(playback)
+    new_playback.last_seq = beat.seq
+    new_playback.position_ms = beat.position_ms
+    new_playback.rate_milli = beat.rate_milli
+    new_playback.last_beat_at_ms = now
+    new_playback.allowance_ms = tally.allowance_ms
+    new_playback.paused = beat.paused
+    new_playback.visible = beat.visible
+    new_playback.crediting = crediting_after
+    new_playback.rest_base_ms = None if crediting_after else rest_base
     if beat.event == "close" and playback.status == ACTIVE:
         new_playback = _ended(new_playback, "close", new_playback.allowance_ms)
     return BeatOutcome(
@@ -642,9 +789,10 @@ def _cut_at_due_point(
         pending = draw_check(trainee.seed, trainee.checks_answered, start + played, now)
         tally.check_raised = True
     if played or pending or due != trainee.next_due_ms:
-        tally.trainee_changes.update(
-            next_due_ms=due, played_since_check_ms=played_since, pending=pending
-        )
+        after = tally.changed_trainee()
+        after.next_due_ms = due
+        after.played_since_check_ms = played_since
+        after.pending = pending
     return played
 
 
@@ -674,7 +822,9 @@ def _credit_within_daily_cap(
     if credited:
         tally.credited_ms = credited
         tally.new_intervals = tuple(taken)
-        tally.trainee_changes.update(day=day, day_credited_ms=credited_today + credited)
+        after = tally.changed_trainee()
+        after.day = day
+        after.day_credited_ms = credited_today + credited
 
 
 def _answer(
@@ -696,12 +846,11 @@ def _answer(
             return False
         if settings.asks_question and beat.question_outcome != "right":
             return False
-    tally.trainee_changes.update(
-        pending=None,
-        checks_answered=trainee.checks_answered + 1,
-        played_since_check_ms=0,
-        next_due_ms=None,
-    )
+    after = tally.changed_trainee()
+    after.pending = None
+    after.checks_answered = trainee.checks_answered + 1
+    after.played_since_check_ms = 0
+    after.next_due_ms = None
     return True
 
 
@@ -742,7 +891,7 @@ def study_day(trainee: TraineeState, now: int, timezone: str) -> str:
     return trainee.day if trainee.day is not None and trainee.day > day else day
 
 
-_day_spans: dict[str, tuple[int, int, str]] = {}
+_day_spans: Final[dict[str, tuple[int, int, str]]] = {}
 
 
 def day_of(now: int, timezone: str) -> str:

@@ -100,3 +100,27 @@ def test_a_build_of_other_sources_is_not_used(compiled_build, tmp_path):
     assert _loads_the_build(LEARNING_RULES_BUILD=str(stale))
     (stale / "learning" / "domain" / "accounting" / "SOURCES.sha256").write_text("0" * 64)
     assert not _loads_the_build(LEARNING_RULES_BUILD=str(stale))
+
+
+def test_the_build_makes_the_states_native_classes_that_pickle(compiled_build):
+    """In the build, the states a beat copies and the beat itself are native classes (their
+    fields read by offset, no instance dictionary: what makes the build fast), and the states
+    still pickle, as a `recompute` worker process sends its differences back."""
+    probe = """
+import pickle
+from learning.domain.accounting import (
+    COMPILED, AccountingSettings, Beat, BeatEvent, PendingCheck, PlaybackState, TraineeState,
+)
+check = PendingCheck(id="c", code="0042", resume_at_ms=5, sent_at_ms=7)
+states = [
+    TraineeState(seed="s", checks_answered=2, next_due_ms=9, pending=check, day="2026-12-07"),
+    PlaybackState(id="p", settings=AccountingSettings(), duration_ms=60_000, opened_at_ms=1),
+    check,
+]
+beat = Beat(1, 0, 1000, False, True, "tick")
+assert COMPILED
+assert not any(hasattr(each, "__dict__") for each in [*states, beat, BeatEvent("p", beat, 1)])
+assert all(pickle.loads(pickle.dumps(state)) == state for state in states)
+print("native")
+"""
+    assert _run(["-c", probe], **compiled_build).stdout.strip() == "native"
