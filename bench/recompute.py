@@ -15,7 +15,8 @@ take at it.
 
 ``--history-days`` sets the days seeded (75 by default); ``--no-full`` leaves the full check out.
 With ``--day-beats N`` it then times the nightly check (`recompute --check --since-verified`):
-each trainee's verified snapshot is put back N events before their last, as last night's check
+each trainee's verified snapshot is put back N events before their last (those with fewer
+events get one at their last), as last night's check
 would have left it, so their last N events are "the day" on top of their history; the check
 replays those from the snapshots and compares. It prints the day's events/s and, labelled as
 such, what a day of 2.5 million beats would take at that rate.
@@ -127,12 +128,11 @@ def _nightly(database: object, day_beats: int, processes: int, profiling: bool) 
     assert isinstance(database, recompute.Database)
     with database.transaction() as session:
         counts = session.execute(
-            select(TraineeStudyState.trainee_id, TraineeStudyState.event_count).where(
-                TraineeStudyState.event_count > day_beats
-            )
+            select(TraineeStudyState.trainee_id, TraineeStudyState.event_count)
         ).all()
-        for trainee_id, count in counts:
-            recompute.store_snapshot_at(session, trainee_id, count - day_beats, now_ms=now_ms())
+        for trainee_id, count in counts:  # those with fewer events studied none of the day
+            at = count - day_beats if count > day_beats else count
+            recompute.store_snapshot_at(session, trainee_id, at, now_ms=now_ms())
     profile = cProfile.Profile() if profiling else None
     started = time.perf_counter()
     with _profiled(profile):
