@@ -40,7 +40,7 @@ from bench.seeding import bench_app, seed_if_empty
 from learning.db import get_database
 from learning.domain.accounting import COMPILED
 from learning.extensions import now_ms
-from learning.models import BeatRecord, TraineeStudyState
+from learning.models import BeatRecord, Enrolment, TraineeStudyState
 from learning.services import recompute
 
 TEN_MILLION = 10_000_000
@@ -127,10 +127,12 @@ def _nightly(database: object, day_beats: int, processes: int, profiling: bool) 
     """Snapshots put back `day_beats` events, then the nightly check timed."""
     assert isinstance(database, recompute.Database)
     with database.transaction() as session:
-        counts = session.execute(
-            select(TraineeStudyState.trainee_id, TraineeStudyState.event_count)
-        ).all()
-        for trainee_id, count in counts:  # those with fewer events studied none of the day
+        counts = dict(
+            session.execute(select(TraineeStudyState.trainee_id, TraineeStudyState.event_count))
+        )
+        enrolled = set(session.scalars(select(Enrolment.trainee_id)))
+        for trainee_id in sorted(enrolled | set(counts)):  # as a full check leaves them
+            count = counts.get(trainee_id, 0)  # those with fewer events studied none of the day
             at = count - day_beats if count > day_beats else count
             recompute.store_snapshot_at(session, trainee_id, at, now_ms=now_ms())
     profile = cProfile.Profile() if profiling else None

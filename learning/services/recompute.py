@@ -33,14 +33,13 @@ from sqlalchemy import (
     Select,
     Text,
     Update,
-    and_,
     cast,
     delete,
     func,
-    or_,
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from learning.database import Database
@@ -642,10 +641,14 @@ def _events_of(
 
 def _after(trainee: Any, event_no: Any, afters: Mapping[int, int], last: int) -> Any:
     """The condition on a table's trainee and event number columns: each trainee's events
-    after their number in `afters`, up to `last`."""
-    return or_(
-        *(
-            and_(trainee == trainee_id, event_no.between(after + 1, last))
+    after their number in `afters`, up to `last`. Written as SQL text (of integers only):
+    built from a hundred `and_`/`between` expressions, it cost more than reading the batch's
+    day (bench/RESULTS.md)."""
+    trainee_column, number_column = trainee.expression.name, event_no.expression.name
+    return sql_text(
+        " OR ".join(
+            f"({trainee_column} = {int(trainee_id)}"
+            f" AND {number_column} BETWEEN {int(after) + 1} AND {int(last)})"
             for trainee_id, after in sorted(afters.items())
         )
     )
