@@ -127,9 +127,8 @@ def _nightly(database: object, day_beats: int, processes: int, profiling: bool) 
     """Snapshots put back `day_beats` events, then the nightly check timed."""
     assert isinstance(database, recompute.Database)
     with database.transaction() as session:
-        counts = dict(
-            session.execute(select(TraineeStudyState.trainee_id, TraineeStudyState.event_count))
-        )
+        statement = select(TraineeStudyState.trainee_id, TraineeStudyState.event_count)
+        counts = dict(session.execute(statement).tuples().all())
         enrolled = set(session.scalars(select(Enrolment.trainee_id)))
         for trainee_id in sorted(enrolled | set(counts)):  # as a full check leaves them
             count = counts.get(trainee_id, 0)  # those with fewer events studied none of the day
