@@ -824,12 +824,18 @@ class Scope:
         floor = self.floors.get(trainee_id)
         return floor is None or day >= floor
 
-    def first_day(self) -> date | None:
-        """A day no day in scope is before (None: any may be)."""
-        floors = list(self.floors.values())
-        if not floors or None in floors:
-            return None
-        return date.fromisoformat(min(floor for floor in floors if floor is not None))
+    def days_condition(self) -> Any:
+        """The condition on the day sums' rows of the scope: each trainee's from their floor
+        on (SQL text of integers and ISO dates: a condition per trainee built as expressions
+        cost more than the rows; one floor for all would read back to the oldest)."""
+        return sql_text(
+            " OR ".join(
+                f"(trainee_id = {int(trainee_id)})"
+                if floor is None
+                else f"(trainee_id = {int(trainee_id)} AND day >= '{date.fromisoformat(floor)}')"
+                for trainee_id, floor in sorted(self.floors.items())
+            )
+        )
 
 
 def differences(
@@ -962,9 +968,8 @@ def _study_days(
         StudyDay.trainee_id, StudyDay.day, StudyDay.enrolment_id, StudyDay.video_id, column
     )
     statement = _of(statement, StudyDay.trainee_id, trainee_ids)
-    first = None if scope is None else scope.first_day()
-    if first is not None:
-        statement = statement.where(StudyDay.day >= first)
+    if scope is not None and scope.floors:
+        statement = statement.where(scope.days_condition())
     for trainee, day, enrolment, video, value in session.execute(statement):
         text = day.isoformat()
         if scope is None or scope.day(str(trainee), text):
