@@ -102,8 +102,9 @@ def send_due_notifications(context: JobContext) -> Figures:
 def verify_totals(context: JobContext) -> Figures:
     """Nightly: the trainees who studied since their last verified replay snapshot (and those
     never verified) are replayed from it, through the new events only, and compared with the
-    kept totals. Differences are reported (the admin overview shows the latest check) and never
-    fixed here: `flask recompute` does that when a person has looked."""
+    kept totals those events can have changed (the weekly check compares every one).
+    Differences are reported (the admin overview shows the latest check) and never fixed here:
+    `flask recompute` does that when a person has looked."""
     report = recompute.check_since_verified(context.database, now_ms=context.now_ms)
     return _reported(report)
 

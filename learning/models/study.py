@@ -213,7 +213,9 @@ class OfflineCredit(Base):
 
 class ReplaySnapshot(Base):
     """A trainee's replay state at the last event a check found their kept totals equal to the
-    replay (`recompute`): the rules' and the ledger's state, as JSON, and its SHA-256.
+    replay (`recompute`): what later events can touch of the rules' and the ledger's state
+    (`services.snapshots`: no settled playback, no day before the trainee's current one), as JSON,
+    and its SHA-256.
 
     The nightly check starts from it and replays only the events after `event_no`, then moves
     it on; the weekly full check replays everything and re-derives it, so a snapshot edited in

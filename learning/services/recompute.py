@@ -32,14 +32,13 @@ from sqlalchemy import (
     Select,
     Text,
     Update,
-    and_,
     cast,
     delete,
     func,
-    or_,
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from learning.database import Database
@@ -162,6 +161,10 @@ class Replayer:
         bucket = self._bucket(playback_id, day)
         for reason, ms in reasons.items():
             bucket[reason] = bucket.get(reason, 0) + ms
+
+    def place(self, playback_id: str) -> tuple[str, str, str]:
+        """The trainee, enrolment and video of a playback the replay knows."""
+        return self._where[playback_id]
 
     def compare_beat(self, trainee_id: int, row: StoredRow, outcome: object) -> None:
         """Note a stored beat whose judgement (rule 10) is not the replay's."""
@@ -353,26 +356,29 @@ def _share(database: Database, trainee_ids: list[int], now_ms: int, mode: Mode) 
         batch = trainee_ids[start : start + BATCH]
         with database.session_factory() as session:
             _snapshot(session)
-            verified, alone = _verify_batch(session, batch, now_ms)
+            verified, alone, whole = _verify_batch(session, batch, now_ms)
         if verified is None:  # something differs: trainee by trainee, to say whose it is
-            verified, alone = [], batch
+            verified, alone, whole = [], [each for each in batch if each not in whole], whole
         moved = [each for each in (one.moved_on() for one in verified) if each is not None]
         if moved:  # each had a snapshot (the batch started from them): moved on in one statement
             with database.transaction() as session:
                 snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
         events += sum(each.events for each in verified)
-        report = _share_one_by_one(database, alone, now_ms, mode)
-        events += report.events
-        found.extend(report.differences)
+        shares: tuple[tuple[list[int], Mode], ...] = ((alone, mode), (whole, "full"))
+        for share, share_mode in shares:
+            report = _share_one_by_one(database, share, now_ms, share_mode)
+            events += report.events
+            found.extend(report.differences)
     return Report(trainees=len(trainee_ids), events=events, differences=found)
 
 
 def _verify_batch(
     session: Session, trainee_ids: list[int], now_ms: int
-) -> tuple[list[_Verified] | None, list[int]]:
+) -> tuple[list[_Verified] | None, list[int], list[int]]:
     """The nightly check of several trainees at once, each from their snapshot: their
-    verified replays (None if anything differs), and the trainees left to check alone (no
-    usable snapshot)."""
+    verified replays (None if anything differs), the trainees left to check alone (no usable
+    snapshot), and those whose events reach back past their snapshot (`snapshots.reaches_back`),
+    to replay from their first event."""
     known = {
         trainee_id: (seed, count)
         for trainee_id, seed, count in session.execute(
@@ -390,6 +396,7 @@ def _verify_batch(
         )
     }
     alone: list[int] = []
+    whole: list[int] = []
     starts: dict[int, tuple[snapshots.State, ReplaySnapshot]] = {}
     for trainee_id in trainee_ids:
         seed, count = known.get(trainee_id, (None, 0))
@@ -403,33 +410,53 @@ def _verify_batch(
         else:
             starts[trainee_id] = (start, row)
     replayer = Replayer()
+    scope = Scope()
     done: list[tuple[int, int, int, ReplaySnapshot]] = []  # trainee, last event, events, row
     afters = {trainee_id: row.event_no for trainee_id, (_start, row) in starts.items()}
-    for trainee_id, events in _events_of(session, afters):
+    for trainee_id, stream in _events_of(session, afters):
+        events = list(stream)  # a day's: taken whole, to see first whether they reach back
         start, row = starts[trainee_id]
-        replayer.restore(start)
+        if snapshots.reaches_back(start.part, (event for _number, event, _stored in events)):
+            whole.append(trainee_id)
+            continue
         seed = known.get(trainee_id, (None, 0))[0]
-        if seed is not None and start.part is None:
-            replayer.ledger.add_trainee(str(trainee_id), seed)
-        before, last = replayer.events, row.event_no
-        for event_no, event, stored in events:
-            outcome = replayer.apply(event)
-            if stored is not None:
-                replayer.compare_beat(trainee_id, stored, outcome)
-            last = event_no
-        done.append((trainee_id, last, replayer.events - before, row))
+        last = _replay_from(replayer, trainee_id, seed, start, row.event_no, events)
+        scope.add(replayer, str(trainee_id), start, events)
+        done.append((trainee_id, last, len(events), row))
     rebuilt = replayer.rebuild()
     checked = [trainee_id for trainee_id, *_rest in done]
     if rebuilt.beat_differences or differences(
-        session, rebuilt, now_ms=now_ms, trainee_ids=checked
+        session, rebuilt, now_ms=now_ms, trainee_ids=checked, scope=scope
     ):
-        return None, alone
+        return None, alone, whole
     states = replayer.states([str(trainee_id) for trainee_id in checked])
     verified = [
         _Verified(trainee_id, [], states[str(trainee_id)], last, row, events=events)
         for trainee_id, last, events, row in done
     ]
-    return verified, alone
+    return verified, alone, whole
+
+
+def _replay_from(
+    replayer: Replayer,
+    trainee_id: int,
+    seed: str | None,
+    start: snapshots.State,
+    after: int,
+    events: list[_Numbered],
+) -> int:
+    """Replay the trainee's events after their snapshot `start` (at event `after`), comparing
+    each stored beat; the last event's number."""
+    replayer.restore(start)
+    if seed is not None and start.part is None:
+        replayer.ledger.add_trainee(str(trainee_id), seed)
+    last = after
+    for event_no, event, stored in events:
+        outcome = replayer.apply(event)
+        if stored is not None:
+            replayer.compare_beat(trainee_id, stored, outcome)
+        last = event_no
+    return last
 
 
 def _share_one_by_one(
@@ -497,9 +524,10 @@ def _verify(
     """Replay one trainee's events and compare every kept total and stored beat with it.
 
     With `from_snapshot`, the replay starts from the trainee's stored snapshot, if its digest
-    holds, and goes through the events after it only; otherwise it goes through every event
-    and, at the stored snapshot's event, compares the snapshot with the replay's state there.
-    A snapshot that does not hold is a difference (named "snapshot").
+    holds and the events after it do not reach back past it (`snapshots.reaches_back`), and goes
+    through those events only, comparing what they can have touched (`Scope`); otherwise it
+    goes through every event and, at the stored snapshot's event, compares the snapshot with
+    the replay's state there. A snapshot that does not hold is a difference (named "snapshot").
     """
     key = str(trainee_id)
     found: list[Difference] = []
@@ -520,20 +548,30 @@ def _verify(
         except snapshots.BadSnapshot as error:
             found.append(Difference("snapshot", key, row.digest, str(error)))
     replayer = Replayer()
-    after = 0
+    if from_snapshot and start is not None and row is not None:
+        events = list(_events(session, trainee_id, after=row.event_no))
+        if not snapshots.reaches_back(start.part, (event for _number, event, _stored in events)):
+            scope = Scope()
+            last = _replay_from(replayer, trainee_id, seed, start, row.event_no, events)
+            scope.add(replayer, key, start, events)
+            rebuilt = replayer.rebuild()
+            found = [
+                *found,
+                *rebuilt.beat_differences,
+                *differences(
+                    session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id], scope=scope
+                ),
+            ]
+            state = replayer.state(key)
+            return rebuilt, _Verified(trainee_id, found, state, last, row, False, rebuilt.events)
     # compared with the replay at its event (at event 0 it holds only the seed, if any, which
     # the trainee's state is compared with anyway; a rebuild may have drawn one since)
     watch = row if start is not None and row is not None and row.event_no > 0 else None
-    restored = False
-    if from_snapshot and start is not None and row is not None:
-        replayer.restore(start)
-        restored = start.part is not None
-        after, watch = row.event_no, None
-    if seed is not None and not restored:
+    if seed is not None:
         replayer.ledger.add_trainee(key, seed)
-    last = after
+    last = 0
     watch_no = MAX_EVENT_NO if watch is None else watch.event_no  # once: an ORM attribute
-    for event_no, event, stored in _events(session, trainee_id, after=after):
+    for event_no, event, stored in _events(session, trainee_id):
         if event_no > watch_no:
             assert watch is not None
             found.extend(_rederived(replayer, key, watch))
@@ -572,7 +610,7 @@ def store_snapshot_at(session: Session, trainee_id: int, event_no: int, *, now_m
 def _rederived(replayer: Replayer, key: str, row: ReplaySnapshot) -> list[Difference]:
     """The stored snapshot, if it is not the replay's state at its event."""
     rederived = snapshots.digest(snapshots.encode(replayer.state(key)))
-    if rederived == row.digest:
+    if rederived == row.digest or rederived == snapshots.digest(snapshots.upgraded(row)):
         return []
     return [Difference("snapshot", key, row.digest, rederived)]
 
@@ -619,10 +657,14 @@ def _events_of(
 
 def _after(trainee: Any, event_no: Any, afters: Mapping[int, int], last: int) -> Any:
     """The condition on a table's trainee and event number columns: each trainee's events
-    after their number in `afters`, up to `last`."""
-    return or_(
-        *(
-            and_(trainee == trainee_id, event_no.between(after + 1, last))
+    after their number in `afters`, up to `last`. Written as SQL text (of integers only):
+    built from a hundred `and_`/`between` expressions, it cost more than reading the batch's
+    day (bench/RESULTS.md)."""
+    trainee_column, number_column = trainee.expression.name, event_no.expression.name
+    return sql_text(
+        " OR ".join(
+            f"({trainee_column} = {int(trainee_id)}"
+            f" AND {number_column} BETWEEN {int(after) + 1} AND {int(last)})"
             for trainee_id, after in sorted(afters.items())
         )
     )
@@ -790,35 +832,102 @@ MAX_EVENT_NO = 2**63 - 1  # event numbers are 64-bit
 Trainees = Collection[int] | None  # the trainees whose totals are meant; None for everyone
 
 
+@dataclass
+class Scope:
+    """What the events after the trainees' snapshots can have changed, which is what the
+    nightly check compares: the coverage of the videos their playbacks were in, those
+    playbacks and the ones still live at the snapshot, and the day sums from each trainee's
+    day floor on (`snapshots.day_floor`). The rest was verified when the snapshot was, and
+    nothing the day did can change it; a kept total edited since waits for the weekly check,
+    which compares everything."""
+
+    coverage: set[tuple[str, str]] = field(default_factory=set)
+    playbacks: set[str] = field(default_factory=set)
+    floors: dict[str, str | None] = field(default_factory=dict)  # trainee -> first day
+
+    def add(
+        self, replayer: Replayer, trainee_id: str, start: snapshots.State, events: list[_Numbered]
+    ) -> None:
+        """Take in a trainee replayed from `start` through `events`."""
+        part = start.part
+        self.floors[trainee_id] = None if part is None else snapshots.day_floor(part)
+        touched = {
+            event.playback_id
+            for _number, event, _stored in events
+            if isinstance(event, (BeatEvent, OpenEvent))
+        }
+        if part is not None:
+            touched.update(
+                key for key, each in part.playbacks.items() if snapshots.live(part, key, each.state)
+            )
+        self.playbacks |= touched
+        for playback_id in touched:
+            _trainee, enrolment, video = replayer.place(playback_id)
+            self.coverage.add((enrolment, video))
+
+    def day(self, trainee_id: str, day: str) -> bool:
+        """Whether the trainee's day sums of `day` are in scope."""
+        floor = self.floors.get(trainee_id)
+        return floor is None or day >= floor
+
+    def days_condition(self) -> Any:
+        """The condition on the day sums' rows of the scope: each trainee's from their floor
+        on (SQL text of integers and ISO dates: a condition per trainee built as expressions
+        cost more than the rows; one floor for all would read back to the oldest)."""
+        return sql_text(
+            " OR ".join(
+                f"(trainee_id = {int(trainee_id)})"
+                if floor is None
+                else f"(trainee_id = {int(trainee_id)} AND day >= '{date.fromisoformat(floor)}')"
+                for trainee_id, floor in sorted(self.floors.items())
+            )
+        )
+
+
 def differences(
-    session: Session, rebuilt: Rebuild, *, now_ms: int, trainee_ids: Trainees = None
+    session: Session,
+    rebuilt: Rebuild,
+    *,
+    now_ms: int,
+    trainee_ids: Trainees = None,
+    scope: Scope | None = None,
 ) -> list[Difference]:
-    """Every kept total of the trainees that differs from the replay (empty when all agree).
-    Playbacks are compared as of `now_ms`: one past its grace deadline is ended on both sides,
-    whether or not the scheduler has written that yet (rule 9)."""
+    """Every kept total of the trainees that differs from the replay (empty when all agree);
+    with a `scope`, only those in it. Playbacks are compared as of `now_ms`: one past its grace
+    deadline is ended on both sides, whether or not the scheduler has written that yet (rule 9)."""
     totals = rebuilt.ledger.totals()
     coverage = {
         f"{enrolment}/{video}": [list(pair) for pair in pairs]
         for (enrolment, video), pairs in totals.coverage.items()
-        if pairs
+        if pairs and (scope is None or (enrolment, video) in scope.coverage)
     }
-    credited = {"/".join(key): ms for key, ms in totals.credited_by_video_day.items() if ms}
+    credited = {
+        "/".join(key): ms
+        for key, ms in totals.credited_by_video_day.items()
+        if ms and (scope is None or scope.day(key[0], key[1]))
+    }
     not_credited = {
         "/".join(key): reasons
         for key, reasons in rebuilt.not_credited_by_video_day.items()
-        if any(reasons.values())
+        if any(reasons.values()) and (scope is None or scope.day(key[0], key[1]))
     }
     online = {key: f.online_s for key, f in totals.enrolments.items() if f.online_s}
+    last_studied = _last_studied(totals)
+    stored_last_studied = _stored_last_studied(session, trainee_ids)
+    playbacks = totals.playbacks
+    if scope is not None:  # days before the floor are not in the replay: nor their last days
+        stored_last_studied = {
+            key: day for key, day in stored_last_studied.items() if key in last_studied
+        }
+        playbacks = {key: playbacks[key] for key in scope.playbacks}
     return [
-        *_compare("coverage", _stored_coverage(session, trainee_ids, coverage), coverage),
-        *_compare("credited", _stored_credited(session, trainee_ids), credited),
-        *_compare("not credited", _stored_not_credited(session, trainee_ids), not_credited),
+        *_compare("coverage", _stored_coverage(session, trainee_ids, coverage, scope), coverage),
+        *_compare("credited", _stored_credited(session, trainee_ids, scope), credited),
+        *_compare("not credited", _stored_not_credited(session, trainee_ids, scope), not_credited),
         *_compare(
             "online seconds", _stored_seconds(session, Enrolment.online_s, trainee_ids), online
         ),
-        *_compare(
-            "last studied", _stored_last_studied(session, trainee_ids), _last_studied(totals)
-        ),
+        *_compare("last studied", stored_last_studied, last_studied),
         *_compare(
             "offline seconds",
             _stored_seconds(session, Enrolment.offline_s, trainee_ids),
@@ -827,8 +936,8 @@ def differences(
         *_compare("trainee state", _stored_trainees(session, trainee_ids), totals.trainees),
         *_compare(
             "playback",
-            _as_of(_stored_playbacks(session, trainee_ids), now_ms),
-            _as_of(totals.playbacks, now_ms),
+            _as_of(_stored_playbacks(session, trainee_ids, scope), now_ms),
+            _as_of(playbacks, now_ms),
         ),
     ]
 
@@ -862,7 +971,10 @@ def _of_enrolments(statement: _Restricted, column: Any, trainee_ids: Trainees) -
 
 
 def _stored_coverage(
-    session: Session, trainee_ids: Trainees, rebuilt: Mapping[str, list[list[int]]]
+    session: Session,
+    trainee_ids: Trainees,
+    rebuilt: Mapping[str, list[list[int]]],
+    scope: Scope | None = None,
 ) -> dict[str, object]:
     """The stored coverage, and covered seconds that are not its measure. A stored text that
     is the rebuilt coverage's JSON is taken as that without decoding it (most are: a video's
@@ -870,10 +982,17 @@ def _stored_coverage(
     statement = select(
         Coverage.enrolment_id, Coverage.video_id, cast(Coverage.intervals, Text), Coverage.covered_s
     )
+    statement = _of_enrolments(statement, Coverage.enrolment_id, trainee_ids)
+    if scope is not None:
+        enrolments = {int(enrolment) for enrolment, _video in scope.coverage}
+        videos = {int(video) for _enrolment, video in scope.coverage}
+        statement = statement.where(
+            Coverage.enrolment_id.in_(enrolments), Coverage.video_id.in_(videos)
+        )
     stored: dict[str, object] = {}
-    for enrolment_id, video_id, text, covered_s in session.execute(
-        _of_enrolments(statement, Coverage.enrolment_id, trainee_ids)
-    ):
+    for enrolment_id, video_id, text, covered_s in session.execute(statement):
+        if scope is not None and (str(enrolment_id), str(video_id)) not in scope.coverage:
+            continue
         key = f"{enrolment_id}/{video_id}"
         expected = rebuilt.get(key)
         same = expected is not None and text == json.dumps(expected)
@@ -886,27 +1005,41 @@ def _stored_coverage(
     return stored
 
 
-def _study_days(session: Session, column: Any, trainee_ids: Trainees) -> Iterator[Any]:
+def _study_days(
+    session: Session, column: Any, trainee_ids: Trainees, scope: Scope | None
+) -> Iterator[tuple[int, str, int, int, Any]]:
+    """The day sums' rows (trainee, day as text, enrolment, video, the column), of the scope's
+    days if there is one."""
     statement = select(
         StudyDay.trainee_id, StudyDay.day, StudyDay.enrolment_id, StudyDay.video_id, column
     )
-    return iter(session.execute(_of(statement, StudyDay.trainee_id, trainee_ids)))
+    statement = _of(statement, StudyDay.trainee_id, trainee_ids)
+    if scope is not None and scope.floors:
+        statement = statement.where(scope.days_condition())
+    for trainee, day, enrolment, video, value in session.execute(statement):
+        text = day.isoformat()
+        if scope is None or scope.day(str(trainee), text):
+            yield trainee, text, enrolment, video, value
 
 
-def _stored_credited(session: Session, trainee_ids: Trainees) -> dict[str, object]:
-    rows = _study_days(session, StudyDay.credited_ms, trainee_ids)
-    return {f"{t}/{d.isoformat()}/{e}/{v}": ms for t, d, e, v, ms in rows if ms}
+def _stored_credited(
+    session: Session, trainee_ids: Trainees, scope: Scope | None = None
+) -> dict[str, object]:
+    rows = _study_days(session, StudyDay.credited_ms, trainee_ids, scope)
+    return {f"{t}/{d}/{e}/{v}": ms for t, d, e, v, ms in rows if ms}
 
 
-def _stored_not_credited(session: Session, trainee_ids: Trainees) -> dict[str, object]:
-    rows = _study_days(session, cast(StudyDay.not_credited, Text), trainee_ids)
+def _stored_not_credited(
+    session: Session, trainee_ids: Trainees, scope: Scope | None = None
+) -> dict[str, object]:
+    rows = _study_days(session, cast(StudyDay.not_credited, Text), trainee_ids, scope)
     found: dict[str, object] = {}
     for t, d, e, v, text in rows:
         if text == "{}":  # most days: nothing to decode
             continue
         reasons = json.loads(text)
         if any(reasons.values()):
-            found[f"{t}/{d.isoformat()}/{e}/{v}"] = reasons
+            found[f"{t}/{d}/{e}/{v}"] = reasons
     return found
 
 
@@ -936,8 +1069,12 @@ def _as_of(playbacks: Mapping[str, PlaybackState], now_ms: int) -> dict[str, obj
     return {key: expire(state, now_ms) for key, state in playbacks.items()}
 
 
-def _stored_playbacks(session: Session, trainee_ids: Trainees) -> dict[str, PlaybackState]:
+def _stored_playbacks(
+    session: Session, trainee_ids: Trainees, scope: Scope | None = None
+) -> dict[str, PlaybackState]:
     statement = _of(select(*_PLAYBACK_COLUMNS), Playback.trainee_id, trainee_ids)
+    if scope is not None:
+        statement = statement.where(Playback.id.in_(scope.playbacks))
     # plain rows, not ORM objects: all of a batch's playbacks, most of them long ended; their
     # settings, the same few texts over and over, decoded once each
     settings: dict[str, dict[str, Any]] = {}

@@ -1,19 +1,29 @@
 """Verified replay snapshots (`ReplaySnapshot`): a trainee's replay state written as JSON, read
 back, and checked by its SHA-256.
 
-The JSON holds what `Replayer` keeps of the trainee: the ledger's part (`TraineePart`: the
-trainee's rules state and clock, every playback's state and what it earned, the coverage and
-figures of their enrolments, their day sums) and the not-credited time per video and day. The
-settings recorded on the playbacks are written once each and referred to by number. The text is
-canonical (sorted keys, no spaces), so the same state always has the same digest.
+The JSON holds what the trainee's later events can touch of what `Replayer` keeps of them (the
+nightly check goes on from it, so its size must follow the day, not the trainee's history):
+the ledger's part (`TraineePart`: the trainee's rules state and clock, the coverage and figures
+of their enrolments) with only the playbacks that can still take a beat (`live`) and only the day
+sums of days a later beat can still count on (`day_floor`), and the not-credited time per video
+of those days. What is left out is settled: an ended playback, or a superseded one past its
+grace deadline, keeps its state; a day before the floor keeps its sums. Only a void (any
+playback's) or a beat for a settled playback reaches back there; the nightly check replays such
+a trainee from their first event (`reaches_back`). The settings recorded on the playbacks are
+written once each and referred to by number. The text is canonical (sorted keys, no spaces),
+so the same state always has the same digest.
+
+Format 1 held the whole part (every playback, every day). It is still read, and the next check
+writes the trainee's snapshot anew.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
@@ -21,15 +31,21 @@ from sqlalchemy.orm import Session
 
 from learning.domain.accounting import (
     AccountingSettings,
+    BeatEvent,
+    Event,
+    OpenEvent,
     PendingCheck,
     PlaybackPart,
     PlaybackState,
     TraineePart,
     TraineeState,
+    grace_deadline_ms,
 )
+from learning.domain.accounting.rules import ENDED
 from learning.models import ReplaySnapshot
 
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, FORMAT)  # format 1: the whole part, as written before 2026-12-07
 
 #: The not-credited time of one trainee per (day, enrolment, video): reason -> ms.
 NotCredited = dict[tuple[str, str, str], dict[str, int]]
@@ -51,11 +67,51 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def day_floor(part: TraineePart) -> str | None:
+    """The first day a later beat of the trainee can count on (None: any).
+
+    A beat counts on its calendar day in its playback's time zone, never before the trainee's
+    current day (rule 8), and its server time is never before the trainee's clock: any time
+    zone's calendar day of it is at least the UTC day before the clock's."""
+    floors = [part.trainee.day] if part.trainee.day is not None else []
+    if part.last_at_ms is not None:
+        clock = datetime.fromtimestamp(part.last_at_ms // 1000, UTC)
+        floors.append((clock - timedelta(days=1)).date().isoformat())
+    return max(floors) if floors else None
+
+
+def live(part: TraineePart, playback_id: str, state: PlaybackState) -> bool:
+    """A playback whose state a later event can still change: the latest opened (the next
+    opening reads it), or one neither ended nor past its grace deadline at the trainee's
+    clock (later beats are no earlier)."""
+    if playback_id == part.latest_playback_id:
+        return True
+    clock = part.last_at_ms
+    return state.status != ENDED and (clock is None or grace_deadline_ms(state) > clock)
+
+
+def reaches_back(part: TraineePart | None, events: Iterable[Event]) -> bool:
+    """Whether events after a snapshot of `part` touch what it leaves out: a void (it takes back
+    a playback's credit from the days it was earned on), or a beat for a playback neither in
+    it nor opened among the events."""
+    known = set() if part is None else set(part.playbacks)
+    for event in events:
+        if isinstance(event, BeatEvent):
+            if event.playback_id not in known:
+                return True
+        elif isinstance(event, OpenEvent):
+            known.add(event.playback_id)
+        else:
+            return True
+    return False
+
+
 def encode(state: State) -> str:
-    """The canonical JSON text of a replay state."""
+    """The canonical JSON text of what a replay state's later events can touch."""
     part = state.part
     if part is None:
         return _canonical({"format": FORMAT, "trainee": None})
+    part, not_credited = _touchable(part, state.not_credited)
     settings: dict[str, int] = {}  # canonical settings text -> number
     known: dict[AccountingSettings, str] = {}
     playbacks = {
@@ -90,17 +146,47 @@ def encode(state: State) -> str:
                 [*key, ms] for key, ms in part.not_credited_by_day.items()
             ),
             "not_credited_by_video_day": sorted(
-                [*key, reasons] for key, reasons in state.not_credited.items()
+                [*key, reasons] for key, reasons in not_credited.items()
             ),
         }
     )
+
+
+def _touchable(part: TraineePart, not_credited: NotCredited) -> tuple[TraineePart, NotCredited]:
+    """The part and not-credited time without what later events cannot touch (see above)."""
+    floor = day_floor(part)
+
+    def kept(day: str) -> bool:
+        return floor is None or day >= floor
+
+    part = TraineePart(
+        trainee_id=part.trainee_id,
+        trainee=part.trainee,
+        last_at_ms=part.last_at_ms,
+        latest_playback_id=part.latest_playback_id,
+        coverage=part.coverage,
+        enrolments=part.enrolments,
+        playbacks={
+            key: playback
+            for key, playback in part.playbacks.items()
+            if live(part, key, playback.state)
+        },
+        credited_by_day={day: ms for day, ms in part.credited_by_day.items() if kept(day)},
+        credited_by_video_day={
+            key: ms for key, ms in part.credited_by_video_day.items() if kept(key[0])
+        },
+        not_credited_by_day={
+            key: ms for key, ms in part.not_credited_by_day.items() if kept(key[0])
+        },
+    )
+    return part, {key: reasons for key, reasons in not_credited.items() if kept(key[0])}
 
 
 def decode(text: str) -> State:
     """A replay state from its JSON text; BadSnapshot if it cannot be one."""
     try:
         data = json.loads(text)
-        if data.get("format") != FORMAT:
+        if data.get("format") not in READABLE:
             raise BadSnapshot(f"unknown snapshot format {data.get('format')!r}")
         if data["trainee"] is None:
             return State(None, {})
@@ -150,6 +236,14 @@ def read(row: ReplaySnapshot) -> State:
     if digest(row.state) != row.digest:
         raise BadSnapshot(f"digest {row.digest} is not its state's ({digest(row.state)})")
     return decode(row.state)
+
+
+def upgraded(row: ReplaySnapshot) -> str:
+    """The stored snapshot's text in the current format (an older format's state re-encoded:
+    what it says of what later events can touch)."""
+    if json.loads(row.state).get("format") == FORMAT:
+        return row.state
+    return encode(read(row))
 
 
 @dataclass(frozen=True)

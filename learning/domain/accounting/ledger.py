@@ -173,6 +173,8 @@ class Ledger:
         self._playbacks: dict[str, _Playback] = {}
         self._coverage: dict[tuple[str, str], IntervalSet] = {}
         self._enrolments: dict[str, list[int]] = {}
+        # each trainee's enrolments: a part restored without its ended playbacks still has them
+        self._enrolments_of: dict[str, set[str]] = {}
         self._credited_by_day: dict[tuple[str, str], int] = {}
         self._credited_by_video_day: dict[tuple[str, str, str, str], int] = {}
         self._not_credited_by_day: dict[tuple[str, str, str], int] = {}
@@ -234,6 +236,7 @@ class Ledger:
         self._trainees[trainee_id] = check_on_opening(self._trainees[trainee_id], state, now)
         self._playbacks[playback_id] = _Playback(state, trainee_id, enrolment_id, video_id)
         self._latest_playback[trainee_id] = playback_id
+        self._enrolments_of.setdefault(trainee_id, set()).add(enrolment_id)
         return state
 
     def beat(self, playback_id: str, beat: Beat, at_ms: int) -> BeatOutcome:
@@ -320,7 +323,8 @@ class Ledger:
         return EnrolmentFigures(*self._enrolments.get(enrolment_id, (0, 0, 0)))
 
     def part(self, trainee_id: str) -> TraineePart:
-        """What the ledger keeps of one trainee (the enrolments are those of their playbacks)."""
+        """What the ledger keeps of one trainee (the enrolments are those they opened playbacks
+        in, or that a restored part had)."""
         playbacks = {
             playback_id: PlaybackPart(
                 record.state,
@@ -332,7 +336,7 @@ class Ledger:
             for playback_id, record in self._playbacks.items()
             if record.trainee_id == trainee_id
         }
-        enrolments = {part.enrolment_id for part in playbacks.values()}
+        enrolments = self._enrolments_of.get(trainee_id, set())
         return TraineePart(
             trainee_id=trainee_id,
             trainee=self._trainees[trainee_id],
@@ -383,6 +387,10 @@ class Ledger:
             self._coverage[key] = IntervalSet(pairs)
         for enrolment_id, figures in part.enrolments.items():
             self._enrolments[enrolment_id] = list(figures)
+        enrolments = self._enrolments_of.setdefault(trainee_id, set())
+        enrolments.update(part.enrolments)
+        enrolments.update(enrolment for enrolment, _video in part.coverage)
+        enrolments.update(playback.enrolment_id for playback in part.playbacks.values())
         for day, ms in part.credited_by_day.items():
             self._credited_by_day[(trainee_id, day)] = ms
         for (day, enrolment_id, video_id), ms in part.credited_by_video_day.items():
