@@ -176,9 +176,11 @@ def seed(
         for name, teacher, work_type, level in CLASS_PLAN
     ]
     learners: list[Learner] = []
+    id_numbers: set[str] = set()
     for number in range(1, trainee_count + 1):
         name = demo_people.name(rng)
-        trainee = user(f"trainee{number:02d}", Role.TRAINEE, name, _profile(rng, name))
+        profile = _profile(rng, name, id_numbers)
+        trainee = user(f"trainee{number:02d}", Role.TRAINEE, name, profile)
         enrolment = _enrol_in_varied_state(
             session, rng, trainee, number, class_list, (history_starts, now), standard_hour_minutes
         )
@@ -344,10 +346,16 @@ def _coaching(session: Session, training_class: TrainingClass, now: datetime) ->
         )
 
 
-def _profile(rng: random.Random, name: str) -> accounts.ProfileData:
+def _profile(rng: random.Random, name: str, taken: set[str]) -> accounts.ProfileData:
+    """A trainee's profile whose ID number is not in `taken` (added to it): one account per
+    ID number, and among some ten thousand random ones two would likely meet."""
+    id_number = demo_people.fake_id_number(rng)
+    while id_number in taken:
+        id_number = demo_people.fake_id_number(rng)
+    taken.add(id_number)
     return accounts.ProfileData(
         real_name=name,
-        id_number=demo_people.fake_id_number(rng),
+        id_number=id_number,
         phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
         employer=rng.choice(demo_people.EMPLOYERS),
         category=rng.choice(list(TraineeCategory)).value,
