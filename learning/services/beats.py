@@ -17,6 +17,22 @@ beat costs two statements between BEGIN and COMMIT instead of eleven; SQLite, in
 one statement per row. A beat that answers no check runs in a transaction of its own on a
 driver connection (`record_plain_beat`), with no ORM session around it; a check's answer goes
 through the request's session (`record_beat`), since its answer limit is kept with the ORM.
+
+One round trip on PostgreSQL. The rules need the rows before they can say what to write, so a
+beat that reads them first costs two round trips. A process therefore remembers, per playback,
+the read as its last beat left the rows (`_Remembered`: bounded, thread-safe), decides the next
+beat from that, and sends the writes in one statement (with BEGIN ISOLATION LEVEL REPEATABLE
+READ and COMMIT in the same flight) in which every write is conditional on a guard: every
+column the read would read (the trainee's state, the playback, the enrolment's total, the
+coverage, the sender's user row) still equal to what was remembered. What is remembered is
+only a guess; the guard alone makes it safe, whoever changed the rows since (another host's
+beat, an opening elsewhere, the expiry job, a rebuild, a void, a deactivation or a new
+password, a hand-made fix): no writer needs to bump a version for it, since any change to a
+value the decision reads fails it. Repeatable read makes the compared and the written rows one
+snapshot and refuses a write over a row changed since (a serialization failure); the guard
+locks the trainee's row, then the playback, first, as every writer does. If the guard fails
+nothing was written, and the beat takes the two round trips, which refreshes the memory; so
+does a beat of a playback the process does not remember.
 """
 
 from __future__ import annotations
@@ -751,6 +767,10 @@ class _Remembered:
             return None
         return kept[1]
 
+    def forget(self, playback_id: str) -> None:
+        with self._lock:
+            self._rows.pop(playback_id, None)
+
     def keep(self, playback_id: str, trainee_id: int, row: tuple) -> None:
         with self._lock:
             self._rows[playback_id] = (trainee_id, row)
@@ -771,10 +791,9 @@ def _remembered(database: Database) -> _Remembered:
         return remembered
 
 
-def forget_remembered(database: Database) -> None:
-    """Forget every playback remembered for `database` (tests: a cold start)."""
-    with _REMEMBERED_LOCK:
-        _REMEMBERED.pop(database, None)
+def forget_remembered(database: Database, playback_id: str) -> None:
+    """Forget what this process remembers of the playback: its next beat reads first."""
+    _remembered(database).forget(playback_id)
 
 
 def _write_if_unchanged(
