@@ -538,7 +538,7 @@ def _decide(sent: _Beat, row: tuple, admit: Admit | None) -> _Decided:
     after = (
         (trainee_row[0], *(trainee_values_after[name] for name in _TRAINEE_COLUMNS[1:])),
         tuple(changed_playback[name] for name in _PLAYBACK_COLUMNS),
-        (online_s + gained_s, standard_hour_minutes, _json(intervals)),
+        (online_s + gained_s, standard_hour_minutes, intervals),
         row[_TOTALS_END:],
     )
     answer = BeatAnswer(
