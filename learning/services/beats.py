@@ -400,7 +400,8 @@ def record_plain_beat(
     in one round trip (the module's docstring). If the server had dropped the pooled
     connection, the transaction runs again on a new one (`Database.driver_transaction`): safe,
     since a beat whose seq the playback has seen is only answered (a duplicate, accounting
-    rule 6), so a beat whose first COMMIT did reach the server is not credited twice."""
+    rule 6), so a beat whose first COMMIT did reach the server is not credited twice.
+    `admit` may be called twice: first with the sender as remembered, then as read."""
     if beat.event == "attention_ok":
         raise ValueError("a check's answer counts against its limit: use record_beat")
     dialect = database.engine.dialect.name
@@ -411,8 +412,8 @@ def record_plain_beat(
     unanswered = None  # a beat that went in one round trip, with no word of whether it was kept
     if remembered is not None:
         cached = remembered.take(playback_id, trainee_id)
-        if cached is not None:
-            tried = _decide(sent, cached, admit)
+        tried = _decide_remembered(sent, cached, admit) if cached is not None else None
+        if cached is not None and tried is not None:
             written = _write_if_unchanged(database, sent, tried, cached)
             if written:
                 remembered.keep(playback_id, trainee_id, tried.after)
@@ -499,6 +500,15 @@ def _record(
     else:
         _write_each(cursor, sql, decided.writes)
     return decided
+
+
+def _decide_remembered(sent: _Beat, row: tuple, admit: Admit | None) -> _Decided | None:
+    """`_decide` from a remembered read; None where the sender is refused: a refusal judged
+    from memory is judged again from the rows (the sender's row may have changed since)."""
+    try:
+        return _decide(sent, row, admit)
+    except Exception:  # admit's refusal, whatever its type (the view's)
+        return None
 
 
 def _decide(sent: _Beat, row: tuple, admit: Admit | None) -> _Decided:
