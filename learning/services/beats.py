@@ -770,11 +770,12 @@ class _Remembered:
 
     def take(self, playback_id: str, trainee_id: int) -> tuple | None:
         """The row remembered for the playback, forgotten (a beat that goes in one round trip
-        keeps its own), or None; never another trainee's."""
+        keeps its own), or None; never another trainee's (theirs is left as it is)."""
         with self._lock:
-            kept = self._rows.pop(playback_id, None)
-        if kept is None or kept[0] != trainee_id:
-            return None
+            kept = self._rows.get(playback_id)
+            if kept is None or kept[0] != trainee_id:
+                return None
+            del self._rows[playback_id]
         return kept[1]
 
     def forget(self, playback_id: str) -> None:
