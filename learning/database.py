@@ -94,6 +94,43 @@ class Database:
             if lock is not None and locked:
                 lock.release()
 
+    def driver_attempt(self, send: Callable[[Any], Callable[[], T]], *, refused: T) -> T | None:
+        """One try at a transaction in one round trip (PostgreSQL): `send(driver)` queues its
+        statements on the driver's (psycopg's) connection and returns how to read what they
+        answered, which is read once BEGIN ISOLATION LEVEL REPEATABLE READ, the statements and
+        COMMIT have left in one flight. Repeatable read, so that the transaction sees one
+        snapshot and a row that another transaction changed after it began is not written
+        over: that is refused (a serialization failure).
+
+        `refused` where the server refused it for a concurrent change (a serialization failure,
+        a deadlock, a unique key taken meanwhile): nothing of it was kept. None where the
+        connection had been dropped (it is thrown away): a transaction whose COMMIT left
+        before may have been kept, and the caller must be able to tell. Any other error is
+        raised. The connection is
+        taken without the pool's ping, as `driver_transaction`'s is; where the sessions are
+        bound to one connection (the tests' outer transaction) it runs in a savepoint of it."""
+        bound = self.session_factory.kw.get("bind")
+        if isinstance(bound, Connection):
+            with bound.begin_nested():
+                return send(bound.connection.driver_connection)()
+        token = UNPINGED.set(True)
+        try:
+            connection = self.engine.raw_connection()
+        finally:
+            UNPINGED.reset(token)
+        driver: Any = connection.driver_connection
+        try:
+            return _in_one_flight(driver, send)
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            if self._dropped(error, driver):
+                connection.invalidate(error)  # never back to the pool
+                return None
+            if getattr(error, "sqlstate", None) in _CONCURRENT:
+                return refused
+            raise
+        finally:
+            connection.close()  # back to the pool (an invalidated one is closed)
+
     def _driver_transaction_once(self, work: Callable[[Any], T], *, pinged: bool) -> T:
         token = UNPINGED.set(not pinged)
         try:
@@ -194,6 +231,30 @@ def _in_pipeline(driver: Any, work: Callable[[Any], T], connection: Any) -> T:
             done = work(connection)
             driver.execute("COMMIT")
         return done
+    except BaseException:
+        if not driver.broken:
+            driver.rollback()  # sends ROLLBACK if the transaction is still open
+        raise
+    finally:
+        if not driver.broken:
+            driver.autocommit = False  # the pool's and the sessions' default
+
+
+#: SQLSTATEs of a transaction refused for another's change: serialization failure, deadlock,
+#: unique violation.
+_CONCURRENT = frozenset({"40001", "40P01", "23505"})
+
+
+def _in_one_flight(driver: Any, send: Callable[[Any], Callable[[], T]]) -> T:
+    """`send`'s statements between BEGIN (repeatable read) and COMMIT, in one pipeline whose
+    closing sync is the only wait; then what they answered."""
+    driver.autocommit = True
+    try:
+        with driver.pipeline():
+            driver.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            read = send(driver)
+            driver.execute("COMMIT")
+        return read()
     except BaseException:
         if not driver.broken:
             driver.rollback()  # sends ROLLBACK if the transaction is still open

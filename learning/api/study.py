@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, g, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -209,7 +209,11 @@ class _Refused(Exception):
 def _admit(user_id: int, row: beats.Sender | None) -> None:
     """The sender of a beat, judged from the beat's own read as every other request is judged
     before its view (the session's limits, a password to change) and then as `trainee_id`;
-    `_Refused` refuses the beat before anything is written."""
+    `_Refused` refuses the beat before anything is written. A beat decided from what the
+    process remembers may be judged twice, the second time from the rows read: each judgement
+    starts from the session as the request brought it (a first one may have moved its "last
+    seen" on, or ended it, for a sender the rows no longer hold)."""
+    _session_as_brought()
     found = None if row is None else identities.identity_of(user_id, **row._asdict())
     identity = identities.standing(found)
     session_expiry.judge(identity)
@@ -217,6 +221,19 @@ def _admit(user_id: int, row: beats.Sender | None) -> None:
     if identity is None or identity.must_change_password or identity.role != Role.TRAINEE:
         raise _Refused(identity)
     g.user_id = user_id  # for the request log
+
+
+def _session_as_brought() -> None:
+    brought = g.get("beat_session")
+    if brought is None:
+        g.beat_session = (dict(session), session.modified)
+        return
+    values, modified = brought
+    session.clear()
+    session.update(values)
+    session.modified = modified
+    g.pop("session_ended", None)
+    g.pop("session_idle_minutes", None)
 
 
 def _refusal(error: ServiceError) -> ApiError:

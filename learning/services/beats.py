@@ -17,12 +17,31 @@ beat costs two statements between BEGIN and COMMIT instead of eleven; SQLite, in
 one statement per row. A beat that answers no check runs in a transaction of its own on a
 driver connection (`record_plain_beat`), with no ORM session around it; a check's answer goes
 through the request's session (`record_beat`), since its answer limit is kept with the ORM.
+
+One round trip on PostgreSQL. The rules need the rows before they can say what to write, so a
+beat that reads them first costs two round trips. A process therefore remembers, per playback,
+the read as its last beat left the rows (`_Remembered`: bounded, thread-safe), decides the next
+beat from that, and sends the writes in one statement (with BEGIN ISOLATION LEVEL REPEATABLE
+READ and COMMIT in the same flight) in which every write is conditional on a guard: every
+column the read would read (the trainee's state, the playback, the enrolment's total, the
+coverage, the sender's user row) still equal to what was remembered. What is remembered is
+only a guess; the guard alone makes it safe, whoever changed the rows since (another host's
+beat, an opening elsewhere, the expiry job, a rebuild, a void, a deactivation or a new
+password, a hand-made fix): no writer needs to bump a version for it, since any change to a
+value the decision reads fails it. Repeatable read makes the compared and the written rows one
+snapshot and refuses a write over a row changed since (a serialization failure); the guard
+locks the trainee's row, then the playback, first, as every writer does. If the guard fails
+nothing was written, and the beat takes the two round trips, which refreshes the memory; so
+does a beat of a playback the process does not remember.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -30,6 +49,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import psycopg
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from learning.database import Database
@@ -42,6 +62,7 @@ from learning.domain.accounting import (
     apply_beat,
     hours_display,
 )
+from learning.models import Base
 from learning.services import ServiceError, throttle
 from learning.services.study import (
     CheckView,
@@ -353,7 +374,7 @@ def record_beat(
             _Beat(trainee_id, playback_id, beat, client_ts, now_ms, kept),
             one_statement=connection.dialect.name == "postgresql",
             admit=gate,
-        )
+        ).answer
     finally:
         cursor.close()
     if limit is not None and answer.attention_check is not None:
@@ -375,25 +396,43 @@ def record_plain_beat(
     """`record_beat` for a beat that answers no check, in a transaction of its own on a driver
     connection (committed here; nothing is written if it raises, `admit` refusing the sender
     too). `one_statement` (PostgreSQL only, its default there) writes the beat's rows in one
-    statement rather than one each. If the server had dropped the pooled connection, the
-    transaction runs again on a new one (`Database.driver_transaction`): safe, since a beat
-    whose seq the playback has seen is only answered (a duplicate, accounting rule 6), so a
-    beat whose first COMMIT did reach the server is not credited twice."""
+    statement rather than one each, and lets a beat whose playback this process remembers go
+    in one round trip (the module's docstring). If the server had dropped the pooled
+    connection, the transaction runs again on a new one (`Database.driver_transaction`): safe,
+    since a beat whose seq the playback has seen is only answered (a duplicate, accounting
+    rule 6), so a beat whose first COMMIT did reach the server is not credited twice.
+    `admit` may be called twice: first with the sender as remembered, then as read."""
     if beat.event == "attention_ok":
         raise ValueError("a check's answer counts against its limit: use record_beat")
     dialect = database.engine.dialect.name
     kept: dict[str, int | None] = {"face_distance_milli": None, "question_id": None}
     sent = _Beat(trainee_id, playback_id, beat, client_ts, now_ms, kept)
     together = dialect == "postgresql" if one_statement is None else one_statement
+    remembered = _remembered(database) if together and dialect == "postgresql" else None
+    unanswered = None  # a beat that went in one round trip, with no word of whether it was kept
+    if remembered is not None:
+        cached = remembered.take(playback_id, trainee_id)
+        tried = _decide_remembered(sent, cached, admit) if cached is not None else None
+        if cached is not None and tried is not None:
+            written = _write_if_unchanged(database, sent, tried, cached)
+            if written:
+                remembered.keep(playback_id, trainee_id, tried.after)
+                return tried.answer
+            unanswered = tried if written is None else None
 
-    def record(connection: Any) -> BeatAnswer:
+    def record(connection: Any) -> _Decided:
         cursor = connection.cursor()
         try:
-            return _record(cursor, dialect, sent, one_statement=together, admit=admit)
+            return _record(
+                cursor, dialect, sent, one_statement=together, admit=admit, unanswered=unanswered
+            )
         finally:
             cursor.close()
 
-    return database.driver_transaction(record)
+    decided = database.driver_transaction(record)
+    if remembered is not None:
+        remembered.keep(playback_id, trainee_id, decided.after)
+    return decided.answer
 
 
 def check_answer_limit(
@@ -421,15 +460,63 @@ class _Beat:
 _Write = tuple[str, dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class _Decided:
+    """What the rules made of a beat: the rows to write, the answer, and the beat's first
+    read as it would find the rows once they are written (`after`)."""
+
+    writes: list[_Write]
+    answer: BeatAnswer
+    after: tuple
+
+
 def _record(
-    cursor: Any, dialect: str, sent: _Beat, *, one_statement: bool, admit: Admit | None
-) -> BeatAnswer:
-    trainee_id, playback_id, beat = sent.trainee_id, sent.playback_id, sent.beat
+    cursor: Any,
+    dialect: str,
+    sent: _Beat,
+    *,
+    one_statement: bool,
+    admit: Admit | None,
+    unanswered: _Decided | None = None,
+) -> _Decided:
+    """Read, judge the sender, decide, write. `unanswered`: the same beat decided from a
+    remembered state and sent in one round trip that may, its connection dropped, have been
+    kept after all: if the rows are as it would have left them, it was, and is only answered
+    (not stored again as a duplicate of itself)."""
+    trainee_id, playback_id = sent.trainee_id, sent.playback_id
     row = _read(cursor, _STATEMENTS[dialect], {"id": playback_id, "trainee_id": trainee_id})
-    if admit is not None:
-        admit(Sender(*row[_TOTALS_END:]) if row is not None else None)
     if row is None or row[0] is None or row[_TRAINEE_END] is None:
+        if admit is not None:
+            admit(Sender(*row[_TOTALS_END:]) if row is not None else None)
         raise ServiceError("not_found")  # no such playback, or not this trainee's
+    if unanswered is not None and row == unanswered.after:
+        if admit is not None:
+            admit(Sender(*row[_TOTALS_END:]))
+        return unanswered
+    decided = _decide(sent, row, admit)
+    sql = _STATEMENTS[dialect]
+    if one_statement:
+        _write_at_once(cursor, sql, decided.writes)
+    else:
+        _write_each(cursor, sql, decided.writes)
+    return decided
+
+
+def _decide_remembered(sent: _Beat, row: tuple, admit: Admit | None) -> _Decided | None:
+    """`_decide` from a remembered read; None where the sender is refused: a refusal judged
+    from memory is judged again from the rows (the sender's row may have changed since)."""
+    try:
+        return _decide(sent, row, admit)
+    except Exception:  # admit's refusal, whatever its type (the view's)
+        return None
+
+
+def _decide(sent: _Beat, row: tuple, admit: Admit | None) -> _Decided:
+    """The sender judged (`admit`) and the beat decided by the rules from the beat's first
+    read, as read or as remembered: nothing is read or written here."""
+    if admit is not None:
+        admit(Sender(*row[_TOTALS_END:]))
+    trainee_id, playback_id, beat = sent.trainee_id, sent.playback_id, sent.beat
     trainee_row, playback_row = row[:_TRAINEE_END], row[_TRAINEE_END:_PLAYBACK_END]
     online_s, standard_hour_minutes, intervals = row[_PLAYBACK_END:_TOTALS_END]
     enrolment_id, video_id = playback_row[1], playback_row[2]
@@ -442,23 +529,29 @@ def _record(
     row_of_beat = _beat_row(playback_id, trainee_id, event_no, beat, sent.client_ts, now, outcome)
     writes: list[_Write] = [("insert_beat", row_of_beat | sent.kept)]
     trainee = outcome.trainee
+    changed_playback = dict(zip(_PLAYBACK_COLUMNS, playback_row, strict=True))
     if outcome.duplicate:
         trainee = before  # a repeated seq changes nothing but the trainee's count and clock
     else:
         writes.append(_playback_write(playback_id, playback, outcome.playback))
-    writes.append(("update_trainee", _trainee_row(trainee_id, event_no, now, trainee)))
+        changed_playback |= playback_values(outcome.playback)
+    trainee_values_after = _trainee_row(trainee_id, event_no, now, trainee)
+    writes.append(("update_trainee", trainee_values_after))
     gained_s = 0
     if not outcome.duplicate:
         gained_s = _add_to_totals(
             writes, trainee_id, enrolment_id, video_id, playback, coverage, outcome
         )
         writes += _check_writes(trainee_id, playback_id, beat, before, outcome, now)
-    sql = _STATEMENTS[dialect]
-    if one_statement:
-        _write_at_once(cursor, sql, writes)
-    else:
-        _write_each(cursor, sql, writes)
-    return BeatAnswer(
+    if outcome.credited_ms and not outcome.duplicate:
+        intervals = outcome.coverage.to_list()
+    after = (
+        (trainee_row[0], *(trainee_values_after[name] for name in _TRAINEE_COLUMNS[1:])),
+        tuple(changed_playback[name] for name in _PLAYBACK_COLUMNS),
+        (online_s + gained_s, standard_hour_minutes, intervals),
+        row[_TOTALS_END:],
+    )
+    answer = BeatAnswer(
         playback_id=playback_id,
         status=outcome.status,
         end_reason=_end_reason(outcome.playback),
@@ -469,6 +562,7 @@ def _record(
         enrolment_online_hours=hours_display(online_s + gained_s, standard_hour_minutes),
         attention_check=check_view(outcome.trainee.pending, outcome.playback.settings),
     )
+    return _Decided(writes, answer, tuple(value for part in after for value in part))
 
 
 def _read(cursor: Any, sql: _Statements, key: dict[str, Any]) -> tuple | None:
@@ -583,19 +677,26 @@ class _AtOnce:
 _AT_ONCE: dict[tuple[str, ...], _AtOnce] = {}
 
 
-def _at_once(sql: _Statements, names: tuple[str, ...]) -> _AtOnce:
+def _numbered(parts: list[str]) -> tuple[list[str], tuple[tuple[int, str], ...]]:
+    """The statements with numbered placeholders shared by all, and which value of which
+    statement's parameters each number takes."""
     numbers: dict[tuple[int, str], int] = {}
 
     def number(place: int, match: re.Match[str]) -> str:
         key = (place, match.group(1))
         return f"${numbers.setdefault(key, len(numbers) + 1)}"
 
-    parts = [
-        re.sub(r"%\((\w+)\)s", partial(number, place), " ".join(getattr(sql, name).split()))
-        for place, name in enumerate(names)
+    numbered = [
+        re.sub(r"%\((\w+)\)s", partial(number, place), " ".join(part.split()))
+        for place, part in enumerate(parts)
     ]
+    return numbered, tuple(numbers)
+
+
+def _at_once(sql: _Statements, names: tuple[str, ...]) -> _AtOnce:
+    parts, values = _numbered([getattr(sql, name) for name in names])
     ctes = ", ".join(f"w{place} AS ({part})" for place, part in enumerate(parts[:-1]))
-    return _AtOnce(f"WITH {ctes} {parts[-1]}" if ctes else parts[-1], tuple(numbers))
+    return _AtOnce(f"WITH {ctes} {parts[-1]}" if ctes else parts[-1], values)
 
 
 def _write_at_once(cursor: Any, sql: _Statements, writes: list[_Write]) -> None:
@@ -608,14 +709,173 @@ def _write_at_once(cursor: Any, sql: _Statements, writes: list[_Write]) -> None:
     statement = _AT_ONCE.get(names)
     if statement is None:
         statement = _AT_ONCE[names] = _at_once(sql, names)
-    rows = [
+    rows = _json_rows(writes)
+    with psycopg.RawCursor(cursor.connection) as raw:
+        raw.execute(statement.sql, [rows[place][name] for place, name in statement.values])
+
+
+def _json_rows(writes: list[_Write]) -> list[dict[str, Any]]:
+    """The writes' parameters, the day's reasons as JSON text."""
+    return [
         {**row, "not_credited": json.dumps(row["not_credited"])}
         if name == "add_to_study_day"
         else row
         for name, row in writes
     ]
-    with psycopg.RawCursor(cursor.connection) as raw:
+
+
+def _guarded(sql: _Statements, names: tuple[str, ...]) -> _AtOnce:
+    """The writes `names` in one statement, each on the condition the guard (`_GUARD`, the
+    first statement's parameters) holds; the statement answers 1 if it held, else 0."""
+    parts, values = _numbered([_GUARD, *(getattr(sql, name) for name in names)])
+    writes = ", ".join(f"w{place} AS ({_if_guarded(part)})" for place, part in enumerate(parts[1:]))
+    return _AtOnce(f"WITH g AS ({parts[0]}), {writes} SELECT count(*) FROM g", values)
+
+
+def _if_guarded(statement: str) -> str:
+    """An UPDATE's rows on the condition that `g` has one; an INSERT's values selected from
+    `g`, each cast to its column's type (a parameter selected has none of its own)."""
+    if statement.startswith("UPDATE "):
+        return f"{statement} AND EXISTS (SELECT FROM g)"
+    match = re.fullmatch(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \(([^)]*)\)(.*)", statement)
+    if match is None:
+        raise ValueError(f"not a write this can guard: {statement}")
+    table, columns, values, rest = match.groups()
+    types = Base.metadata.tables[table].c
+    casts = ", ".join(
+        f"CAST({value.strip()} AS {types[column.strip()].type.compile(_POSTGRESQL)})"
+        for column, value in zip(columns.split(","), values.split(","), strict=True)
+    )
+    return f"INSERT INTO {table} ({columns}) SELECT {casts} FROM g{rest}"
+
+
+_POSTGRESQL = postgresql.dialect()
+
+
+# --- one round trip: a beat decided from what this process remembers, written if unchanged ---
+
+#: Playbacks remembered per process, the least recently beaten forgotten first: a few
+#: kilobytes each, for more viewers than a worker serves at once.
+REMEMBERED_PLAYBACKS = 4096
+
+
+class _Remembered:
+    """What the last beat of each playback left in the rows the beat's first read reads (the
+    read's tuple, as `_Decided.after`), per process and thread-safe. Whatever it holds is
+    only a guess: a beat decided from it is written only where the rows still hold it."""
+
+    def __init__(self) -> None:
+        self._rows: OrderedDict[str, tuple[int, tuple]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, playback_id: str, trainee_id: int) -> tuple | None:
+        """The row remembered for the playback, forgotten (a beat that goes in one round trip
+        keeps its own), or None; never another trainee's (theirs is left as it is)."""
+        with self._lock:
+            kept = self._rows.get(playback_id)
+            if kept is None or kept[0] != trainee_id:
+                return None
+            del self._rows[playback_id]
+        return kept[1]
+
+    def forget(self, playback_id: str) -> None:
+        with self._lock:
+            self._rows.pop(playback_id, None)
+
+    def keep(self, playback_id: str, trainee_id: int, row: tuple) -> None:
+        with self._lock:
+            self._rows[playback_id] = (trainee_id, row)
+            self._rows.move_to_end(playback_id)
+            while len(self._rows) > REMEMBERED_PLAYBACKS:
+                self._rows.popitem(last=False)
+
+
+_REMEMBERED: weakref.WeakKeyDictionary[Database, _Remembered] = weakref.WeakKeyDictionary()
+_REMEMBERED_LOCK = threading.Lock()
+
+
+def _remembered(database: Database) -> _Remembered:
+    with _REMEMBERED_LOCK:
+        remembered = _REMEMBERED.get(database)
+        if remembered is None:
+            remembered = _REMEMBERED[database] = _Remembered()
+        return remembered
+
+
+def forget_remembered(database: Database, playback_id: str) -> None:
+    """Forget what this process remembers of the playback: its next beat reads first."""
+    _remembered(database).forget(playback_id)
+
+
+def _write_if_unchanged(
+    database: Database, sent: _Beat, decided: _Decided, before: tuple
+) -> bool | None:
+    """`decided`'s writes in one statement, each on the condition that every value the beat's
+    first read would read is still `before` (what the decision was made from); in one round
+    trip, with BEGIN and COMMIT (`Database.driver_attempt`). Whether they were written (if
+    not, nothing was), or None if the connection dropped: perhaps they were."""
+    names = tuple(name for name, _values in decided.writes)
+    statement = _GUARDED.get(names)
+    if statement is None:
+        statement = _GUARDED[names] = _guarded(_STATEMENTS["postgresql"], names)
+    guard = _guard_values(before) | {"id": sent.playback_id, "trainee_id": sent.trainee_id}
+    rows = [guard, *_json_rows(decided.writes)]
+
+    def send(driver: Any) -> Callable[[], bool]:
+        raw = psycopg.RawCursor(driver)
         raw.execute(statement.sql, [rows[place][name] for place, name in statement.values])
+
+        def read() -> bool:
+            with raw:
+                found = raw.fetchone()
+            return bool(found and found[0])
+
+        return read
+
+    return database.driver_attempt(send, refused=False)
+
+
+_GUARDED: dict[tuple[str, ...], _AtOnce] = {}
+
+# The beat's first read, as a condition: every column it reads equal to what was remembered
+# (`IS NOT DISTINCT FROM`: NULL equals NULL; JSON compared as values; a coverage row absent
+# is NULL). Repeatable read (`driver_attempt`) makes the rows compared and the rows written one
+# snapshot, and refuses a write over a row changed since. Every write waits for the guard, which
+# locks the trainee's state and then the playback, first, in the order every writer of a
+# trainee's rows takes them (services/study.py): else a beat's writes could take a day's row
+# before another beat, holding the trainee's row, does, and each wait for the other.
+_TRAINEE_GUARD = ", ".join(f"%(t_{name})s" for name in _TRAINEE_COLUMNS)
+_PLAYBACK_COMPARED = [name for name in _PLAYBACK_COLUMNS if name != "settings"]
+_GUARD = f"""SELECT 1 FROM users u
+JOIN trainee_study_state t ON t.trainee_id = u.id
+JOIN playbacks p ON p.id = %(id)s AND p.trainee_id = u.id
+JOIN enrolments e ON e.id = p.enrolment_id
+LEFT JOIN coverage c ON c.enrolment_id = p.enrolment_id AND c.video_id = p.video_id
+WHERE u.id = %(trainee_id)s
+AND ({", ".join(f"t.{name}" for name in _TRAINEE_COLUMNS)})
+    IS NOT DISTINCT FROM ({_TRAINEE_GUARD})
+AND ({", ".join(f"p.{name}" for name in _PLAYBACK_COMPARED)})
+    IS NOT DISTINCT FROM ({", ".join(f"%(p_{name})s" for name in _PLAYBACK_COMPARED)})
+AND p.settings::jsonb = %(p_settings)s::jsonb
+AND (e.online_s, e.standard_hour_minutes) = (%(online_s)s, %(standard_hour_minutes)s)
+AND c.intervals::jsonb IS NOT DISTINCT FROM %(intervals)s::jsonb
+AND ({", ".join(f"u.{name}" for name in _USER_COLUMNS)})
+    IS NOT DISTINCT FROM ({", ".join(f"%(u_{name})s" for name in _USER_COLUMNS)})
+FOR UPDATE OF t, p"""
+
+
+def _guard_values(row: tuple) -> dict[str, Any]:
+    trainee, playback = row[:_TRAINEE_END], row[_TRAINEE_END:_PLAYBACK_END]
+    online_s, standard_hour_minutes, intervals = row[_PLAYBACK_END:_TOTALS_END]
+    values: dict[str, Any] = {f"t_{n}": v for n, v in zip(_TRAINEE_COLUMNS, trainee, strict=True)}
+    values |= {f"p_{n}": v for n, v in zip(_PLAYBACK_COLUMNS, playback, strict=True)}
+    values |= {f"u_{n}": v for n, v in zip(_USER_COLUMNS, row[_TOTALS_END:], strict=True)}
+    return values | {
+        "p_settings": json.dumps(values["p_settings"]),
+        "online_s": online_s,
+        "standard_hour_minutes": standard_hour_minutes,
+        "intervals": None if intervals is None else json.dumps(intervals),
+    }
 
 
 # --- rows to the rules' states and back ---------------------------------------------------------

@@ -195,7 +195,8 @@ def test_the_service_hands_the_sender_to_admit_before_writing(
             admit=admit,
         )
     assert kept(make.session, learner.user.id) == before
-    (sender,) = seen
+    sender = seen[-1]  # on PostgreSQL judged first as remembered, then again as read
+    assert len(seen) in (1, 2) and all(other == sender for other in seen)
     assert sender is not None
     assert (sender.role, bool(sender.active), bool(sender.must_change_password)) == (
         "trainee",

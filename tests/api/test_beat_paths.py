@@ -216,6 +216,33 @@ def test_one_statement_writes_what_a_statement_a_row_writes(
     assert_same_rows(db_session, two_trainees)
 
 
+def test_a_beat_decided_from_memory_writes_what_a_beat_read_first_writes(
+    app: Flask, db_session: Session, clock: FakeClock, two_trainees, monkeypatch
+) -> None:
+    """One trainee's beats decided from what the process remembers of the playback's last beat
+    and written in one round trip; the other's each read first (nothing remembered)."""
+    if get_database(app).is_sqlite:
+        pytest.skip("one round trip is PostgreSQL's (SQLite keeps its one read)")
+    database = get_database(app)
+    written: list[bool | None] = []
+    real = beats._write_if_unchanged
+
+    def counted(*args: Any) -> bool | None:
+        written.append(real(*args))
+        return written[-1]
+
+    monkeypatch.setattr(beats, "_write_if_unchanged", counted)
+    remembering = plain(app)
+
+    def reading_first(trainee: int, playback: str, beat: Beat, now_ms: int) -> beats.BeatAnswer:
+        beats.forget_remembered(database, playback)
+        return remembering(trainee, playback, beat, now_ms)
+
+    play(two_trainees, [reading_first, remembering], clock)
+    assert_same_rows(db_session, two_trainees)
+    assert written and all(written), "every beat but the first should go in one round trip"
+
+
 def test_a_beat_of_its_own_writes_what_the_sessions_path_writes(
     app: Flask, db_session: Session, clock: FakeClock, two_trainees
 ) -> None:
