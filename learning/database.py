@@ -222,15 +222,23 @@ def _in_pipeline(driver: Any, work: Callable[[Any], T], connection: Any) -> T:
     """`work` in a transaction on psycopg's pipeline, in two round trips where it reads once
     and then writes: BEGIN leaves with its first statements, COMMIT with its last, and
     the pipeline's closing sync waits for it. (In psycopg's own transactions BEGIN and COMMIT
-    each wait for a sync of their own: four round trips.) The connection is in autocommit
-    while the pipeline lasts, so that psycopg sends no BEGIN of its own."""
+    each wait for a sync of their own: four round trips.)"""
+    with _pipelined(driver, "BEGIN"):
+        done = work(connection)
+    return done
+
+
+@contextmanager
+def _pipelined(driver: Any, begin: str) -> Iterator[None]:
+    """`begin`, what the block queues, and COMMIT in one psycopg pipeline, on a connection in
+    autocommit while it lasts (so that psycopg sends no BEGIN of its own); rolled back if the
+    block raises."""
     driver.autocommit = True
     try:
         with driver.pipeline():
-            driver.execute("BEGIN")
-            done = work(connection)
+            driver.execute(begin)
+            yield
             driver.execute("COMMIT")
-        return done
     except BaseException:
         if not driver.broken:
             driver.rollback()  # sends ROLLBACK if the transaction is still open
@@ -248,20 +256,9 @@ _CONCURRENT = frozenset({"40001", "40P01", "23505"})
 def _in_one_flight(driver: Any, send: Callable[[Any], Callable[[], T]]) -> T:
     """`send`'s statements between BEGIN (repeatable read) and COMMIT, in one pipeline whose
     closing sync is the only wait; then what they answered."""
-    driver.autocommit = True
-    try:
-        with driver.pipeline():
-            driver.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            read = send(driver)
-            driver.execute("COMMIT")
-        return read()
-    except BaseException:
-        if not driver.broken:
-            driver.rollback()  # sends ROLLBACK if the transaction is still open
-        raise
-    finally:
-        if not driver.broken:
-            driver.autocommit = False  # the pool's and the sessions' default
+    with _pipelined(driver, "BEGIN ISOLATION LEVEL REPEATABLE READ"):
+        read = send(driver)
+    return read()
 
 
 def _make_engine(url: str, busy_timeout_ms: int, lock: WriterLock | None) -> Engine:
