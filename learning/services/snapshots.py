@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -159,13 +159,8 @@ def _touchable(part: TraineePart, not_credited: NotCredited) -> tuple[TraineePar
     def kept(day: str) -> bool:
         return floor is None or day >= floor
 
-    part = TraineePart(
-        trainee_id=part.trainee_id,
-        trainee=part.trainee,
-        last_at_ms=part.last_at_ms,
-        latest_playback_id=part.latest_playback_id,
-        coverage=part.coverage,
-        enrolments=part.enrolments,
+    part = replace(
+        part,
         playbacks={
             key: playback
             for key, playback in part.playbacks.items()
