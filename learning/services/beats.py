@@ -484,7 +484,8 @@ def _record(
     kept after all: if the rows are as it would have left them, it was, and is only answered
     (not stored again as a duplicate of itself)."""
     trainee_id, playback_id = sent.trainee_id, sent.playback_id
-    row = _read(cursor, _STATEMENTS[dialect], {"id": playback_id, "trainee_id": trainee_id})
+    sql = _STATEMENTS[dialect]
+    row = _read(cursor, sql, {"id": playback_id, "trainee_id": trainee_id})
     if row is None or row[0] is None or row[_TRAINEE_END] is None:
         if admit is not None:
             admit(Sender(*row[_TOTALS_END:]) if row is not None else None)
@@ -494,7 +495,6 @@ def _record(
             admit(Sender(*row[_TOTALS_END:]))
         return unanswered
     decided = _decide(sent, row, admit)
-    sql = _STATEMENTS[dialect]
     if one_statement:
         _write_at_once(cursor, sql, decided.writes)
     else:
