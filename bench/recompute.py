@@ -93,10 +93,25 @@ def main() -> None:
                 _full(database, beats, arguments.processes, arguments.profile)
         if arguments.day_beats:
             with app.app_context():
-                if not restore_eve(app):
+                started = time.perf_counter()
+                if restore_eve(app):
+                    print(f"snapshots of the seeded day's eve put back: {_since(started)}")
+                else:
                     _put_back(database, arguments.day_beats)
+                    print(f"snapshots put back {arguments.day_beats} events: {_since(started)}")
                 _nightly(database, arguments.processes, arguments.profile)
         database.dispose()
+
+
+def _cpu_s() -> float:
+    """User and system seconds of this process and its ended children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"
 
 
 def _full(database: object, beats: int, processes: int, profiling: bool) -> None:
@@ -159,16 +174,22 @@ def _nightly(database: object, processes: int, profiling: bool) -> None:
     """The nightly check timed."""
     assert isinstance(database, recompute.Database)
     profile = cProfile.Profile() if profiling else None
+    cpu_before = _cpu_s()
     started = time.perf_counter()
     with _profiled(profile):
         report = recompute.check_since_verified(database, now_ms=now_ms(), processes=processes)
     total_s = time.perf_counter() - started
+    cpu_s = _cpu_s() - cpu_before
     rate = report.events / total_s
     print(
         f"nightly check from snapshots: {report.trainees} trainees, {report.events:,} events "
         f"of the day, {total_s:.1f} s, {rate:,.0f} events/s, "
         f"{1000 * total_s / max(1, report.trainees):.1f} ms a trainee, "
         f"{len(report.differences)} differences"
+    )
+    print(  # what a shared machine's other work does not add to, unlike the wall clock
+        f"CPU of this process and its workers: {cpu_s:.1f} s, "
+        f"{cpu_s / processes:.1f} s a process if the cores were its own"
     )
     if report.events < A_DAY:
         print(
