@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from learning.domain.accounting import AccountingSettings, Beat, BeatEvent, BeatOutcome, OpenEvent
 from learning.models import BeatRecord, Playback, TraineeStudyState
+from learning.services import snapshots
 from learning.services.recompute import Replayer, write_totals
 
 BATCH = 200_000  # beats simulated before they are written
 INSERT_BATCH = 20_000
+MAX_EVENTS = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,24 @@ class _Simulation:
         self.playback_id = ""
         self.seq = 0
 
-    def session(self, start_ms: int, minutes: float) -> None:
-        """One evening: play videos in order until the time is up or the programme is done."""
+    def session(self, start_ms: int, minutes: float, events: int | None = None) -> None:
+        """One evening: play videos in order until the time is up or the programme is done
+        (or, given `events`, until about that many more events)."""
         self.now = start_ms
         end = start_ms + int(minutes * 60_000)
+        last = MAX_EVENTS if events is None else self.event_no + events
         while self.now < end and self.video_index < len(self.learner.videos):
-            self._play_video_until(end)
+            if self.event_no + 3 > last:  # an opening, its play and its close
+                break
+            self._play_video_until(end, last - 1)
 
-    def _play_video_until(self, end: int) -> None:
+    def _play_video_until(self, end: int, last: int = MAX_EVENTS) -> None:
         video_id, duration_s = self.learner.videos[self.video_index]
         duration = duration_s * 1000
         self._open(video_id, duration)
         self._beat("play")
         interval = self.settings.heartbeat_interval_ms
-        while self.now < end and self.position_ms < duration:
+        while self.now < end and self.position_ms < duration and self.event_no < last:
             step = interval if self.learner.habit.scripted else interval + self.rng.randint(0, 1500)
             self.now += step
             self.position_ms = min(duration, self.position_ms + step)
@@ -180,6 +186,15 @@ class _Simulation:
         self._beat("play")
 
 
+@dataclass(frozen=True)
+class Day:
+    """A day after the history on which every learner studies one evening of about `events`
+    events, their replay state at its eve stored as their verified snapshot, as last night's
+    check would have left it: the day the nightly check is timed on (bench/recompute.py)."""
+
+    events: int
+
+
 def generate(
     session: Session,
     *,
@@ -188,14 +203,18 @@ def generate(
     until: datetime,
     days: int,
     rng: random.Random,
+    day: Day | None = None,
 ) -> int:
-    """Simulate `days` of history ending the day before `until`; returns the number of beats."""
+    """Simulate `days` of history ending the day before `until` (with `day`, ending the day
+    before that one, which is then `day`); returns the number of beats. Only the learners' kept
+    totals are written: other trainees' are left as they are."""
     zone = ZoneInfo(settings.timezone)
-    first_day = (until.astimezone(zone) - timedelta(days=days)).date()
+    first_day = (until.astimezone(zone) - timedelta(days=days + (day is not None))).date()
     replayer = Replayer()
     playbacks: list[dict] = []
     beats: list[dict] = []
     written = 0
+    simulations: list[_Simulation] = []
     for learner in learners:
         seed = f"{rng.getrandbits(128):032x}"
         session.add(
@@ -211,35 +230,60 @@ def generate(
         )
         replayer.ledger.add_trainee(str(learner.trainee_id), seed)
         simulation = _Simulation(learner, settings, rng, replayer, playbacks, beats)
+        simulations.append(simulation)
         for offset in range(days):
             habit = learner.habit
             if habit.stops_after_days is not None and offset >= habit.stops_after_days:
                 break
             if rng.random() >= habit.study_probability:
                 continue
-            day = first_day + timedelta(days=offset)
+            on = first_day + timedelta(days=offset)
             hour = 1 if habit.scripted else 19
-            evening = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+            evening = datetime(on.year, on.month, on.day, hour, tzinfo=zone)
             start = evening + timedelta(minutes=rng.randint(0, 150))
             minutes = max(10.0, rng.gauss(habit.minutes_per_session, 15))
             simulation.session(int(start.timestamp() * 1000), minutes)
-        state_row = session.get(TraineeStudyState, learner.trainee_id)
+        if len(beats) >= BATCH:  # a long history is written as it goes, not held in memory
+            written += _write(session, playbacks, beats)
+    if day is not None:
+        _eve_snapshots(session, simulations, until)
+        on = first_day + timedelta(days=days)
+        for simulation in simulations:
+            evening = datetime(on.year, on.month, on.day, 19, tzinfo=zone)
+            start = evening + timedelta(minutes=rng.randint(0, 150))
+            simulation.session(int(start.timestamp() * 1000), 4 * 60, events=day.events)
+            if len(beats) >= BATCH:
+                written += _write(session, playbacks, beats)
+    for simulation in simulations:
+        state_row = session.get(TraineeStudyState, simulation.learner.trainee_id)
         assert state_row is not None
         state_row.event_count = simulation.event_no
         state_row.clock_ms = simulation.now
         state_row.latest_playback_id = simulation.playback_id or None
-        if len(beats) >= BATCH:  # a long history is written as it goes, not held in memory
-            written += _write(session, playbacks, beats)
     written += _write(session, playbacks, beats)
-    write_totals(session, replayer.rebuild(), now_ms=int(until.timestamp() * 1000))
+    trainee_ids = [learner.trainee_id for learner in learners]
+    now_ms = int(until.timestamp() * 1000)
+    write_totals(session, replayer.rebuild(), now_ms=now_ms, trainee_ids=trainee_ids)
     return written
+
+
+def _eve_snapshots(session: Session, simulations: list[_Simulation], now: datetime) -> None:
+    """Each learner's replay state so far stored as their verified snapshot, as a check that
+    found everything agreeing would store it (`recompute._Verified.moved_on`)."""
+    states = simulations[0].replayer.states([each.trainee for each in simulations])
+    for simulation in simulations:
+        state = states[simulation.trainee]
+        part = state.part
+        clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
+        text = snapshots.encode(state)
+        moved = snapshots.Moved(simulation.learner.trainee_id, text, simulation.event_no, clock_ms)
+        snapshots.store(session, moved, now=now)
 
 
 def _write(session: Session, playbacks: list[dict], beats: list[dict]) -> int:
     """Insert the playbacks and beats simulated so far, and empty the lists."""
     session.flush()
-    if playbacks:
-        session.execute(insert(Playback), playbacks)
+    insert_in_batches(session, Playback, playbacks)
     insert_in_batches(session, BeatRecord, beats)
     count = len(beats)
     playbacks.clear()
@@ -248,12 +292,16 @@ def _write(session: Session, playbacks: list[dict], beats: list[dict]) -> int:
 
 
 def insert_in_batches(session: Session, model: type, rows: Iterable[dict]) -> None:
-    """Bulk-insert rows, 20,000 statements' worth at a time."""
+    """Bulk-insert rows, 20,000 statements' worth at a time, into the model's table through the
+    core (the driver's executemany): the ORM's bulk insert cost more than simulating the beats
+    through the rules (bench/RESULTS.md, issue 22)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
     batch: list[dict] = []
     for row in rows:
         batch.append(row)
         if len(batch) == INSERT_BATCH:
-            session.execute(insert(model), batch)
+            connection.execute(insert(table), batch)
             batch = []
     if batch:
-        session.execute(insert(model), batch)
+        connection.execute(insert(table), batch)
