@@ -90,6 +90,7 @@ def test_compiled_and_source_rules_give_identical_ledgers(compiled_build, tmp_pa
     for source, compiled in pairs:
         assert compiled == source
         assert source["replayed"] == source["totals"]
+        assert source["rows"] == source["events"]
 
 
 def test_a_build_of_other_sources_is_not_used(compiled_build, tmp_path):
