@@ -258,18 +258,23 @@ def _each_trainee(database: Database, *, now_ms: int, processes: int, mode: Mode
         processes = min(processes, -(-len(trainee_ids) // BATCH))
     if processes <= 1 or len(trainee_ids) < 2:
         return _share(database, trainee_ids, now_ms, mode)
-    shares = [trainee_ids[index::processes] for index in range(processes)]
+    # This process takes its share too, from the start, while the others start (a second
+    # each: a fresh interpreter importing the app); each process takes the next trainee (or
+    # batch) not yet taken, so a process that started late or drew long histories takes fewer.
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        reports = list(
-            pool.map(
-                _share_in_process,
-                [database.url] * processes,
-                shares,
-                [now_ms] * processes,
-                [mode] * processes,
-            )
-        )
+    claims = context.Value("q", 0)  # the next unit to take
+    with ProcessPoolExecutor(
+        max_workers=processes - 1,
+        mp_context=context,
+        initializer=_share_claims,
+        initargs=(claims,),
+    ) as pool:
+        others = [
+            pool.submit(_share_in_process, database.url, trainee_ids, now_ms, mode)
+            for _ in range(processes - 1)
+        ]
+        reports = [_share(database, trainee_ids, now_ms, mode, claims)]
+        reports.extend(other.result() for other in others)
     return Report(
         trainees=sum(report.trainees for report in reports),
         events=sum(report.events for report in reports),
@@ -300,13 +305,38 @@ def _unverified(session: Session) -> list[int]:
     ]
 
 
+#: The counter of units taken that the processes of a check share (`_share_claims`).
+_claims: Any = None
+
+
+def _share_claims(claims: Any) -> None:
+    """A worker process's start: the counter it takes units from."""
+    global _claims
+    _claims = claims
+
+
 def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, mode: Mode) -> Report:
     """One process's share (runs in a worker process, with its own engine and writer lock)."""
     database = Database(url)
     try:
-        return _share(database, trainee_ids, now_ms, mode)
+        return _share(database, trainee_ids, now_ms, mode, _claims)
     finally:
         database.dispose()
+
+
+def _taken(units: int, claims: Any) -> Iterator[int]:
+    """The units this process takes: every one, or with `claims` (a shared counter), each
+    next one that no other process has taken."""
+    if claims is None:
+        yield from range(units)
+        return
+    while True:
+        with claims.get_lock():
+            index = claims.value
+            claims.value = index + 1
+        if index >= units:
+            return
+        yield index
 
 
 #: Trainees the nightly check replays and compares together, in one view and with one query
@@ -315,29 +345,48 @@ def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, mode: Mode)
 BATCH = 100
 
 
-def _share(database: Database, trainee_ids: list[int], now_ms: int, mode: Mode) -> Report:
-    if mode != "since_verified":
-        return _share_one_by_one(database, trainee_ids, now_ms, mode)
+def _share(
+    database: Database, trainee_ids: list[int], now_ms: int, mode: Mode, claims: Any = None
+) -> Report:
+    """The check of the trainees, or with `claims`, of those this process takes: one by one,
+    or in the nightly check, in batches."""
+    size = BATCH if mode == "since_verified" else 1
+    units = [trainee_ids[start : start + size] for start in range(0, len(trainee_ids), size)]
+    trainees = events = 0
+    found: list[Difference] = []
+    for index in _taken(len(units), claims):
+        unit = units[index]
+        if mode == "since_verified":
+            report = _batch(database, unit, now_ms)
+        else:
+            report = _share_one_by_one(database, unit, now_ms, mode)
+        trainees += len(unit)
+        events += report.events
+        found.extend(report.differences)
+    return Report(trainees=trainees, events=events, differences=found)
+
+
+def _batch(database: Database, batch: list[int], now_ms: int) -> Report:
+    """The nightly check of a batch of trainees (`_verify_batch`); those it cannot verify
+    together, one by one."""
     events = 0
     found: list[Difference] = []
-    for start in range(0, len(trainee_ids), BATCH):
-        batch = trainee_ids[start : start + BATCH]
-        with database.session_factory() as session:
-            _snapshot(session)
-            verified, alone, whole = _verify_batch(session, batch, now_ms)
-        if verified is None:  # something differs: trainee by trainee, to say whose it is
-            verified, alone, whole = [], [each for each in batch if each not in whole], whole
-        moved = [each for each in (one.moved_on() for one in verified) if each is not None]
-        if moved:  # each had a snapshot (the batch started from them): moved on in one statement
-            with database.transaction() as session:
-                snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
-        events += sum(each.events for each in verified)
-        shares: tuple[tuple[list[int], Mode], ...] = ((alone, mode), (whole, "full"))
-        for share, share_mode in shares:
-            report = _share_one_by_one(database, share, now_ms, share_mode)
-            events += report.events
-            found.extend(report.differences)
-    return Report(trainees=len(trainee_ids), events=events, differences=found)
+    with database.session_factory() as session:
+        _snapshot(session)
+        verified, alone, whole = _verify_batch(session, batch, now_ms)
+    if verified is None:  # something differs: trainee by trainee, to say whose it is
+        verified, alone, whole = [], [each for each in batch if each not in whole], whole
+    moved = [each for each in (one.moved_on() for one in verified) if each is not None]
+    if moved:  # each had a snapshot (the batch started from them): moved on in one statement
+        with database.transaction() as session:
+            snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
+    events += sum(each.events for each in verified)
+    shares: tuple[tuple[list[int], Mode], ...] = ((alone, "since_verified"), (whole, "full"))
+    for share, share_mode in shares:
+        report = _share_one_by_one(database, share, now_ms, share_mode)
+        events += report.events
+        found.extend(report.differences)
+    return Report(trainees=len(batch), events=events, differences=found)
 
 
 def _verify_batch(
