@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -43,8 +43,7 @@ from sqlalchemy.orm import Session
 
 from learning.database import Database
 from learning.domain.accounting import (
-    VOIDED,
-    Beat,
+    AccountingSettings,
     BeatEvent,
     BeatOutcome,
     Event,
@@ -55,6 +54,15 @@ from learning.domain.accounting import (
     VoidEvent,
     VoidOutcome,
     expire,
+)
+from learning.domain.accounting.replay import (
+    MAX_EVENT_NO,
+    BeatRow,
+    DayKey,
+    Numbered,
+    Replay,
+    Suspect,
+    events_of_rows,
 )
 from learning.models import (
     BeatRecord,
@@ -71,6 +79,7 @@ from learning.services import snapshots
 from learning.services.study import (
     lock_trainee,
     playback_state,
+    settings_of,
     store_playback,
     store_trainee_state,
     trainee_state,
@@ -90,9 +99,6 @@ class Difference:
         return f"{self.what} {self.key}: stored {self.stored!r}, rebuilt {self.rebuilt!r}"
 
 
-DayKey = tuple[str, str, str, str]  # trainee, day, enrolment, video
-
-
 @dataclass(frozen=True)
 class StoredJudgement:
     """What a stored beat row says it earned, and why not (rule 10)."""
@@ -101,11 +107,6 @@ class StoredJudgement:
     status: str
     credited_ms: int
     not_credited: dict[str, int]
-
-
-# A beat row's judgement as read: event_no, status, credited ms, not-credited ms as JSON text
-# (decoded only when it is not "{}", which most beats have: a replay reads millions).
-StoredRow = tuple[int, str, int, str]
 
 
 @dataclass(frozen=True)
@@ -120,75 +121,29 @@ class Rebuild:
 
 
 class Replayer:
-    """Feeds events to a ledger and keeps what the ledger does not: not-credited time per video
-    and day. The rebuild uses it on stored events; the demo uses it on simulated ones."""
+    """Feeds events to a ledger and keeps what the ledger does not (`Replay`, compiled with the
+    rules), and the snapshots' side of it: what it keeps of a trainee, and taking that back on.
+    The rebuild uses it on stored events; the demo uses it on simulated ones."""
 
     def __init__(self, seeds: dict[str, str] | None = None) -> None:
-        self.ledger = Ledger(seeds)
-        self.events = 0
-        self._not_credited: dict[DayKey, dict[str, int]] = defaultdict(dict)
-        self._where: dict[str, tuple[str, str, str]] = {}
-        self._beat_differences: list[Difference] = []
-        # the bucket of the last beat's playback and day: most beats follow one of the same
-        self._last: tuple[str, str, dict[str, int]] = ("", "", {})
+        self.replay = Replay(seeds)
+        self.ledger = self.replay.ledger
+
+    @property
+    def events(self) -> int:
+        return self.replay.events
 
     def apply(self, event: Event) -> PlaybackState | BeatOutcome | VoidOutcome:
-        outcome = self.ledger.apply(event)
-        self.events += 1
-        if isinstance(outcome, BeatOutcome):  # the common case first: a replay is mostly beats
-            if not outcome.duplicate:
-                playback_id, day, bucket = self._last
-                if playback_id != event.playback_id or day != outcome.day:
-                    bucket = self._bucket(event.playback_id, outcome.day)
-                for reason, ms in outcome.not_credited_ms.items():
-                    bucket[reason] = bucket.get(reason, 0) + ms
-        elif isinstance(event, OpenEvent):
-            self._where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
-        elif isinstance(outcome, VoidOutcome):
-            for day, ms in outcome.voided_ms_by_day.items():
-                self._add_not_credited(event.playback_id, day, {VOIDED: ms})
-        return outcome
-
-    def _bucket(self, playback_id: str, day: str) -> dict[str, int]:
-        """The not-credited time of the playback's video on the day (made, if new: the day
-        has a row even when nothing was refused, as the live path writes one)."""
-        trainee, enrolment, video = self._where[playback_id]
-        bucket = self._not_credited[(trainee, day, enrolment, video)]
-        self._last = (playback_id, day, bucket)
-        return bucket
-
-    def _add_not_credited(self, playback_id: str, day: str, reasons: Mapping[str, int]) -> None:
-        bucket = self._bucket(playback_id, day)
-        for reason, ms in reasons.items():
-            bucket[reason] = bucket.get(reason, 0) + ms
+        return self.replay.apply(event)
 
     def place(self, playback_id: str) -> tuple[str, str, str]:
         """The trainee, enrolment and video of a playback the replay knows."""
-        return self._where[playback_id]
-
-    def compare_beat(self, trainee_id: int, row: StoredRow, outcome: object) -> None:
-        """Note a stored beat whose judgement (rule 10) is not the replay's."""
-        assert isinstance(outcome, BeatOutcome)
-        event_no, status, credited_ms, not_credited_text = row
-        replayed_status = "duplicate" if outcome.duplicate else outcome.status
-        judged_alike = status == replayed_status and credited_ms == outcome.credited_ms
-        replayed = outcome.not_credited_ms
-        if judged_alike and not_credited_text == "{}" and not (replayed and any(replayed.values())):
-            return  # most beats: nothing to decode, nothing to build
-        replayed_reasons = {reason: ms for reason, ms in outcome.not_credited_ms.items() if ms}
-        if judged_alike:
-            stored_reasons = {k: v for k, v in json.loads(not_credited_text).items() if v}
-            if stored_reasons == replayed_reasons:
-                return
-        stored = StoredJudgement(
-            event_no, status, credited_ms, dict(json.loads(not_credited_text or "{}"))
-        )
-        judged = StoredJudgement(event_no, replayed_status, outcome.credited_ms, replayed_reasons)
-        key = f"{trainee_id}/{event_no}"
-        self._beat_differences.append(Difference("beat", key, stored, judged))
+        return self.replay.where[playback_id]
 
     def rebuild(self) -> Rebuild:
-        return Rebuild(self.ledger, dict(self._not_credited), self.events, self._beat_differences)
+        replay = self.replay
+        found = [each for each in map(_beat_difference, replay.suspects) if each is not None]
+        return Rebuild(self.ledger, dict(replay.not_credited), replay.events, found)
 
     def state(self, trainee_id: str) -> snapshots.State:
         """What the replay keeps of one trainee, to go on from (a snapshot's content)."""
@@ -198,7 +153,7 @@ class Replayer:
         """`state` of each of the trainees, their not-credited time sorted out in one pass
         (a batch's trainees one by one went through all of the batch's, each)."""
         not_credited: dict[str, snapshots.NotCredited] = {key: {} for key in trainee_ids}
-        for (trainee, day, enrolment, video), reasons in self._not_credited.items():
+        for (trainee, day, enrolment, video), reasons in self.replay.not_credited.items():
             if reasons and trainee in not_credited:
                 not_credited[trainee][(day, enrolment, video)] = dict(reasons)
         found: dict[str, snapshots.State] = {}
@@ -216,13 +171,31 @@ class Replayer:
         part = state.part
         if part is None:
             return
+        replay = self.replay
         self.ledger.restore(part)
         trainee_id = part.trainee_id
         for playback_id, playback in part.playbacks.items():
-            self._where[playback_id] = (trainee_id, playback.enrolment_id, playback.video_id)
+            replay.where[playback_id] = (trainee_id, playback.enrolment_id, playback.video_id)
         for (day, enrolment, video), reasons in state.not_credited.items():
-            self._not_credited[(trainee_id, day, enrolment, video)] = dict(reasons)
-        self._last = ("", "", {})  # its buckets may have been replaced
+            replay.not_credited[(trainee_id, day, enrolment, video)] = dict(reasons)
+        replay.forget_last_bucket()  # its buckets may have been replaced
+
+
+def _beat_difference(suspect: Suspect) -> Difference | None:
+    """The stored beat's judgement (rule 10) against the replay's, if they differ: the same
+    status and credit, and the same milliseconds for each reason that has any."""
+    trainee_id, stored_row, replayed_status, replayed_credited, replayed_not_credited = suspect
+    event_no, status, credited_ms, not_credited_text = stored_row
+    replayed_reasons = {reason: ms for reason, ms in replayed_not_credited.items() if ms}
+    if status == replayed_status and credited_ms == replayed_credited:
+        stored_reasons = {k: v for k, v in json.loads(not_credited_text).items() if v}
+        if stored_reasons == replayed_reasons:
+            return None
+    stored = StoredJudgement(
+        event_no, status, credited_ms, dict(json.loads(not_credited_text or "{}"))
+    )
+    judged = StoredJudgement(event_no, replayed_status, replayed_credited, replayed_reasons)
+    return Difference("beat", f"{trainee_id}/{event_no}", stored, judged)
 
 
 def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebuild:
@@ -235,10 +208,7 @@ def replay(session: Session, trainee_ids: Collection[int] | None = None) -> Rebu
     seeds = {str(trainee_id): seed for trainee_id, seed in session.execute(statement)}
     replayer = Replayer(seeds)
     for trainee_id in sorted(int(key) for key in seeds):
-        for _event_no, event, stored in _events(session, trainee_id):
-            outcome = replayer.apply(event)
-            if stored is not None:
-                replayer.compare_beat(trainee_id, stored, outcome)
+        replayer.replay.run(trainee_id, _events(session, trainee_id))
     return replayer.rebuild()
 
 
@@ -290,18 +260,23 @@ def _each_trainee(database: Database, *, now_ms: int, processes: int, mode: Mode
         processes = min(processes, -(-len(trainee_ids) // BATCH))
     if processes <= 1 or len(trainee_ids) < 2:
         return _share(database, trainee_ids, now_ms, mode)
-    shares = [trainee_ids[index::processes] for index in range(processes)]
+    # This process takes its share too, from the start, while the others start (a second
+    # each: a fresh interpreter importing the app); each process takes the next trainee (or
+    # batch) not yet taken, so a process that started late or drew long histories takes fewer.
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited sockets
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        reports = list(
-            pool.map(
-                _share_in_process,
-                [database.url] * processes,
-                shares,
-                [now_ms] * processes,
-                [mode] * processes,
-            )
-        )
+    claims = context.Value("q", 0)  # the next unit to take
+    with ProcessPoolExecutor(
+        max_workers=processes - 1,
+        mp_context=context,
+        initializer=_share_claims,
+        initargs=(claims,),
+    ) as pool:
+        others = [
+            pool.submit(_share_in_process, database.url, trainee_ids, now_ms, mode)
+            for _ in range(processes - 1)
+        ]
+        reports = [_share(database, trainee_ids, now_ms, mode, claims)]
+        reports.extend(other.result() for other in others)
     return Report(
         trainees=sum(report.trainees for report in reports),
         events=sum(report.events for report in reports),
@@ -332,13 +307,38 @@ def _unverified(session: Session) -> list[int]:
     ]
 
 
+#: The counter of units taken that the processes of a check share (`_share_claims`).
+_claims: Any = None
+
+
+def _share_claims(claims: Any) -> None:
+    """A worker process's start: the counter it takes units from."""
+    global _claims
+    _claims = claims
+
+
 def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, mode: Mode) -> Report:
     """One process's share (runs in a worker process, with its own engine and writer lock)."""
     database = Database(url)
     try:
-        return _share(database, trainee_ids, now_ms, mode)
+        return _share(database, trainee_ids, now_ms, mode, _claims)
     finally:
         database.dispose()
+
+
+def _taken(units: int, claims: Any) -> Iterator[int]:
+    """The units this process takes: every one, or with `claims` (a shared counter), each
+    next one that no other process has taken."""
+    if claims is None:
+        yield from range(units)
+        return
+    while True:
+        with claims.get_lock():
+            index = claims.value
+            claims.value = index + 1
+        if index >= units:
+            return
+        yield index
 
 
 #: Trainees the nightly check replays and compares together, in one view and with one query
@@ -347,29 +347,48 @@ def _share_in_process(url: str, trainee_ids: list[int], now_ms: int, mode: Mode)
 BATCH = 100
 
 
-def _share(database: Database, trainee_ids: list[int], now_ms: int, mode: Mode) -> Report:
-    if mode != "since_verified":
-        return _share_one_by_one(database, trainee_ids, now_ms, mode)
+def _share(
+    database: Database, trainee_ids: list[int], now_ms: int, mode: Mode, claims: Any = None
+) -> Report:
+    """The check of the trainees, or with `claims`, of those this process takes: one by one,
+    or in the nightly check, in batches."""
+    size = BATCH if mode == "since_verified" else 1
+    units = [trainee_ids[start : start + size] for start in range(0, len(trainee_ids), size)]
+    trainees = events = 0
+    found: list[Difference] = []
+    for index in _taken(len(units), claims):
+        unit = units[index]
+        if mode == "since_verified":
+            report = _batch(database, unit, now_ms)
+        else:
+            report = _share_one_by_one(database, unit, now_ms, mode)
+        trainees += len(unit)
+        events += report.events
+        found.extend(report.differences)
+    return Report(trainees=trainees, events=events, differences=found)
+
+
+def _batch(database: Database, batch: list[int], now_ms: int) -> Report:
+    """The nightly check of a batch of trainees (`_verify_batch`); those it cannot verify
+    together, one by one."""
     events = 0
     found: list[Difference] = []
-    for start in range(0, len(trainee_ids), BATCH):
-        batch = trainee_ids[start : start + BATCH]
-        with database.session_factory() as session:
-            _snapshot(session)
-            verified, alone, whole = _verify_batch(session, batch, now_ms)
-        if verified is None:  # something differs: trainee by trainee, to say whose it is
-            verified, alone, whole = [], [each for each in batch if each not in whole], whole
-        moved = [each for each in (one.moved_on() for one in verified) if each is not None]
-        if moved:  # each had a snapshot (the batch started from them): moved on in one statement
-            with database.transaction() as session:
-                snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
-        events += sum(each.events for each in verified)
-        shares: tuple[tuple[list[int], Mode], ...] = ((alone, mode), (whole, "full"))
-        for share, share_mode in shares:
-            report = _share_one_by_one(database, share, now_ms, share_mode)
-            events += report.events
-            found.extend(report.differences)
-    return Report(trainees=len(trainee_ids), events=events, differences=found)
+    with database.session_factory() as session:
+        _snapshot(session)
+        verified, alone, whole = _verify_batch(session, batch, now_ms)
+    if verified is None:  # something differs: trainee by trainee, to say whose it is
+        verified, alone, whole = [], [each for each in batch if each not in whole], whole
+    moved = [each for each in (one.moved_on() for one in verified) if each is not None]
+    if moved:  # each had a snapshot (the batch started from them): moved on in one statement
+        with database.transaction() as session:
+            snapshots.move_on(session, moved, now=datetime.fromtimestamp(now_ms / 1000, UTC))
+    events += sum(each.events for each in verified)
+    shares: tuple[tuple[list[int], Mode], ...] = ((alone, "since_verified"), (whole, "full"))
+    for share, share_mode in shares:
+        report = _share_one_by_one(database, share, now_ms, share_mode)
+        events += report.events
+        found.extend(report.differences)
+    return Report(trainees=len(batch), events=events, differences=found)
 
 
 def _verify_batch(
@@ -443,20 +462,14 @@ def _replay_from(
     seed: str | None,
     start: snapshots.State,
     after: int,
-    events: list[_Numbered],
+    events: list[Numbered],
 ) -> int:
     """Replay the trainee's events after their snapshot `start` (at event `after`), comparing
     each stored beat; the last event's number."""
     replayer.restore(start)
     if seed is not None and start.part is None:
         replayer.ledger.add_trainee(str(trainee_id), seed)
-    last = after
-    for event_no, event, stored in events:
-        outcome = replayer.apply(event)
-        if stored is not None:
-            replayer.compare_beat(trainee_id, stored, outcome)
-        last = event_no
-    return last
+    return replayer.replay.run(trainee_id, events) or after
 
 
 def _share_one_by_one(
@@ -569,19 +582,24 @@ def _verify(
     watch = row if start is not None and row is not None and row.event_no > 0 else None
     if seed is not None:
         replayer.ledger.add_trainee(key, seed)
-    last = 0
-    watch_no = MAX_EVENT_NO if watch is None else watch.event_no  # once: an ORM attribute
-    for event_no, event, stored in _events(session, trainee_id):
-        if event_no > watch_no:
-            assert watch is not None
-            found.extend(_rederived(replayer, key, watch))
-            watch, watch_no = None, MAX_EVENT_NO
-        outcome = replayer.apply(event)
-        if stored is not None:
-            replayer.compare_beat(trainee_id, stored, outcome)
-        last = event_no
-    if watch is not None:
+    watched: list[ReplaySnapshot] = []  # the watched snapshot, once compared
+
+    def at_watch() -> None:
+        assert watch is not None
         found.extend(_rederived(replayer, key, watch))
+        watched.append(watch)
+
+    afters = {trainee_id: 0}
+    others = _openings_and_voids(session, afters, MAX_EVENT_NO).get(trainee_id, [])
+    last = replayer.replay.run_rows(
+        trainee_id,
+        _beat_rows(session, afters, MAX_EVENT_NO),
+        others,
+        MAX_EVENT_NO if watch is None else watch.event_no,
+        at_watch,
+    )
+    if watch is not None and not watched:
+        at_watch()
     rebuilt = replayer.rebuild()
     totals = differences(session, rebuilt, now_ms=now_ms, trainee_ids=[trainee_id])
     found = [*found, *rebuilt.beat_differences, *totals]
@@ -624,25 +642,21 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-# An event with its number (the order they are processed in) and its stored row, if a beat.
-_Numbered = tuple[int, Event, StoredRow | None]
-
-
 def _events(
     session: Session, trainee_id: int, *, after: int = 0, through: int | None = None
-) -> Iterator[_Numbered]:
+) -> Iterator[Numbered]:
     """The trainee's openings, beats and voids after event `after` (up to `through`), merged
     in processing order, each with its number and, for a beat, what its stored row says it
     earned."""
     last = MAX_EVENT_NO if through is None else through
     afters = {trainee_id: after}
     others = _openings_and_voids(session, afters, last).get(trainee_id, [])
-    return _merged(_beat_rows(session, afters, last), others)
+    return events_of_rows(_beat_rows(session, afters, last), others)
 
 
 def _events_of(
     session: Session, afters: Mapping[int, int]
-) -> Iterator[tuple[int, Iterator[_Numbered]]]:
+) -> Iterator[tuple[int, Iterator[Numbered]]]:
     """Each trainee's events after their number in `afters`, as `_events` gives them, trainee
     by trainee in ascending order, read with one query per kind of event for them all (the
     nightly check's batch: three queries a trainee cost more than replaying their day). Each
@@ -652,36 +666,35 @@ def _events_of(
     others = _openings_and_voids(session, afters, MAX_EVENT_NO)
     rows = _Grouped(_beat_rows(session, afters, MAX_EVENT_NO))
     for trainee_id in sorted(afters):
-        yield trainee_id, _merged(rows.of(trainee_id), others.get(trainee_id, []))
+        yield trainee_id, events_of_rows(rows.of(trainee_id), others.get(trainee_id, []))
 
 
 def _after(trainee: Any, event_no: Any, afters: Mapping[int, int], last: int) -> Any:
     """The condition on a table's trainee and event number columns: each trainee's events
-    after their number in `afters`, up to `last`. Written as SQL text (of integers only):
-    built from a hundred `and_`/`between` expressions, it cost more than reading the batch's
-    day (bench/RESULTS.md)."""
+    after their number in `afters`, up to `last`. Written as SQL text: built from a hundred
+    `and_`/`between` expressions, it cost more than reading the batch's day (bench/RESULTS.md).
+    The numbers are bound, not written in: the statement is then compiled once for every
+    trainee of a full check (as literals, three compilations a trainee cost a tenth of its
+    replay)."""
     trainee_column, number_column = trainee.expression.name, event_no.expression.name
-    return sql_text(
-        " OR ".join(
-            f"({trainee_column} = {int(trainee_id)}"
-            f" AND {number_column} BETWEEN {int(after) + 1} AND {int(last)})"
-            for trainee_id, after in sorted(afters.items())
+    clauses: list[str] = []
+    values: dict[str, int] = {}
+    for index, (trainee_id, after) in enumerate(sorted(afters.items())):
+        clauses.append(
+            f"({trainee_column} = :t{index} AND {number_column} BETWEEN :a{index} AND :z{index})"
         )
-    )
+        values.update({f"t{index}": trainee_id, f"a{index}": after + 1, f"z{index}": last})
+    return sql_text(" OR ".join(clauses)).bindparams(**values)
 
 
-# A beat row as `_beat_rows` reads it: event_no, playback_id, server time, the Beat's fields in
-# its own order (3 to 13), status, credited ms, not-credited JSON text, trainee id.
-_BeatRow = Sequence[Any]
-
-
-def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterator[_BeatRow]:
+def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterator[BeatRow]:
     """The stored beats of `_after`, as plain rows in trainee and processing order.
 
     The rows are fetched from the driver's cursor under SQLAlchemy's result, as the driver
     gives them: the result built a row object per beat and lists of them, half of the
-    reading. What its column types did is done here: a Boolean is 0 or 1 on SQLite (`_merged`
-    compares it with 1); the other columns come back from the driver as they are."""
+    reading. What its column types did is done where they are read (`BeatRow`): a Boolean is
+    0 or 1 on SQLite; the other columns come back from the driver as they are. The trainee id
+    comes last, after the columns of a `BeatRow`, for `_Grouped`."""
     beat = BeatRecord
     statement = (
         select(
@@ -718,70 +731,14 @@ def _beat_rows(session: Session, afters: Mapping[int, int], last: int) -> Iterat
 _FETCH = 5000  # rows a fetch: a trainee's history is thousands
 
 
-def _merged(rows: Iterator[_BeatRow], others: list[_Numbered]) -> Iterator[_Numbered]:
-    """One trainee's beat rows as events, with their openings and voids merged in by number.
-
-    One generator over plain rows, the few others merged in by hand: a replay reads millions
-    of beats, and heapq.merge's layers cost a tenth of it."""
-    pending = iter(others)
-    other = next(pending, None)
-    other_no = MAX_EVENT_NO if other is None else other[0]
-    for (
-        number,
-        playback_id,
-        at_ms,
-        seq,
-        position_ms,
-        rate_milli,
-        paused,
-        visible,
-        event,
-        from_ms,
-        attention_id,
-        attention_code,
-        face_outcome,
-        question_outcome,
-        status,
-        credited_ms,
-        not_credited,
-        _trainee_id,
-    ) in rows:
-        while other_no < number:
-            assert other is not None
-            yield other
-            other = next(pending, None)
-            other_no = MAX_EVENT_NO if other is None else other[0]
-        beat = Beat(
-            seq,
-            position_ms,
-            rate_milli,
-            paused == 1,  # a bool, or 0 or 1 on SQLite
-            visible == 1,
-            event,
-            from_ms,
-            attention_id,
-            attention_code,
-            face_outcome,
-            question_outcome,
-        )
-        yield (
-            number,
-            BeatEvent(playback_id, beat, at_ms),
-            (number, status, credited_ms, not_credited),
-        )
-    if other is not None:
-        yield other
-        yield from pending
-
-
 class _Grouped:
     """Rows ordered by trainee (their last column), taken trainee by trainee."""
 
-    def __init__(self, rows: Iterator[_BeatRow]) -> None:
+    def __init__(self, rows: Iterator[BeatRow]) -> None:
         self._rows = rows
         self._head = next(rows, None)
 
-    def of(self, trainee_id: int) -> Iterator[_BeatRow]:
+    def of(self, trainee_id: int) -> Iterator[BeatRow]:
         """The trainee's rows (those of earlier trainees must have been taken)."""
         while self._head is not None and self._head[-1] == trainee_id:
             yield self._head
@@ -790,11 +747,21 @@ class _Grouped:
 
 def _openings_and_voids(
     session: Session, afters: Mapping[int, int], last: int
-) -> dict[int, list[_Numbered]]:
+) -> dict[int, list[Numbered]]:
     """Each trainee's openings and voids of `_after`, in processing order (a few for every
-    thousand beats: read whole)."""
-    openings = session.scalars(
-        select(Playback).where(_after(Playback.trainee_id, Playback.event_no, afters, last))
+    thousand beats: read whole, as plain rows; their settings, the same few texts over and
+    over, decoded once each)."""
+    openings = session.execute(
+        select(
+            Playback.trainee_id,
+            Playback.event_no,
+            Playback.id,
+            Playback.enrolment_id,
+            Playback.video_id,
+            cast(Playback.settings, Text),
+            Playback.duration_ms,
+            Playback.opened_at_ms,
+        ).where(_after(Playback.trainee_id, Playback.event_no, afters, last))
     )
     void = PlaybackVoid
     voids = session.execute(
@@ -802,9 +769,14 @@ def _openings_and_voids(
             _after(void.trainee_id, void.event_no, afters, last)
         )
     )
-    found: dict[int, list[_Numbered]] = defaultdict(list)
-    for row in openings:
-        found[row.trainee_id].append((row.event_no, _open_event(row), None))
+    found: dict[int, list[Numbered]] = defaultdict(list)
+    settings: dict[str, AccountingSettings] = {}
+    for trainee_id, number, playback_id, enrolment, video, text, duration, at_ms in openings:
+        if text not in settings:
+            settings[text] = settings_of(tuple(sorted(json.loads(text).items())))
+        place = (str(trainee_id), str(enrolment), str(video))
+        opened = OpenEvent(*place, playback_id, settings[text], duration, at_ms)
+        found[trainee_id].append((number, opened, None))
     for trainee_id, number, playback_id, at_ms in voids:
         found[trainee_id].append((number, VoidEvent(playback_id=playback_id, at_ms=at_ms), None))
     for events in found.values():
@@ -812,22 +784,7 @@ def _openings_and_voids(
     return found
 
 
-def _open_event(row: Playback) -> OpenEvent:
-    state = playback_state(row)
-    return OpenEvent(
-        trainee_id=str(row.trainee_id),
-        enrolment_id=str(row.enrolment_id),
-        video_id=str(row.video_id),
-        playback_id=row.id,
-        settings=state.settings,
-        duration_ms=row.duration_ms,
-        at_ms=row.opened_at_ms,
-    )
-
-
 # --- comparing ----------------------------------------------------------------------------------
-
-MAX_EVENT_NO = 2**63 - 1  # event numbers are 64-bit
 
 Trainees = Collection[int] | None  # the trainees whose totals are meant; None for everyone
 
@@ -846,7 +803,7 @@ class Scope:
     floors: dict[str, str | None] = field(default_factory=dict)  # trainee -> first day
 
     def add(
-        self, replayer: Replayer, trainee_id: str, start: snapshots.State, events: list[_Numbered]
+        self, replayer: Replayer, trainee_id: str, start: snapshots.State, events: list[Numbered]
     ) -> None:
         """Take in a trainee replayed from `start` through `events`."""
         part = start.part

@@ -1,10 +1,11 @@
 """The study-time rules of shared/accounting.md: pure, no Flask, no database, no clock.
 
 The Python source here is the one definition of the rules. `make compile` also builds
-`intervals`, `rules` and `ledger` with mypyc into ``build/mypyc`` (the replay runs about twice as
-fast); when that build is there and was made from these very sources, it is imported instead,
-else the source is. ``LEARNING_PURE_RULES=1`` forces the source; ``LEARNING_RULES_BUILD`` names
-another build folder (the tests build one of their own). `COMPILED` says which one runs.
+`intervals`, `rules`, `ledger` and `replay` with mypyc into ``build/mypyc`` (the replay runs
+about twice as fast); when that build is there and was made from these very sources, it is
+imported instead, else the source is. ``LEARNING_PURE_RULES=1`` forces the source;
+``LEARNING_RULES_BUILD`` names another build folder (the tests build one of their own).
+`COMPILED` says which one runs.
 """
 
 import hashlib
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 
 #: The modules `make compile` builds (scripts/compile_rules.py), in the package's folder.
-COMPILED_MODULES = ("intervals", "rules", "ledger")
+COMPILED_MODULES = ("intervals", "rules", "ledger", "replay")
 
 
 def sources_digest(folder: Path) -> str:

@@ -90,6 +90,7 @@ def test_compiled_and_source_rules_give_identical_ledgers(compiled_build, tmp_pa
     for source, compiled in pairs:
         assert compiled == source
         assert source["replayed"] == source["totals"]
+        assert source["rows"] == source["events"]
 
 
 def test_a_build_of_other_sources_is_not_used(compiled_build, tmp_path):
@@ -103,14 +104,16 @@ def test_a_build_of_other_sources_is_not_used(compiled_build, tmp_path):
 
 
 def test_the_build_makes_the_states_native_classes_that_pickle(compiled_build):
-    """In the build, the states a beat copies and the beat itself are native classes (their
-    fields read by offset, no instance dictionary: what makes the build fast), and the states
-    still pickle, as a `recompute` worker process sends its differences back."""
+    """In the build, the states a beat copies, the beat itself and the full check's replay
+    loop are native classes (their fields read by offset, no instance dictionary: what makes
+    the build fast), and the states still pickle, as a `recompute` worker process sends its
+    differences back."""
     probe = """
 import pickle
 from learning.domain.accounting import (
     COMPILED, AccountingSettings, Beat, BeatEvent, PendingCheck, PlaybackState, TraineeState,
 )
+from learning.domain.accounting.replay import Replay
 check = PendingCheck(id="c", code="0042", resume_at_ms=5, sent_at_ms=7)
 states = [
     TraineeState(seed="s", checks_answered=2, next_due_ms=9, pending=check, day="2026-12-07"),
@@ -119,7 +122,8 @@ states = [
 ]
 beat = Beat(1, 0, 1000, False, True, "tick")
 assert COMPILED
-assert not any(hasattr(each, "__dict__") for each in [*states, beat, BeatEvent("p", beat, 1)])
+native = [*states, beat, BeatEvent("p", beat, 1), Replay()]
+assert not any(hasattr(each, "__dict__") for each in native)
 assert all(pickle.loads(pickle.dumps(state)) == state for state in states)
 print("native")
 """
