@@ -83,16 +83,10 @@ class Database:
         if isinstance(bound, Connection):
             with bound.begin_nested():
                 return work(bound.connection.dbapi_connection)
-        lock = self.writer_lock
-        locked = lock is not None and lock.acquire()
         try:
-            try:
-                return self._driver_transaction_once(work, pinged=False)
-            except _Dropped:
-                return self._driver_transaction_once(work, pinged=True)
-        finally:
-            if lock is not None and locked:
-                lock.release()
+            return self._driver_transaction_once(work, pinged=False)
+        except _Dropped:
+            return self._driver_transaction_once(work, pinged=True)
 
     def driver_attempt(self, send: Callable[[Any], Callable[[], T]], *, refused: T) -> T | None:
         """One try at a transaction in one round trip (PostgreSQL): `send(driver)` queues its
@@ -140,10 +134,7 @@ class Database:
         driver: Any = connection.driver_connection  # sqlite3's or psycopg's own connection
         try:
             if self.is_sqlite:
-                driver.execute("BEGIN IMMEDIATE")
-                done = work(connection)
-                connection.commit()
-                return done
+                return self._immediate(driver, work, connection)
             return _in_pipeline(driver, work, connection)
         except BaseException as error:
             if not self._dropped(error, driver):
@@ -155,6 +146,25 @@ class Database:
             raise _Dropped from error
         finally:
             connection.close()  # back to the pool (an invalidated one is closed)
+
+    def _immediate(self, driver: Any, work: Callable[[Any], T], connection: Any) -> T:
+        """`work` between BEGIN IMMEDIATE and COMMIT (or ROLLBACK), holding the writers' lock
+        for that and no longer: the connection is checked out before and back after, so that
+        the one writer's turn is not spent on the pool."""
+        lock = self.writer_lock
+        locked = lock is not None and lock.acquire()
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+            try:
+                done = work(connection)
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            return done
+        finally:
+            if lock is not None and locked:
+                lock.release()
 
     def _dropped(self, error: BaseException, driver: Any) -> bool:
         dialect = self.engine.dialect

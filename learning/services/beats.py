@@ -408,12 +408,15 @@ def record_plain_beat(
     kept: dict[str, int | None] = {"face_distance_milli": None, "question_id": None}
     sent = _Beat(trainee_id, playback_id, beat, client_ts, now_ms, kept)
     together = dialect == "postgresql" if one_statement is None else one_statement
-    remembered = _remembered(database) if together and dialect == "postgresql" else None
+    remembered = _remembered(database) if together or dialect == "sqlite" else None
     unanswered = None  # a beat that went in one round trip, with no word of whether it was kept
+    guess = None  # SQLite: the remembered read and the beat decided from it, before the lock
     if remembered is not None:
         cached = remembered.take(playback_id, trainee_id)
         tried = _decide_remembered(sent, cached, admit) if cached is not None else None
-        if cached is not None and tried is not None:
+        if cached is not None and tried is not None and dialect == "sqlite":
+            guess = (cached, tried)
+        elif cached is not None and tried is not None:
             written = _write_if_unchanged(database, sent, tried, cached)
             if written:
                 remembered.keep(playback_id, trainee_id, tried.after)
@@ -424,7 +427,13 @@ def record_plain_beat(
         cursor = connection.cursor()
         try:
             return _record(
-                cursor, dialect, sent, one_statement=together, admit=admit, unanswered=unanswered
+                cursor,
+                dialect,
+                sent,
+                one_statement=together,
+                admit=admit,
+                unanswered=unanswered,
+                guess=guess,
             )
         finally:
             cursor.close()
@@ -478,11 +487,15 @@ def _record(
     one_statement: bool,
     admit: Admit | None,
     unanswered: _Decided | None = None,
+    guess: tuple[tuple, _Decided] | None = None,
 ) -> _Decided:
     """Read, judge the sender, decide, write. `unanswered`: the same beat decided from a
     remembered state and sent in one round trip that may, its connection dropped, have been
     kept after all: if the rows are as it would have left them, it was, and is only answered
-    (not stored again as a duplicate of itself)."""
+    (not stored again as a duplicate of itself). `guess` (SQLite): a remembered read and the
+    beat decided from it before this transaction began; its writes are written if the read
+    finds every value it was decided from unchanged (`_unchanged`), else the beat is decided
+    again from what the read found."""
     trainee_id, playback_id = sent.trainee_id, sent.playback_id
     sql = _STATEMENTS[dialect]
     row = _read(cursor, sql, {"id": playback_id, "trainee_id": trainee_id})
@@ -494,12 +507,22 @@ def _record(
         if admit is not None:
             admit(Sender(*row[_TOTALS_END:]))
         return unanswered
+    if guess is not None and _unchanged(row, guess[0]):
+        _write_each(cursor, sql, guess[1].writes)
+        return guess[1]
     decided = _decide(sent, row, admit)
     if one_statement:
         _write_at_once(cursor, sql, decided.writes)
     else:
         _write_each(cursor, sql, decided.writes)
     return decided
+
+
+def _unchanged(row: tuple, remembered: tuple) -> bool:
+    """Whether the beat's first read, made in its transaction, finds every value that a beat
+    decided beforehand from `remembered` was decided from: the guard of a SQLite beat decided
+    before it took the writers' lock."""
+    return row == remembered
 
 
 def _decide_remembered(sent: _Beat, row: tuple, admit: Admit | None) -> _Decided | None:
@@ -571,13 +594,24 @@ def _read(cursor: Any, sql: _Statements, key: dict[str, Any]) -> tuple | None:
     On PostgreSQL the locking statement and the second read go together in the pipeline."""
     cursor.execute(sql.read, key)
     if not sql.totals:
-        return cursor.fetchone()
+        return _decoded(cursor.fetchone())
     with cursor.connection.cursor() as totals:
         totals.execute(sql.totals, key)  # in a pipeline, sent with the first
         locked, found = cursor.fetchone(), totals.fetchone()
     if found is None:
         return None
     return (locked or (None,) * _PLAYBACK_END) + found
+
+
+_INTERVALS = _PLAYBACK_END + 2
+
+
+def _decoded(row: tuple | None) -> tuple | None:
+    """SQLite's read with the coverage's intervals decoded from their JSON text, as psycopg
+    answers them and as a beat leaves them in what it remembers (`_Decided.after`)."""
+    if row is None or not isinstance(row[_INTERVALS], str):
+        return row
+    return (*row[:_INTERVALS], json.loads(row[_INTERVALS]), *row[_INTERVALS + 1 :])
 
 
 def _add_to_totals(

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from learning.clock import FakeClock
-from learning.db import get_database
+from learning.db import Database, get_database
 from learning.domain.accounting import Beat
 from learning.extensions import accounting_settings
 from learning.services import beats, study
@@ -220,18 +220,10 @@ def test_a_beat_decided_from_memory_writes_what_a_beat_read_first_writes(
     app: Flask, db_session: Session, clock: FakeClock, two_trainees, monkeypatch
 ) -> None:
     """One trainee's beats decided from what the process remembers of the playback's last beat
-    and written in one round trip; the other's each read first (nothing remembered)."""
-    if get_database(app).is_sqlite:
-        pytest.skip("one round trip is PostgreSQL's (SQLite keeps its one read)")
+    (on PostgreSQL written in one round trip, on SQLite before the writers' lock is taken);
+    the other's each read first (nothing remembered)."""
     database = get_database(app)
-    written: list[bool | None] = []
-    real = beats._write_if_unchanged
-
-    def counted(*args: Any) -> bool | None:
-        written.append(real(*args))
-        return written[-1]
-
-    monkeypatch.setattr(beats, "_write_if_unchanged", counted)
+    written = guesses_kept(database, monkeypatch)
     remembering = plain(app)
 
     def reading_first(trainee: int, playback: str, beat: Beat, now_ms: int) -> beats.BeatAnswer:
@@ -241,6 +233,22 @@ def test_a_beat_decided_from_memory_writes_what_a_beat_read_first_writes(
     play(two_trainees, [reading_first, remembering], clock)
     assert_same_rows(db_session, two_trainees)
     assert written and all(written), "every beat but the first should go in one round trip"
+
+
+def guesses_kept(database: Database, monkeypatch: pytest.MonkeyPatch) -> list[bool | None]:
+    """Whether each beat decided from what the process remembers was written as decided: on
+    PostgreSQL in its one round trip (None: its connection dropped), on SQLite because its
+    read in the transaction found the rows unchanged."""
+    kept: list[bool | None] = []
+    name = "_unchanged" if database.is_sqlite else "_write_if_unchanged"
+    real = getattr(beats, name)
+
+    def counted(*args: Any) -> bool | None:
+        kept.append(real(*args))
+        return kept[-1]
+
+    monkeypatch.setattr(beats, name, counted)
+    return kept
 
 
 def test_a_beat_of_its_own_writes_what_the_sessions_path_writes(

@@ -1,10 +1,11 @@
-"""A beat in one round trip (learning/services/beats.py): decided from what the process
-remembers of its playback's last beat, and written only where the rows still hold exactly that.
+"""A beat decided from what the process remembers of its playback's last beat
+(learning/services/beats.py), and written only where the rows still hold exactly that: on
+PostgreSQL in one round trip, on SQLite decided before the writers' lock is taken.
 
-Two application hosts on one PostgreSQL database, each remembering its own: beats of one
-playback sent to them in turn, or at once, store and credit what one host does; and every
-change that another process (or anyone) makes between two beats is seen by the next beat, as
-the longer way, which reads first, would see it. PostgreSQL only: SQLite keeps the longer way.
+Two application hosts on one database, each remembering its own: beats of one playback sent
+to them in turn, or at once, store and credit what one host does; and every change that
+another process (or anyone) makes between two beats is seen by the next beat, as the longer
+way, which reads first and decides in its transaction, would see it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from learning.extensions import accounting_settings
 from learning.models import BeatRecord, Enrolment, Playback, User
 from learning.services import accounts, beats, recompute, study
 from tests.api.player import Player
+from tests.api.test_beat_paths import guesses_kept
 from tests.concurrency.test_dropped_connections import terminate_other_backends
 from tests.conftest import Client, make_test_app
 from tests.factories import PASSWORD, Factory
@@ -34,10 +36,9 @@ VIDEO_S = 3600
 
 @pytest.fixture
 def hosts(empty_database: Database, tmp_path) -> Iterator[tuple[Flask, Flask]]:
-    """Two apps on one migrated PostgreSQL database, each with its own memory of playbacks,
-    their fake clocks moved together (`advance`)."""
-    if empty_database.is_sqlite:
-        pytest.skip("PostgreSQL only: a SQLite beat keeps its one read before its writes")
+    """Two apps on one migrated database, each with its own memory of playbacks (and on SQLite
+    its own writers' lock, on the same lock file), their fake clocks moved together
+    (`advance`)."""
     migrate.upgrade(empty_database)
     apps = []
     for _ in range(2):
@@ -101,19 +102,16 @@ def send(app: Flask, learner: Learner, playback_id: str, beat: Beat) -> beats.Be
 
 
 @pytest.fixture
-def one_trip(monkeypatch: pytest.MonkeyPatch) -> list[bool | None]:
-    """Whether each beat decided from memory was written in its one round trip (None: its
-    connection dropped)."""
-    tried: list[bool | None] = []
-    real = beats._write_if_unchanged
+def one_trip(hosts, monkeypatch: pytest.MonkeyPatch) -> list[bool | None]:
+    """Whether each beat decided from memory was written as decided: on PostgreSQL in its one
+    round trip (None: its connection dropped), on SQLite because its read in the transaction
+    found the rows it was decided from unchanged."""
+    return guesses_kept(get_database(hosts[0]), monkeypatch)
 
-    def counted(*args: Any) -> bool | None:
-        written = real(*args)
-        tried.append(written)
-        return written
 
-    monkeypatch.setattr(beats, "_write_if_unchanged", counted)
-    return tried
+def postgresql_only(app: Flask) -> None:
+    if get_database(app).is_sqlite:
+        pytest.skip("a dropped connection under one round trip: PostgreSQL's")
 
 
 def tally(app: Flask, learner: Learner) -> dict[str, Any]:
@@ -133,7 +131,7 @@ def tally(app: Flask, learner: Learner) -> dict[str, Any]:
         ).all()
         online_s = session.get_one(Enrolment, learner.enrolment_id).online_s
         coverage = session.execute(
-            text("SELECT intervals::text FROM coverage WHERE enrolment_id = :e"),
+            text("SELECT CAST(intervals AS TEXT) FROM coverage WHERE enrolment_id = :e"),
             {"e": learner.enrolment_id},
         ).scalar()
     report = recompute.check(get_database(app), now_ms=now_ms(app))
@@ -197,6 +195,36 @@ def test_one_beat_sent_to_both_hosts_at_once_is_credited_once(hosts, one_trip) -
     }
     assert twice["rebuilds_exactly"]
     assert True in one_trip  # some went in one round trip
+
+
+def test_a_retry_stored_by_another_thread_after_the_decision_is_not_stored_twice(
+    hosts, one_trip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two threads of one host, one beat: the first decides it from memory; before it writes,
+    the second (which finds nothing remembered, the first took it) stores it. The first's
+    guess no longer holds: it is decided again from the rows, a duplicate, credited once."""
+    first, _second = hosts
+    learner = add_learner(first, "retried")
+    playback_id = opened(first, learner)
+    send(first, learner, playback_id, tick(1, event="play"))
+    first.extensions["clock"].advance(15)
+    real = beats._decide_remembered
+    others: list[beats.BeatAnswer] = []
+
+    def then_the_retry(sent: Any, row: tuple, admit: Any) -> Any:
+        decided = real(sent, row, admit)
+        retry = threading.Thread(target=lambda: others.append(send(first, learner, *beat)))
+        retry.start()
+        retry.join()
+        return decided
+
+    beat = (playback_id, tick(2))
+    monkeypatch.setattr(beats, "_decide_remembered", then_the_retry)
+    answer = send(first, learner, *beat)
+    assert [other.credited_s for other in others] == [15]
+    assert answer.credited_s == 0  # a duplicate of what the retry stored
+    assert one_trip[-1] is False  # its guess failed: nothing of it was written
+    assert tally(first, learner)["statuses"] == [("duplicate", 1, 0), ("ok", 2, 15_000)]
 
 
 def race(
@@ -343,6 +371,7 @@ def test_a_beat_remembered_on_a_dropped_connection_is_stored_once(hosts, one_tri
     """Every backend of the pool terminated between two beats: the one round trip fails on its
     dead connection, nothing of it is kept, and the longer way stores the beat once."""
     first, _second = hosts
+    postgresql_only(first)
     learner = add_learner(first, "dropped")
     player = playing(first, learner)
     assert terminate_other_backends(first) >= 1
@@ -361,6 +390,7 @@ def test_a_one_round_trip_whose_answer_was_lost_is_stored_once(
     """Its COMMIT reached the server, the answer did not: the longer way finds the rows as the
     beat left them and only answers, without storing the beat a second time as a duplicate."""
     first, _second = hosts
+    postgresql_only(first)
     learner = add_learner(first, "lost")
     playback_id = opened(first, learner)
     send(first, learner, playback_id, tick(1, event="play"))
