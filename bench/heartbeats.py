@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 
 from learning import create_app, migrate
 from learning.db import Database, get_database
@@ -90,6 +90,7 @@ class Phase:
     slow_cut: int = 0  # slow requests the server gave up on
     window_s: float = 0.0
     rounds: list[float] = field(default_factory=list)  # the rate of each round (--rounds)
+    database_cpu_s: float = 0.0  # PostgreSQL's processes (`Server.database_cpu_s`)
 
     def merged(self, later: Phase) -> Phase:
         """This phase and a later round of it as one: every answer and second of both."""
@@ -105,11 +106,15 @@ class Phase:
             self.slow_cut + later.slow_cut,
             self.window_s + later.window_s,
             self.rounds + later.rounds,
+            self.database_cpu_s + later.database_cpu_s,
         )
 
     @property
     def server_us_per_request(self) -> float:
         return self.server_cpu_s / self.answered * 1e6 if self.answered else 0.0
+
+    def us_per_request(self, cpu_s: float) -> float:
+        return cpu_s / self.answered * 1e6 if self.answered else 0.0
 
     @property
     def rate(self) -> float:
@@ -244,6 +249,7 @@ async def run_phase(
     begin = time.monotonic()
     window_start, stop = begin + WARM_UP_S, begin + WARM_UP_S + seconds
     cpu_start, server_cpu_start = time.process_time(), server.cpu_s()
+    database_cpu_start = server.database_cpu_s()
 
     async def client(link: Link, viewers: list[Viewer]) -> None:
         turn = 0
@@ -276,6 +282,7 @@ async def run_phase(
     phase.client_cpu_s = time.process_time() - cpu_start
     phase.server_cpu_s = server.cpu_s() - server_cpu_start
     phase.server_memory_mb = server.memory_mb()
+    phase.database_cpu_s = server.database_cpu_s() - database_cpu_start
 
 
 async def slow_sender(port: int, stop: float, phase: Phase, viewer: Viewer, number: int) -> None:
@@ -420,6 +427,7 @@ class Server:
     def __init__(self, kind: str, url: str, folder: Path, arguments: argparse.Namespace) -> None:
         self.kind = kind
         self.ports = [free_port() for _ in range(arguments.hosts)]
+        self.database_name = None if url.startswith("sqlite") else make_url(url).database
         environment = {
             **os.environ,
             # Development mode, which production refuses the reference endpoints and a short
@@ -508,6 +516,30 @@ class Server:
             except OSError:
                 continue
             ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def database_cpu_s(self) -> float:
+        """CPU seconds of the PostgreSQL server's processes on this machine that serve this
+        run: the backends connected to its database and the server's own (the WAL writer, the
+        checkpointer...), not other databases' backends. 0 for SQLite, which runs inside the
+        server's processes."""
+        if self.database_name is None:
+            return 0.0
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            try:
+                if not entry.name.isdigit() or (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            client = any("(" in word or word == "[local]" for word in title[3:])
+            if (client or title[2:4] == ["autovacuum", "worker"]) and (
+                self.database_name not in title
+            ):
+                continue  # another database's backend or vacuum
+            ticks += int(fields[11]) + int(fields[12])  # utime stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def memory_mb(self) -> float:
@@ -634,6 +666,8 @@ def report(
     if authenticated.server_us_per_request:
         cpu_ratio = beats.server_us_per_request / authenticated.server_us_per_request
         print(f"server CPU per beat / per authenticated no-op: {cpu_ratio:.2f}")
+    if authenticated.database_cpu_s:
+        print(machine_cpu(authenticated, beats))
     print(
         f"heartbeats beside {arguments.slow_clients} slow clients / without: "
         f"{slowed.rate / beats.rate:.2f} (the server gave up on a slow request "
@@ -657,6 +691,23 @@ def report(
         f"{beats.server_memory_mb:.0f} MB | {answered:,} = {count:,}"
         f"{'' if same else ' DIFFERENT'} |"
     )
+
+
+def machine_cpu(authenticated: Phase, beats: Phase) -> str:
+    """What a request costs the machine's cores, the client's, the application's and
+    PostgreSQL's together, and the cores that used at the rate reached: a rate bounded by
+    the cores uses all of them, whatever it is spent on."""
+    lines = []
+    for phase in (authenticated, beats):
+        parts = [phase.client_cpu_s, phase.server_cpu_s, phase.database_cpu_s]
+        client, server, database = (phase.us_per_request(cpu_s) for cpu_s in parts)
+        cores = sum(parts) / (phase.window_s + WARM_UP_S * len(phase.rounds))
+        lines.append(
+            f"{phase.name}: CPU per request {client:.0f} us client + {server:.0f} us server + "
+            f"{database:.0f} us PostgreSQL = {client + server + database:.0f} us; "
+            f"{cores:.2f} cores busy"
+        )
+    return "\n".join(lines)
 
 
 def empty(url: str) -> None:

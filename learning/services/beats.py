@@ -33,6 +33,16 @@ snapshot and refuses a write over a row changed since (a serialization failure);
 locks the trainee's row, then the playback, first, as every writer does. If the guard fails
 nothing was written, and the beat takes the two round trips, which refreshes the memory; so
 does a beat of a playback the process does not remember.
+
+Decided before the writers' lock on SQLite. There, every writer waits for one lock (a file
+lock across the processes), and what a beat does while holding it sets how many beats a second
+the database takes (bench/RESULTS.md, 2026-12-07 and 2026-12-08). A beat whose playback the
+process remembers is therefore decided (the sender judged, the rules applied, the rows to
+write built) before the lock is taken; in the transaction, its one read must find every value
+it was decided from unchanged (`_unchanged`: the whole read equal to what was remembered), and
+only then are the decided rows written. Otherwise nothing of the guess is written and the beat
+is decided again from what the read found, as a beat the process does not remember is. The
+read is the one every beat makes, so the guard costs no statement.
 """
 
 from __future__ import annotations
@@ -397,11 +407,13 @@ def record_plain_beat(
     connection (committed here; nothing is written if it raises, `admit` refusing the sender
     too). `one_statement` (PostgreSQL only, its default there) writes the beat's rows in one
     statement rather than one each, and lets a beat whose playback this process remembers go
-    in one round trip (the module's docstring). If the server had dropped the pooled
-    connection, the transaction runs again on a new one (`Database.driver_transaction`): safe,
-    since a beat whose seq the playback has seen is only answered (a duplicate, accounting
-    rule 6), so a beat whose first COMMIT did reach the server is not credited twice.
-    `admit` may be called twice: first with the sender as remembered, then as read."""
+    in one round trip (the module's docstring); on SQLite such a beat is decided before the
+    writers' lock is taken, and written as decided only if the rows are unchanged. If the
+    server had dropped the pooled connection, the transaction runs again on a new one
+    (`Database.driver_transaction`): safe, since a beat whose seq the playback has seen is
+    only answered (a duplicate, accounting rule 6), so a beat whose first COMMIT did reach the
+    server is not credited twice. `admit` may be called twice: first with the sender as
+    remembered, then as read."""
     if beat.event == "attention_ok":
         raise ValueError("a check's answer counts against its limit: use record_beat")
     dialect = database.engine.dialect.name
