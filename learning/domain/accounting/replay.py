@@ -71,24 +71,14 @@ class Replay:
         """Apply one event and count what it did not credit."""
         if isinstance(event, BeatEvent):  # the common case first: a replay is mostly beats
             return self.beat(event.playback_id, event.beat, event.at_ms)
-        if isinstance(event, OpenEvent):
-            state = self.ledger.open(
-                event.trainee_id,
-                event.enrolment_id,
-                event.video_id,
-                event.playback_id,
-                event.settings,
-                event.duration_ms,
-                event.at_ms,
-            )
-            self.events += 1
-            self.where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
-            return state
-        outcome = self.ledger.void(event.playback_id)
+        outcome = self.ledger.apply(event)
         self.events += 1
-        for day, ms in outcome.voided_ms_by_day.items():
-            bucket = self._bucket(event.playback_id, day)
-            bucket[VOIDED] = bucket.get(VOIDED, 0) + ms
+        if isinstance(event, OpenEvent):
+            self.where[event.playback_id] = (event.trainee_id, event.enrolment_id, event.video_id)
+        elif isinstance(outcome, VoidOutcome):
+            for day, ms in outcome.voided_ms_by_day.items():
+                bucket = self._bucket(event.playback_id, day)
+                bucket[VOIDED] = bucket.get(VOIDED, 0) + ms
         return outcome
 
     def beat(self, playback_id: str, beat: Beat, at_ms: int) -> BeatOutcome:
