@@ -10,6 +10,7 @@ import copy
 import os
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +76,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     with a long browser file at the end. Of the other files, those marked `long` go first.
     (`make test` hands files out in this order: it turns off xdist's ordering by number of
     tests, which would put the browser tests last.)"""
+    _refuse_shared_node_ids(items)
     here = Path(__file__).parent / "browser"
     files: dict[Path, list[pytest.Item]] = {}
     for item in items:
@@ -94,6 +96,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for more in others[len(browser) * every :]:
         ordered += more
     items[:] = ordered
+
+
+def _refuse_shared_node_ids(items: list[pytest.Item]) -> None:
+    """xdist schedules by node id: of tests that share one, `make test` runs only one, silently
+    (schemathesis' `parametrize` did that to 25 API operations)."""
+    counts = Counter(item.nodeid for item in items)
+    shared = sorted(nodeid for nodeid, count in counts.items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"tests sharing a node id (xdist would run one): {shared}")
 
 
 def reset_schema(database: Database) -> None:
