@@ -111,7 +111,7 @@ class Phase:
 
     @property
     def server_us_per_request(self) -> float:
-        return self.server_cpu_s / self.answered * 1e6 if self.answered else 0.0
+        return self.us_per_request(self.server_cpu_s)
 
     def us_per_request(self, cpu_s: float) -> float:
         return cpu_s / self.answered * 1e6 if self.answered else 0.0

@@ -19,13 +19,13 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from learning.domain.accounting import AccountingSettings, Beat, BeatEvent, BeatOutcome, OpenEvent
+from learning.domain.accounting.replay import MAX_EVENT_NO
 from learning.models import BeatRecord, Playback, TraineeStudyState
 from learning.services import snapshots
 from learning.services.recompute import Replayer, write_totals
 
 BATCH = 200_000  # beats simulated before they are written
 INSERT_BATCH = 20_000
-MAX_EVENTS = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,13 @@ class _Simulation:
         (or, given `events`, until about that many more events)."""
         self.now = start_ms
         end = start_ms + int(minutes * 60_000)
-        last = MAX_EVENTS if events is None else self.event_no + events
+        last = MAX_EVENT_NO if events is None else self.event_no + events
         while self.now < end and self.video_index < len(self.learner.videos):
             if self.event_no + 3 > last:  # an opening, its play and its close
                 break
             self._play_video_until(end, last - 1)
 
-    def _play_video_until(self, end: int, last: int = MAX_EVENTS) -> None:
+    def _play_video_until(self, end: int, last: int = MAX_EVENT_NO) -> None:
         video_id, duration_s = self.learner.videos[self.video_index]
         duration = duration_s * 1000
         self._open(video_id, duration)
@@ -273,10 +273,7 @@ def _eve_snapshots(session: Session, simulations: list[_Simulation], now: dateti
     states = simulations[0].replayer.states([each.trainee for each in simulations])
     for simulation in simulations:
         state = states[simulation.trainee]
-        part = state.part
-        clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
-        text = snapshots.encode(state)
-        moved = snapshots.Moved(simulation.learner.trainee_id, text, simulation.event_no, clock_ms)
+        moved = snapshots.moved(simulation.learner.trainee_id, state, simulation.event_no)
         snapshots.store(session, moved, now=now)
 
 

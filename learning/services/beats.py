@@ -427,8 +427,8 @@ def record_plain_beat(
         cached = remembered.take(playback_id, trainee_id)
         tried = _decide_remembered(sent, cached, admit) if cached is not None else None
         if cached is not None and tried is not None and dialect == "sqlite":
-            guess = (cached, tried)
-        elif cached is not None and tried is not None:
+            guess = (cached, tried)  # written in the transaction below if the rows are as read
+        elif cached is not None and tried is not None:  # PostgreSQL: in one round trip
             written = _write_if_unchanged(database, sent, tried, cached)
             if written:
                 remembered.keep(playback_id, trainee_id, tried.after)

@@ -521,14 +521,12 @@ class _Verified:
         """The snapshot to write from the replay state; None if the stored one stays."""
         if self.newer_stored:
             return None
-        text = snapshots.encode(self.state)
+        moved = snapshots.moved(self.trainee_id, self.state, self.event_no)
         stored = self.stored
         unchanged = stored is not None and stored.event_no == self.event_no
-        if unchanged and stored is not None and stored.digest == snapshots.digest(text):
+        if unchanged and stored is not None and stored.digest == snapshots.digest(moved.text):
             return None
-        part = self.state.part
-        clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
-        return snapshots.Moved(self.trainee_id, text, self.event_no, clock_ms)
+        return moved
 
 
 def _verify(

@@ -251,6 +251,13 @@ class Moved:
     clock_ms: int
 
 
+def moved(trainee_id: int, state: State, event_no: int) -> Moved:
+    """The snapshot to write of `state`, the trainee's replay state at `event_no`."""
+    part = state.part
+    clock_ms = 0 if part is None or part.last_at_ms is None else part.last_at_ms
+    return Moved(trainee_id, encode(state), event_no, clock_ms)
+
+
 def store(session: Session, moved: Moved, *, now: datetime) -> None:
     """Write (or move on) the trainee's snapshot."""
     row = session.get(ReplaySnapshot, moved.trainee_id)
